@@ -1,0 +1,187 @@
+//! A call in the pool: the force's record of one contact, as far as a panel needs it. Each field
+//! is parsed once into a type that cannot hold a bad value, so that sampling and storage never
+//! have to check again.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::Problem;
+use crate::text::clean_text;
+
+/// The force's own reference of a call; unique within the force.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CallRef(String);
+
+impl CallRef {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(s: &str) -> Result<Self, Problem> {
+        let t = clean_text(s, Self::MAX_CHARS)?;
+        if t.is_empty() {
+            return Err(Problem::new("is empty", "the force's reference of the call"));
+        }
+        Ok(Self(t))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CallRef {
+    type Error = Problem;
+    fn try_from(s: String) -> Result<Self, Problem> {
+        Self::parse(&s)
+    }
+}
+
+impl From<CallRef> for String {
+    fn from(c: CallRef) -> String {
+        c.0
+    }
+}
+
+impl std::fmt::Display for CallRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How the public reached the force. `999` is the emergency line, `101` the non-emergency line;
+/// the rest are the other contact channels forces report on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Channel {
+    Emergency,
+    NonEmergency,
+    Online,
+    Text,
+    Email,
+    Social,
+    FrontCounter,
+    Alarm,
+    Officer,
+    Other,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 10] = [
+        Channel::Emergency,
+        Channel::NonEmergency,
+        Channel::Online,
+        Channel::Text,
+        Channel::Email,
+        Channel::Social,
+        Channel::FrontCounter,
+        Channel::Alarm,
+        Channel::Officer,
+        Channel::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Emergency => "999",
+            Channel::NonEmergency => "101",
+            Channel::Online => "online",
+            Channel::Text => "text",
+            Channel::Email => "email",
+            Channel::Social => "social",
+            Channel::FrontCounter => "front-counter",
+            Channel::Alarm => "alarm",
+            Channel::Officer => "officer",
+            Channel::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Problem> {
+        let key = crate::text::match_key(s);
+        Channel::ALL
+            .into_iter()
+            .find(|c| crate::text::match_key(c.code()) == key)
+            .ok_or_else(|| {
+                let all: Vec<&str> = Channel::ALL.iter().map(|c| c.code()).collect();
+                Problem::new(
+                    "is not a known channel",
+                    format!(
+                        "one of {} (map other names with a profile's [values.channel])",
+                        all.join(", ")
+                    ),
+                )
+            })
+    }
+
+    pub fn is_emergency(self) -> bool {
+        self == Channel::Emergency
+    }
+}
+
+impl TryFrom<String> for Channel {
+    type Error = Problem;
+    fn try_from(s: String) -> Result<Self, Problem> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Channel> for String {
+    fn from(c: Channel) -> String {
+        c.code().to_string()
+    }
+}
+
+impl std::fmt::Display for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Checks an incident type (opening code or crime type as the force writes it).
+pub fn parse_incident_type(s: &str) -> Result<String, Problem> {
+    let t = clean_text(s, 120)?;
+    if t.is_empty() {
+        return Err(Problem::new("is empty", "the incident or crime type, e.g. HATE CRIME"));
+    }
+    Ok(t)
+}
+
+/// Optional short text such as a handler reference, grade or area: empty means not given.
+pub fn parse_optional(s: &str, max_chars: usize) -> Result<Option<String>, Problem> {
+    let t = clean_text(s, max_chars)?;
+    Ok((!t.is_empty()).then_some(t))
+}
+
+/// One call of a pool, in canonical form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolCall {
+    pub call_ref: CallRef,
+    pub started_at: DateTime<Utc>,
+    pub channel: Channel,
+    pub incident_type: String,
+    pub handler: Option<String>,
+    pub answer_s: Option<u32>,
+    pub duration_s: Option<u32>,
+    pub abandoned: Option<bool>,
+    pub grade: Option<String>,
+    pub area: Option<String>,
+    pub training: bool,
+    pub recording: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_parse_loosely_and_print_canonically() {
+        assert_eq!(Channel::parse(" 999 ").unwrap(), Channel::Emergency);
+        assert_eq!(Channel::parse("Front Counter").unwrap().code(), "front-counter");
+        let p = Channel::parse("911").unwrap_err();
+        assert!(p.expected.starts_with("one of 999, 101, online"), "{p}");
+    }
+
+    #[test]
+    fn call_refs_are_trimmed_and_never_empty() {
+        assert_eq!(CallRef::parse("  CH-1 ").unwrap().as_str(), "CH-1");
+        assert_eq!(CallRef::parse(" ").unwrap_err().what, "is empty");
+    }
+}

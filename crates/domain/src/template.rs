@@ -1,0 +1,256 @@
+//! The template a programme audits with: outcome categories, the question set, the areas for
+//! improvement and the focus themes. The reference template is the one in the product brief,
+//! drawn from published schemes; a programme may change it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Problem;
+use crate::text::match_key;
+
+/// The panel's agreed judgement of a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Positive,
+    Suggestions,
+    Negative,
+}
+
+impl Category {
+    pub const ALL: [Category; 3] = [Category::Positive, Category::Suggestions, Category::Negative];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Category::Positive => "positive",
+            Category::Suggestions => "suggestions",
+            Category::Negative => "negative",
+        }
+    }
+
+    /// The wording schemes publish.
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Positive => "Fully positive feedback",
+            Category::Suggestions => "Good call but with suggestions for improvement/development",
+            Category::Negative => "Negative feedback",
+        }
+    }
+
+    /// A call *raised an issue* when the panel had suggestions or negative feedback.
+    pub fn raises_issue(self) -> bool {
+        self != Category::Positive
+    }
+
+    /// By code, by the number schemes use on their forms (1, 2, 3), or by the published wording.
+    pub fn parse(s: &str) -> Result<Self, Problem> {
+        let key = match_key(s);
+        Category::ALL
+            .into_iter()
+            .enumerate()
+            .find(|(i, c)| {
+                key == match_key(c.code()) || key == (i + 1).to_string() || key == match_key(c.label())
+            })
+            .map(|(_, c)| c)
+            .ok_or_else(|| Problem::new("is not a category", "positive, suggestions or negative (or 1, 2, 3)"))
+    }
+}
+
+/// An answer to one question of the question set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Answer {
+    Yes,
+    Partly,
+    No,
+    Na,
+}
+
+impl Answer {
+    pub const ALL: [Answer; 4] = [Answer::Yes, Answer::Partly, Answer::No, Answer::Na];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Answer::Yes => "yes",
+            Answer::Partly => "partly",
+            Answer::No => "no",
+            Answer::Na => "na",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Problem> {
+        match match_key(s).as_str() {
+            "yes" | "y" => Ok(Answer::Yes),
+            "partly" | "partial" => Ok(Answer::Partly),
+            "no" | "n" => Ok(Answer::No),
+            "na" | "notapplicable" => Ok(Answer::Na),
+            _ => Err(Problem::new("is not an answer", "yes, partly, no or n/a")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    pub code: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Area {
+    pub code: String,
+    pub name: String,
+    /// Other wordings the same area goes by in schemes' spreadsheets and reports.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// What kind of audit a programme runs; each has its own reference template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProgrammeKind {
+    CallAudit,
+    CrimeDataIntegrity,
+    IncidentLog,
+}
+
+impl ProgrammeKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ProgrammeKind::CallAudit => "call-audit",
+            ProgrammeKind::CrimeDataIntegrity => "crime-data-integrity",
+            ProgrammeKind::IncidentLog => "incident-log",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Template {
+    pub name: String,
+    pub kind: ProgrammeKind,
+    pub questions: Vec<Question>,
+    pub areas: Vec<Area>,
+    pub focus_themes: Vec<String>,
+}
+
+impl Template {
+    /// The reference call-audit template of the product brief.
+    pub fn reference() -> Self {
+        let q = |code: &str, text: &str| Question {
+            code: code.into(),
+            text: text.into(),
+        };
+        let a = |code: &str, name: &str, aliases: &[&str]| Area {
+            code: code.into(),
+            name: name.into(),
+            aliases: aliases.iter().map(|s| s.to_string()).collect(),
+        };
+        Template {
+            name: "Call handling audit (reference)".into(),
+            kind: ProgrammeKind::CallAudit,
+            questions: vec![
+                q("greeting", "Correct greeting given"),
+                q("listened", "Caller listened to appropriately"),
+                q("acknowledged", "Caller positively acknowledged throughout"),
+                q("empathy", "Empathy, understanding and support shown"),
+                q("silence", "Any silence explained to the caller"),
+                q("next-steps", "Caller told what would happen next"),
+                q("outcome-understood", "Caller understood the outcome, information recapped where needed"),
+                q("safety", "Caller's safety checked"),
+                q("vulnerability", "Vulnerability recognised and acted on"),
+                q("thrive", "Risk (THRIVE) questions asked"),
+                q("command", "Handler in command of the call"),
+                q("language", "Language appropriate"),
+            ],
+            areas: vec![
+                a("command", "Taking command / better handling of call", &["taking command", "better handling of call"]),
+                a("empathy", "Empathy", &["call lacked empathy", "lacked empathy"]),
+                a("reassurance", "Reassurance", &["call lacked reassurance", "lacked reassurance"]),
+                a("logging", "Information logged correctly/accurately", &["information not logged correctly/accurately", "logging"]),
+                a("questioning", "Questioning skills", &["application of better questioning skills", "better questioning skills"]),
+                a("vulnerability", "Recognising vulnerability", &[]),
+                a("safety", "Ensuring safety of the caller", &[]),
+                a("advice", "Clear guidance / good advice", &["providing clear guidance/good advice"]),
+                a("language", "Appropriate language", &["being more mindful to use appropriate language"]),
+                a("silence", "Silences explained", &["silences not explained"]),
+                a("next-steps", "Told what happens next", &["expectations of what happens next not set"]),
+                a("repetition", "Repetition of questions", &[]),
+            ],
+            focus_themes: [
+                "HATE CRIME",
+                "PUBLIC ORDER",
+                "DOMESTIC VIOLENCE",
+                "ROAD TRAFFIC COLLISIONS",
+                "RAPE & SERIOUS SEXUAL OFFENCES",
+                "ASB",
+                "BURGLARY",
+                "VEHICLE CRIME",
+                "CRIMINAL DAMAGE",
+                "CONCERN FOR SAFETY",
+                "FIREARMS",
+                "ROBBERY",
+                "ANIMAL WELFARE",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+
+    /// An area for improvement by code, name or a known alias, ignoring case, spaces and punctuation.
+    pub fn find_area(&self, s: &str) -> Result<&Area, Problem> {
+        let key = match_key(s);
+        self.areas
+            .iter()
+            .find(|a| {
+                match_key(&a.code) == key
+                    || match_key(&a.name) == key
+                    || a.aliases.iter().any(|x| match_key(x) == key)
+            })
+            .ok_or_else(|| {
+                let codes: Vec<&str> = self.areas.iter().map(|a| a.code.as_str()).collect();
+                Problem::new(
+                    "is not an area for improvement of this template",
+                    format!("a code or name such as {}", codes.join(", ")),
+                )
+            })
+    }
+
+    pub fn question(&self, code: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.code == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_areas_carry_the_issue_codes() {
+        let t = Template::reference();
+        let codes: Vec<&str> = t.areas.iter().map(|a| a.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "command", "empathy", "reassurance", "logging", "questioning", "vulnerability", "safety", "advice",
+                "language", "silence", "next-steps", "repetition"
+            ]
+        );
+    }
+
+    #[test]
+    fn areas_match_by_code_name_or_published_wording() {
+        let t = Template::reference();
+        assert_eq!(t.find_area("Next Steps").unwrap().code, "next-steps");
+        assert_eq!(t.find_area("taking command/better handling of call").unwrap().code, "command");
+        assert_eq!(t.find_area("Call lacked EMPATHY").unwrap().code, "empathy");
+        let p = t.find_area("tone").unwrap_err();
+        assert!(p.expected.contains("command, empathy"), "{p}");
+    }
+
+    #[test]
+    fn categories_by_code_number_or_wording() {
+        assert_eq!(Category::parse("2").unwrap(), Category::Suggestions);
+        assert_eq!(Category::parse("Negative").unwrap(), Category::Negative);
+        assert_eq!(Category::parse("Fully positive feedback").unwrap(), Category::Positive);
+        assert!(Category::parse("4").is_err());
+        assert!(Category::Suggestions.raises_issue() && !Category::Positive.raises_issue());
+    }
+}
