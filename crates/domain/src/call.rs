@@ -19,7 +19,10 @@ impl CallRef {
     pub fn parse(s: &str) -> Result<Self, Problem> {
         let t = clean_text(s, Self::MAX_CHARS)?;
         if t.is_empty() {
-            return Err(Problem::new("is empty", "the force's reference of the call"));
+            return Err(Problem::new(
+                "is empty",
+                "the force's reference of the call",
+            ));
         }
         Ok(Self(t))
     }
@@ -139,7 +142,10 @@ impl std::fmt::Display for Channel {
 pub fn parse_incident_type(s: &str) -> Result<String, Problem> {
     let t = clean_text(s, 120)?;
     if t.is_empty() {
-        return Err(Problem::new("is empty", "the incident or crime type, e.g. HATE CRIME"));
+        return Err(Problem::new(
+            "is empty",
+            "the incident or crime type, e.g. HATE CRIME",
+        ));
     }
     Ok(t)
 }
@@ -174,7 +180,10 @@ mod tests {
     #[test]
     fn channels_parse_loosely_and_print_canonically() {
         assert_eq!(Channel::parse(" 999 ").unwrap(), Channel::Emergency);
-        assert_eq!(Channel::parse("Front Counter").unwrap().code(), "front-counter");
+        assert_eq!(
+            Channel::parse("Front Counter").unwrap().code(),
+            "front-counter"
+        );
         let p = Channel::parse("911").unwrap_err();
         assert!(p.expected.starts_with("one of 999, 101, online"), "{p}");
     }

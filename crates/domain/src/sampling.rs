@@ -71,7 +71,10 @@ impl DrawSpec {
     pub fn validate(mut self, max_size: u32) -> Result<Self, Vec<String>> {
         let mut errors = Vec::new();
         if self.size == 0 || self.size > max_size {
-            errors.push(format!("sample size {} is out of range; expected 1 to {max_size}", self.size));
+            errors.push(format!(
+                "sample size {} is out of range; expected 1 to {max_size}",
+                self.size
+            ));
         }
         let quota_total: u32 = self.quotas.values().sum();
         if quota_total > self.size {
@@ -83,13 +86,19 @@ impl DrawSpec {
         if let (Some(f), Some(t)) = (self.from, self.to)
             && f > t
         {
-            errors.push(format!("the window starts ({f}) after it ends ({t}); swap --from and --to"));
+            errors.push(format!(
+                "the window starts ({f}) after it ends ({t}); swap --from and --to"
+            ));
         }
         if self.max_per_handler == Some(0) {
-            errors.push("at most 0 calls per handler would draw nothing; expected 1 or more".into());
+            errors
+                .push("at most 0 calls per handler would draw nothing; expected 1 or more".into());
         }
         if crate::time::parse_tz(&self.timezone).is_err() {
-            errors.push(format!("time zone {:?} is unknown; expected an IANA name such as Europe/London", self.timezone));
+            errors.push(format!(
+                "time zone {:?} is unknown; expected an IANA name such as Europe/London",
+                self.timezone
+            ));
         }
         for f in &self.focus {
             if let Err(p) = clean_text(f, 120) {
@@ -130,8 +139,14 @@ impl DrawSpec {
         }
         let opt = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         s.push_str(&format!("from={}\nto={}\n", opt(self.from), opt(self.to)));
-        let cap = self.max_per_handler.map(|n| n.to_string()).unwrap_or_default();
-        s.push_str(&format!("max_per_handler={cap}\ntimezone={}\n", self.timezone));
+        let cap = self
+            .max_per_handler
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "max_per_handler={cap}\ntimezone={}\n",
+            self.timezone
+        ));
         let exclude: BTreeSet<&str> = self.exclude.iter().map(CallRef::as_str).collect();
         for e in exclude {
             s.push_str(&format!("exclude={e}\n"));
@@ -144,7 +159,12 @@ impl DrawSpec {
     }
 
     /// Whether a call may be drawn at all under this specification.
-    pub fn is_eligible(&self, call: &PoolCall, focus_keys: &BTreeSet<String>, excluded: &BTreeSet<&str>) -> bool {
+    pub fn is_eligible(
+        &self,
+        call: &PoolCall,
+        focus_keys: &BTreeSet<String>,
+        excluded: &BTreeSet<&str>,
+    ) -> bool {
         if call.training || excluded.contains(call.call_ref.as_str()) {
             return false;
         }
@@ -164,8 +184,16 @@ impl DrawSpec {
     pub fn eligible<'a>(&self, pool: &'a [PoolCall]) -> Vec<&'a PoolCall> {
         let focus_keys: BTreeSet<String> = self.focus.iter().map(|f| match_key(f)).collect();
         let excluded: BTreeSet<&str> = self.exclude.iter().map(CallRef::as_str).collect();
-        let mut calls: Vec<&PoolCall> = pool.iter().filter(|c| self.is_eligible(c, &focus_keys, &excluded)).collect();
-        calls.sort_unstable_by(|a, b| a.call_ref.as_str().as_bytes().cmp(b.call_ref.as_str().as_bytes()));
+        let mut calls: Vec<&PoolCall> = pool
+            .iter()
+            .filter(|c| self.is_eligible(c, &focus_keys, &excluded))
+            .collect();
+        calls.sort_unstable_by(|a, b| {
+            a.call_ref
+                .as_str()
+                .as_bytes()
+                .cmp(b.call_ref.as_str().as_bytes())
+        });
         calls
     }
 }
@@ -233,7 +261,10 @@ pub fn commit(pool: &[PoolCall], spec: &DrawSpec) -> Commitment {
 pub fn parse_seed(s: &str) -> Result<String, Problem> {
     let t = clean_text(s, 200)?;
     if t.is_empty() {
-        return Err(Problem::new("is empty", "a seed the panel chooses, e.g. two dice rolls and a word"));
+        return Err(Problem::new(
+            "is empty",
+            "a seed the panel chooses, e.g. two dice rolls and a word",
+        ));
     }
     Ok(t)
 }
@@ -256,7 +287,12 @@ pub fn draw(pool: &[PoolCall], spec: &DrawSpec, seed: &str) -> DrawRecord {
     let spec_digest = spec.digest();
     let mut keyed: Vec<([u8; 32], &PoolCall)> = eligible
         .iter()
-        .map(|c| (draw_key(&pool_digest, &spec_digest, seed, c.call_ref.as_str()), *c))
+        .map(|c| {
+            (
+                draw_key(&pool_digest, &spec_digest, seed, c.call_ref.as_str()),
+                *c,
+            )
+        })
         .collect();
     // Keys are 256-bit hashes of distinct references, so ties do not occur in practice; the
     // reference breaks one anyway so that the order is total.
@@ -308,7 +344,11 @@ pub fn draw(pool: &[PoolCall], spec: &DrawSpec, seed: &str) -> DrawRecord {
         }
     }
     if taken_open < open_places {
-        let what = if spec.quotas.is_empty() { "calls" } else { "calls from channels without a quota" };
+        let what = if spec.quotas.is_empty() {
+            "calls"
+        } else {
+            "calls from channels without a quota"
+        };
         shortfalls.push(format!(
             "{open_places} places were open but only {taken_open} eligible {what} could be drawn"
         ));
@@ -329,19 +369,30 @@ pub fn draw(pool: &[PoolCall], spec: &DrawSpec, seed: &str) -> DrawRecord {
 /// Why a record does not reproduce.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
-    #[error("the record was made with {0:?}, which this version cannot check; expected {ALGORITHM}")]
+    #[error(
+        "the record was made with {0:?}, which this version cannot check; expected {ALGORITHM}"
+    )]
     UnknownAlgorithm(String),
-    #[error("spec changed: the record's specification digests to {actual}, but the record says {recorded}")]
+    #[error(
+        "spec changed: the record's specification digests to {actual}, but the record says {recorded}"
+    )]
     SpecChanged { recorded: String, actual: String },
-    #[error("pool changed: the eligible calls of this pool digest to {actual} ({actual_calls} calls), but the record says {recorded} ({recorded_calls} calls)")]
+    #[error(
+        "pool changed: the eligible calls of this pool digest to {actual} ({actual_calls} calls), but the record says {recorded} ({recorded_calls} calls)"
+    )]
     PoolChanged {
         recorded: String,
         actual: String,
         recorded_calls: usize,
         actual_calls: usize,
     },
-    #[error("selection differs: the record lists {recorded:?} but this pool, specification and seed draw {actual:?}")]
-    SelectionDiffers { recorded: Vec<String>, actual: Vec<String> },
+    #[error(
+        "selection differs: the record lists {recorded:?} but this pool, specification and seed draw {actual:?}"
+    )]
+    SelectionDiffers {
+        recorded: Vec<String>,
+        actual: Vec<String>,
+    },
 }
 
 /// Recomputes a draw from its record and the pool, and says exactly what, if anything, differs.

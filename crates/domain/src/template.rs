@@ -17,7 +17,11 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 3] = [Category::Positive, Category::Suggestions, Category::Negative];
+    pub const ALL: [Category; 3] = [
+        Category::Positive,
+        Category::Suggestions,
+        Category::Negative,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -48,10 +52,17 @@ impl Category {
             .into_iter()
             .enumerate()
             .find(|(i, c)| {
-                key == match_key(c.code()) || key == (i + 1).to_string() || key == match_key(c.label())
+                key == match_key(c.code())
+                    || key == (i + 1).to_string()
+                    || key == match_key(c.label())
             })
             .map(|(_, c)| c)
-            .ok_or_else(|| Problem::new("is not a category", "positive, suggestions or negative (or 1, 2, 3)"))
+            .ok_or_else(|| {
+                Problem::new(
+                    "is not a category",
+                    "positive, suggestions or negative (or 1, 2, 3)",
+                )
+            })
     }
 }
 
@@ -153,7 +164,10 @@ impl Template {
                 q("empathy", "Empathy, understanding and support shown"),
                 q("silence", "Any silence explained to the caller"),
                 q("next-steps", "Caller told what would happen next"),
-                q("outcome-understood", "Caller understood the outcome, information recapped where needed"),
+                q(
+                    "outcome-understood",
+                    "Caller understood the outcome, information recapped where needed",
+                ),
                 q("safety", "Caller's safety checked"),
                 q("vulnerability", "Vulnerability recognised and acted on"),
                 q("thrive", "Risk (THRIVE) questions asked"),
@@ -161,17 +175,52 @@ impl Template {
                 q("language", "Language appropriate"),
             ],
             areas: vec![
-                a("command", "Taking command / better handling of call", &["taking command", "better handling of call"]),
-                a("empathy", "Empathy", &["call lacked empathy", "lacked empathy"]),
-                a("reassurance", "Reassurance", &["call lacked reassurance", "lacked reassurance"]),
-                a("logging", "Information logged correctly/accurately", &["information not logged correctly/accurately", "logging"]),
-                a("questioning", "Questioning skills", &["application of better questioning skills", "better questioning skills"]),
+                a(
+                    "command",
+                    "Taking command / better handling of call",
+                    &["taking command", "better handling of call"],
+                ),
+                a(
+                    "empathy",
+                    "Empathy",
+                    &["call lacked empathy", "lacked empathy"],
+                ),
+                a(
+                    "reassurance",
+                    "Reassurance",
+                    &["call lacked reassurance", "lacked reassurance"],
+                ),
+                a(
+                    "logging",
+                    "Information logged correctly/accurately",
+                    &["information not logged correctly/accurately", "logging"],
+                ),
+                a(
+                    "questioning",
+                    "Questioning skills",
+                    &[
+                        "application of better questioning skills",
+                        "better questioning skills",
+                    ],
+                ),
                 a("vulnerability", "Recognising vulnerability", &[]),
                 a("safety", "Ensuring safety of the caller", &[]),
-                a("advice", "Clear guidance / good advice", &["providing clear guidance/good advice"]),
-                a("language", "Appropriate language", &["being more mindful to use appropriate language"]),
+                a(
+                    "advice",
+                    "Clear guidance / good advice",
+                    &["providing clear guidance/good advice"],
+                ),
+                a(
+                    "language",
+                    "Appropriate language",
+                    &["being more mindful to use appropriate language"],
+                ),
                 a("silence", "Silences explained", &["silences not explained"]),
-                a("next-steps", "Told what happens next", &["expectations of what happens next not set"]),
+                a(
+                    "next-steps",
+                    "Told what happens next",
+                    &["expectations of what happens next not set"],
+                ),
                 a("repetition", "Repetition of questions", &[]),
             ],
             focus_themes: [
@@ -229,8 +278,18 @@ mod tests {
         assert_eq!(
             codes,
             [
-                "command", "empathy", "reassurance", "logging", "questioning", "vulnerability", "safety", "advice",
-                "language", "silence", "next-steps", "repetition"
+                "command",
+                "empathy",
+                "reassurance",
+                "logging",
+                "questioning",
+                "vulnerability",
+                "safety",
+                "advice",
+                "language",
+                "silence",
+                "next-steps",
+                "repetition"
             ]
         );
     }
@@ -239,7 +298,12 @@ mod tests {
     fn areas_match_by_code_name_or_published_wording() {
         let t = Template::reference();
         assert_eq!(t.find_area("Next Steps").unwrap().code, "next-steps");
-        assert_eq!(t.find_area("taking command/better handling of call").unwrap().code, "command");
+        assert_eq!(
+            t.find_area("taking command/better handling of call")
+                .unwrap()
+                .code,
+            "command"
+        );
         assert_eq!(t.find_area("Call lacked EMPATHY").unwrap().code, "empathy");
         let p = t.find_area("tone").unwrap_err();
         assert!(p.expected.contains("command, empathy"), "{p}");
@@ -249,7 +313,10 @@ mod tests {
     fn categories_by_code_number_or_wording() {
         assert_eq!(Category::parse("2").unwrap(), Category::Suggestions);
         assert_eq!(Category::parse("Negative").unwrap(), Category::Negative);
-        assert_eq!(Category::parse("Fully positive feedback").unwrap(), Category::Positive);
+        assert_eq!(
+            Category::parse("Fully positive feedback").unwrap(),
+            Category::Positive
+        );
         assert!(Category::parse("4").is_err());
         assert!(Category::Suggestions.raises_issue() && !Category::Positive.raises_issue());
     }

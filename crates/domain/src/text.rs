@@ -33,7 +33,10 @@ pub fn clean_text(s: &str, max_chars: usize) -> Result<String, Problem> {
 /// Free text such as comments: line breaks are allowed, other control characters are not.
 pub fn clean_note(s: &str, max_chars: usize) -> Result<String, Problem> {
     let t = s.trim();
-    if let Some(c) = t.chars().find(|c| c.is_control() && *c != '\n' && *c != '\r' && *c != '\t') {
+    if let Some(c) = t
+        .chars()
+        .find(|c| c.is_control() && *c != '\n' && *c != '\r' && *c != '\t')
+    {
         return Err(Problem::new(
             format!("contains the control character U+{:04X}", c as u32),
             "text",
@@ -89,12 +92,20 @@ mod tests {
     #[test]
     fn text_with_a_tab_is_refused() {
         let p = clean_text("a\tb", 10).unwrap_err();
-        assert_eq!(p.to_string(), "contains the control character U+0009; expected plain text on one line");
+        assert_eq!(
+            p.to_string(),
+            "contains the control character U+0009; expected plain text on one line"
+        );
     }
 
     #[test]
     fn booleans_in_every_spreadsheet_spelling() {
-        for (s, v) in [("TRUE", Some(true)), ("n", Some(false)), ("1", Some(true)), (" ", None)] {
+        for (s, v) in [
+            ("TRUE", Some(true)),
+            ("n", Some(false)),
+            ("1", Some(true)),
+            (" ", None),
+        ] {
             assert_eq!(parse_bool(s).unwrap(), v, "{s}");
         }
         assert!(parse_bool("maybe").is_err());

@@ -61,9 +61,13 @@ fn parse_local(b: &[u8]) -> Option<NaiveDateTime> {
         }
         _ => return None,
     };
-    let rest = rest.strip_prefix(b" ").or_else(|| rest.strip_prefix(b"T"))?;
+    let rest = rest
+        .strip_prefix(b" ")
+        .or_else(|| rest.strip_prefix(b"T"))?;
     let time = match rest.len() {
-        5 if rest[2] == b':' => NaiveTime::from_hms_opt(digits(&rest[0..2])?, digits(&rest[3..5])?, 0)?,
+        5 if rest[2] == b':' => {
+            NaiveTime::from_hms_opt(digits(&rest[0..2])?, digits(&rest[3..5])?, 0)?
+        }
         8 if rest[2] == b':' && rest[5] == b':' => NaiveTime::from_hms_opt(
             digits(&rest[0..2])?,
             digits(&rest[3..5])?,
@@ -82,7 +86,12 @@ pub fn parse_with_format(s: &str, format: &str, tz: Tz) -> Result<DateTime<Utc>,
     }
     let naive = NaiveDateTime::parse_from_str(t, format)
         .or_else(|_| NaiveDate::parse_from_str(t, format).map(|d| d.and_time(NaiveTime::MIN)))
-        .map_err(|_| Problem::new("is not a date and time", format!("the profile's format {format}")))?;
+        .map_err(|_| {
+            Problem::new(
+                "is not a date and time",
+                format!("the profile's format {format}"),
+            )
+        })?;
     local_to_utc(naive, tz)
 }
 
@@ -123,7 +132,11 @@ pub fn canonical_utc(d: &DateTime<Utc>) -> String {
 /// The police financial year a date falls in, named by the year it starts in (1 April – 31 March).
 pub fn financial_year(d: NaiveDate) -> i32 {
     use chrono::Datelike;
-    if d.month() >= 4 { d.year() } else { d.year() - 1 }
+    if d.month() >= 4 {
+        d.year()
+    } else {
+        d.year() - 1
+    }
 }
 
 #[cfg(test)]
@@ -148,7 +161,14 @@ mod tests {
         let p = parse_datetime("31/02/2024 10:00", DEFAULT_TZ).unwrap_err();
         assert_eq!(p.what, "is not a date and time");
         assert!(p.expected.contains("DD/MM/YYYY HH:MM"));
-        for bad in ["", "2024-13-01 10:00", "2024-01-01 25:00", "2024-01-01", "yesterday", "2024-01-01 10:0"] {
+        for bad in [
+            "",
+            "2024-13-01 10:00",
+            "2024-01-01 25:00",
+            "2024-01-01",
+            "yesterday",
+            "2024-01-01 10:0",
+        ] {
             assert!(parse_datetime(bad, DEFAULT_TZ).is_err(), "{bad}");
         }
     }
@@ -169,7 +189,13 @@ mod tests {
 
     #[test]
     fn financial_years_start_in_april() {
-        assert_eq!(financial_year(NaiveDate::from_ymd_opt(2024, 3, 31).unwrap()), 2023);
-        assert_eq!(financial_year(NaiveDate::from_ymd_opt(2024, 4, 1).unwrap()), 2024);
+        assert_eq!(
+            financial_year(NaiveDate::from_ymd_opt(2024, 3, 31).unwrap()),
+            2023
+        );
+        assert_eq!(
+            financial_year(NaiveDate::from_ymd_opt(2024, 4, 1).unwrap()),
+            2024
+        );
     }
 }

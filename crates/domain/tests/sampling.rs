@@ -29,17 +29,25 @@ fn call(i: usize, channel: Channel, kind: &str, handler: Option<&str>, training:
 }
 
 fn arb_pool() -> impl Strategy<Value = Vec<PoolCall>> {
-    prop::collection::vec((0..3usize, 0..4usize, prop::option::of(0..5usize), prop::bool::weighted(0.1)), 0..80)
-        .prop_map(|rows| {
-            rows.into_iter()
-                .enumerate()
-                .map(|(i, (ch, ty, h, tr))| {
-                    let channel = [Channel::Emergency, Channel::NonEmergency, Channel::Online][ch];
-                    let handler = h.map(|h| format!("H{h}"));
-                    call(i, channel, TYPES[ty], handler.as_deref(), tr)
-                })
-                .collect()
-        })
+    prop::collection::vec(
+        (
+            0..3usize,
+            0..4usize,
+            prop::option::of(0..5usize),
+            prop::bool::weighted(0.1),
+        ),
+        0..80,
+    )
+    .prop_map(|rows| {
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, (ch, ty, h, tr))| {
+                let channel = [Channel::Emergency, Channel::NonEmergency, Channel::Online][ch];
+                let handler = h.map(|h| format!("H{h}"));
+                call(i, channel, TYPES[ty], handler.as_deref(), tr)
+            })
+            .collect()
+    })
 }
 
 fn arb_spec() -> impl Strategy<Value = DrawSpec> {
@@ -66,7 +74,10 @@ fn arb_spec() -> impl Strategy<Value = DrawSpec> {
                 spec.from = Some(d0 + Duration::days(a / 4));
                 spec.to = Some(d0 + Duration::days(a / 4 + len / 4));
             }
-            spec.exclude = exclude.into_iter().map(|i| CallRef::parse(&format!("C{i:05}")).unwrap()).collect();
+            spec.exclude = exclude
+                .into_iter()
+                .map(|i| CallRef::parse(&format!("C{i:05}")).unwrap())
+                .collect();
             spec.validate(50).expect("generated specs are valid")
         })
 }
@@ -146,7 +157,19 @@ fn every_eligible_call_is_equally_likely_over_many_seeds() {
     // 20 calls, samples of 5, 4,000 fixed seeds: each call is expected 1,000 times. The seeds are
     // fixed, so this is deterministic; the bound is chi-square's 0.1% point for 19 degrees of freedom.
     let pool: Vec<PoolCall> = (0..20)
-        .map(|i| call(i, if i % 2 == 0 { Channel::Emergency } else { Channel::NonEmergency }, "ASB", None, false))
+        .map(|i| {
+            call(
+                i,
+                if i % 2 == 0 {
+                    Channel::Emergency
+                } else {
+                    Channel::NonEmergency
+                },
+                "ASB",
+                None,
+                false,
+            )
+        })
         .collect();
     let spec = DrawSpec::new(5);
     let mut counts = vec![0u32; 20];
@@ -156,36 +179,52 @@ fn every_eligible_call_is_equally_likely_over_many_seeds() {
         }
     }
     let expected = 4000.0 * 5.0 / 20.0;
-    let chi2: f64 = counts.iter().map(|&n| (f64::from(n) - expected).powi(2) / expected).sum();
+    let chi2: f64 = counts
+        .iter()
+        .map(|&n| (f64::from(n) - expected).powi(2) / expected)
+        .sum();
     assert!(chi2 < 43.82, "chi-square {chi2:.2} over counts {counts:?}");
     assert!(counts.iter().all(|&n| n > 0));
 }
 
 #[test]
 fn a_quota_that_cannot_be_met_is_said_plainly_and_what_exists_is_drawn() {
-    let mut pool: Vec<PoolCall> = (0..8).map(|i| call(i, Channel::NonEmergency, "ASB", None, false)).collect();
+    let mut pool: Vec<PoolCall> = (0..8)
+        .map(|i| call(i, Channel::NonEmergency, "ASB", None, false))
+        .collect();
     pool.push(call(8, Channel::Emergency, "ASB", None, false));
     pool.push(call(9, Channel::Emergency, "ASB", None, true));
     let mut spec = DrawSpec::new(10);
     spec.quotas = BTreeMap::from([(Channel::Emergency, 5), (Channel::NonEmergency, 5)]);
     let rec = draw(&pool, &spec, "panel seed");
     assert_eq!(rec.calls.len(), 6);
-    assert_eq!(rec.shortfalls, ["the quota asked for 5 999 calls but only 1 eligible 999 calls could be drawn"]);
+    assert_eq!(
+        rec.shortfalls,
+        ["the quota asked for 5 999 calls but only 1 eligible 999 calls could be drawn"]
+    );
 }
 
 #[test]
 fn verify_names_what_changed() {
-    let pool: Vec<PoolCall> = (0..30).map(|i| call(i, Channel::Emergency, "ASB", None, false)).collect();
+    let pool: Vec<PoolCall> = (0..30)
+        .map(|i| call(i, Channel::Emergency, "ASB", None, false))
+        .collect();
     let rec = draw(&pool, &DrawSpec::new(10), "42 and blue");
     assert_eq!(verify(&rec, &pool), Ok(()));
 
     let mut other = pool.clone();
     other[3].incident_type = "BURGLARY".into();
-    assert!(matches!(verify(&rec, &other), Err(VerifyError::PoolChanged { .. })));
+    assert!(matches!(
+        verify(&rec, &other),
+        Err(VerifyError::PoolChanged { .. })
+    ));
 
     let mut spec_edited = rec.clone();
     spec_edited.spec.size = 9;
-    assert!(matches!(verify(&spec_edited, &pool), Err(VerifyError::SpecChanged { .. })));
+    assert!(matches!(
+        verify(&spec_edited, &pool),
+        Err(VerifyError::SpecChanged { .. })
+    ));
 
     let mut picked = rec.clone();
     picked.calls[0] = CallRef::parse("C00029").unwrap();
@@ -198,7 +237,9 @@ fn verify_names_what_changed() {
 #[test]
 fn the_draw_is_stable_across_versions() {
     // A published record must verify with every later build: this pins the algorithm's output.
-    let pool: Vec<PoolCall> = (0..12).map(|i| call(i, Channel::Emergency, "ASB", Some("H1"), false)).collect();
+    let pool: Vec<PoolCall> = (0..12)
+        .map(|i| call(i, Channel::Emergency, "ASB", Some("H1"), false))
+        .collect();
     let rec = draw(&pool, &DrawSpec::new(3), "stable");
     let refs: Vec<&str> = rec.calls.iter().map(CallRef::as_str).collect();
     assert_eq!(rec.spec_digest.len(), 64);
@@ -208,5 +249,8 @@ fn the_draw_is_stable_across_versions() {
 /// Compares against the value recorded when the algorithm was written down in docs/sampling.md.
 fn insta_like(got: &str) {
     let want = include_str!("sampling_pinned.txt").trim();
-    assert_eq!(got, want, "the draw algorithm's output changed: old records would no longer verify");
+    assert_eq!(
+        got, want,
+        "the draw algorithm's output changed: old records would no longer verify"
+    );
 }

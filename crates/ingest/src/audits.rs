@@ -34,11 +34,17 @@ pub const AUDIT_COLUMNS: [ColumnDef; 9] = [
 ];
 
 /// Reads every row of a past-audits file; areas are resolved against the programme's template.
-pub fn read_audits(path: &Path, template: &Template) -> Result<Vec<(u64, AuditedCall)>, ReadFailure> {
+pub fn read_audits(
+    path: &Path,
+    template: &Template,
+) -> Result<Vec<(u64, AuditedCall)>, ReadFailure> {
     read_audits_from(Input::Path(path), template)
 }
 
-pub fn read_audits_from(input: Input<'_>, template: &Template) -> Result<Vec<(u64, AuditedCall)>, ReadFailure> {
+pub fn read_audits_from(
+    input: Input<'_>,
+    template: &Template,
+) -> Result<Vec<(u64, AuditedCall)>, ReadFailure> {
     let mut errors = RowErrors::default();
     let mut out = Vec::new();
     let mut first_seen: HashMap<(chrono::NaiveDate, Option<String>, CallRef), u64> = HashMap::new();
@@ -64,14 +70,31 @@ pub fn read_audits_from(input: Input<'_>, template: &Template) -> Result<Vec<(u6
             let incident_type = f.get(4, parse_incident_type);
             let category = f.get(5, Category::parse);
             let areas = f.get(6, |v| parse_areas(v, template));
-            let comments = f.get(7, |v| clean_note(v, 4000).map(|c| (!c.is_empty()).then_some(c)));
+            let comments = f.get(7, |v| {
+                clean_note(v, 4000).map(|c| (!c.is_empty()).then_some(c))
+            });
             let good_practice = f.get(8, parse_bool);
-            let (Some(audit_date), Some(focus), Some(call_ref), Some(channel), Some(incident_type), Some(category)) =
-                (audit_date, focus, call_ref, channel, incident_type, category)
+            let (
+                Some(audit_date),
+                Some(focus),
+                Some(call_ref),
+                Some(channel),
+                Some(incident_type),
+                Some(category),
+            ) = (
+                audit_date,
+                focus,
+                call_ref,
+                channel,
+                incident_type,
+                category,
+            )
             else {
                 return true;
             };
-            let (Some(areas), Some(comments), Some(good_practice)) = (areas, comments, good_practice) else {
+            let (Some(areas), Some(comments), Some(good_practice)) =
+                (areas, comments, good_practice)
+            else {
                 return true;
             };
             let key = (audit_date, focus.clone(), call_ref.clone());
@@ -81,7 +104,9 @@ pub fn read_audits_from(input: Input<'_>, template: &Template) -> Result<Vec<(u6
                     column: "call_id".into(),
                     value: call_ref.to_string(),
                     problem: Problem::new(
-                        format!("appears again in the audit of {audit_date} (first on line {first})"),
+                        format!(
+                            "appears again in the audit of {audit_date} (first on line {first})"
+                        ),
                         "each call once per audit",
                     ),
                 });
@@ -114,7 +139,9 @@ pub fn read_audits_from(input: Input<'_>, template: &Template) -> Result<Vec<(u6
 fn parse_areas(v: &str, template: &Template) -> Result<Vec<String>, Problem> {
     let mut codes: Vec<String> = Vec::new();
     for part in v.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-        let area = template.find_area(part).map_err(|p| Problem::new(format!("names {part:?}, which {}", p.what), p.expected))?;
+        let area = template
+            .find_area(part)
+            .map_err(|p| Problem::new(format!("names {part:?}, which {}", p.what), p.expected))?;
         if !codes.contains(&area.code) {
             codes.push(area.code.clone());
         }
@@ -131,7 +158,8 @@ mod tests {
         let csv = "audit_date,focus,call_id,channel,incident_type,category,areas,comments,good_practice\n\
                    2023-04-12,HATE CRIME,A1,999,HATE CRIME,2,Empathy; reassurance,\"Good, but rushed\",no\n\
                    2023-04-12,HATE CRIME,A2,101,HATE CRIME,positive,,,yes\n";
-        let rows = read_audits_from(Input::CsvBytes(csv.as_bytes()), &Template::reference()).unwrap();
+        let rows =
+            read_audits_from(Input::CsvBytes(csv.as_bytes()), &Template::reference()).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].1.areas, ["empathy", "reassurance"]);
         assert_eq!(rows[0].1.category, Category::Suggestions);
@@ -141,12 +169,20 @@ mod tests {
     #[test]
     fn unknown_areas_and_categories_are_reported() {
         let csv = "audit_date,call_id,channel,incident_type,category,areas\n2023-04-12,A1,999,ASB,5,tone\n";
-        let ReadFailure::Rows(e) = read_audits_from(Input::CsvBytes(csv.as_bytes()), &Template::reference()).unwrap_err()
+        let ReadFailure::Rows(e) =
+            read_audits_from(Input::CsvBytes(csv.as_bytes()), &Template::reference()).unwrap_err()
         else {
             panic!("expected row errors")
         };
         let m: Vec<String> = e.errors.iter().map(ToString::to_string).collect();
-        assert_eq!(m[0], "line 2, column category: \"5\" is not a category; expected positive, suggestions or negative (or 1, 2, 3)");
-        assert!(m[1].starts_with("line 2, column areas: \"tone\" names \"tone\", which is not an area"), "{}", m[1]);
+        assert_eq!(
+            m[0],
+            "line 2, column category: \"5\" is not a category; expected positive, suggestions or negative (or 1, 2, 3)"
+        );
+        assert!(
+            m[1].starts_with("line 2, column areas: \"tone\" names \"tone\", which is not an area"),
+            "{}",
+            m[1]
+        );
     }
 }

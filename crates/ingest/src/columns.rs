@@ -22,13 +22,20 @@ pub struct Columns {
 }
 
 impl Columns {
-    pub fn resolve(defs: &[ColumnDef], header: &[&str], mapped: &BTreeMap<String, String>) -> Result<Columns, FileError> {
+    pub fn resolve(
+        defs: &[ColumnDef],
+        header: &[&str],
+        mapped: &BTreeMap<String, String>,
+    ) -> Result<Columns, FileError> {
         let keys: Vec<String> = header.iter().map(|h| match_key(h)).collect();
         let mut index = Vec::with_capacity(defs.len());
         let mut missing = Vec::new();
         for d in defs {
             let (wanted, label) = match mapped.get(d.name) {
-                Some(theirs) => (match_key(theirs), format!("{} (mapped to {theirs:?})", d.name)),
+                Some(theirs) => (
+                    match_key(theirs),
+                    format!("{} (mapped to {theirs:?})", d.name),
+                ),
                 None => (match_key(d.name), d.name.to_string()),
             };
             let found: Vec<usize> = keys
@@ -50,10 +57,18 @@ impl Columns {
             index.push(found.first().copied());
         }
         if !missing.is_empty() {
-            let found = header.iter().filter(|h| !h.trim().is_empty()).map(|h| format!("{h:?}")).collect::<Vec<_>>();
+            let found = header
+                .iter()
+                .filter(|h| !h.trim().is_empty())
+                .map(|h| format!("{h:?}"))
+                .collect::<Vec<_>>();
             return Err(FileError::MissingColumns {
                 missing: missing.join(", "),
-                found: if found.is_empty() { "none".into() } else { found.join(", ") },
+                found: if found.is_empty() {
+                    "none".into()
+                } else {
+                    found.join(", ")
+                },
             });
         }
         Ok(Columns {
@@ -64,6 +79,8 @@ impl Columns {
 
     /// The value of column `i` of the defs in a row; absent columns read as empty.
     pub fn get<'a>(&self, row: &[&'a str], i: usize) -> &'a str {
-        self.index[i].and_then(|j| row.get(j).copied()).unwrap_or("")
+        self.index[i]
+            .and_then(|j| row.get(j).copied())
+            .unwrap_or("")
     }
 }

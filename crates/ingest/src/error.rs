@@ -19,7 +19,11 @@ impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Long values are shortened so one bad cell cannot flood the terminal.
         let shown: String = self.value.chars().take(80).collect();
-        let ellipsis = if self.value.chars().count() > 80 { "…" } else { "" };
+        let ellipsis = if self.value.chars().count() > 80 {
+            "…"
+        } else {
+            ""
+        };
         write!(
             f,
             "line {}, column {}: {:?}{} {}",
@@ -43,9 +47,13 @@ pub enum FileError {
     Csv { line: u64, reason: String },
     #[error("the spreadsheet cannot be read: {0}")]
     Excel(String),
-    #[error("the file has no column for {missing}; found columns: {found}. Name them so in the header row, or map them in a profile's [columns]")]
+    #[error(
+        "the file has no column for {missing}; found columns: {found}. Name them so in the header row, or map them in a profile's [columns]"
+    )]
     MissingColumns { missing: String, found: String },
-    #[error("columns {first:?} and {second:?} both give {column}; keep one, or map one explicitly in a profile's [columns]")]
+    #[error(
+        "columns {first:?} and {second:?} both give {column}; keep one, or map one explicitly in a profile's [columns]"
+    )]
     DuplicateColumn {
         column: String,
         first: String,

@@ -71,7 +71,9 @@ pub(crate) fn drive_rows(
                     }
                 },
                 Record::NotUtf8 { .. } => {
-                    header_err = Some(FileError::Encoding("not UTF-8 (perhaps Windows-1252)".into()));
+                    header_err = Some(FileError::Encoding(
+                        "not UTF-8 (perhaps Windows-1252)".into(),
+                    ));
                     false
                 }
             };
@@ -99,7 +101,10 @@ pub(crate) fn drive_rows(
                     value: f.join(","),
                     problem: Problem::new(
                         format!("has {} fields", f.len()),
-                        format!("{} fields as in the header row (is a quote left unclosed?)", cols.width),
+                        format!(
+                            "{} fields as in the header row (is a quote left unclosed?)",
+                            cols.width
+                        ),
                     ),
                 });
                 true
@@ -163,7 +168,10 @@ pub fn read_pool(
                         line,
                         column: "call_id".into(),
                         value: id.to_string(),
-                        problem: Problem::new(format!("appears again (first on line {first})"), "each call once"),
+                        problem: Problem::new(
+                            format!("appears again (first on line {first})"),
+                            "each call once",
+                        ),
                     });
                 } else {
                     first_seen.insert(id, line);
@@ -202,7 +210,11 @@ pub(crate) struct FieldReader<'a, 'e> {
 }
 
 impl FieldReader<'_, '_> {
-    pub fn get<T>(&mut self, i: usize, parse: impl FnOnce(&str) -> Result<T, Problem>) -> Option<T> {
+    pub fn get<T>(
+        &mut self,
+        i: usize,
+        parse: impl FnOnce(&str) -> Result<T, Problem>,
+    ) -> Option<T> {
         let name = self.defs[i].name;
         let raw = self.cols.get(self.row, i);
         let value = self.profile.map_or(raw, |p| p.map_value(name, raw));
@@ -219,7 +231,13 @@ impl FieldReader<'_, '_> {
     }
 }
 
-fn parse_call(line: u64, cols: &Columns, row: &[&str], profile: &Profile, errors: &mut RowErrors) -> Option<PoolCall> {
+fn parse_call(
+    line: u64,
+    cols: &Columns,
+    row: &[&str],
+    profile: &Profile,
+    errors: &mut RowErrors,
+) -> Option<PoolCall> {
     let mut f = FieldReader {
         line,
         defs: &POOL_COLUMNS,
@@ -237,7 +255,9 @@ fn parse_call(line: u64, cols: &Columns, row: &[&str], profile: &Profile, errors
     let answer_s = f.get(5, parse_seconds);
     let duration_s = f.get(6, parse_seconds);
     let abandoned = f.get(7, parse_bool);
-    let grade = f.get(8, |v| parse_optional(v, 32).map(|g| g.map(|g| g.to_uppercase())));
+    let grade = f.get(8, |v| {
+        parse_optional(v, 32).map(|g| g.map(|g| g.to_uppercase()))
+    });
     let area = f.get(9, |v| parse_optional(v, 80));
     let training = f.get(10, parse_bool);
     let recording = f.get(11, parse_recording);
@@ -260,7 +280,8 @@ fn parse_call(line: u64, cols: &Columns, row: &[&str], profile: &Profile, errors
 fn parse_started_at(v: &str, profile: &Profile) -> Result<chrono::DateTime<chrono::Utc>, Problem> {
     match profile.formats.get("started_at") {
         // Spreadsheet date cells arrive in the canonical form whatever the profile says.
-        Some(f) => parse_with_format(v, f, profile.timezone).or_else(|e| parse_datetime(v, profile.timezone).map_err(|_| e)),
+        Some(f) => parse_with_format(v, f, profile.timezone)
+            .or_else(|e| parse_datetime(v, profile.timezone).map_err(|_| e)),
         None => parse_datetime(v, profile.timezone),
     }
 }
@@ -268,11 +289,19 @@ fn parse_started_at(v: &str, profile: &Profile) -> Result<chrono::DateTime<chron
 /// A recording is a path inside the recordings folder or a URI. Paths that could climb out of the
 /// folder are refused here, long before anything would serve them.
 fn parse_recording(v: &str) -> Result<Option<String>, Problem> {
-    let Some(r) = parse_optional(v, 500)? else { return Ok(None) };
+    let Some(r) = parse_optional(v, 500)? else {
+        return Ok(None);
+    };
     let is_uri = r.split_once("://").is_some_and(|(scheme, _)| {
-        !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
     });
-    let climbs = r.starts_with('/') || r.contains('\\') || r.split('/').any(|s| s == "..") || r.contains(':');
+    let climbs = r.starts_with('/')
+        || r.contains('\\')
+        || r.split('/').any(|s| s == "..")
+        || r.contains(':');
     if !is_uri && climbs {
         return Err(Problem::new(
             "is not a path inside the recordings folder",
@@ -307,7 +336,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(calls.len(), 2);
-        assert_eq!(calls[0].started_at.to_rfc3339(), "2024-04-02T09:15:00+00:00");
+        assert_eq!(
+            calls[0].started_at.to_rfc3339(),
+            "2024-04-02T09:15:00+00:00"
+        );
         assert_eq!(calls[0].handler.as_deref(), Some("H7"));
         assert!(calls[1].training && calls[1].handler.is_none());
     }
@@ -341,7 +373,9 @@ mod tests {
         let m = messages(read("ref,when\n1,2\n", &Profile::default()).unwrap_err());
         assert_eq!(
             m,
-            ["the file has no column for call_id, started_at, channel, incident_type; found columns: \"ref\", \"when\". Name them so in the header row, or map them in a profile's [columns]"]
+            [
+                "the file has no column for call_id, started_at, channel, incident_type; found columns: \"ref\", \"when\". Name them so in the header row, or map them in a profile's [columns]"
+            ]
         );
     }
 
@@ -350,12 +384,25 @@ mod tests {
         for bad in ["../etc/passwd", "/etc/passwd", "a/../../b", "C:\\x.wav"] {
             assert!(parse_recording(bad).is_err(), "{bad}");
         }
-        assert!(parse_recording("https://recorder.example/x/1.wav").unwrap().is_some());
+        assert!(
+            parse_recording("https://recorder.example/x/1.wav")
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]
     fn a_header_alone_is_not_a_pool() {
-        let m = messages(read("call_id,started_at,channel,incident_type\n", &Profile::default()).unwrap_err());
-        assert_eq!(m, ["the file has a header row but no rows under it; expected at least one row"]);
+        let m = messages(
+            read(
+                "call_id,started_at,channel,incident_type\n",
+                &Profile::default(),
+            )
+            .unwrap_err(),
+        );
+        assert_eq!(
+            m,
+            ["the file has a header row but no rows under it; expected at least one row"]
+        );
     }
 }

@@ -56,19 +56,33 @@ const DATE_COLUMNS: [&str; 1] = ["started_at"];
 impl Profile {
     /// Parses and checks a profile, reporting every mistake in it at once.
     pub fn parse(text: &str) -> Result<Profile, FileError> {
-        let raw: RawProfile = toml::from_str(text).map_err(|e| FileError::Profile(e.to_string().trim().to_string()))?;
+        let raw: RawProfile = toml::from_str(text)
+            .map_err(|e| FileError::Profile(e.to_string().trim().to_string()))?;
         let mut errors = Vec::new();
         let known = |c: &str| POOL_COLUMNS.iter().any(|d| d.name == c);
-        let names = || POOL_COLUMNS.iter().map(|d| d.name).collect::<Vec<_>>().join(", ");
+        let names = || {
+            POOL_COLUMNS
+                .iter()
+                .map(|d| d.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         for c in raw.columns.keys().chain(raw.values.keys()) {
             if !known(c) {
-                errors.push(format!("{c:?} is not a call-pool column; expected one of {}", names()));
+                errors.push(format!(
+                    "{c:?} is not a call-pool column; expected one of {}",
+                    names()
+                ));
             }
         }
         for (c, f) in &raw.formats {
             if !DATE_COLUMNS.contains(&c.as_str()) {
-                errors.push(format!("[formats] {c:?} is not a date column; expected started_at"));
-            } else if chrono::format::StrftimeItems::new(f).any(|i| matches!(i, chrono::format::Item::Error)) {
+                errors.push(format!(
+                    "[formats] {c:?} is not a date column; expected started_at"
+                ));
+            } else if chrono::format::StrftimeItems::new(f)
+                .any(|i| matches!(i, chrono::format::Item::Error))
+            {
                 errors.push(format!("[formats] {c} = {f:?} is not a valid chrono format; expected e.g. \"%d/%m/%Y %H:%M\""));
             }
         }
@@ -84,7 +98,9 @@ impl Profile {
             Some(d) if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
             Some("\\t") | Some("tab") => Some(b'\t'),
             Some(d) => {
-                errors.push(format!("delimiter {d:?} is not one character; expected \",\", \";\" or \"tab\""));
+                errors.push(format!(
+                    "delimiter {d:?} is not one character; expected \",\", \";\" or \"tab\""
+                ));
                 None
             }
         };
@@ -94,7 +110,12 @@ impl Profile {
         let values = raw
             .values
             .into_iter()
-            .map(|(col, map)| (col, map.into_iter().map(|(k, v)| (match_key(&k), v)).collect()))
+            .map(|(col, map)| {
+                (
+                    col,
+                    map.into_iter().map(|(k, v)| (match_key(&k), v)).collect(),
+                )
+            })
             .collect();
         Ok(Profile {
             timezone,
@@ -120,7 +141,9 @@ impl Profile {
     /// The canonical value for a value of the export, if the profile maps it; otherwise the value.
     pub fn map_value<'a>(&'a self, column: &str, value: &'a str) -> &'a str {
         match self.values.get(column) {
-            Some(map) if !map.is_empty() => map.get(&match_key(value)).map_or(value, String::as_str),
+            Some(map) if !map.is_empty() => {
+                map.get(&match_key(value)).map_or(value, String::as_str)
+            }
             _ => value,
         }
     }
@@ -138,19 +161,25 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("\"caller\" is not a call-pool column"), "{e}");
-        assert!(e.contains("timezone \"Mars/Olympus\" is not a time zone"), "{e}");
+        assert!(
+            e.contains("timezone \"Mars/Olympus\" is not a time zone"),
+            "{e}"
+        );
         assert!(e.contains("not a valid chrono format"), "{e}");
     }
 
     #[test]
     fn unknown_sections_are_refused_with_their_line() {
-        let e = Profile::parse("[colums]\ncall_id = \"Ref\"\n").unwrap_err().to_string();
+        let e = Profile::parse("[colums]\ncall_id = \"Ref\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 1"), "{e}");
     }
 
     #[test]
     fn values_map_ignoring_case_and_punctuation() {
-        let p = Profile::parse("[values.channel]\n\"TELEPHONE OTHER, NOT 911\" = \"101\"\n").unwrap();
+        let p =
+            Profile::parse("[values.channel]\n\"TELEPHONE OTHER, NOT 911\" = \"101\"\n").unwrap();
         assert_eq!(p.map_value("channel", "Telephone other not 911"), "101");
         assert_eq!(p.map_value("channel", "999"), "999");
         assert_eq!(p.map_value("grade", "1"), "1");

@@ -24,7 +24,10 @@ pub struct TableOptions {
 pub enum Record<'a> {
     Fields(&'a [&'a str]),
     /// Field `field` (0-based) is not UTF-8; `lossy` shows it with the bad bytes replaced.
-    NotUtf8 { field: usize, lossy: String },
+    NotUtf8 {
+        field: usize,
+        lossy: String,
+    },
 }
 
 /// Calls `on_record(line, record)` for every record, the header row first. Returning `false` from
@@ -83,10 +86,14 @@ pub fn read_csv(
         return Err(FileError::Encoding("UTF-16".into()));
     }
     if head.iter().take(4096).any(|b| *b == 0) {
-        return Err(FileError::Encoding("not text (it holds NUL bytes: binary, or UTF-16 without a byte-order mark)".into()));
+        return Err(FileError::Encoding(
+            "not text (it holds NUL bytes: binary, or UTF-16 without a byte-order mark)".into(),
+        ));
     }
     let bom = head.starts_with(&[0xEF, 0xBB, 0xBF]);
-    let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(&head[if bom { 3 } else { 0 }..]));
+    let delimiter = opts
+        .delimiter
+        .unwrap_or_else(|| sniff_delimiter(&head[if bom { 3 } else { 0 }..]));
     if bom {
         input.consume(3);
     }
@@ -118,7 +125,11 @@ pub fn read_csv(
         let mut bad = None;
         let last = record.len().saturating_sub(1);
         for (i, f) in record.iter().enumerate() {
-            let f = if i == last { f.strip_suffix(b"\r").unwrap_or(f) } else { f };
+            let f = if i == last {
+                f.strip_suffix(b"\r").unwrap_or(f)
+            } else {
+                f
+            };
             match std::str::from_utf8(f) {
                 Ok(s) => fields.push(s),
                 Err(_) => {
@@ -142,7 +153,11 @@ pub fn read_csv(
 fn sniff_delimiter(head: &[u8]) -> u8 {
     let first_line = head.split(|b| *b == b'\n').next().unwrap_or(head);
     let count = |d: u8| first_line.iter().filter(|b| **b == d).count();
-    if count(b';') > count(b',') { b';' } else { b',' }
+    if count(b';') > count(b',') {
+        b';'
+    } else {
+        b','
+    }
 }
 
 fn read_spreadsheet(
@@ -157,10 +172,16 @@ fn read_spreadsheet(
             .iter()
             .find(|n| n.eq_ignore_ascii_case(s))
             .cloned()
-            .ok_or_else(|| FileError::Excel(format!("it has no sheet named {s:?}; its sheets are {names:?}")))?,
+            .ok_or_else(|| {
+                FileError::Excel(format!(
+                    "it has no sheet named {s:?}; its sheets are {names:?}"
+                ))
+            })?,
         None => names.first().cloned().ok_or(FileError::Empty)?,
     };
-    let range = book.worksheet_range(&sheet).map_err(|e| FileError::Excel(e.to_string()))?;
+    let range = book
+        .worksheet_range(&sheet)
+        .map_err(|e| FileError::Excel(e.to_string()))?;
     if range.is_empty() {
         return Err(FileError::Empty);
     }
@@ -206,7 +227,9 @@ mod tests {
         read_csv(bytes, &TableOptions::default(), |line, r| {
             match r {
                 Record::Fields(f) => out.push((line, f.iter().map(|s| s.to_string()).collect())),
-                Record::NotUtf8 { field, lossy } => out.push((line, vec![format!("!{field}:{lossy}")])),
+                Record::NotUtf8 { field, lossy } => {
+                    out.push((line, vec![format!("!{field}:{lossy}")]))
+                }
             }
             true
         })?;
@@ -216,7 +239,13 @@ mod tests {
     #[test]
     fn bom_and_semicolons_are_handled() {
         let r = rows("\u{feff}a;b\n1;\"x;y\"\n".as_bytes()).unwrap();
-        assert_eq!(r, [(1, vec!["a".into(), "b".into()]), (2, vec!["1".into(), "x;y".into()])]);
+        assert_eq!(
+            r,
+            [
+                (1, vec!["a".into(), "b".into()]),
+                (2, vec!["1".into(), "x;y".into()])
+            ]
+        );
     }
 
     #[test]
@@ -235,7 +264,10 @@ mod tests {
     #[test]
     fn encodings_that_are_not_utf8_are_named() {
         assert_eq!(rows(b"").unwrap_err(), FileError::Empty);
-        assert_eq!(rows(&[0xFF, 0xFE, b'a', 0]).unwrap_err(), FileError::Encoding("UTF-16".into()));
+        assert_eq!(
+            rows(&[0xFF, 0xFE, b'a', 0]).unwrap_err(),
+            FileError::Encoding("UTF-16".into())
+        );
         let r = rows(b"a\ncaf\xe9\n").unwrap();
         assert_eq!(r[1].1, ["!0:caf\u{fffd}"]);
     }

@@ -7,7 +7,8 @@ use callaudit_ingest::pool::{Input, read_pool_vec};
 use callaudit_ingest::{FileError, Profile, ReadFailure};
 
 fn seattle() -> Profile {
-    Profile::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../profiles/seattle-cad.toml")).unwrap()
+    Profile::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../profiles/seattle-cad.toml"))
+        .unwrap()
 }
 
 fn export() -> std::path::PathBuf {
@@ -27,7 +28,12 @@ fn the_seattle_export_imports_as_it_is_through_its_profile() {
     assert_eq!(first.grade.as_deref(), Some("PRIORITY"));
     let count = |c: Channel| calls.iter().filter(|x| x.channel == c).count();
     assert_eq!(
-        [count(Channel::Emergency), count(Channel::NonEmergency), count(Channel::Alarm), count(Channel::Officer)],
+        [
+            count(Channel::Emergency),
+            count(Channel::NonEmergency),
+            count(Channel::Alarm),
+            count(Channel::Officer)
+        ],
         [107, 66, 36, 13]
     );
 }
@@ -47,15 +53,21 @@ fn without_the_profile_the_export_is_refused_with_what_to_do() {
 fn an_unmapped_channel_is_named_on_its_line() {
     let text = std::fs::read_to_string(export()).unwrap();
     let profile = Profile::parse(
-        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../profiles/seattle-cad.toml"))
-            .unwrap()
-            .replace("\"ONVIEW\" = \"officer\"\n", ""),
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../profiles/seattle-cad.toml"),
+        )
+        .unwrap()
+        .replace("\"ONVIEW\" = \"officer\"\n", ""),
     )
     .unwrap();
-    let Err(ReadFailure::Rows(errors)) = read_pool_vec(Input::CsvBytes(text.as_bytes()), &profile) else {
+    let Err(ReadFailure::Rows(errors)) = read_pool_vec(Input::CsvBytes(text.as_bytes()), &profile)
+    else {
         panic!("expected row errors")
     };
     assert_eq!(errors.total, 13);
     let first = errors.errors[0].to_string();
-    assert!(first.starts_with("line 3, column channel: \"ONVIEW\" is not a known channel"), "{first}");
+    assert!(
+        first.starts_with("line 3, column channel: \"ONVIEW\" is not a known channel"),
+        "{first}"
+    );
 }

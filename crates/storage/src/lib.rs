@@ -1,1 +1,358 @@
-//! placeholder
+//! Storage of everything callaudit keeps, on SQLite (the embedded default: one file) or PostgreSQL
+//! (a force- or nation-wide server), chosen at start-up from the database URL.
+//!
+//! There is one implementation, written once and compiled once per backend: the `on_pool!` and
+//! `on_tx!` macros expand each method body into a `match` with one arm per engine, so every query
+//! runs through that engine's native sqlx driver with its own types. The SQL is written to run on
+//! both (`$1` placeholders, `ON CONFLICT`, `RETURNING`); the migrations differ only in column
+//! types, and a test proves both schemas have the same tables and columns.
+//!
+//! Reads are methods of [`Store`]. Writes are methods of [`Tx`], a transaction that records each
+//! change in the append-only history with the actor who made it, and changes nothing until
+//! [`Tx::commit`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Postgres, Sqlite, Transaction};
+
+/// Runs `$body` with `$p` bound to the concrete pool of whichever engine the store uses.
+macro_rules! on_pool {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($p) => $body,
+            $crate::Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the concrete connection of the open transaction.
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match &mut $tx.inner {
+            $crate::TxInner::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::TxInner::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+pub mod audits;
+pub mod pool;
+pub mod programmes;
+pub mod sessions;
+pub mod summary;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// What a caller sees when storage fails.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names no engine callaudit can use.
+    #[error(
+        "the database URL {0:?} is not supported; expected sqlite://FILE or postgres://HOST/DB"
+    )]
+    UnsupportedUrl(String),
+    /// The database could not be reached or a query failed; the cause chain says why.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("the database schema could not be brought up to date: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Something asked for does not exist; the text says what.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with what is stored; the text says what to do.
+    #[error("{0}")]
+    Conflict(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A connection pool to the one database of a deployment.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// The default database: a SQLite file in the working directory.
+pub const DEFAULT_URL: &str = "sqlite://callaudit.sqlite";
+
+impl Store {
+    /// Connects and brings the schema up to date. A SQLite file is created if it does not exist.
+    pub async fn connect(url: &str) -> Result<Store> {
+        Self::connect_with_schema(url, None).await
+    }
+
+    /// Connects to PostgreSQL with a `search_path`, so that tests can each have a fresh schema.
+    pub async fn connect_with_schema(url: &str, pg_schema: Option<&str>) -> Result<Store> {
+        let pool = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // WAL with NORMAL sync is durable across application crashes, and loses at most the
+                // last commits on power loss; it is what makes bulk imports fast.
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts)
+                .await?;
+            SQLITE_MIGRATIONS.run(&pool).await?;
+            Pool::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let mut opts = PgConnectOptions::from_str(url)?;
+            if let Some(schema) = pg_schema {
+                opts = opts.options([("search_path", schema)]);
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await?;
+            POSTGRES_MIGRATIONS.run(&pool).await?;
+            Pool::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        Ok(Store { pool })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Opens a transaction; every change made through it is recorded in the history as `actor`'s.
+    pub async fn begin(&self, actor: &str) -> Result<Tx> {
+        let inner = match &self.pool {
+            Pool::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            actor: actor.to_string(),
+        })
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await)
+    }
+
+    /// Every table of the schema with its columns (the migrations' own bookkeeping excluded).
+    pub async fn table_columns(&self) -> Result<BTreeMap<String, BTreeSet<String>>> {
+        let rows: Vec<(String, String)> = match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_as(
+                    "SELECT m.name, c.name FROM sqlite_master m JOIN pragma_table_info(m.name) c
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+                )
+                .fetch_all(p)
+                .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(
+                    "SELECT table_name::text, column_name::text FROM information_schema.columns
+                     WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'",
+                )
+                .fetch_all(p)
+                .await?
+            }
+        };
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (t, c) in rows {
+            out.entry(t).or_default().insert(c);
+        }
+        Ok(out)
+    }
+
+    /// The forces held, by code.
+    pub async fn forces(&self) -> Result<Vec<Force>> {
+        on_pool!(self, p => Ok(sqlx::query_as::<_, Force>("SELECT id, code, name FROM forces ORDER BY code").fetch_all(p).await?))
+    }
+
+    /// The force to work on: the one named, or the only one there is.
+    pub async fn resolve_force(&self, code: Option<&str>) -> Result<Force> {
+        let forces = self.forces().await?;
+        match code {
+            Some(c) => forces.into_iter().find(|f| f.code == c).ok_or_else(|| {
+                StoreError::NotFound(format!("there is no force {c:?}; import a pool with --force {c} to create it"))
+            }),
+            None => match forces.len() {
+                1 => Ok(forces.into_iter().next().expect("one force")),
+                0 => Err(StoreError::NotFound(
+                    "the database holds no force yet; import a call pool or run `callaudit demo` first".into(),
+                )),
+                _ => Err(StoreError::NotFound(format!(
+                    "the database holds {} forces ({}); name one with --force",
+                    forces.len(),
+                    forces.iter().map(|f| f.code.as_str()).collect::<Vec<_>>().join(", ")
+                ))),
+            },
+        }
+    }
+
+    /// The history, newest first.
+    pub async fn history(&self, limit: i64) -> Result<Vec<HistoryEntry>> {
+        on_pool!(self, p => Ok(sqlx::query_as::<_, HistoryEntry>(
+            "SELECT id, at, actor, entity, entity_id, action, detail FROM history ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(p)
+        .await?))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Force {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: String,
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub action: String,
+    pub detail: String,
+}
+
+enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// A transaction: all of its writes land together at [`Tx::commit`], or none do.
+pub struct Tx {
+    inner: TxInner,
+    actor: String,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.rollback().await?,
+            TxInner::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
+    /// Runs a statement given as a constant: for maintenance commands and for tests that prove
+    /// the database itself refuses what the application never attempts.
+    pub async fn execute_raw(&mut self, sql: &'static str) -> Result<u64> {
+        Ok(on_tx!(self, c => sqlx::query(sql).execute(c).await?.rows_affected()))
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// Appends to the history. Called by every write method, inside the same transaction.
+    pub async fn record(
+        &mut self,
+        entity: &str,
+        entity_id: Option<i64>,
+        action: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        let now = chrono::Utc::now();
+        let actor = self.actor.clone();
+        let detail = detail.to_string();
+        on_tx!(self, c => {
+            sqlx::query("INSERT INTO history (at, actor, entity, entity_id, action, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(now)
+                .bind(&actor)
+                .bind(entity)
+                .bind(entity_id)
+                .bind(action)
+                .bind(&detail)
+                .execute(c)
+                .await?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// The force with this code, created with `name` if it does not exist.
+    pub async fn ensure_force(&mut self, code: &str, name: &str) -> Result<i64> {
+        let found: Option<i64> = on_tx!(self, c => sqlx::query_scalar("SELECT id FROM forces WHERE code = $1").bind(code).fetch_optional(c).await?);
+        if let Some(id) = found {
+            return Ok(id);
+        }
+        let now = chrono::Utc::now();
+        let id: i64 = on_tx!(self, c => sqlx::query_scalar("INSERT INTO forces (code, name, created_at) VALUES ($1, $2, $3) RETURNING id")
+            .bind(code).bind(name).bind(now).fetch_one(c).await?);
+        self.record(
+            "force",
+            Some(id),
+            "create",
+            serde_json::json!({ "code": code, "name": name }),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Adds a person. Emails are unique: adding one twice is a conflict, not a second account.
+    pub async fn add_person(
+        &mut self,
+        force_id: Option<i64>,
+        display_name: &str,
+        email: &str,
+        role: callaudit_domain::audit::Role,
+    ) -> Result<i64> {
+        let now = chrono::Utc::now();
+        let taken: Option<i64> = on_tx!(self, c => sqlx::query_scalar("SELECT id FROM people WHERE email = $1").bind(email).fetch_optional(c).await?);
+        if taken.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "{email} already has an account"
+            )));
+        }
+        let id: i64 = on_tx!(self, c => sqlx::query_scalar(
+            "INSERT INTO people (force_id, display_name, email, role, active, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+            .bind(force_id).bind(display_name).bind(email).bind(role.code()).bind(true).bind(now).fetch_one(c).await?);
+        self.record(
+            "person",
+            Some(id),
+            "create",
+            serde_json::json!({ "email": email, "role": role.code() }),
+        )
+        .await?;
+        Ok(id)
+    }
+}

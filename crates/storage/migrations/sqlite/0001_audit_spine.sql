@@ -1,0 +1,257 @@
+-- The audit spine for SQLite, the embedded default. postgres/0001_audit_spine.sql holds the same
+-- tables and columns (a test compares them); types differ only where the engines do:
+-- timestamps and dates are ISO 8601 TEXT here, booleans are 0/1 integers.
+-- Never edit a migration once released: add a new one.
+
+-- A force is the unit that owns calls and actions; a server may hold many.
+CREATE TABLE forces (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+-- An audit programme: a scheme with its own template (call audit, CDI, incident log).
+CREATE TABLE programmes (
+    id INTEGER PRIMARY KEY,
+    force_id INTEGER NOT NULL REFERENCES forces(id),
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('call-audit', 'crime-data-integrity', 'incident-log')),
+    max_sample INTEGER NOT NULL DEFAULT 10,
+    created_at TEXT NOT NULL,
+    UNIQUE (force_id, name)
+);
+
+-- The template is normalised so that reports can count areas and questions with plain SQL.
+CREATE TABLE template_questions (
+    id INTEGER PRIMARY KEY,
+    programme_id INTEGER NOT NULL REFERENCES programmes(id),
+    position INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    text TEXT NOT NULL,
+    UNIQUE (programme_id, code)
+);
+
+CREATE TABLE template_areas (
+    id INTEGER PRIMARY KEY,
+    programme_id INTEGER NOT NULL REFERENCES programmes(id),
+    position INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    -- Other wordings of the area in a scheme's spreadsheets, ';'-separated.
+    aliases TEXT NOT NULL DEFAULT '',
+    UNIQUE (programme_id, code)
+);
+
+CREATE TABLE template_categories (
+    id INTEGER PRIMARY KEY,
+    programme_id INTEGER NOT NULL REFERENCES programmes(id),
+    position INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    label TEXT NOT NULL,
+    raises_issue BOOLEAN NOT NULL,
+    UNIQUE (programme_id, code)
+);
+
+CREATE TABLE focus_themes (
+    id INTEGER PRIMARY KEY,
+    programme_id INTEGER NOT NULL REFERENCES programmes(id),
+    name TEXT NOT NULL,
+    UNIQUE (programme_id, name)
+);
+
+-- Everyone with a login or a seat on a panel. force_id is NULL for office staff who serve several.
+CREATE TABLE people (
+    id INTEGER PRIMARY KEY,
+    force_id INTEGER REFERENCES forces(id),
+    display_name TEXT NOT NULL,
+    email TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('coordinator', 'auditor', 'facilitator', 'force-lead', 'viewer', 'admin')),
+    password_hash TEXT,
+    active BOOLEAN NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+
+-- Each import of a file, so that every pool call can be traced to the file it came from.
+CREATE TABLE imports (
+    id INTEGER PRIMARY KEY,
+    force_id INTEGER NOT NULL REFERENCES forces(id),
+    kind TEXT NOT NULL CHECK (kind IN ('calls', 'audits')),
+    file_name TEXT NOT NULL,
+    file_sha256 TEXT NOT NULL,
+    rows_read INTEGER NOT NULL DEFAULT 0,
+    rows_added INTEGER NOT NULL DEFAULT 0,
+    rows_unchanged INTEGER NOT NULL DEFAULT 0,
+    imported_by TEXT NOT NULL,
+    imported_at TEXT NOT NULL
+);
+
+-- The call pool. (force_id, call_ref) is unique: importing the same export twice adds nothing.
+CREATE TABLE calls (
+    id INTEGER PRIMARY KEY,
+    force_id INTEGER NOT NULL REFERENCES forces(id),
+    call_ref TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    incident_type TEXT NOT NULL,
+    handler TEXT,
+    answer_s INTEGER,
+    duration_s INTEGER,
+    abandoned BOOLEAN,
+    grade TEXT,
+    area TEXT,
+    training BOOLEAN NOT NULL DEFAULT 0,
+    recording TEXT,
+    import_id INTEGER REFERENCES imports(id),
+    UNIQUE (force_id, call_ref)
+);
+CREATE INDEX calls_by_time ON calls (force_id, started_at);
+
+-- A session (an audit): one sitting of the panel. focus is '' for no focus, so that the
+-- natural key below holds (NULLs never collide in a UNIQUE constraint).
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    programme_id INTEGER NOT NULL REFERENCES programmes(id),
+    held_on TEXT NOT NULL,
+    focus TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL CHECK (status IN ('planned', 'open', 'closed')),
+    facilitator_id INTEGER REFERENCES people(id),
+    source TEXT NOT NULL CHECK (source IN ('live', 'import', 'demo')),
+    created_at TEXT NOT NULL,
+    UNIQUE (programme_id, held_on, focus)
+);
+
+CREATE TABLE session_panel (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    person_id INTEGER NOT NULL REFERENCES people(id),
+    PRIMARY KEY (session_id, person_id)
+);
+
+-- The commitment (pool and spec digests, shown before the seed exists) and then the draw.
+CREATE TABLE draws (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL UNIQUE REFERENCES sessions(id),
+    pool_digest TEXT NOT NULL,
+    spec_digest TEXT NOT NULL,
+    spec_json TEXT NOT NULL,
+    eligible_calls INTEGER NOT NULL,
+    committed_by TEXT NOT NULL,
+    committed_at TEXT NOT NULL,
+    seed TEXT,
+    record_json TEXT,
+    drawn_by TEXT,
+    drawn_at TEXT
+);
+
+-- The calls of a session. The call's reference, channel and type are copied here: the audit
+-- record must say what the panel heard even if the pool is later purged under retention rules.
+CREATE TABLE session_calls (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    position INTEGER NOT NULL,
+    call_ref TEXT NOT NULL,
+    call_id INTEGER REFERENCES calls(id),
+    started_at TEXT,
+    channel TEXT NOT NULL,
+    incident_type TEXT NOT NULL,
+    UNIQUE (session_id, call_ref)
+);
+CREATE INDEX session_calls_by_ref ON session_calls (call_ref);
+
+-- Each auditor's own answers, before the panel agrees: the raw material of inter-rater agreement.
+CREATE TABLE answers (
+    id INTEGER PRIMARY KEY,
+    session_call_id INTEGER NOT NULL REFERENCES session_calls(id),
+    auditor_id INTEGER NOT NULL REFERENCES people(id),
+    question_code TEXT NOT NULL,
+    answer TEXT NOT NULL CHECK (answer IN ('yes', 'partly', 'no', 'na')),
+    note TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL,
+    UNIQUE (session_call_id, auditor_id, question_code)
+);
+
+-- Each auditor's proposed category and areas for a call.
+CREATE TABLE proposals (
+    session_call_id INTEGER NOT NULL REFERENCES session_calls(id),
+    auditor_id INTEGER NOT NULL REFERENCES people(id),
+    category TEXT NOT NULL CHECK (category IN ('positive', 'suggestions', 'negative')),
+    -- Template area codes, ';'-separated.
+    areas TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (session_call_id, auditor_id)
+);
+
+-- The panel's agreed outcome for a call.
+CREATE TABLE outcomes (
+    session_call_id INTEGER PRIMARY KEY REFERENCES session_calls(id),
+    category TEXT NOT NULL CHECK (category IN ('positive', 'suggestions', 'negative')),
+    comments TEXT NOT NULL DEFAULT '',
+    learning_points TEXT NOT NULL DEFAULT '',
+    good_practice BOOLEAN NOT NULL DEFAULT 0,
+    agreed_at TEXT NOT NULL
+);
+
+CREATE TABLE outcome_areas (
+    session_call_id INTEGER NOT NULL REFERENCES outcomes(session_call_id),
+    area_code TEXT NOT NULL,
+    PRIMARY KEY (session_call_id, area_code)
+);
+
+-- Issues the panel raised on a call, for the facilitator to answer.
+CREATE TABLE issues_raised (
+    id INTEGER PRIMARY KEY,
+    session_call_id INTEGER NOT NULL REFERENCES session_calls(id),
+    area_code TEXT,
+    description TEXT NOT NULL,
+    raised_at TEXT NOT NULL
+);
+
+-- The facilitator's answer to an issue, and the feedback relayed to the call handler.
+CREATE TABLE responses (
+    issue_id INTEGER PRIMARY KEY REFERENCES issues_raised(id),
+    response TEXT NOT NULL,
+    action_taken TEXT NOT NULL DEFAULT '',
+    escalated_to TEXT NOT NULL DEFAULT '',
+    feedback_kind TEXT CHECK (feedback_kind IN ('positive', 'developmental')),
+    feedback_relayed_on TEXT,
+    responded_by INTEGER REFERENCES people(id),
+    responded_at TEXT NOT NULL
+);
+
+-- The action log, as scrutiny boards keep it: "2024/07: The Chief Constable to provide …".
+CREATE TABLE actions (
+    id INTEGER PRIMARY KEY,
+    force_id INTEGER NOT NULL REFERENCES forces(id),
+    reference TEXT NOT NULL,
+    text TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    due_on TEXT,
+    status TEXT NOT NULL CHECK (status IN ('open', 'in-progress', 'done', 'dropped')),
+    session_id INTEGER REFERENCES sessions(id),
+    created_at TEXT NOT NULL,
+    closed_on TEXT,
+    UNIQUE (force_id, reference)
+);
+
+-- Append-only history of who changed what. The triggers below refuse any UPDATE or DELETE,
+-- so the record holds even against a careless script with database access.
+CREATE TABLE history (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id INTEGER,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}'
+);
+
+CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+BEGIN
+    SELECT RAISE(ABORT, 'history is append-only');
+END;
+
+CREATE TRIGGER history_no_delete BEFORE DELETE ON history
+BEGIN
+    SELECT RAISE(ABORT, 'history is append-only');
+END;

@@ -1,0 +1,259 @@
+//! The call pool in the database: the all-or-nothing import (in batches, inside one transaction)
+//! and reading the pool back for sampling.
+
+use std::collections::HashMap;
+
+use callaudit_domain::call::{CallRef, Channel, PoolCall};
+use chrono::{DateTime, Utc};
+
+use crate::{Result, Store, Tx};
+
+/// Rows per INSERT: 14 parameters a row stays well inside both engines' parameter limits, and
+/// larger batches stop paying off.
+pub const BATCH_ROWS: usize = 500;
+
+const CALL_COLUMNS: &str = "force_id, call_ref, started_at, channel, incident_type, handler, answer_s, duration_s, abandoned, grade, area, training, recording, import_id";
+
+/// A pool call as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct CallRow {
+    call_ref: String,
+    started_at: DateTime<Utc>,
+    channel: String,
+    incident_type: String,
+    handler: Option<String>,
+    answer_s: Option<i64>,
+    duration_s: Option<i64>,
+    abandoned: Option<bool>,
+    grade: Option<String>,
+    area: Option<String>,
+    training: bool,
+    recording: Option<String>,
+}
+
+impl CallRow {
+    fn into_call(self) -> Option<PoolCall> {
+        Some(PoolCall {
+            call_ref: CallRef::parse(&self.call_ref).ok()?,
+            started_at: self.started_at,
+            channel: Channel::parse(&self.channel).ok()?,
+            incident_type: self.incident_type,
+            handler: self.handler,
+            answer_s: self.answer_s.and_then(|n| u32::try_from(n).ok()),
+            duration_s: self.duration_s.and_then(|n| u32::try_from(n).ok()),
+            abandoned: self.abandoned,
+            grade: self.grade,
+            area: self.area,
+            training: self.training,
+            recording: self.recording,
+        })
+    }
+}
+
+const SELECT_CALLS: &str = "SELECT call_ref, started_at, channel, incident_type, handler, answer_s, duration_s, abandoned, grade, area, training, recording FROM calls";
+
+/// A call of the file that is already in the pool with other details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub line: u64,
+    pub call_ref: String,
+    /// The first field that differs, with the stored and the new value.
+    pub field: &'static str,
+    pub stored: String,
+    pub new: String,
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    pub added: u64,
+    pub unchanged: u64,
+    pub conflicts: Vec<Conflict>,
+}
+
+/// The first field in which a stored call differs from the same call in a new file.
+fn first_difference(a: &PoolCall, b: &PoolCall) -> Option<(&'static str, String, String)> {
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    let num = |o: Option<u32>| o.map(|n| n.to_string()).unwrap_or_default();
+    let flag = |o: Option<bool>| o.map(|n| n.to_string()).unwrap_or_default();
+    let fields: [(&'static str, String, String); 11] = [
+        (
+            "started_at",
+            a.started_at.to_rfc3339(),
+            b.started_at.to_rfc3339(),
+        ),
+        ("channel", a.channel.to_string(), b.channel.to_string()),
+        (
+            "incident_type",
+            a.incident_type.clone(),
+            b.incident_type.clone(),
+        ),
+        ("handler", opt(&a.handler), opt(&b.handler)),
+        ("answer_s", num(a.answer_s), num(b.answer_s)),
+        ("duration_s", num(a.duration_s), num(b.duration_s)),
+        ("abandoned", flag(a.abandoned), flag(b.abandoned)),
+        ("grade", opt(&a.grade), opt(&b.grade)),
+        ("area", opt(&a.area), opt(&b.area)),
+        ("training", a.training.to_string(), b.training.to_string()),
+        ("recording", opt(&a.recording), opt(&b.recording)),
+    ];
+    fields.into_iter().find(|(_, x, y)| x != y)
+}
+
+fn insert_sql(rows: usize) -> String {
+    let mut sql = format!("INSERT INTO calls ({CALL_COLUMNS}) VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..14 {
+            if c > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("${}", r * 14 + c + 1));
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (force_id, call_ref) DO NOTHING");
+    sql
+}
+
+impl Tx {
+    /// Starts the record of an import; its counts are filled in by [`Tx::finish_import`].
+    pub async fn begin_import(
+        &mut self,
+        force_id: i64,
+        kind: &str,
+        file_name: &str,
+        file_sha256: &str,
+    ) -> Result<i64> {
+        let now = Utc::now();
+        let actor = self.actor.clone();
+        let id: i64 = on_tx!(self, c => sqlx::query_scalar(
+            "INSERT INTO imports (force_id, kind, file_name, file_sha256, imported_by, imported_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+            .bind(force_id).bind(kind).bind(file_name).bind(file_sha256).bind(&actor).bind(now).fetch_one(c).await?);
+        Ok(id)
+    }
+
+    pub async fn finish_import(
+        &mut self,
+        import_id: i64,
+        read: u64,
+        added: u64,
+        unchanged: u64,
+    ) -> Result<()> {
+        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        on_tx!(self, c => sqlx::query("UPDATE imports SET rows_read = $1, rows_added = $2, rows_unchanged = $3 WHERE id = $4")
+            .bind(n(read)).bind(n(added)).bind(n(unchanged)).bind(import_id).execute(c).await?.rows_affected());
+        let kind: String = on_tx!(self, c => sqlx::query_scalar("SELECT kind FROM imports WHERE id = $1").bind(import_id).fetch_one(c).await?);
+        self.record(
+            "import",
+            Some(import_id),
+            "create",
+            serde_json::json!({ "kind": kind, "rows_read": read, "rows_added": added, "rows_unchanged": unchanged }),
+        )
+        .await
+    }
+
+    /// Inserts a batch of calls (each with its line in the file). Calls already in the pool with
+    /// the same details count as unchanged; with other details they are conflicts, and the caller
+    /// must roll back.
+    pub async fn insert_calls(
+        &mut self,
+        force_id: i64,
+        import_id: i64,
+        batch: &[(u64, PoolCall)],
+    ) -> Result<BatchOutcome> {
+        let mut outcome = BatchOutcome::default();
+        for chunk in batch.chunks(BATCH_ROWS) {
+            let sql = insert_sql(chunk.len());
+            let affected = on_tx!(self, c => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+                for (_, call) in chunk {
+                    q = q
+                        .bind(force_id)
+                        .bind(call.call_ref.as_str())
+                        .bind(call.started_at)
+                        .bind(call.channel.code())
+                        .bind(&call.incident_type)
+                        .bind(&call.handler)
+                        .bind(call.answer_s.map(i64::from))
+                        .bind(call.duration_s.map(i64::from))
+                        .bind(call.abandoned)
+                        .bind(&call.grade)
+                        .bind(&call.area)
+                        .bind(call.training)
+                        .bind(&call.recording)
+                        .bind(import_id);
+                }
+                q.execute(c).await?.rows_affected()
+            });
+            outcome.added += affected;
+            if affected as usize == chunk.len() {
+                continue;
+            }
+            // Some calls were there before this import: compare them with the file.
+            let mut sql = format!(
+                "{SELECT_CALLS} WHERE force_id = $1 AND (import_id IS NULL OR import_id <> $2) AND call_ref IN ("
+            );
+            for i in 0..chunk.len() {
+                sql.push_str(if i == 0 { "" } else { "," });
+                sql.push_str(&format!("${}", i + 3));
+            }
+            sql.push(')');
+            let existing: Vec<CallRow> = on_tx!(self, c => {
+                let mut q = sqlx::query_as::<_, CallRow>(sqlx::AssertSqlSafe(sql.as_str())).bind(force_id).bind(import_id);
+                for (_, call) in chunk {
+                    q = q.bind(call.call_ref.as_str());
+                }
+                q.fetch_all(c).await?
+            });
+            let by_ref: HashMap<String, CallRow> = existing
+                .into_iter()
+                .map(|r| (r.call_ref.clone(), r))
+                .collect();
+            for (line, call) in chunk {
+                let Some(row) = by_ref.get(call.call_ref.as_str()) else {
+                    continue;
+                };
+                let Some(stored) = row.clone().into_call() else {
+                    continue;
+                };
+                match first_difference(&stored, call) {
+                    None => outcome.unchanged += 1,
+                    Some((field, stored, new)) => outcome.conflicts.push(Conflict {
+                        line: *line,
+                        call_ref: call.call_ref.to_string(),
+                        field,
+                        stored,
+                        new,
+                    }),
+                }
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+impl Store {
+    /// The whole pool of a force.
+    pub async fn pool(&self, force_id: i64) -> Result<Vec<PoolCall>> {
+        let sql = format!("{SELECT_CALLS} WHERE force_id = $1");
+        let rows: Vec<CallRow> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(force_id).fetch_all(p).await?);
+        Ok(rows.into_iter().filter_map(CallRow::into_call).collect())
+    }
+
+    /// References of every call of the force already audited in some session.
+    pub async fn audited_refs(&self, force_id: i64) -> Result<Vec<CallRef>> {
+        let refs: Vec<String> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT DISTINCT sc.call_ref FROM session_calls sc JOIN sessions s ON s.id = sc.session_id
+             JOIN programmes g ON g.id = s.programme_id WHERE g.force_id = $1")
+            .bind(force_id).fetch_all(p).await?);
+        Ok(refs.iter().filter_map(|r| CallRef::parse(r).ok()).collect())
+    }
+
+    pub async fn count_calls(&self, force_id: i64) -> Result<i64> {
+        on_pool!(self, p => Ok(sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE force_id = $1").bind(force_id).fetch_one(p).await?))
+    }
+}

@@ -1,0 +1,132 @@
+//! Audit programmes and their templates: stored normalised, read back as a domain [`Template`].
+
+use callaudit_domain::template::{Area, Category, ProgrammeKind, Question, Template};
+
+use crate::{Result, Store, StoreError, Tx};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Programme {
+    pub id: i64,
+    pub force_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub max_sample: i64,
+}
+
+impl Tx {
+    /// Creates a programme with its template.
+    pub async fn create_programme(
+        &mut self,
+        force_id: i64,
+        name: &str,
+        template: &Template,
+        max_sample: i64,
+    ) -> Result<i64> {
+        let now = chrono::Utc::now();
+        let exists: Option<i64> = on_tx!(self, c => sqlx::query_scalar("SELECT id FROM programmes WHERE force_id = $1 AND name = $2")
+            .bind(force_id).bind(name).fetch_optional(c).await?);
+        if exists.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "the force already has a programme named {name:?}"
+            )));
+        }
+        let id: i64 = on_tx!(self, c => sqlx::query_scalar(
+            "INSERT INTO programmes (force_id, name, kind, max_sample, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(force_id).bind(name).bind(template.kind.code()).bind(max_sample).bind(now).fetch_one(c).await?);
+        for (i, q) in template.questions.iter().enumerate() {
+            on_tx!(self, c => sqlx::query("INSERT INTO template_questions (programme_id, position, code, text) VALUES ($1, $2, $3, $4)")
+                .bind(id).bind(i as i64).bind(&q.code).bind(&q.text).execute(c).await?.rows_affected());
+        }
+        for (i, a) in template.areas.iter().enumerate() {
+            on_tx!(self, c => sqlx::query("INSERT INTO template_areas (programme_id, position, code, name, aliases) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id).bind(i as i64).bind(&a.code).bind(&a.name).bind(a.aliases.join(";")).execute(c).await?.rows_affected());
+        }
+        for (i, cat) in Category::ALL.iter().enumerate() {
+            on_tx!(self, c => sqlx::query("INSERT INTO template_categories (programme_id, position, code, label, raises_issue) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id).bind(i as i64).bind(cat.code()).bind(cat.label()).bind(cat.raises_issue()).execute(c).await?.rows_affected());
+        }
+        for f in &template.focus_themes {
+            on_tx!(self, c => sqlx::query("INSERT INTO focus_themes (programme_id, name) VALUES ($1, $2)")
+                .bind(id).bind(f).execute(c).await?.rows_affected());
+        }
+        self.record(
+            "programme",
+            Some(id),
+            "create",
+            serde_json::json!({ "name": name, "template": template.name }),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// The force's call-audit programme, created with the reference template if it has none.
+    pub async fn ensure_call_audit_programme(&mut self, force_id: i64) -> Result<i64> {
+        let found: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT id FROM programmes WHERE force_id = $1 AND kind = 'call-audit' ORDER BY id LIMIT 1")
+            .bind(force_id).fetch_optional(c).await?);
+        match found {
+            Some(id) => Ok(id),
+            None => {
+                self.create_programme(force_id, "Call handling audit", &Template::reference(), 10)
+                    .await
+            }
+        }
+    }
+}
+
+impl Store {
+    pub async fn programmes(&self, force_id: i64) -> Result<Vec<Programme>> {
+        on_pool!(self, p => Ok(sqlx::query_as::<_, Programme>(
+            "SELECT id, force_id, name, kind, max_sample FROM programmes WHERE force_id = $1 ORDER BY id")
+            .bind(force_id).fetch_all(p).await?))
+    }
+
+    pub async fn programme(&self, id: i64) -> Result<Programme> {
+        let found: Option<Programme> = on_pool!(self, p => sqlx::query_as(
+            "SELECT id, force_id, name, kind, max_sample FROM programmes WHERE id = $1").bind(id).fetch_optional(p).await?);
+        found.ok_or_else(|| StoreError::NotFound(format!("there is no programme {id}")))
+    }
+
+    /// The template a programme audits with.
+    pub async fn template(&self, programme_id: i64) -> Result<Template> {
+        let prog = self.programme(programme_id).await?;
+        let (questions, areas, focus): (
+            Vec<(String, String)>,
+            Vec<(String, String, String)>,
+            Vec<String>,
+        ) = on_pool!(self, p => (
+            sqlx::query_as("SELECT code, text FROM template_questions WHERE programme_id = $1 ORDER BY position")
+                .bind(programme_id).fetch_all(p).await?,
+            sqlx::query_as("SELECT code, name, aliases FROM template_areas WHERE programme_id = $1 ORDER BY position")
+                .bind(programme_id).fetch_all(p).await?,
+            sqlx::query_scalar("SELECT name FROM focus_themes WHERE programme_id = $1 ORDER BY name")
+                .bind(programme_id).fetch_all(p).await?,
+        ));
+        let kind = match prog.kind.as_str() {
+            "crime-data-integrity" => ProgrammeKind::CrimeDataIntegrity,
+            "incident-log" => ProgrammeKind::IncidentLog,
+            _ => ProgrammeKind::CallAudit,
+        };
+        Ok(Template {
+            name: prog.name,
+            kind,
+            questions: questions
+                .into_iter()
+                .map(|(code, text)| Question { code, text })
+                .collect(),
+            areas: areas
+                .into_iter()
+                .map(|(code, name, aliases)| Area {
+                    code,
+                    name,
+                    aliases: aliases
+                        .split(';')
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect(),
+                })
+                .collect(),
+            focus_themes: focus,
+        })
+    }
+}

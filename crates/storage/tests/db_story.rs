@@ -1,0 +1,409 @@
+//! The storage suite, told as stories. Every story runs against SQLite (a fresh file) and, when
+//! `CALLAUDIT_TEST_POSTGRES_URL` names a server, against PostgreSQL in a fresh schema.
+
+use std::collections::BTreeMap;
+
+use callaudit_domain::audit::{AuditedCall, Role};
+use callaudit_domain::call::{CallRef, Channel, PoolCall};
+use callaudit_domain::sampling::{DrawSpec, commit, draw};
+use callaudit_domain::template::{Answer, Category};
+use callaudit_storage::sessions::{NewAction, Outcome, Response};
+use callaudit_storage::{Backend, Store, StoreError};
+use chrono::NaiveDate;
+
+/// A store per backend, each empty. The temp dir keeps the SQLite file alive for the test.
+async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.sqlite").display());
+    let mut out = vec![(Store::connect(&url).await.unwrap(), Some(dir))];
+    if let Ok(pg) = std::env::var("CALLAUDIT_TEST_POSTGRES_URL") {
+        let schema = format!(
+            "t_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        let admin = sqlx::PgPool::connect(&pg)
+            .await
+            .expect("CALLAUDIT_TEST_POSTGRES_URL must name a reachable server");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+        out.push((
+            Store::connect_with_schema(&pg, Some(&schema))
+                .await
+                .unwrap(),
+            None,
+        ));
+    } else if std::env::var("CI").is_ok() {
+        panic!("CI must set CALLAUDIT_TEST_POSTGRES_URL so that PostgreSQL is tested too");
+    }
+    out
+}
+
+fn call(id: &str, channel: Channel, kind: &str) -> PoolCall {
+    PoolCall {
+        call_ref: CallRef::parse(id).unwrap(),
+        started_at: "2024-05-01T09:30:00Z".parse().unwrap(),
+        channel,
+        incident_type: kind.into(),
+        handler: Some("H1".into()),
+        answer_s: Some(4),
+        duration_s: Some(300),
+        abandoned: Some(false),
+        grade: Some("PRIORITY".into()),
+        area: None,
+        training: false,
+        recording: Some("2024/05/a.wav".into()),
+    }
+}
+
+async fn import(
+    store: &Store,
+    force: i64,
+    calls: &[PoolCall],
+) -> Result<(u64, u64, usize), StoreError> {
+    let mut tx = store.begin("test").await?;
+    let import = tx.begin_import(force, "calls", "pool.csv", "00").await?;
+    let batch: Vec<(u64, PoolCall)> = calls
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, c)| (i as u64 + 2, c))
+        .collect();
+    let o = tx.insert_calls(force, import, &batch).await?;
+    if o.conflicts.is_empty() {
+        tx.finish_import(import, calls.len() as u64, o.added, o.unchanged)
+            .await?;
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    Ok((o.added, o.unchanged, o.conflicts.len()))
+}
+
+async fn force(store: &Store) -> i64 {
+    let mut tx = store.begin("test").await.unwrap();
+    let id = tx.ensure_force("demo", "Demoshire Police").await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+#[tokio::test]
+async fn both_backends_have_the_same_tables_and_columns() {
+    let stores = stores().await;
+    let schemas: Vec<BTreeMap<_, _>> = {
+        let mut v = Vec::new();
+        for (s, _) in &stores {
+            v.push(s.table_columns().await.unwrap());
+        }
+        v
+    };
+    assert!(schemas[0].contains_key("calls") && schemas[0].contains_key("history"));
+    assert_eq!(
+        schemas[0].len(),
+        21,
+        "tables: {:?}",
+        schemas[0].keys().collect::<Vec<_>>()
+    );
+    for other in &schemas[1..] {
+        assert_eq!(
+            &schemas[0], other,
+            "SQLite and PostgreSQL schemas have drifted apart"
+        );
+    }
+}
+
+#[tokio::test]
+async fn importing_the_same_pool_twice_changes_nothing_and_a_changed_call_is_refused() {
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        let calls = vec![
+            call("A1", Channel::Emergency, "ASB"),
+            call("A2", Channel::NonEmergency, "BURGLARY"),
+        ];
+        assert_eq!(import(&store, f, &calls).await.unwrap(), (2, 0, 0));
+        assert_eq!(
+            import(&store, f, &calls).await.unwrap(),
+            (0, 2, 0),
+            "{:?}",
+            store.backend()
+        );
+
+        let mut changed = calls.clone();
+        changed[1].incident_type = "ROBBERY".into();
+        changed.push(call("A3", Channel::Emergency, "ASB"));
+        assert_eq!(import(&store, f, &changed).await.unwrap(), (1, 1, 1));
+        assert_eq!(
+            store.count_calls(f).await.unwrap(),
+            2,
+            "the refused import left nothing behind"
+        );
+
+        let pool = store.pool(f).await.unwrap();
+        let a1 = pool.iter().find(|c| c.call_ref.as_str() == "A1").unwrap();
+        assert_eq!(a1, &calls[0], "a call reads back exactly as imported");
+    }
+}
+
+#[tokio::test]
+async fn the_history_is_append_only() {
+    for (store, _keep) in stores().await {
+        force(&store).await;
+        let entries = store.history(10).await.unwrap();
+        assert_eq!(entries[0].entity, "force");
+        assert_eq!(entries[0].actor, "test");
+        let tx = store.begin("vandal").await.unwrap();
+        let err = tx.rollback_after(sqlx_update_history()).await;
+        assert!(
+            err.contains("history is append-only"),
+            "{:?}: {err}",
+            store.backend()
+        );
+    }
+}
+
+fn sqlx_update_history() -> &'static str {
+    "UPDATE history SET actor = 'someone else'"
+}
+
+trait RawExec {
+    async fn rollback_after(self, sql: &'static str) -> String;
+}
+
+impl RawExec for callaudit_storage::Tx {
+    async fn rollback_after(mut self, sql: &'static str) -> String {
+        let r = self.execute_raw(sql).await;
+        let _ = self.rollback().await;
+        match r {
+            Ok(_) => "the update went through".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_draw_is_committed_before_the_seed_and_made_once() {
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        let calls: Vec<PoolCall> = (0..30)
+            .map(|i| call(&format!("C{i:02}"), Channel::Emergency, "ASB"))
+            .collect();
+        import(&store, f, &calls).await.unwrap();
+        let mut tx = store.begin("coordinator@example.org").await.unwrap();
+        let prog = tx.ensure_call_audit_programme(f).await.unwrap();
+        let session = tx
+            .create_session(
+                prog,
+                NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+                "",
+                "planned",
+                "live",
+            )
+            .await
+            .unwrap();
+        let pool = store.pool(f).await.unwrap();
+        let spec = DrawSpec::new(10).validate(10).unwrap();
+        let c = commit(&pool, &spec);
+        // Drawing before committing is refused.
+        let record = draw(&pool, &spec, "panel seed");
+        assert!(matches!(
+            tx.record_draw(session, f, &record, &pool).await,
+            Err(StoreError::Conflict(_))
+        ));
+        tx.commit_pool(session, &c).await.unwrap();
+        tx.record_draw(session, f, &record, &pool).await.unwrap();
+        assert!(
+            matches!(
+                tx.record_draw(session, f, &record, &pool).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "only one draw"
+        );
+        assert!(
+            matches!(
+                tx.commit_pool(session, &c).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "the commitment is frozen"
+        );
+        tx.commit().await.unwrap();
+
+        let stored = store.draw(session).await.unwrap().unwrap();
+        assert_eq!(stored.commitment.pool_digest, c.pool_digest);
+        assert_eq!(stored.record.as_ref(), Some(&record));
+        let in_session: Vec<String> = store
+            .session_calls(session)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.call_ref)
+            .collect();
+        let drawn: Vec<String> = record.calls.iter().map(|c| c.to_string()).collect();
+        assert_eq!(in_session, drawn);
+        assert_eq!(store.audited_refs(f).await.unwrap().len(), 10);
+    }
+}
+
+#[tokio::test]
+async fn a_session_runs_from_answers_to_actions() {
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        let calls = vec![call("S1", Channel::Emergency, "HATE CRIME")];
+        import(&store, f, &calls).await.unwrap();
+        let mut tx = store.begin("coordinator@example.org").await.unwrap();
+        let prog = tx.ensure_call_audit_programme(f).await.unwrap();
+        let day = NaiveDate::from_ymd_opt(2024, 6, 21).unwrap();
+        let s = tx
+            .create_session(prog, day, "HATE CRIME", "open", "live")
+            .await
+            .unwrap();
+        let ann = tx
+            .add_person(Some(f), "Ann", "ann@example.org", Role::Auditor)
+            .await
+            .unwrap();
+        assert!(matches!(
+            tx.add_person(Some(f), "Ann", "ann@example.org", Role::Auditor)
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        tx.add_panel_member(s, ann).await.unwrap();
+        let sc = tx.add_session_call(s, 1, &calls[0], None).await.unwrap();
+        tx.save_answer(sc, ann, "empathy", Answer::Partly, "")
+            .await
+            .unwrap();
+        tx.save_answer(sc, ann, "empathy", Answer::No, "rushed")
+            .await
+            .unwrap();
+        tx.save_proposal(sc, ann, Category::Suggestions, &["empathy".into()])
+            .await
+            .unwrap();
+        let outcome = Outcome {
+            category: Category::Suggestions,
+            areas: vec!["empathy".into(), "reassurance".into()],
+            comments: "Caller not reassured".into(),
+            learning_points: "Acknowledge distress".into(),
+            good_practice: false,
+        };
+        tx.save_outcome(sc, &outcome).await.unwrap();
+        let issue = tx
+            .raise_issue(sc, Some("empathy"), "Handler did not acknowledge distress")
+            .await
+            .unwrap();
+        tx.respond(
+            issue,
+            &Response {
+                response: "Reviewed with the handler".into(),
+                action_taken: "Refresher on empathy".into(),
+                escalated_to: "Control room leadership".into(),
+                feedback_kind: Some("developmental".into()),
+                feedback_relayed_on: Some(day),
+                responded_by: None,
+            },
+        )
+        .await
+        .unwrap();
+        let a1 = tx
+            .add_action(
+                f,
+                day,
+                &NewAction {
+                    text: "Hate crime QA dip sample".into(),
+                    owner: "FCC QA".into(),
+                    due_on: None,
+                    session_id: Some(s),
+                },
+            )
+            .await
+            .unwrap();
+        let a2 = tx
+            .add_action(
+                f,
+                day,
+                &NewAction {
+                    text: "Report back".into(),
+                    owner: "OPCC".into(),
+                    due_on: None,
+                    session_id: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((a1.as_str(), a2.as_str()), ("2024/01", "2024/02"));
+        tx.set_action_status(f, "2024/01", "done", Some(day))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let sum = store.summary(f).await.unwrap();
+        assert_eq!(sum.answers, 1, "the second answer replaced the first");
+        assert_eq!(sum.outcomes, [("suggestions".to_string(), 1)]);
+        assert_eq!(
+            sum.areas,
+            [("empathy".to_string(), 1), ("reassurance".to_string(), 1)]
+        );
+        assert_eq!((sum.issues, sum.issues_answered), (1, 1));
+        assert_eq!(
+            sum.actions_by_status,
+            [("done".to_string(), 1), ("open".to_string(), 1)]
+        );
+        // Every change above is in the history, the replaced answer included.
+        let h = store.history(100).await.unwrap();
+        assert_eq!(h.iter().filter(|e| e.entity == "answer").count(), 2);
+    }
+}
+
+#[tokio::test]
+async fn past_audits_import_once_and_conflicts_are_found() {
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        let row = |id: &str, cat: Category| {
+            (
+                2,
+                AuditedCall {
+                    audit_date: NaiveDate::from_ymd_opt(2023, 4, 12).unwrap(),
+                    focus: Some("HATE CRIME".into()),
+                    call_ref: CallRef::parse(id).unwrap(),
+                    channel: Channel::Emergency,
+                    incident_type: "HATE CRIME".into(),
+                    category: cat,
+                    areas: vec!["empathy".into()],
+                    comments: None,
+                    good_practice: false,
+                },
+            )
+        };
+        let rows = vec![
+            row("P1", Category::Suggestions),
+            row("P2", Category::Positive),
+        ];
+        for expected in [(1, 2, 0), (0, 0, 2)] {
+            let mut tx = store.begin("test").await.unwrap();
+            let prog = tx.ensure_call_audit_programme(f).await.unwrap();
+            let o = tx.import_audits(f, prog, &rows).await.unwrap();
+            assert_eq!((o.sessions_added, o.calls_added, o.unchanged), expected);
+            tx.commit().await.unwrap();
+        }
+        let mut tx = store.begin("test").await.unwrap();
+        let prog = tx.ensure_call_audit_programme(f).await.unwrap();
+        let o = tx
+            .import_audits(f, prog, &[row("P1", Category::Negative)])
+            .await
+            .unwrap();
+        assert_eq!(o.conflicts.len(), 1);
+        assert_eq!(
+            (o.conflicts[0].field, o.conflicts[0].stored.as_str()),
+            ("category", "suggestions")
+        );
+        tx.rollback().await.unwrap();
+        assert_eq!(store.audited_refs(f).await.unwrap().len(), 2);
+        assert!(matches!(
+            store.backend(),
+            Backend::Sqlite | Backend::Postgres
+        ));
+    }
+}
