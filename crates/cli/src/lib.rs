@@ -1,1 +1,53 @@
-//! placeholder
+//! The callaudit command line: the glue between arguments, the readers, storage and the domain
+//! rules. Each command lives in its own module; `run` dispatches to them.
+
+pub mod cli;
+pub mod demo;
+pub mod import;
+pub mod sample;
+pub mod session;
+pub mod summary;
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use callaudit_storage::Store;
+
+use crate::cli::{Cli, Command};
+
+/// Runs one command. `Ok` carries the exit code: data problems (a refused import, a draw that
+/// does not verify) exit 1 after saying what is wrong; `Err` is for failures of the machinery.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = Context_::new(&cli);
+    match cli.command {
+        Command::Import(cmd) => import::run(&ctx, cmd).await,
+        Command::Sample(cmd) => sample::run(&ctx, cmd).await,
+        Command::Session(cmd) => session::run(&ctx, cmd).await,
+        Command::Demo(cmd) => demo::run(&ctx, cmd).await,
+        Command::Summary => summary::run(&ctx).await,
+    }
+}
+
+/// Settings every command shares.
+pub struct Context_ {
+    pub database: String,
+    pub force: Option<String>,
+    pub actor: String,
+}
+
+impl Context_ {
+    fn new(cli: &Cli) -> Self {
+        let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+        Context_ {
+            database: cli.database.clone(),
+            force: cli.force.clone(),
+            actor: cli.actor.clone().unwrap_or_else(|| format!("cli:{user}")),
+        }
+    }
+
+    pub async fn store(&self) -> anyhow::Result<Store> {
+        Store::connect(&self.database)
+            .await
+            .with_context(|| format!("cannot open the database {}", self.database))
+    }
+}

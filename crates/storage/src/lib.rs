@@ -279,6 +279,10 @@ impl Tx {
         Ok(on_tx!(self, c => sqlx::query(sql).execute(c).await?.rows_affected()))
     }
 
+    fn is_sqlite(&self) -> bool {
+        matches!(self.inner, TxInner::Sqlite(_))
+    }
+
     pub fn actor(&self) -> &str {
         &self.actor
     }

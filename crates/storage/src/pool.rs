@@ -100,7 +100,14 @@ fn first_difference(a: &PoolCall, b: &PoolCall) -> Option<(&'static str, String,
     fields.into_iter().find(|(_, x, y)| x != y)
 }
 
-fn insert_sql(rows: usize) -> String {
+/// The `n`th (1-based) bind parameter. SQLite finds a *named* parameter such as `$7` by a linear
+/// scan, which makes binding the thousands of parameters of a bulk insert quadratic (it was 93% of
+/// import time); its anonymous `?` costs nothing. PostgreSQL only has `$n`.
+fn param(sqlite: bool, n: usize) -> String {
+    if sqlite { "?".into() } else { format!("${n}") }
+}
+
+fn insert_sql(sqlite: bool, rows: usize) -> String {
     let mut sql = format!("INSERT INTO calls ({CALL_COLUMNS}) VALUES ");
     for r in 0..rows {
         if r > 0 {
@@ -111,7 +118,7 @@ fn insert_sql(rows: usize) -> String {
             if c > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!("${}", r * 14 + c + 1));
+            sql.push_str(&param(sqlite, r * 14 + c + 1));
         }
         sql.push(')');
     }
@@ -166,8 +173,9 @@ impl Tx {
         batch: &[(u64, PoolCall)],
     ) -> Result<BatchOutcome> {
         let mut outcome = BatchOutcome::default();
+        let sqlite = self.is_sqlite();
         for chunk in batch.chunks(BATCH_ROWS) {
-            let sql = insert_sql(chunk.len());
+            let sql = insert_sql(sqlite, chunk.len());
             let affected = on_tx!(self, c => {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
                 for (_, call) in chunk {

@@ -4,6 +4,13 @@ use callaudit_domain::template::{Area, Category, ProgrammeKind, Question, Templa
 
 use crate::{Result, Store, StoreError, Tx};
 
+/// Questions (code, text), areas (code, name, aliases) and focus themes, as stored.
+type TemplateRows = (
+    Vec<(String, String)>,
+    Vec<(String, String, String)>,
+    Vec<String>,
+);
+
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Programme {
     pub id: i64,
@@ -90,11 +97,7 @@ impl Store {
     /// The template a programme audits with.
     pub async fn template(&self, programme_id: i64) -> Result<Template> {
         let prog = self.programme(programme_id).await?;
-        let (questions, areas, focus): (
-            Vec<(String, String)>,
-            Vec<(String, String, String)>,
-            Vec<String>,
-        ) = on_pool!(self, p => (
+        let (questions, areas, focus): TemplateRows = on_pool!(self, p => (
             sqlx::query_as("SELECT code, text FROM template_questions WHERE programme_id = $1 ORDER BY position")
                 .bind(programme_id).fetch_all(p).await?,
             sqlx::query_as("SELECT code, name, aliases FROM template_areas WHERE programme_id = $1 ORDER BY position")

@@ -438,3 +438,13 @@ impl Store {
         }))
     }
 }
+
+impl Tx {
+    /// The calls of a session as this transaction sees them: (session call id, reference).
+    pub async fn session_call_refs(&mut self, session_id: i64) -> Result<Vec<(i64, String)>> {
+        Ok(
+            on_tx!(self, c => sqlx::query_as("SELECT id, call_ref FROM session_calls WHERE session_id = $1 ORDER BY position")
+            .bind(session_id).fetch_all(c).await?),
+        )
+    }
+}

@@ -1,0 +1,170 @@
+//! The command-line grammar. Flags are parsed here into raw values; each command turns them into
+//! validated domain types before doing anything.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "callaudit",
+    version,
+    about = "Independent scrutiny of police call handling"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "CALLAUDIT_DATABASE_URL", default_value = callaudit_storage::DEFAULT_URL)]
+    pub database: String,
+    /// The force to work on (its short code); optional when the database holds one force.
+    #[arg(long, global = true, env = "CALLAUDIT_FORCE")]
+    pub force: Option<String>,
+    /// Who is acting, as recorded in the history (default cli:$USER).
+    #[arg(long, global = true, env = "CALLAUDIT_ACTOR")]
+    pub actor: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import a force's call pool or a scheme's past audits.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Draw a verifiable random sample of calls, or verify a draw.
+    #[command(subcommand)]
+    Sample(SampleCommand),
+    /// Plan and list sessions (audits).
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// Fill the database with a realistic demonstration year for one force.
+    Demo(DemoArgs),
+    /// Print what the database holds for the force.
+    Summary,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a call pool (CSV or Excel); all or nothing.
+    Calls(ImportCallsArgs),
+    /// Import past audits (CSV, one row per audited call); all or nothing.
+    Audits(ImportAuditsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportCallsArgs {
+    /// The export: CSV (UTF-8, comma or semicolon) or .xlsx.
+    pub file: PathBuf,
+    /// A profile mapping the force's own columns and values onto the canonical ones.
+    #[arg(long)]
+    pub profile: Option<PathBuf>,
+    /// The force's full name, used when the import creates the force.
+    #[arg(long)]
+    pub force_name: Option<String>,
+    /// Write every problem to this file (the terminal shows the first 200).
+    #[arg(long)]
+    pub errors: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportAuditsArgs {
+    /// The past-audits CSV.
+    pub file: PathBuf,
+    /// Write every problem to this file (the terminal shows the first 200).
+    #[arg(long)]
+    pub errors: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SampleCommand {
+    /// Commit to a pool (without --seed) or draw from it (with the panel's --seed).
+    Draw(DrawArgs),
+    /// Check that a draw record reproduces exactly from its pool.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DrawArgs {
+    /// Draw from this pool file instead of the database.
+    #[arg(long, conflicts_with = "session")]
+    pub pool: Option<PathBuf>,
+    /// Profile for the pool file.
+    #[arg(long, requires = "pool")]
+    pub profile: Option<PathBuf>,
+    /// Draw for this session, from the pool in the database, and record the draw there.
+    #[arg(long, required_unless_present = "pool")]
+    pub session: Option<i64>,
+    /// Number of calls to draw (default 10).
+    #[arg(long)]
+    pub size: Option<u32>,
+    /// Draw only calls of this incident type (repeatable).
+    #[arg(long)]
+    pub focus: Vec<String>,
+    /// Calls from a channel, e.g. 999=5 (repeatable).
+    #[arg(long)]
+    pub quota: Vec<String>,
+    /// First day of calls to draw from (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day of calls to draw from (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// At most this many calls per call handler.
+    #[arg(long)]
+    pub max_per_handler: Option<u32>,
+    /// A call never to draw, e.g. one already audited (repeatable; file mode).
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// The seed the panel chose. Without it the pool is committed and its digest shown.
+    #[arg(long)]
+    pub seed: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Also write the record (JSON) to this file.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The draw record (JSON) to check.
+    pub record: PathBuf,
+    /// The pool file the draw was made from.
+    #[arg(long, required_unless_present = "session")]
+    pub pool: Option<PathBuf>,
+    #[arg(long, requires = "pool")]
+    pub profile: Option<PathBuf>,
+    /// Check against the pool in the database for this session's force.
+    #[arg(long, conflicts_with = "pool")]
+    pub session: Option<i64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Plan a session.
+    Plan(PlanArgs),
+    /// List the force's sessions.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The date the panel sits (YYYY-MM-DD).
+    #[arg(long)]
+    pub date: String,
+    /// The session's focus incident type, if any.
+    #[arg(long)]
+    pub focus: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Seed of the generated year: the same seed gives the same year.
+    #[arg(long, default_value_t = 2025)]
+    pub seed: u64,
+}

@@ -1,0 +1,255 @@
+//! `callaudit import calls|audits`: read, validate and store a file in one transaction. The file
+//! is read on one thread while the database writes on another; any problem anywhere rolls the
+//! whole import back and every problem is reported.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use callaudit_domain::call::PoolCall;
+use callaudit_ingest::pool::{Input, read_pool};
+use callaudit_ingest::{Profile, ReadFailure, RowError};
+use callaudit_storage::pool::Conflict;
+use sha2::{Digest, Sha256};
+
+use crate::Context_;
+use crate::cli::{ImportAuditsArgs, ImportCallsArgs, ImportCommand};
+
+/// Calls per message from the reader thread to the writer.
+const PIPE_BATCH: usize = 2_000;
+/// Problems shown on the terminal; `--errors FILE` gets them all.
+const SHOWN: usize = 200;
+
+pub async fn run(ctx: &Context_, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ImportCommand::Calls(a) => import_calls(ctx, a).await,
+        ImportCommand::Audits(a) => import_audits(ctx, a).await,
+    }
+}
+
+fn file_sha256(path: &Path) -> anyhow::Result<String> {
+    let mut f =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = std::io::Read::read(&mut f, &mut buf)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if n == 0 {
+            return Ok(hex::encode(h.finalize()));
+        }
+        h.update(&buf[..n]);
+    }
+}
+
+/// Reports problems: the first ones on the terminal, all of them in `--errors FILE`.
+fn report(
+    lines: &[String],
+    total: u64,
+    summary: &str,
+    errors_file: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let mut err = std::io::stderr().lock();
+    for l in lines.iter().take(SHOWN) {
+        writeln!(err, "{l}")?;
+    }
+    if total as usize > SHOWN.min(lines.len()) {
+        let hint = if errors_file.is_some() {
+            ""
+        } else {
+            " (--errors FILE writes them all)"
+        };
+        writeln!(
+            err,
+            "… and {} more{hint}",
+            total as usize - SHOWN.min(lines.len())
+        )?;
+    }
+    if let Some(p) = errors_file {
+        let mut f =
+            std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?;
+        for l in lines {
+            writeln!(f, "{l}")?;
+        }
+        if total as usize > lines.len() {
+            writeln!(
+                f,
+                "… and {} more problems not kept",
+                total as usize - lines.len()
+            )?;
+        }
+    }
+    writeln!(err, "import refused: {summary}")?;
+    Ok(ExitCode::from(1))
+}
+
+fn conflict_line(c: &Conflict) -> String {
+    format!(
+        "line {}, column {}: {:?} differs from the call {} already in the pool ({:?}); expected the same details, or a new call reference",
+        c.line, c.field, c.new, c.call_ref, c.stored
+    )
+}
+
+fn failure_lines(f: &ReadFailure) -> (Vec<String>, u64, String) {
+    match f {
+        ReadFailure::File(e) => (Vec::new(), 0, e.to_string()),
+        ReadFailure::Rows(r) => (
+            r.errors.iter().map(RowError::to_string).collect(),
+            r.total,
+            f.to_string(),
+        ),
+    }
+}
+
+async fn import_calls(ctx: &Context_, a: ImportCallsArgs) -> anyhow::Result<ExitCode> {
+    let profile = match &a.profile {
+        Some(p) => Profile::load(p).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => Profile::default(),
+    };
+    let sha = file_sha256(&a.file)?;
+    let store = ctx.store().await?;
+    let mut tx = store.begin(&ctx.actor).await?;
+    // The first import creates the force: the one named by --force, or "local" in a database
+    // that holds none yet. With several forces, one must be named.
+    let force_id = match (&ctx.force, store.resolve_force(ctx.force.as_deref()).await) {
+        (_, Ok(f)) => f.id,
+        (Some(code), Err(_)) => {
+            tx.ensure_force(code, a.force_name.as_deref().unwrap_or(code))
+                .await?
+        }
+        (None, Err(_)) if store.forces().await?.is_empty() => {
+            tx.ensure_force("local", a.force_name.as_deref().unwrap_or("Local force"))
+                .await?
+        }
+        (None, Err(e)) => return Err(e.into()),
+    };
+    let name = a.file.file_name().map_or_else(
+        || a.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let import_id = tx.begin_import(force_id, "calls", &name, &sha).await?;
+
+    let (send, mut recv) = tokio::sync::mpsc::channel::<Vec<(u64, PoolCall)>>(4);
+    let path = a.file.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut batch = Vec::with_capacity(PIPE_BATCH);
+        let result = read_pool(Input::Path(&path), &profile, |line, call| {
+            batch.push((line, call));
+            if batch.len() == PIPE_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(PIPE_BATCH));
+                // The writer hung up only if it failed; stop reading then.
+                return send.blocking_send(full).is_ok();
+            }
+            true
+        });
+        if !batch.is_empty() {
+            let _ = send.blocking_send(batch);
+        }
+        result
+    });
+
+    let progress = std::io::stderr().is_terminal();
+    let (mut added, mut unchanged, mut written) = (0u64, 0u64, 0u64);
+    let mut conflicts = Vec::new();
+    while let Some(batch) = recv.recv().await {
+        let o = tx.insert_calls(force_id, import_id, &batch).await?;
+        added += o.added;
+        unchanged += o.unchanged;
+        written += batch.len() as u64;
+        conflicts.extend(o.conflicts);
+        if progress && written % 100_000 < PIPE_BATCH as u64 {
+            eprint!("\r{written} rows read and checked…");
+        }
+    }
+    if progress && written >= 100_000 {
+        eprintln!();
+    }
+    let read = reader.await.context("the reader thread failed")?;
+    let summary = match read {
+        Err(f) => {
+            tx.rollback().await?;
+            let (lines, total, summary) = failure_lines(&f);
+            return report(&lines, total, &summary, a.errors.as_deref());
+        }
+        Ok(s) => s,
+    };
+    if !conflicts.is_empty() {
+        tx.rollback().await?;
+        let lines: Vec<String> = conflicts.iter().map(conflict_line).collect();
+        let n = lines.len() as u64;
+        return report(
+            &lines,
+            n,
+            &format!("{n} calls differ from the pool; nothing was imported"),
+            a.errors.as_deref(),
+        );
+    }
+    tx.finish_import(import_id, summary.rows, added, unchanged)
+        .await?;
+    tx.commit().await?;
+    println!(
+        "imported {name}: {} rows read, {added} added, {unchanged} unchanged",
+        summary.rows
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import_audits(ctx: &Context_, a: ImportAuditsArgs) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
+    let force = store.resolve_force(ctx.force.as_deref()).await?;
+    let sha = file_sha256(&a.file)?;
+    let mut tx = store.begin(&ctx.actor).await?;
+    let programme = tx.ensure_call_audit_programme(force.id).await?;
+    // A programme created by this transaction is not yet visible to the store's other
+    // connections; it was created with the reference template, which is what is used then.
+    let template = match store.template(programme).await {
+        Ok(t) if !t.areas.is_empty() => t,
+        _ => callaudit_domain::template::Template::reference(),
+    };
+    let rows = match callaudit_ingest::audits::read_audits(&a.file, &template) {
+        Ok(r) => r,
+        Err(f) => {
+            tx.rollback().await?;
+            let (lines, total, summary) = failure_lines(&f);
+            return report(&lines, total, &summary, a.errors.as_deref());
+        }
+    };
+    let name = a.file.file_name().map_or_else(
+        || a.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let import_id = tx.begin_import(force.id, "audits", &name, &sha).await?;
+    let o = tx.import_audits(force.id, programme, &rows).await?;
+    if !o.conflicts.is_empty() {
+        tx.rollback().await?;
+        let lines: Vec<String> = o
+            .conflicts
+            .iter()
+            .map(|c| {
+                format!(
+                    "line {}, column {}: {:?} differs from the audit of call {} already stored ({:?}); expected the same outcome",
+                    c.line, c.field, c.new, c.call_ref, c.stored
+                )
+            })
+            .collect();
+        let n = lines.len() as u64;
+        return report(
+            &lines,
+            n,
+            &format!("{n} audited calls differ from what is stored; nothing was imported"),
+            a.errors.as_deref(),
+        );
+    }
+    tx.finish_import(import_id, rows.len() as u64, o.calls_added, o.unchanged)
+        .await?;
+    tx.commit().await?;
+    println!(
+        "imported {name}: {} rows read, {} audited calls added in {} new sessions, {} unchanged",
+        rows.len(),
+        o.calls_added,
+        o.sessions_added,
+        o.unchanged
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,314 @@
+//! `callaudit sample draw|verify`: the verifiable draw, from a pool file or from the database.
+//! Without a seed the pool is committed and its digest shown, for the panel to see before they
+//! choose the seed; with the seed the draw is made (in database mode, only from the pool that was
+//! committed) and its record printed for anybody to verify.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use callaudit_domain::call::{CallRef, Channel, PoolCall};
+use callaudit_domain::sampling::{
+    self, Commitment, DEFAULT_MAX_SIZE, DEFAULT_SIZE, DrawRecord, DrawSpec,
+};
+use callaudit_domain::time::parse_date;
+use callaudit_ingest::Profile;
+use callaudit_ingest::pool::{Input, read_pool_vec};
+
+use crate::Context_;
+use crate::cli::{DrawArgs, Format, SampleCommand, VerifyArgs};
+
+pub async fn run(ctx: &Context_, cmd: SampleCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        SampleCommand::Draw(a) => draw(ctx, a).await,
+        SampleCommand::Verify(a) => verify(ctx, a).await,
+    }
+}
+
+/// Reads a pool file; on failure prints every problem and returns `None`.
+fn pool_from_file(path: &Path, profile: Option<&Path>) -> anyhow::Result<Option<Vec<PoolCall>>> {
+    let profile = match profile {
+        Some(p) => Profile::load(p).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => Profile::default(),
+    };
+    match read_pool_vec(Input::Path(path), &profile) {
+        Ok(calls) => Ok(Some(calls)),
+        Err(f) => {
+            if let callaudit_ingest::ReadFailure::Rows(r) = &f {
+                for e in r.errors.iter().take(200) {
+                    eprintln!("{e}");
+                }
+            }
+            eprintln!("the pool cannot be read: {f}");
+            Ok(None)
+        }
+    }
+}
+
+/// Turns the flags into a specification, reporting every mistake at once.
+fn spec_from(a: &DrawArgs, default_focus: Option<&str>, max_size: u32) -> anyhow::Result<DrawSpec> {
+    let mut errors = Vec::new();
+    let mut spec = DrawSpec::new(a.size.unwrap_or(DEFAULT_SIZE.min(max_size)));
+    spec.focus = if a.focus.is_empty() {
+        default_focus.map(String::from).into_iter().collect()
+    } else {
+        a.focus.clone()
+    };
+    let mut quotas = BTreeMap::new();
+    for q in &a.quota {
+        match q.split_once('=') {
+            Some((ch, n)) => match (Channel::parse(ch), n.trim().parse::<u32>()) {
+                (Ok(ch), Ok(n)) => {
+                    if quotas.insert(ch, n).is_some() {
+                        errors.push(format!(
+                            "--quota {q}: channel {ch} has two quotas; give one"
+                        ));
+                    }
+                }
+                (Err(p), _) => errors.push(format!("--quota {q}: {ch:?} {p}")),
+                (_, Err(_)) => errors.push(format!(
+                    "--quota {q}: {n:?} is not a number; expected e.g. 999=5"
+                )),
+            },
+            None => errors.push(format!(
+                "--quota {q:?} has no '='; expected CHANNEL=N, e.g. 999=5"
+            )),
+        }
+    }
+    spec.quotas = quotas;
+    for (flag, v, slot) in [
+        ("--from", &a.from, &mut spec.from),
+        ("--to", &a.to, &mut spec.to),
+    ] {
+        if let Some(v) = v {
+            match parse_date(v) {
+                Ok(d) => *slot = Some(d),
+                Err(p) => errors.push(format!("{flag} {v:?} {p}")),
+            }
+        }
+    }
+    spec.max_per_handler = a.max_per_handler;
+    for e in &a.exclude {
+        match CallRef::parse(e) {
+            Ok(r) => spec.exclude.push(r),
+            Err(p) => errors.push(format!("--exclude {e:?} {p}")),
+        }
+    }
+    match spec.validate(max_size) {
+        Ok(s) if errors.is_empty() => Ok(s),
+        Ok(_) => bail!("{}", errors.join("\n")),
+        Err(more) => {
+            errors.extend(more);
+            bail!("{}", errors.join("\n"))
+        }
+    }
+}
+
+/// A commitment to an empty pool is a mistake, nearly always a focus spelled differently from the
+/// pool's incident types: refuse it and show what the pool does hold.
+fn refuse_empty(c: &Commitment, pool: &[PoolCall]) -> anyhow::Result<()> {
+    if c.eligible_calls > 0 {
+        return Ok(());
+    }
+    let mut types: BTreeMap<&str, usize> = BTreeMap::new();
+    for call in pool {
+        *types.entry(call.incident_type.as_str()).or_default() += 1;
+    }
+    let mut common: Vec<(&str, usize)> = types.into_iter().collect();
+    common.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let shown: Vec<String> = common
+        .iter()
+        .take(12)
+        .map(|(t, n)| format!("{t} ({n})"))
+        .collect();
+    bail!(
+        "no call of the pool ({} calls) is eligible under this specification: check --focus, --from and --to. The pool's commonest incident types are: {}",
+        pool.len(),
+        if shown.is_empty() {
+            "none".into()
+        } else {
+            shown.join(", ")
+        }
+    )
+}
+
+fn print_commitment(c: &Commitment, format: Format) -> anyhow::Result<()> {
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(c)?),
+        Format::Text => {
+            println!("pool committed: {} eligible calls", c.eligible_calls);
+            println!("  pool digest  {}", c.pool_digest);
+            println!("  spec digest  {}", c.spec_digest);
+            println!(
+                "Show both digests to the panel. Then the panel chooses a seed, and the draw is"
+            );
+            println!("made by running the same command again with --seed \"THE PANEL'S SEED\".");
+        }
+    }
+    Ok(())
+}
+
+fn print_record(r: &DrawRecord, format: Format, output: Option<&Path>) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(r)?;
+    if let Some(p) = output {
+        std::fs::write(p, format!("{json}\n"))
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    match format {
+        Format::Json => println!("{json}"),
+        Format::Text => {
+            println!(
+                "drew {} of {} eligible calls with seed {:?}",
+                r.calls.len(),
+                r.eligible_calls,
+                r.seed
+            );
+            println!("  pool digest  {}", r.pool_digest);
+            println!("  spec digest  {}", r.spec_digest);
+            for (i, c) in r.calls.iter().enumerate() {
+                println!("  {:>2}. {c}", i + 1);
+            }
+            for s in &r.shortfalls {
+                println!("note: {s}");
+            }
+            if let Some(p) = output {
+                println!(
+                    "record written to {}; check it with `callaudit sample verify {}`",
+                    p.display(),
+                    p.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn draw(ctx: &Context_, a: DrawArgs) -> anyhow::Result<ExitCode> {
+    let seed = a
+        .seed
+        .as_deref()
+        .map(sampling::parse_seed)
+        .transpose()
+        .map_err(|p| anyhow::anyhow!("--seed {p}"))?;
+    if let Some(pool_path) = &a.pool {
+        let spec = spec_from(&a, None, DEFAULT_MAX_SIZE)?;
+        let Some(pool) = pool_from_file(pool_path, a.profile.as_deref())? else {
+            return Ok(ExitCode::from(1));
+        };
+        match seed {
+            None => {
+                let c = sampling::commit(&pool, &spec);
+                refuse_empty(&c, &pool)?;
+                print_commitment(&c, a.format)?
+            }
+            Some(seed) => print_record(
+                &sampling::draw(&pool, &spec, &seed),
+                a.format,
+                a.output.as_deref(),
+            )?,
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let session_id = a.session.context("give --pool FILE or --session ID")?;
+    let store = ctx.store().await?;
+    let session = store.session(session_id).await?;
+    let programme = store.programme(session.programme_id).await?;
+    let pool = store.pool(programme.force_id).await?;
+    let stored = store.draw(session_id).await?;
+    let Some(seed) = seed else {
+        if let Some(record) = stored.as_ref().and_then(|d| d.record.as_ref()) {
+            bail!(
+                "session {session_id} was drawn already with seed {:?}; its record cannot change",
+                record.seed
+            );
+        }
+        let focus = (!session.focus.is_empty()).then_some(session.focus.as_str());
+        let mut spec = spec_from(
+            &a,
+            focus,
+            u32::try_from(programme.max_sample).unwrap_or(DEFAULT_MAX_SIZE),
+        )?;
+        spec.exclude
+            .extend(store.audited_refs(programme.force_id).await?);
+        let spec = spec
+            .validate(u32::MAX)
+            .map_err(|e| anyhow::anyhow!(e.join("\n")))?;
+        let c = sampling::commit(&pool, &spec);
+        refuse_empty(&c, &pool)?;
+        let mut tx = store.begin(&ctx.actor).await?;
+        tx.commit_pool(session_id, &c).await?;
+        tx.commit().await?;
+        print_commitment(&c, a.format)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let Some(stored) = stored else {
+        bail!(
+            "session {session_id} has no committed pool. Run this command without --seed first and show the panel the digest; only then may the panel choose a seed"
+        );
+    };
+    if let Some(record) = &stored.record {
+        bail!(
+            "session {session_id} was drawn already with seed {:?}; its record cannot change",
+            record.seed
+        );
+    }
+    let spec = stored.commitment.spec.clone();
+    let now = sampling::commit(&pool, &spec);
+    if now.pool_digest != stored.commitment.pool_digest {
+        bail!(
+            "the pool has changed since it was committed (digest {} then, {} now). Commit it again (run without --seed) and show the panel the new digest before they choose a seed",
+            stored.commitment.pool_digest,
+            now.pool_digest
+        );
+    }
+    let record = sampling::draw(&pool, &spec, &seed);
+    let mut tx = store.begin(&ctx.actor).await?;
+    tx.record_draw(session_id, programme.force_id, &record, &pool)
+        .await?;
+    tx.set_session_status(session_id, "open").await?;
+    tx.commit().await?;
+    print_record(&record, a.format, a.output.as_deref())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn verify(ctx: &Context_, a: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&a.record)
+        .with_context(|| format!("cannot read {}", a.record.display()))?;
+    let record: DrawRecord = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a draw record (JSON as `sample draw --format json` prints)",
+            a.record.display()
+        )
+    })?;
+    let pool = match (&a.pool, a.session) {
+        (Some(p), _) => match pool_from_file(p, a.profile.as_deref())? {
+            Some(pool) => pool,
+            None => return Ok(ExitCode::from(1)),
+        },
+        (None, Some(id)) => {
+            let store = ctx.store().await?;
+            let s = store.session(id).await?;
+            store
+                .pool(store.programme(s.programme_id).await?.force_id)
+                .await?
+        }
+        (None, None) => bail!("give --pool FILE or --session ID"),
+    };
+    match sampling::verify(&record, &pool) {
+        Ok(()) => {
+            println!(
+                "verified: the pool ({} eligible calls, digest {}), the specification and the seed {:?} draw exactly these {} calls",
+                record.eligible_calls,
+                record.pool_digest,
+                record.seed,
+                record.calls.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("not verified: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

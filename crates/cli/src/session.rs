@@ -1,0 +1,59 @@
+//! `callaudit session plan|list`: sessions are planned before the pool is committed and drawn.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use callaudit_domain::time::parse_date;
+
+use crate::Context_;
+use crate::cli::{PlanArgs, SessionCommand};
+
+pub async fn run(ctx: &Context_, cmd: SessionCommand) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
+    let force = store.resolve_force(ctx.force.as_deref()).await?;
+    match cmd {
+        SessionCommand::Plan(PlanArgs { date, focus }) => {
+            let day = parse_date(&date).map_err(|p| anyhow::anyhow!("--date {date:?} {p}"))?;
+            let focus = focus.unwrap_or_default();
+            let mut tx = store.begin(&ctx.actor).await?;
+            let programme = tx.ensure_call_audit_programme(force.id).await?;
+            let id = tx
+                .create_session(programme, day, focus.trim(), "planned", "live")
+                .await
+                .context("cannot plan the session")?;
+            tx.commit().await?;
+            println!(
+                "planned session {id} on {day}{}",
+                if focus.is_empty() {
+                    String::new()
+                } else {
+                    format!(", focus {focus}")
+                }
+            );
+            println!(
+                "next: callaudit sample draw --session {id}   (commits the pool and shows its digest)"
+            );
+        }
+        SessionCommand::List => {
+            let sessions = store.sessions(force.id).await?;
+            if sessions.is_empty() {
+                println!(
+                    "no sessions yet; plan one with `callaudit session plan --date YYYY-MM-DD`"
+                );
+            }
+            for s in sessions {
+                let calls = store.session_calls(s.id).await?.len();
+                let focus = if s.focus.is_empty() {
+                    "(no focus)"
+                } else {
+                    &s.focus
+                };
+                println!(
+                    "{:>4}  {}  {:<8} {:>2} calls  {focus}",
+                    s.id, s.held_on, s.status, calls
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,93 @@
+//! `callaudit summary`: what the database holds for a force, in plain words.
+
+use std::process::ExitCode;
+
+use callaudit_storage::{Force, Store};
+
+use crate::Context_;
+
+pub async fn run(ctx: &Context_) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
+    let force = store.resolve_force(ctx.force.as_deref()).await?;
+    print(&store, &force).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Percent of a total, to the nearest whole percent with halves rounded up (the reporting rule).
+pub fn percent(part: i64, total: i64) -> i64 {
+    if total == 0 {
+        0
+    } else {
+        (200 * part + total) / (2 * total)
+    }
+}
+
+fn list(pairs: &[(String, i64)], total: Option<i64>) -> String {
+    if pairs.is_empty() {
+        return "none".into();
+    }
+    pairs
+        .iter()
+        .map(|(k, n)| match total {
+            Some(t) => format!("{k} {n} ({}%)", percent(*n, t)),
+            None => format!("{k} {n}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+pub async fn print(store: &Store, force: &Force) -> anyhow::Result<()> {
+    let s = store.summary(force.id).await?;
+    println!("{} ({})", force.name, force.code);
+    println!(
+        "  call pool        {} calls: {}",
+        s.pool_calls,
+        list(&s.pool_by_channel, None)
+    );
+    println!(
+        "                   {} training calls, never sampled",
+        s.training_calls
+    );
+    println!("  people           {}", list(&s.people, None));
+    println!(
+        "  sessions         {}: {}",
+        s.sessions,
+        list(&s.sessions_by_status, None)
+    );
+    println!(
+        "  calls audited    {} ({}% emergency 999, {}% non-emergency), {} auditor answers",
+        s.audited_calls,
+        percent(s.audited_emergency, s.audited_calls),
+        100 - percent(s.audited_emergency, s.audited_calls),
+        s.answers
+    );
+    let agreed: i64 = s.outcomes.iter().map(|o| o.1).sum();
+    println!("  panel outcomes   {}", list(&s.outcomes, Some(agreed)));
+    println!("  improvement      {}", list(&s.areas, None));
+    println!("  good practice    {} calls", s.good_practice);
+    println!(
+        "  issues raised    {}, answered by the facilitator {}",
+        s.issues, s.issues_answered
+    );
+    println!("  action log       {}", list(&s.actions_by_status, None));
+    println!("  history          {} recorded changes", s.history_entries);
+    if s.sessions == 0 {
+        println!(
+            "\nNo sessions yet: plan one with `callaudit session plan --date YYYY-MM-DD --focus \"HATE CRIME\"`."
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+
+    #[test]
+    fn percentages_round_halves_up() {
+        assert_eq!(percent(1, 8), 13); // 12.5
+        assert_eq!(percent(9, 152), 6); // 5.92
+        assert_eq!(percent(1, 200), 1); // 0.5
+        assert_eq!(percent(0, 0), 0);
+    }
+}

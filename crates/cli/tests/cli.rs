@@ -1,0 +1,385 @@
+//! The `callaudit` binary as a user drives it: every command, its output and its exit status.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Run {
+    dir: tempfile::TempDir,
+}
+
+impl Run {
+    fn new() -> Run {
+        Run {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// Runs the binary against this run's own SQLite file.
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_callaudit"))
+            .args(args)
+            .env(
+                "CALLAUDIT_DATABASE_URL",
+                format!("sqlite://{}", self.path("db.sqlite").display()),
+            )
+            .env_remove("CALLAUDIT_FORCE")
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap()
+    }
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn repo(p: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(p)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn the_demo_is_a_deterministic_year_and_loading_it_twice_changes_nothing() {
+    let (a, b) = (Run::new(), Run::new());
+    let first = a.cmd(&["demo"]);
+    assert!(first.status.success(), "{}", err(&first));
+    let text = out(&first);
+    assert!(text.contains("sessions         17: closed 17"), "{text}");
+    assert!(text.contains("call pool        7000 calls"), "{text}");
+    // The same seed gives the same year, figure for figure.
+    assert_eq!(out(&b.cmd(&["demo"])), text);
+    let again = a.cmd(&["demo"]);
+    assert!(
+        out(&again).starts_with("The demo year is already loaded"),
+        "{}",
+        out(&again)
+    );
+    assert!(out(&again).ends_with(text.as_str()));
+    let sessions = out(&a.cmd(&["session", "list"]));
+    assert_eq!(sessions.lines().count(), 17);
+    assert!(
+        sessions
+            .lines()
+            .next()
+            .unwrap()
+            .contains("2025-04-09  closed"),
+        "{sessions}"
+    );
+}
+
+#[test]
+fn a_pool_imports_once_and_a_bad_file_writes_nothing() {
+    let r = Run::new();
+    let csv = "call_id,started_at,channel,incident_type,handler\nA1,2024-04-02 10:15,999,HATE CRIME,H1\nA2,2024-04-03 11:00,101,ASB,H2\n";
+    let file = r.write("pool.csv", csv);
+    let f = file.to_str().unwrap();
+    let o = r.cmd(&["import", "calls", f]);
+    assert_eq!(
+        out(&o),
+        "imported pool.csv: 2 rows read, 2 added, 0 unchanged\n",
+        "{}",
+        err(&o)
+    );
+    assert_eq!(
+        out(&r.cmd(&["import", "calls", f])),
+        "imported pool.csv: 2 rows read, 0 added, 2 unchanged\n"
+    );
+
+    // One good new row and one bad one: the good row must not be written either.
+    let bad = r.write("bad.csv", "call_id,started_at,channel,incident_type\nA3,2024-04-04 09:00,999,ASB\nA4,31/02/2024 10:00,999,ASB\n");
+    let o = r.cmd(&["import", "calls", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        err(&o),
+        "line 3, column started_at: \"31/02/2024 10:00\" is not a date and time; expected YYYY-MM-DD HH:MM[:SS], DD/MM/YYYY HH:MM[:SS] or RFC 3339\n\
+         import refused: 1 problem on 1 line; nothing was imported\n"
+    );
+    // A call that changed since the last import is refused with both values.
+    let changed = r.write(
+        "changed.csv",
+        &csv.replace(
+            "A2,2024-04-03 11:00,101,ASB",
+            "A2,2024-04-03 11:00,101,BURGLARY",
+        ),
+    );
+    let o = r.cmd(&["import", "calls", changed.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).starts_with("line 3, column incident_type: \"BURGLARY\" differs from the call A2 already in the pool (\"ASB\")"), "{}", err(&o));
+    assert!(out(&r.cmd(&["summary"])).contains("call pool        2 calls"));
+}
+
+#[test]
+fn the_seattle_export_imports_through_its_profile() {
+    let r = Run::new();
+    let data = repo("crates/ingest/tests/data/seattle-cad-2018-2023.csv");
+    let profile = repo("profiles/seattle-cad.toml");
+    let o = r.cmd(&[
+        "import",
+        "calls",
+        &data,
+        "--profile",
+        &profile,
+        "--force",
+        "spd",
+        "--force-name",
+        "Seattle Police",
+    ]);
+    assert_eq!(
+        out(&o),
+        "imported seattle-cad-2018-2023.csv: 222 rows read, 222 added, 0 unchanged\n",
+        "{}",
+        err(&o)
+    );
+    let without = r.cmd(&["import", "calls", &data]);
+    assert_eq!(without.status.code(), Some(1));
+    assert!(
+        err(&without)
+            .contains("Name them so in the header row, or map them in a profile's [columns]")
+    );
+}
+
+#[test]
+fn a_file_draw_verifies_and_any_change_to_the_pool_is_caught() {
+    let r = Run::new();
+    let mut csv = String::from("call_id,started_at,channel,incident_type,handler,training\n");
+    for i in 0..40 {
+        let ch = if i % 2 == 0 { "999" } else { "101" };
+        let kind = if i % 3 == 0 { "HATE CRIME" } else { "ASB" };
+        csv.push_str(&format!(
+            "C{i:03},2024-04-{:02}T10:00:00Z,{ch},{kind},H{},{}\n",
+            1 + i % 28,
+            i % 4,
+            i == 7
+        ));
+    }
+    let pool = r.write("pool.csv", &csv);
+    let p = pool.to_str().unwrap();
+    let committed = r.cmd(&[
+        "sample",
+        "draw",
+        "--pool",
+        p,
+        "--quota",
+        "999=3",
+        "--quota",
+        "101=3",
+        "--max-per-handler",
+        "2",
+        "--format",
+        "json",
+    ]);
+    let c: serde_json::Value = serde_json::from_slice(&committed.stdout).unwrap();
+    assert_eq!(c["eligible_calls"], 39, "the training call is not eligible");
+
+    let drawn = r.cmd(&[
+        "sample",
+        "draw",
+        "--pool",
+        p,
+        "--quota",
+        "999=3",
+        "--quota",
+        "101=3",
+        "--max-per-handler",
+        "2",
+        "--seed",
+        "dice 3 5 1",
+        "--format",
+        "json",
+        "--output",
+        "rec.json",
+    ]);
+    let rec: serde_json::Value = serde_json::from_slice(&drawn.stdout).unwrap();
+    assert_eq!(
+        rec["pool_digest"], c["pool_digest"],
+        "the digest shown before the seed is the one drawn from"
+    );
+    assert_eq!(rec["calls"].as_array().unwrap().len(), 6);
+    let ok = r.cmd(&["sample", "verify", "rec.json", "--pool", p]);
+    assert!(ok.status.success(), "{}", err(&ok));
+    assert!(out(&ok).starts_with("verified: the pool (39 eligible calls"));
+
+    // The independent re-implementation agrees, when Python is there to run it.
+    if let Ok(py) = Command::new("python3")
+        .arg(repo("scripts/verify_draw.py"))
+        .arg(r.path("rec.json"))
+        .arg(p)
+        .output()
+    {
+        assert!(
+            py.status.success(),
+            "python check: {}{}",
+            out(&py),
+            err(&py)
+        );
+        assert!(out(&py).starts_with("reproduces: 6 calls from 39 eligible"));
+    }
+
+    let tampered = r.write("tampered.csv", &csv.replace("C005,", "C005X,"));
+    let bad = r.cmd(&[
+        "sample",
+        "verify",
+        "rec.json",
+        "--pool",
+        tampered.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        err(&bad).starts_with("not verified: pool changed:"),
+        "{}",
+        err(&bad)
+    );
+
+    let mut edited: serde_json::Value = rec.clone();
+    edited["calls"][0] = serde_json::Value::String("C038".into());
+    std::fs::write(r.path("edited.json"), edited.to_string()).unwrap();
+    let bad = r.cmd(&["sample", "verify", "edited.json", "--pool", p]);
+    if rec["calls"][0] != "C038" {
+        assert!(
+            err(&bad).starts_with("not verified: selection differs"),
+            "{}",
+            err(&bad)
+        );
+    }
+}
+
+#[test]
+fn a_session_draw_needs_a_commitment_and_an_unchanged_pool() {
+    let r = Run::new();
+    let mut csv = String::from("call_id,started_at,channel,incident_type\n");
+    for i in 0..30 {
+        csv.push_str(&format!(
+            "C{i:03},2024-04-{:02} 10:00,{},BURGLARY\n",
+            1 + i % 28,
+            if i % 2 == 0 { "999" } else { "101" }
+        ));
+    }
+    let pool = r.write("pool.csv", &csv);
+    r.cmd(&["import", "calls", pool.to_str().unwrap()]);
+    assert!(
+        out(&r.cmd(&[
+            "session",
+            "plan",
+            "--date",
+            "2024-05-01",
+            "--focus",
+            "burglary"
+        ]))
+        .starts_with("planned session 1")
+    );
+
+    let early = r.cmd(&["sample", "draw", "--session", "1", "--seed", "too soon"]);
+    assert_eq!(early.status.code(), Some(1));
+    assert!(
+        err(&early).contains("has no committed pool"),
+        "{}",
+        err(&early)
+    );
+
+    let wrong = r.cmd(&["sample", "draw", "--session", "1", "--focus", "BURGLRY"]);
+    assert!(
+        err(&wrong).contains("The pool's commonest incident types are: BURGLARY (30)"),
+        "{}",
+        err(&wrong)
+    );
+
+    let commit = r.cmd(&["sample", "draw", "--session", "1"]);
+    assert!(
+        out(&commit).starts_with("pool committed: 30 eligible calls"),
+        "{}",
+        err(&commit)
+    );
+
+    // The force adds a call after the commitment: the draw is refused.
+    let more = r.write(
+        "more.csv",
+        "call_id,started_at,channel,incident_type\nC999,2024-04-20 10:00,999,BURGLARY\n",
+    );
+    r.cmd(&["import", "calls", more.to_str().unwrap()]);
+    let changed = r.cmd(&["sample", "draw", "--session", "1", "--seed", "panel"]);
+    assert!(
+        err(&changed).contains("the pool has changed since it was committed"),
+        "{}",
+        err(&changed)
+    );
+
+    r.cmd(&["sample", "draw", "--session", "1"]);
+    let drawn = r.cmd(&[
+        "sample",
+        "draw",
+        "--session",
+        "1",
+        "--seed",
+        "panel",
+        "--format",
+        "json",
+        "--output",
+        "rec.json",
+    ]);
+    assert!(drawn.status.success(), "{}", err(&drawn));
+    let twice = r.cmd(&["sample", "draw", "--session", "1", "--seed", "another"]);
+    assert!(err(&twice).contains("was drawn already"), "{}", err(&twice));
+    assert!(
+        r.cmd(&["sample", "verify", "rec.json", "--session", "1"])
+            .status
+            .success()
+    );
+    let list = out(&r.cmd(&["session", "list"]));
+    assert!(list.contains("open     10 calls  burglary"), "{list}");
+}
+
+#[test]
+fn past_audits_move_off_the_spreadsheet_once() {
+    let r = Run::new();
+    r.cmd(&["demo"]);
+    let csv = "audit_date,focus,call_id,channel,incident_type,category,areas,comments,good_practice\n\
+               2024-04-12,HATE CRIME,OLD-1,999,HATE CRIME,2,Call lacked empathy;next steps,Rushed,no\n\
+               2024-04-12,HATE CRIME,OLD-2,101,HATE CRIME,1,,Excellent,yes\n\
+               2024-05-03,,OLD-3,101,ASB,negative,command,,\n";
+    let f = r.write("past.csv", csv);
+    let o = r.cmd(&["import", "audits", f.to_str().unwrap()]);
+    assert_eq!(
+        out(&o),
+        "imported past.csv: 3 rows read, 3 audited calls added in 2 new sessions, 0 unchanged\n",
+        "{}",
+        err(&o)
+    );
+    let o = r.cmd(&["import", "audits", f.to_str().unwrap()]);
+    assert_eq!(
+        out(&o),
+        "imported past.csv: 3 rows read, 0 audited calls added in 0 new sessions, 3 unchanged\n"
+    );
+    let bad = r.write(
+        "bad.csv",
+        "audit_date,call_id,channel,incident_type,category,areas\n2024-13-01,X,999,ASB,4,tone\n",
+    );
+    let o = r.cmd(&["import", "audits", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = err(&o);
+    assert!(
+        e.contains("line 2, column audit_date: \"2024-13-01\" is not a date; expected YYYY-MM-DD"),
+        "{e}"
+    );
+    assert!(e.contains("line 2, column areas: \"tone\""), "{e}");
+    assert!(
+        e.ends_with("import refused: 3 problems on 1 line; nothing was imported\n"),
+        "{e}"
+    );
+}
