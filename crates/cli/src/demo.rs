@@ -149,9 +149,7 @@ pub async fn run(ctx: &Context_, a: DemoArgs) -> anyhow::Result<ExitCode> {
     let programme = tx.ensure_call_audit_programme(force).await?;
     let template = Template::reference();
 
-    let import = tx
-        .begin_import(force, "calls", "demo-pool.csv", "generated")
-        .await?;
+    let import = tx.begin_import(force, "calls", "demo-pool.csv").await?;
     let batch: Vec<(u64, PoolCall)> = pool
         .iter()
         .cloned()
@@ -159,7 +157,7 @@ pub async fn run(ctx: &Context_, a: DemoArgs) -> anyhow::Result<ExitCode> {
         .map(|(i, c)| (i as u64 + 2, c))
         .collect();
     let o = tx.insert_calls(force, import, &batch).await?;
-    tx.finish_import(import, pool.len() as u64, o.added, o.unchanged)
+    tx.finish_import(import, "generated", pool.len() as u64, o.added, o.unchanged)
         .await?;
 
     let person = |name: &str| {

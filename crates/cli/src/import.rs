@@ -107,7 +107,9 @@ async fn import_calls(ctx: &Context_, a: ImportCallsArgs) -> anyhow::Result<Exit
         Some(p) => Profile::load(p).map_err(|e| anyhow::anyhow!("{e}"))?,
         None => Profile::default(),
     };
-    let sha = file_sha256(&a.file)?;
+    // The file's digest is recorded with the import; it is computed beside the reading, not before.
+    let hash_path = a.file.clone();
+    let sha = tokio::task::spawn_blocking(move || file_sha256(&hash_path));
     let store = ctx.store().await?;
     let mut tx = store.begin(&ctx.actor).await?;
     // The first import creates the force: the one named by --force, or "local" in a database
@@ -128,7 +130,7 @@ async fn import_calls(ctx: &Context_, a: ImportCallsArgs) -> anyhow::Result<Exit
         || a.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let import_id = tx.begin_import(force_id, "calls", &name, &sha).await?;
+    let import_id = tx.begin_import(force_id, "calls", &name).await?;
 
     let (send, mut recv) = tokio::sync::mpsc::channel::<Vec<(u64, PoolCall)>>(4);
     let path = a.file.clone();
@@ -185,7 +187,8 @@ async fn import_calls(ctx: &Context_, a: ImportCallsArgs) -> anyhow::Result<Exit
             a.errors.as_deref(),
         );
     }
-    tx.finish_import(import_id, summary.rows, added, unchanged)
+    let sha = sha.await.context("the hashing thread failed")??;
+    tx.finish_import(import_id, &sha, summary.rows, added, unchanged)
         .await?;
     tx.commit().await?;
     println!(
@@ -219,7 +222,7 @@ async fn import_audits(ctx: &Context_, a: ImportAuditsArgs) -> anyhow::Result<Ex
         || a.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let import_id = tx.begin_import(force.id, "audits", &name, &sha).await?;
+    let import_id = tx.begin_import(force.id, "audits", &name).await?;
     let o = tx.import_audits(force.id, programme, &rows).await?;
     if !o.conflicts.is_empty() {
         tx.rollback().await?;
@@ -241,8 +244,14 @@ async fn import_audits(ctx: &Context_, a: ImportAuditsArgs) -> anyhow::Result<Ex
             a.errors.as_deref(),
         );
     }
-    tx.finish_import(import_id, rows.len() as u64, o.calls_added, o.unchanged)
-        .await?;
+    tx.finish_import(
+        import_id,
+        &sha,
+        rows.len() as u64,
+        o.calls_added,
+        o.unchanged,
+    )
+    .await?;
     tx.commit().await?;
     println!(
         "imported {name}: {} rows read, {} audited calls added in {} new sessions, {} unchanged",

@@ -15,6 +15,10 @@ pub fn match_key(s: &str) -> String {
 /// forms hashed by sampling use tab and newline as separators, so they may never occur in a value.
 pub fn clean_text(s: &str, max_chars: usize) -> Result<String, Problem> {
     let t = s.trim();
+    // Nearly every value is short printable ASCII: one byte scan settles both checks.
+    if t.len() <= max_chars && t.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Ok(t.to_string());
+    }
     if let Some(c) = t.chars().find(|c| c.is_control()) {
         return Err(Problem::new(
             format!("contains the control character U+{:04X}", c as u32),

@@ -2,17 +2,20 @@
 //! and reading the pool back for sampling.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use callaudit_domain::call::{CallRef, Channel, PoolCall};
 use chrono::{DateTime, Utc};
 
 use crate::{Result, Store, Tx};
 
-/// Rows per INSERT: 14 parameters a row stays well inside both engines' parameter limits, and
+/// Rows per INSERT: 12 parameters a row stays well inside both engines' parameter limits, and
 /// larger batches stop paying off.
-pub const BATCH_ROWS: usize = 500;
+pub const BATCH_ROWS: usize = 250;
 
-const CALL_COLUMNS: &str = "force_id, call_ref, started_at, channel, incident_type, handler, answer_s, duration_s, abandoned, grade, area, training, recording, import_id";
+const CALL_COLUMNS: &str = "force_id, import_id, call_ref, started_at, channel, incident_type, handler, answer_s, duration_s, abandoned, grade, area, training, recording";
+/// Bound values a row: every column but the two ids, which are the same for the whole import.
+const BOUND: usize = 12;
 
 /// A pool call as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -107,18 +110,19 @@ fn param(sqlite: bool, n: usize) -> String {
     if sqlite { "?".into() } else { format!("${n}") }
 }
 
-fn insert_sql(sqlite: bool, rows: usize) -> String {
+/// The bulk INSERT. The force and import ids are written into the text as integer literals (they
+/// are the database's own numbers, never user input): binding them would add two values to every
+/// row for nothing.
+fn insert_sql(sqlite: bool, rows: usize, force_id: i64, import_id: i64) -> String {
     let mut sql = format!("INSERT INTO calls ({CALL_COLUMNS}) VALUES ");
     for r in 0..rows {
         if r > 0 {
             sql.push(',');
         }
-        sql.push('(');
-        for c in 0..14 {
-            if c > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&param(sqlite, r * 14 + c + 1));
+        sql.push_str(&format!("({force_id},{import_id}"));
+        for c in 0..BOUND {
+            sql.push(',');
+            sql.push_str(&param(sqlite, r * BOUND + c + 1));
         }
         sql.push(')');
     }
@@ -127,38 +131,40 @@ fn insert_sql(sqlite: bool, rows: usize) -> String {
 }
 
 impl Tx {
-    /// Starts the record of an import; its counts are filled in by [`Tx::finish_import`].
+    /// Starts the record of an import; its digest and counts are filled in by
+    /// [`Tx::finish_import`], once the file has been read.
     pub async fn begin_import(
         &mut self,
         force_id: i64,
         kind: &str,
         file_name: &str,
-        file_sha256: &str,
     ) -> Result<i64> {
         let now = Utc::now();
         let actor = self.actor.clone();
         let id: i64 = on_tx!(self, c => sqlx::query_scalar(
-            "INSERT INTO imports (force_id, kind, file_name, file_sha256, imported_by, imported_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-            .bind(force_id).bind(kind).bind(file_name).bind(file_sha256).bind(&actor).bind(now).fetch_one(c).await?);
+            "INSERT INTO imports (force_id, kind, file_name, file_sha256, imported_by, imported_at) VALUES ($1, $2, $3, '', $4, $5) RETURNING id")
+            .bind(force_id).bind(kind).bind(file_name).bind(&actor).bind(now).fetch_one(c).await?);
         Ok(id)
     }
 
+    /// Completes the record of an import with the file's digest and the counts.
     pub async fn finish_import(
         &mut self,
         import_id: i64,
+        file_sha256: &str,
         read: u64,
         added: u64,
         unchanged: u64,
     ) -> Result<()> {
         let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        on_tx!(self, c => sqlx::query("UPDATE imports SET rows_read = $1, rows_added = $2, rows_unchanged = $3 WHERE id = $4")
-            .bind(n(read)).bind(n(added)).bind(n(unchanged)).bind(import_id).execute(c).await?.rows_affected());
+        on_tx!(self, c => sqlx::query("UPDATE imports SET rows_read = $1, rows_added = $2, rows_unchanged = $3, file_sha256 = $4 WHERE id = $5")
+            .bind(n(read)).bind(n(added)).bind(n(unchanged)).bind(file_sha256).bind(import_id).execute(c).await?.rows_affected());
         let kind: String = on_tx!(self, c => sqlx::query_scalar("SELECT kind FROM imports WHERE id = $1").bind(import_id).fetch_one(c).await?);
         self.record(
             "import",
             Some(import_id),
             "create",
-            serde_json::json!({ "kind": kind, "rows_read": read, "rows_added": added, "rows_unchanged": unchanged }),
+            serde_json::json!({ "kind": kind, "file_sha256": file_sha256, "rows_read": read, "rows_added": added, "rows_unchanged": unchanged }),
         )
         .await
     }
@@ -174,13 +180,15 @@ impl Tx {
     ) -> Result<BatchOutcome> {
         let mut outcome = BatchOutcome::default();
         let sqlite = self.is_sqlite();
-        for chunk in batch.chunks(BATCH_ROWS) {
-            let sql = insert_sql(sqlite, chunk.len());
-            let affected = on_tx!(self, c => {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+        let full: Arc<str> = insert_sql(sqlite, BATCH_ROWS, force_id, import_id).into();
+        let last: Arc<str> =
+            insert_sql(sqlite, batch.len() % BATCH_ROWS, force_id, import_id).into();
+        let affected: Vec<u64> = on_tx!(self, c => {
+            let build = |chunk: &[(u64, PoolCall)]| {
+                let sql = if chunk.len() == BATCH_ROWS { full.clone() } else { last.clone() };
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (_, call) in chunk {
                     q = q
-                        .bind(force_id)
                         .bind(call.call_ref.as_str())
                         .bind(call.started_at)
                         .bind(call.channel.code())
@@ -192,11 +200,23 @@ impl Tx {
                         .bind(&call.grade)
                         .bind(&call.area)
                         .bind(call.training)
-                        .bind(&call.recording)
-                        .bind(import_id);
+                        .bind(&call.recording);
                 }
-                q.execute(c).await?.rows_affected()
-            });
+                q
+            };
+            // Binding encodes every value; doing it for the next chunk while the database runs
+            // the current one keeps both cores busy.
+            let mut chunks = batch.chunks(BATCH_ROWS);
+            let mut counts = Vec::new();
+            let mut next = chunks.next().map(build);
+            while let Some(q) = next.take() {
+                let (done, built) = tokio::join!(q.execute(&mut *c), async { chunks.next().map(build) });
+                counts.push(done?.rows_affected());
+                next = built;
+            }
+            counts
+        });
+        for (chunk, affected) in batch.chunks(BATCH_ROWS).zip(affected) {
             outcome.added += affected;
             if affected as usize == chunk.len() {
                 continue;

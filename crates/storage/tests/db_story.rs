@@ -68,7 +68,7 @@ async fn import(
     calls: &[PoolCall],
 ) -> Result<(u64, u64, usize), StoreError> {
     let mut tx = store.begin("test").await?;
-    let import = tx.begin_import(force, "calls", "pool.csv", "00").await?;
+    let import = tx.begin_import(force, "calls", "pool.csv").await?;
     let batch: Vec<(u64, PoolCall)> = calls
         .iter()
         .cloned()
@@ -77,7 +77,7 @@ async fn import(
         .collect();
     let o = tx.insert_calls(force, import, &batch).await?;
     if o.conflicts.is_empty() {
-        tx.finish_import(import, calls.len() as u64, o.added, o.unchanged)
+        tx.finish_import(import, "00", calls.len() as u64, o.added, o.unchanged)
             .await?;
         tx.commit().await?;
     } else {

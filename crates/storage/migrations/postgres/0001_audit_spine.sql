@@ -105,7 +105,6 @@ CREATE TABLE calls (
     import_id BIGINT REFERENCES imports(id),
     UNIQUE (force_id, call_ref)
 );
-CREATE INDEX calls_by_time ON calls (force_id, started_at);
 
 -- A session (an audit): one sitting of the panel. focus is '' for no focus, so that the
 -- natural key below holds (NULLs never collide in a UNIQUE constraint).
