@@ -36,6 +36,9 @@ pub enum Command {
     /// Plan and list sessions (audits).
     #[command(subcommand)]
     Session(SessionCommand),
+    /// List programmes, or change one's settings.
+    #[command(subcommand)]
+    Programme(ProgrammeCommand),
     /// Fill the database with a realistic demonstration year for one force.
     Demo(DemoArgs),
     /// Print what the database holds for the force.
@@ -128,6 +131,9 @@ pub struct DrawArgs {
     /// Also write the record (JSON) to this file.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Largest sample allowed (file mode; in database mode the programme's setting applies).
+    #[arg(long, default_value_t = callaudit_domain::sampling::DEFAULT_MAX_SIZE)]
+    pub max_size: u32,
 }
 
 #[derive(Debug, Args)]
@@ -160,6 +166,23 @@ pub struct PlanArgs {
     /// The session's focus incident type, if any.
     #[arg(long)]
     pub focus: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProgrammeCommand {
+    /// List the force's programmes with their settings.
+    List,
+    /// Change a programme's settings.
+    Set(ProgrammeSetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProgrammeSetArgs {
+    /// The programme's number, as `programme list` shows it.
+    pub id: i64,
+    /// The largest sample a session of this programme may draw (schemes use 10).
+    #[arg(long)]
+    pub max_sample: u32,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod demo;
 pub mod import;
+pub mod programme;
 pub mod sample;
 pub mod session;
 pub mod summary;
@@ -23,6 +24,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(cmd) => import::run(&ctx, cmd).await,
         Command::Sample(cmd) => sample::run(&ctx, cmd).await,
         Command::Session(cmd) => session::run(&ctx, cmd).await,
+        Command::Programme(cmd) => programme::run(&ctx, cmd).await,
         Command::Demo(cmd) => demo::run(&ctx, cmd).await,
         Command::Summary => summary::run(&ctx).await,
     }

@@ -192,7 +192,7 @@ async fn draw(ctx: &Context_, a: DrawArgs) -> anyhow::Result<ExitCode> {
         .transpose()
         .map_err(|p| anyhow::anyhow!("--seed {p}"))?;
     if let Some(pool_path) = &a.pool {
-        let spec = spec_from(&a, None, DEFAULT_MAX_SIZE)?;
+        let spec = spec_from(&a, None, a.max_size)?;
         let Some(pool) = pool_from_file(pool_path, a.profile.as_deref())? else {
             return Ok(ExitCode::from(1));
         };

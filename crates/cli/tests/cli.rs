@@ -383,3 +383,53 @@ fn past_audits_move_off_the_spreadsheet_once() {
         "{e}"
     );
 }
+
+#[test]
+fn a_programme_caps_its_samples_and_the_cap_can_be_changed() {
+    let r = Run::new();
+    let mut csv = String::from("call_id,started_at,channel,incident_type\n");
+    for i in 0..30 {
+        csv.push_str(&format!(
+            "C{i:03},2024-04-{:02} 10:00,999,ASB\n",
+            1 + i % 28
+        ));
+    }
+    let pool = r.write("pool.csv", &csv);
+    r.cmd(&["import", "calls", pool.to_str().unwrap()]);
+    r.cmd(&["session", "plan", "--date", "2024-05-01"]);
+    let list = out(&r.cmd(&["programme", "list"]));
+    assert!(
+        list.contains("call-audit") && list.ends_with("samples of at most 10\n"),
+        "{list}"
+    );
+    let big = r.cmd(&["sample", "draw", "--session", "1", "--size", "12"]);
+    assert_eq!(
+        err(&big).trim(),
+        "callaudit: sample size 12 is out of range; expected 1 to 10"
+    );
+    let id = list.split_whitespace().next().unwrap();
+    assert!(
+        out(&r.cmd(&["programme", "set", id, "--max-sample", "12"]))
+            .ends_with("now draws samples of at most 12\n")
+    );
+    assert!(
+        out(&r.cmd(&["sample", "draw", "--session", "1", "--size", "12"]))
+            .starts_with("pool committed: 30 eligible calls")
+    );
+    // File mode takes its cap from the command line.
+    let capped = r.cmd(&[
+        "sample",
+        "draw",
+        "--pool",
+        pool.to_str().unwrap(),
+        "--size",
+        "20",
+        "--max-size",
+        "15",
+    ]);
+    assert!(
+        err(&capped).contains("sample size 20 is out of range; expected 1 to 15"),
+        "{}",
+        err(&capped)
+    );
+}

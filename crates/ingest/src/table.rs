@@ -13,6 +13,39 @@ use crate::error::FileError;
 /// A spreadsheet is read into memory whole; beyond this size an export should be CSV.
 pub const MAX_SPREADSHEET_BYTES: u64 = 200 * 1024 * 1024;
 
+/// No line of a call export comes near this; a file with a longer one is not an export, and the
+/// CSV reader would otherwise hold the whole line in memory however large it grew.
+pub const MAX_LINE_BYTES: u64 = 1024 * 1024;
+
+/// Passes bytes through, failing once more than [`MAX_LINE_BYTES`] arrive without a line break.
+struct LineGuard<R> {
+    inner: R,
+    since_newline: u64,
+    /// Line breaks passed so far: the runaway line is the next one.
+    newlines: u64,
+}
+
+impl<R: Read> Read for LineGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.newlines += buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
+        match buf[..n].iter().rposition(|b| *b == b'\n') {
+            Some(p) => self.since_newline = (n - p - 1) as u64,
+            None => self.since_newline += n as u64,
+        }
+        if self.since_newline > MAX_LINE_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "a line runs on for more than {} MiB without a line break; expected one call per line",
+                    MAX_LINE_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
+        Ok(n)
+    }
+}
+
 /// How to read a table; a profile can fix what is otherwise detected.
 #[derive(Debug, Clone, Default)]
 pub struct TableOptions {
@@ -74,7 +107,14 @@ pub fn read_csv(
     opts: &TableOptions,
     mut on_record: impl FnMut(u64, Record<'_>) -> bool,
 ) -> Result<(), FileError> {
-    let mut input = BufReader::with_capacity(1 << 20, input);
+    let mut input = BufReader::with_capacity(
+        1 << 20,
+        LineGuard {
+            inner: input,
+            since_newline: 0,
+            newlines: 0,
+        },
+    );
     let head = input.fill_buf().map_err(|e| FileError::Csv {
         line: 1,
         reason: e.to_string(),
@@ -112,7 +152,10 @@ pub fn read_csv(
             Ok(false) => return Ok(()),
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                // Errors of the underlying reader carry no position; the guard knows the line.
+                let line = e
+                    .position()
+                    .map_or(reader.get_ref().get_ref().newlines + 1, |p| p.line());
                 let reason = match e.kind() {
                     csv::ErrorKind::Io(io) => io.to_string(),
                     _ => e.to_string(),
@@ -252,6 +295,17 @@ mod tests {
     fn lines_count_quoted_newlines() {
         let r = rows(b"a,b\n1,\"two\nlines\"\n3,4\n").unwrap();
         assert_eq!(r[2].0, 4);
+    }
+
+    #[test]
+    fn a_line_without_end_is_refused_before_it_fills_memory() {
+        let mut big = b"a,b\n1,".to_vec();
+        big.extend(std::iter::repeat_n(b'x', (MAX_LINE_BYTES + 10) as usize));
+        let e = rows(&big).unwrap_err();
+        assert!(
+            matches!(&e, FileError::Csv { line: 2, reason } if reason.contains("without a line break")),
+            "{e}"
+        );
     }
 
     #[test]

@@ -66,6 +66,18 @@ impl Tx {
         Ok(id)
     }
 
+    pub async fn set_max_sample(&mut self, programme_id: i64, max_sample: i64) -> Result<()> {
+        on_tx!(self, c => sqlx::query("UPDATE programmes SET max_sample = $1 WHERE id = $2")
+            .bind(max_sample).bind(programme_id).execute(c).await?.rows_affected());
+        self.record(
+            "programme",
+            Some(programme_id),
+            "max-sample",
+            serde_json::json!({ "max_sample": max_sample }),
+        )
+        .await
+    }
+
     /// The force's call-audit programme, created with the reference template if it has none.
     pub async fn ensure_call_audit_programme(&mut self, force_id: i64) -> Result<i64> {
         let found: Option<i64> = on_tx!(self, c => sqlx::query_scalar(

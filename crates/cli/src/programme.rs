@@ -1,0 +1,52 @@
+//! `callaudit programme list|set`: a force's audit programmes and their settings.
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+
+use crate::Context_;
+use crate::cli::ProgrammeCommand;
+
+/// No panel hears more than this many calls in a sitting; a larger number is a typing mistake.
+const MAX_SAMPLE_LIMIT: u32 = 200;
+
+pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
+    let force = store.resolve_force(ctx.force.as_deref()).await?;
+    match cmd {
+        ProgrammeCommand::List => {
+            let programmes = store.programmes(force.id).await?;
+            if programmes.is_empty() {
+                println!(
+                    "no programmes yet; one is created with the reference template by `session plan` or `import audits`"
+                );
+            }
+            for p in programmes {
+                println!(
+                    "{:>3}  {:<22} {:<32} samples of at most {}",
+                    p.id, p.kind, p.name, p.max_sample
+                );
+            }
+        }
+        ProgrammeCommand::Set(a) => {
+            if a.max_sample == 0 || a.max_sample > MAX_SAMPLE_LIMIT {
+                bail!(
+                    "--max-sample {} is out of range; expected 1 to {MAX_SAMPLE_LIMIT}",
+                    a.max_sample
+                );
+            }
+            let p = store.programme(a.id).await?;
+            if p.force_id != force.id {
+                bail!("programme {} belongs to another force", a.id);
+            }
+            let mut tx = store.begin(&ctx.actor).await?;
+            tx.set_max_sample(a.id, i64::from(a.max_sample)).await?;
+            tx.commit().await?;
+            println!(
+                "programme {} ({}) now draws samples of at most {}",
+                p.id, p.name, a.max_sample
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
