@@ -13,13 +13,9 @@ pub async fn run(ctx: &Context_) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Percent of a total, to the nearest whole percent with halves rounded up (the reporting rule).
-pub fn percent(part: i64, total: i64) -> i64 {
-    if total == 0 {
-        0
-    } else {
-        (200 * part + total) / (2 * total)
-    }
+/// Percent as published reports show it: the domain's rule, on the database's counts.
+fn percent(part: i64, total: i64) -> u64 {
+    callaudit_domain::stats::percent(part.max(0) as u64, total.max(0) as u64)
 }
 
 fn list(pairs: &[(String, i64)], total: Option<i64>) -> String {
@@ -77,17 +73,4 @@ pub async fn print(store: &Store, force: &Force) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percent;
-
-    #[test]
-    fn percentages_round_halves_up() {
-        assert_eq!(percent(1, 8), 13); // 12.5
-        assert_eq!(percent(9, 152), 6); // 5.92
-        assert_eq!(percent(1, 200), 1); // 0.5
-        assert_eq!(percent(0, 0), 0);
-    }
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod call;
 pub mod problem;
 pub mod sampling;
+pub mod stats;
 pub mod template;
 pub mod text;
 pub mod time;

@@ -1,0 +1,240 @@
+//! Statistics a scrutiny board can trust: proportions with Wilson intervals, Fisher's exact test
+//! for "does this call type draw more criticism than the rest", Krippendorff's alpha for how far
+//! auditors agreed before the panel did, and the rounding rule of published reports. Each is
+//! checked against worked examples from the literature in the tests below.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// The 97.5th percentile of the standard normal distribution: 95% two-sided intervals.
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// Percent of a total, to the nearest whole percent with halves rounded up (0 of 0 is 0%).
+pub fn percent(part: u64, total: u64) -> u64 {
+    if total == 0 {
+        0
+    } else {
+        (200 * part + total) / (2 * total)
+    }
+}
+
+/// The Wilson score interval for `x` successes in `n` trials (Wilson 1927), which stays inside
+/// [0, 1] and behaves well for the small counts a panel's year produces. `None` when `n` is 0.
+pub fn wilson(x: u64, n: u64, z: f64) -> Option<(f64, f64)> {
+    if n == 0 || x > n {
+        return None;
+    }
+    let (x, n) = (x as f64, n as f64);
+    let p = x / n;
+    let z2 = z * z;
+    let denom = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denom;
+    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
+    Some(((centre - half).max(0.0), (centre + half).min(1.0)))
+}
+
+/// ln(k!) for k = 0..=n.
+fn ln_factorials(n: u64) -> Vec<f64> {
+    let mut v = Vec::with_capacity(n as usize + 1);
+    let mut acc = 0.0;
+    v.push(0.0);
+    for k in 1..=n {
+        acc += (k as f64).ln();
+        v.push(acc);
+    }
+    v
+}
+
+/// Two-sided Fisher exact test of the 2×2 table `[[a, b], [c, d]]`: the probability, with the
+/// margins fixed, of a table at most as likely as the one observed (the usual definition, as in R's
+/// `fisher.test`). Here rows are "this incident type" / "all other calls" and columns are "raised an
+/// issue" / "did not".
+pub fn fisher_exact_two_sided(a: u64, b: u64, c: u64, d: u64) -> f64 {
+    let (r1, c1, n) = (a + b, a + c, a + b + c + d);
+    let lf = ln_factorials(n);
+    let ln_p = |x: u64| -> f64 {
+        // Hypergeometric probability of x in the top-left cell.
+        lf[r1 as usize] + lf[(n - r1) as usize] + lf[c1 as usize] + lf[(n - c1) as usize]
+            - lf[n as usize]
+            - lf[x as usize]
+            - lf[(r1 - x) as usize]
+            - lf[(c1 - x) as usize]
+            - lf[(n + x - r1 - c1) as usize]
+    };
+    let lo = (r1 + c1).saturating_sub(n);
+    let hi = r1.min(c1);
+    let observed = ln_p(a);
+    // Tables whose probability equals the observed one up to rounding count as "as extreme".
+    let tolerance = 1e-7;
+    let total: f64 = (lo..=hi)
+        .map(ln_p)
+        .filter(|lp| *lp <= observed + tolerance)
+        .map(f64::exp)
+        .sum();
+    total.min(1.0)
+}
+
+/// Krippendorff's alpha for nominal data, with how much it rests on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Agreement {
+    /// 1 is perfect agreement, 0 what chance alone would give; below 0, systematic disagreement.
+    pub alpha: f64,
+    /// Units (calls) with at least two values, the only ones that count.
+    pub units: usize,
+    /// Values in those units.
+    pub values: usize,
+}
+
+/// Krippendorff's alpha, nominal metric (Krippendorff 2011, "Computing Krippendorff's
+/// Alpha-Reliability"). Each unit lists the values its coders gave (missing ones left out); units
+/// with fewer than two values are not pairable and are ignored. `None` when fewer than two
+/// values are pairable or every value is the same (agreement by chance cannot be told apart).
+pub fn krippendorff_nominal<T: Eq + Hash + Clone>(units: &[Vec<T>]) -> Option<Agreement> {
+    // Coincidences o[c][k], built from every ordered pair of values within a unit, weighted 1/(m−1).
+    let mut index: HashMap<T, usize> = HashMap::new();
+    let mut pairable = 0;
+    let mut n_values = 0;
+    for u in units.iter().filter(|u| u.len() >= 2) {
+        pairable += 1;
+        n_values += u.len();
+        for v in u {
+            let next = index.len();
+            index.entry(v.clone()).or_insert(next);
+        }
+    }
+    let k = index.len();
+    if n_values < 2 || k == 0 {
+        return None;
+    }
+    let mut o = vec![vec![0.0f64; k]; k];
+    for u in units.iter().filter(|u| u.len() >= 2) {
+        let w = 1.0 / (u.len() as f64 - 1.0);
+        for (i, a) in u.iter().enumerate() {
+            for (j, b) in u.iter().enumerate() {
+                if i != j {
+                    o[index[a]][index[b]] += w;
+                }
+            }
+        }
+    }
+    let n_c: Vec<f64> = o.iter().map(|row| row.iter().sum()).collect();
+    let n: f64 = n_c.iter().sum();
+    let mut observed = 0.0;
+    let mut expected = 0.0;
+    for c in 0..k {
+        for d in 0..k {
+            if c != d {
+                observed += o[c][d];
+                expected += n_c[c] * n_c[d];
+            }
+        }
+    }
+    if expected == 0.0 {
+        return None;
+    }
+    Some(Agreement {
+        alpha: 1.0 - (n - 1.0) * observed / expected,
+        units: pairable,
+        values: n_values,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn percentages_follow_the_reporting_rule() {
+        assert_eq!(percent(1, 8), 13); // 12.5 rounds up
+        assert_eq!(percent(9, 152), 6); // seed report: 9 calls = 6%
+        assert_eq!(percent(6, 152), 4);
+        assert_eq!(percent(5, 152), 3);
+        assert_eq!(percent(2, 152), 1);
+        assert_eq!(percent(0, 0), 0);
+    }
+
+    #[test]
+    fn wilson_matches_newcombes_worked_examples() {
+        // Newcombe (1998), Statistics in Medicine 17:857–872, Table I, method 3 (score).
+        for (x, n, lo, hi) in [
+            (81, 263, 0.2553, 0.3662),
+            (15, 148, 0.0624, 0.1605),
+            (0, 20, 0.0, 0.1611),
+            (1, 29, 0.0061, 0.1718),
+        ] {
+            let (l, h) = wilson(x, n, Z95).unwrap();
+            assert!(
+                close(l, lo, 0.00006) && close(h, hi, 0.00006),
+                "{x}/{n}: ({l:.4}, {h:.4})"
+            );
+        }
+        assert_eq!(wilson(0, 0, Z95), None);
+    }
+
+    #[test]
+    fn fisher_matches_published_examples() {
+        // Fisher's lady tasting tea: 3 of 4 cups right, two-sided p = 0.4857.
+        assert!(close(fisher_exact_two_sided(3, 1, 1, 3), 0.485_714, 1e-6));
+        // The dieting example on Wikipedia's "Fisher's exact test": p = 0.002759.
+        assert!(close(fisher_exact_two_sided(1, 9, 11, 3), 0.002_759, 1e-6));
+        assert!(close(fisher_exact_two_sided(0, 0, 0, 0), 1.0, 1e-12));
+        // Symmetric in rows and columns.
+        assert!(close(
+            fisher_exact_two_sided(2, 7, 8, 2),
+            fisher_exact_two_sided(8, 2, 2, 7),
+            1e-12
+        ));
+    }
+
+    #[test]
+    fn krippendorff_matches_the_worked_examples() {
+        // Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: four
+        // observers, twelve units, missing values; nominal alpha = 0.743.
+        // Rows are observers, columns units; "." is a missing value.
+        let data = [
+            "1 2 3 3 2 1 4 1 2 . . .",
+            "1 2 3 3 2 2 4 1 2 5 . 3",
+            ". 3 3 3 2 3 4 2 2 5 1 .",
+            "1 2 3 3 2 4 4 1 2 5 1 .",
+        ];
+        let rows: Vec<Vec<Option<u8>>> = data
+            .iter()
+            .map(|r| r.split(' ').map(|v| v.parse().ok()).collect())
+            .collect();
+        let units: Vec<Vec<u8>> = (0..12)
+            .map(|u| rows.iter().filter_map(|row| row[u]).collect())
+            .collect();
+        let a = krippendorff_nominal(&units).unwrap();
+        assert!(close(a.alpha, 0.743, 0.0005), "{}", a.alpha);
+        assert_eq!(
+            (a.units, a.values),
+            (11, 40),
+            "unit 12 has one value and does not count"
+        );
+
+        // Section A: binary data, two observers, no missing values: alpha = 0.095.
+        let x = [0, 1, 0, 0, 0, 0, 0, 0, 1, 0];
+        let y = [1, 1, 1, 0, 0, 1, 0, 0, 0, 0];
+        let units: Vec<Vec<u8>> = x.iter().zip(y).map(|(a, b)| vec![*a, b]).collect();
+        assert!(close(
+            krippendorff_nominal(&units).unwrap().alpha,
+            0.095,
+            0.0005
+        ));
+    }
+
+    #[test]
+    fn krippendorff_is_undefined_without_variation_or_pairs() {
+        assert_eq!(
+            krippendorff_nominal(&[vec!["yes", "yes"], vec!["yes", "yes"]]),
+            None
+        );
+        assert_eq!(krippendorff_nominal::<u8>(&[vec![1], vec![2]]), None);
+        let perfect = krippendorff_nominal(&[vec!["yes", "yes"], vec!["no", "no"]]).unwrap();
+        assert!(close(perfect.alpha, 1.0, 1e-12));
+    }
+}
