@@ -40,26 +40,13 @@ const TYPES: [(&str, f64, f64); 13] = [
     ("ANIMAL WELFARE", 3.0, 0.3),
 ];
 
-/// The focus of each of the year's sessions, as a scheme following its Police and Crime Plan.
-const FOCUS: [&str; 17] = [
-    "HATE CRIME",
-    "PUBLIC ORDER",
-    "DOMESTIC VIOLENCE",
-    "ROAD TRAFFIC COLLISIONS",
-    "RAPE & SERIOUS SEXUAL OFFENCES",
-    "ASB",
-    "BURGLARY",
-    "VEHICLE CRIME",
-    "CRIMINAL DAMAGE",
-    "CONCERN FOR SAFETY",
-    "FIREARMS",
-    "ROBBERY",
-    "ANIMAL WELFARE",
-    "BURGLARY",
-    "HATE CRIME",
-    "ASB",
-    "ROBBERY",
-];
+/// The focus of each of the year's sessions, as a scheme following its Police and Crime Plan:
+/// every theme of the reference template once, then the four that drew most attention again.
+fn session_focuses() -> Vec<String> {
+    let mut focus = Template::reference().focus_themes;
+    focus.extend(["BURGLARY", "HATE CRIME", "ASB", "ROBBERY"].map(String::from));
+    focus
+}
 
 const POOL_CALLS: usize = 7_000;
 
@@ -149,15 +136,7 @@ pub async fn run(ctx: &Context_, a: DemoArgs) -> anyhow::Result<ExitCode> {
     let programme = tx.ensure_call_audit_programme(force).await?;
     let template = Template::reference();
 
-    let import = tx.begin_import(force, "calls", "demo-pool.csv").await?;
-    let batch: Vec<(u64, PoolCall)> = pool
-        .iter()
-        .cloned()
-        .enumerate()
-        .map(|(i, c)| (i as u64 + 2, c))
-        .collect();
-    let o = tx.insert_calls(force, import, &batch).await?;
-    tx.finish_import(import, "generated", pool.len() as u64, o.added, o.unchanged)
+    tx.import_pool(force, "demo-pool.csv", "generated", &pool)
         .await?;
 
     let person = |name: &str| {
@@ -204,7 +183,7 @@ pub async fn run(ctx: &Context_, a: DemoArgs) -> anyhow::Result<ExitCode> {
     let mut audited: Vec<CallRef> = Vec::new();
     let first = NaiveDate::from_ymd_opt(2025, 4, 9).expect("valid date");
     let mut actions_raised = 0;
-    for (n, focus) in FOCUS.iter().enumerate() {
+    for (n, focus) in session_focuses().iter().enumerate() {
         let day = first + Duration::days(21 * n as i64);
         let session = tx
             .create_session(programme, day, focus, "planned", "demo")

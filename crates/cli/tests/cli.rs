@@ -47,6 +47,20 @@ fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A pool of `n` calls `C000…`, one a day in April 2024, alternately 999 and 101 unless `channel`
+/// fixes it.
+fn pool_csv(n: usize, channel: Option<&str>, kind: &str) -> String {
+    let mut csv = String::from("call_id,started_at,channel,incident_type\n");
+    for i in 0..n {
+        let ch = channel.unwrap_or(if i % 2 == 0 { "999" } else { "101" });
+        csv.push_str(&format!(
+            "C{i:03},2024-04-{:02} 10:00,{ch},{kind}\n",
+            1 + i % 28
+        ));
+    }
+    csv
+}
+
 fn repo(p: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
@@ -171,7 +185,7 @@ fn a_file_draw_verifies_and_any_change_to_the_pool_is_caught() {
     }
     let pool = r.write("pool.csv", &csv);
     let p = pool.to_str().unwrap();
-    let committed = r.cmd(&[
+    let spec = [
         "sample",
         "draw",
         "--pool",
@@ -182,30 +196,25 @@ fn a_file_draw_verifies_and_any_change_to_the_pool_is_caught() {
         "101=3",
         "--max-per-handler",
         "2",
-        "--format",
-        "json",
-    ]);
+    ];
+    let committed = r.cmd(&[&spec[..], &["--format", "json"]].concat());
     let c: serde_json::Value = serde_json::from_slice(&committed.stdout).unwrap();
     assert_eq!(c["eligible_calls"], 39, "the training call is not eligible");
 
-    let drawn = r.cmd(&[
-        "sample",
-        "draw",
-        "--pool",
-        p,
-        "--quota",
-        "999=3",
-        "--quota",
-        "101=3",
-        "--max-per-handler",
-        "2",
-        "--seed",
-        "dice 3 5 1",
-        "--format",
-        "json",
-        "--output",
-        "rec.json",
-    ]);
+    let drawn = r.cmd(
+        &[
+            &spec[..],
+            &[
+                "--seed",
+                "dice 3 5 1",
+                "--format",
+                "json",
+                "--output",
+                "rec.json",
+            ],
+        ]
+        .concat(),
+    );
     let rec: serde_json::Value = serde_json::from_slice(&drawn.stdout).unwrap();
     assert_eq!(
         rec["pool_digest"], c["pool_digest"],
@@ -263,14 +272,7 @@ fn a_file_draw_verifies_and_any_change_to_the_pool_is_caught() {
 #[test]
 fn a_session_draw_needs_a_commitment_and_an_unchanged_pool() {
     let r = Run::new();
-    let mut csv = String::from("call_id,started_at,channel,incident_type\n");
-    for i in 0..30 {
-        csv.push_str(&format!(
-            "C{i:03},2024-04-{:02} 10:00,{},BURGLARY\n",
-            1 + i % 28,
-            if i % 2 == 0 { "999" } else { "101" }
-        ));
-    }
+    let csv = pool_csv(30, None, "BURGLARY");
     let pool = r.write("pool.csv", &csv);
     r.cmd(&["import", "calls", pool.to_str().unwrap()]);
     assert!(
@@ -387,13 +389,7 @@ fn past_audits_move_off_the_spreadsheet_once() {
 #[test]
 fn a_programme_caps_its_samples_and_the_cap_can_be_changed() {
     let r = Run::new();
-    let mut csv = String::from("call_id,started_at,channel,incident_type\n");
-    for i in 0..30 {
-        csv.push_str(&format!(
-            "C{i:03},2024-04-{:02} 10:00,999,ASB\n",
-            1 + i % 28
-        ));
-    }
+    let csv = pool_csv(30, Some("999"), "ASB");
     let pool = r.write("pool.csv", &csv);
     r.cmd(&["import", "calls", pool.to_str().unwrap()]);
     r.cmd(&["session", "plan", "--date", "2024-05-01"]);

@@ -16,21 +16,17 @@ use crate::error::{ReadFailure, RowError, RowErrors};
 use crate::pool::{FieldReader, Input, drive_rows};
 use crate::table::TableOptions;
 
-const fn col(name: &'static str, required: bool) -> ColumnDef {
-    ColumnDef { name, required }
-}
-
 /// The canonical past-audit columns, in the documented order.
 pub const AUDIT_COLUMNS: [ColumnDef; 9] = [
-    col("audit_date", true),
-    col("focus", false),
-    col("call_id", true),
-    col("channel", true),
-    col("incident_type", true),
-    col("category", true),
-    col("areas", false),
-    col("comments", false),
-    col("good_practice", false),
+    ColumnDef::new("audit_date", true),
+    ColumnDef::new("focus", false),
+    ColumnDef::new("call_id", true),
+    ColumnDef::new("channel", true),
+    ColumnDef::new("incident_type", true),
+    ColumnDef::new("category", true),
+    ColumnDef::new("areas", false),
+    ColumnDef::new("comments", false),
+    ColumnDef::new("good_practice", false),
 ];
 
 /// Reads every row of a past-audits file; areas are resolved against the programme's template.
@@ -74,58 +70,45 @@ pub fn read_audits_from(
                 clean_note(v, 4000).map(|c| (!c.is_empty()).then_some(c))
             });
             let good_practice = f.get(8, parse_bool);
-            let (
-                Some(audit_date),
-                Some(focus),
-                Some(call_ref),
-                Some(channel),
-                Some(incident_type),
-                Some(category),
-            ) = (
-                audit_date,
-                focus,
-                call_ref,
-                channel,
-                incident_type,
-                category,
-            )
-            else {
+            // Every field was read above, so all of a row's problems are reported; now keep the
+            // row only if each one parsed.
+            let audited = (|| {
+                Some(AuditedCall {
+                    audit_date: audit_date?,
+                    focus: focus?,
+                    call_ref: call_ref?,
+                    channel: channel?,
+                    incident_type: incident_type?,
+                    category: category?,
+                    areas: areas?,
+                    comments: comments?,
+                    good_practice: good_practice?.unwrap_or(false),
+                })
+            })();
+            let Some(audited) = audited else {
                 return true;
             };
-            let (Some(areas), Some(comments), Some(good_practice)) =
-                (areas, comments, good_practice)
-            else {
-                return true;
-            };
-            let key = (audit_date, focus.clone(), call_ref.clone());
+            let key = (
+                audited.audit_date,
+                audited.focus.clone(),
+                audited.call_ref.clone(),
+            );
             if let Some(first) = first_seen.insert(key, line) {
                 f.errors.push(RowError {
                     line,
                     column: "call_id".into(),
-                    value: call_ref.to_string(),
+                    value: audited.call_ref.to_string(),
                     problem: Problem::new(
                         format!(
-                            "appears again in the audit of {audit_date} (first on line {first})"
+                            "appears again in the audit of {} (first on line {first})",
+                            audited.audit_date
                         ),
                         "each call once per audit",
                     ),
                 });
                 return true;
             }
-            out.push((
-                line,
-                AuditedCall {
-                    audit_date,
-                    focus,
-                    call_ref,
-                    channel,
-                    incident_type,
-                    category,
-                    areas,
-                    comments,
-                    good_practice: good_practice.unwrap_or(false),
-                },
-            ));
+            out.push((line, audited));
             true
         },
     )?;

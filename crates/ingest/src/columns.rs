@@ -14,6 +14,12 @@ pub struct ColumnDef {
     pub required: bool,
 }
 
+impl ColumnDef {
+    pub const fn new(name: &'static str, required: bool) -> Self {
+        ColumnDef { name, required }
+    }
+}
+
 /// Where each column of a `ColumnDef` list is in the file (`None`: not present).
 #[derive(Debug, Clone)]
 pub struct Columns {

@@ -15,24 +15,20 @@ use crate::error::{FileError, ReadFailure, RowError, RowErrors};
 use crate::profile::Profile;
 use crate::table::{Record, TableOptions, read_csv, read_path};
 
-const fn col(name: &'static str, required: bool) -> ColumnDef {
-    ColumnDef { name, required }
-}
-
 /// The canonical call-pool columns, in the documented order.
 pub const POOL_COLUMNS: [ColumnDef; 12] = [
-    col("call_id", true),
-    col("started_at", true),
-    col("channel", true),
-    col("incident_type", true),
-    col("handler", false),
-    col("answer_s", false),
-    col("duration_s", false),
-    col("abandoned", false),
-    col("grade", false),
-    col("area", false),
-    col("training", false),
-    col("recording", false),
+    ColumnDef::new("call_id", true),
+    ColumnDef::new("started_at", true),
+    ColumnDef::new("channel", true),
+    ColumnDef::new("incident_type", true),
+    ColumnDef::new("handler", false),
+    ColumnDef::new("answer_s", false),
+    ColumnDef::new("duration_s", false),
+    ColumnDef::new("abandoned", false),
+    ColumnDef::new("grade", false),
+    ColumnDef::new("area", false),
+    ColumnDef::new("training", false),
+    ColumnDef::new("recording", false),
 ];
 
 /// What a file is read from: a path (CSV or spreadsheet), or CSV bytes.

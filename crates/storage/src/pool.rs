@@ -169,6 +169,32 @@ impl Tx {
         .await
     }
 
+    /// Imports a pool held in memory (the demo's, a test's) as one import, its lines numbered as
+    /// in a file with a header row. With conflicts the import is left unfinished for the caller
+    /// to roll back.
+    pub async fn import_pool(
+        &mut self,
+        force_id: i64,
+        name: &str,
+        file_sha256: &str,
+        calls: &[PoolCall],
+    ) -> Result<BatchOutcome> {
+        let import = self.begin_import(force_id, "calls", name).await?;
+        let batch: Vec<(u64, PoolCall)> = (2..).zip(calls.iter().cloned()).collect();
+        let o = self.insert_calls(force_id, import, &batch).await?;
+        if o.conflicts.is_empty() {
+            self.finish_import(
+                import,
+                file_sha256,
+                calls.len() as u64,
+                o.added,
+                o.unchanged,
+            )
+            .await?;
+        }
+        Ok(o)
+    }
+
     /// Inserts a batch of calls (each with its line in the file). Calls already in the pool with
     /// the same details count as unchanged; with other details they are conflicts, and the caller
     /// must roll back.

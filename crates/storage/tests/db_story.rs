@@ -68,17 +68,8 @@ async fn import(
     calls: &[PoolCall],
 ) -> Result<(u64, u64, usize), StoreError> {
     let mut tx = store.begin("test").await?;
-    let import = tx.begin_import(force, "calls", "pool.csv").await?;
-    let batch: Vec<(u64, PoolCall)> = calls
-        .iter()
-        .cloned()
-        .enumerate()
-        .map(|(i, c)| (i as u64 + 2, c))
-        .collect();
-    let o = tx.insert_calls(force, import, &batch).await?;
+    let o = tx.import_pool(force, "pool.csv", "00", calls).await?;
     if o.conflicts.is_empty() {
-        tx.finish_import(import, "00", calls.len() as u64, o.added, o.unchanged)
-            .await?;
         tx.commit().await?;
     } else {
         tx.rollback().await?;
