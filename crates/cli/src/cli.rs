@@ -41,6 +41,9 @@ pub enum Command {
     Programme(ProgrammeCommand),
     /// Fill the database with a realistic demonstration year for one force.
     Demo(DemoArgs),
+    /// Write reports: the annual report, and the texts the coordinator adds to it.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Print what the database holds for the force.
     Summary,
 }
@@ -183,6 +186,53 @@ pub struct ProgrammeSetArgs {
     /// The largest sample a session of this programme may draw (schemes use 10).
     #[arg(long)]
     pub max_sample: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The annual report of a police financial year (1 April to 31 March).
+    Annual(AnnualArgs),
+    /// Write a free-text section of a year's report.
+    Text(ReportTextArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    Md,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct AnnualArgs {
+    /// The financial year by the year it starts in: 2025 is 1 April 2025 to 31 March 2026.
+    #[arg(long)]
+    pub year: i32,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: ReportFormat,
+    /// Write to this file (for csv: this folder, one file a table).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Section {
+    YearAhead,
+    ForceResponse,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportTextArgs {
+    #[arg(long)]
+    pub year: i32,
+    #[arg(long, value_enum)]
+    pub section: Section,
+    /// A file holding the text (Markdown).
+    #[arg(long, conflicts_with = "text")]
+    pub file: Option<PathBuf>,
+    /// The text itself.
+    #[arg(long, required_unless_present = "file")]
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -281,6 +281,24 @@ pub async fn run(ctx: &Context_, a: DemoArgs) -> anyhow::Result<ExitCode> {
         },
     )
     .await?;
+    tx.set_report_text(
+        force,
+        2025,
+        "year-ahead",
+        "- Audit more 101 calls that were abandoned and called back.\n\
+         - Recruit two more volunteers, so that every session has a panel of four.\n\
+         - Add Crime Data Integrity dip samples of domestic abuse incidents.",
+    )
+    .await?;
+    tx.set_report_text(
+        force,
+        2025,
+        "force-response",
+        "The Force Control Centre welcomes the panel's findings. The Quality Assurance team now audits hate crime calls \
+         monthly, and call handlers have had refresher training on explaining silences and telling callers what will \
+         happen next.",
+    )
+    .await?;
     tx.commit().await?;
     eprintln!(
         "Done: {} pool calls, 17 sessions, {} follow-up actions.\n",

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod demo;
 pub mod import;
 pub mod programme;
+pub mod report;
 pub mod sample;
 pub mod session;
 pub mod summary;
@@ -26,6 +27,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Session(cmd) => session::run(&ctx, cmd).await,
         Command::Programme(cmd) => programme::run(&ctx, cmd).await,
         Command::Demo(cmd) => demo::run(&ctx, cmd).await,
+        Command::Report(cmd) => report::run(&ctx, cmd).await,
         Command::Summary => summary::run(&ctx).await,
     }
 }

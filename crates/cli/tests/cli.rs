@@ -429,3 +429,99 @@ fn a_programme_caps_its_samples_and_the_cap_can_be_changed() {
         err(&capped)
     );
 }
+
+#[test]
+fn the_annual_report_reconciles_across_formats() {
+    let r = Run::new();
+    r.cmd(&["demo"]);
+    let json = r.cmd(&["report", "annual", "--year", "2025", "--format", "json"]);
+    assert!(json.status.success(), "{}", err(&json));
+    let j: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let summary = out(&r.cmd(&["summary"]));
+    let calls = j["calls"].as_u64().unwrap();
+    assert_eq!(j["audits"], 17);
+    assert!(
+        summary.contains(&format!("calls audited    {calls} (")),
+        "the summary and the report agree: {summary}"
+    );
+    let categories: u64 = j["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["calls"].as_u64().unwrap())
+        .sum();
+    let focus: u64 = j["focus_by_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["calls"].as_u64().unwrap())
+        .sum();
+    let types: u64 = j["by_incident_type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["calls"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        (categories, focus, types),
+        (calls, calls, calls),
+        "every table accounts for every call"
+    );
+
+    let md = out(&r.cmd(&["report", "annual", "--year", "2025"]));
+    assert!(md.contains(&format!(
+        "17 audits were carried out with a total of {calls} calls audited"
+    )));
+    let top = &j["areas"][0];
+    assert!(md.contains(&format!(
+        "- {} ({} calls = {}% of all calls audited)",
+        top["area"].as_str().unwrap(),
+        top["calls"],
+        top["percent"]
+    )));
+    assert!(md.contains("## Looking forward to 2026/27\n\n- Audit more 101 calls"));
+
+    let dir = r.path("csv");
+    let o = r.cmd(&[
+        "report",
+        "annual",
+        "--year",
+        "2025",
+        "--format",
+        "csv",
+        "--output",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out(&o),
+        format!(
+            "wrote 10 tables of the 2025/26 report to {}\n",
+            dir.display()
+        )
+    );
+    let summary_csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    assert_eq!(
+        summary_csv,
+        format!("year,audits,calls\n2025/26,17,{calls}\n")
+    );
+
+    let o = r.cmd(&[
+        "report",
+        "text",
+        "--year",
+        "2025",
+        "--section",
+        "force-response",
+        "--text",
+        "We accept every finding.",
+    ]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&r.cmd(&["report", "annual", "--year", "2025"]))
+            .ends_with("## The force's response\n\nWe accept every finding.\n")
+    );
+    let empty = out(&r.cmd(&["report", "annual", "--year", "2019"]));
+    assert!(empty.contains("No calls were audited in 2019/20."));
+    let bad = r.cmd(&["report", "annual", "--year", "25"]);
+    assert!(err(&bad).contains("expected the year it starts in, e.g. 2025 for 2025/26"));
+}

@@ -48,6 +48,7 @@ macro_rules! on_tx {
 }
 
 pub mod audits;
+pub mod export;
 pub mod pool;
 pub mod programmes;
 pub mod sessions;

@@ -1,0 +1,93 @@
+//! `callaudit report annual|text`: the annual report in Markdown, JSON or CSV, and the sections
+//! the coordinator writes for it.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use callaudit_domain::text::clean_note;
+use callaudit_reports::{annual, load, render};
+
+use crate::Context_;
+use crate::cli::{AnnualArgs, ReportCommand, ReportFormat, ReportTextArgs, Section};
+
+pub async fn run(ctx: &Context_, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ReportCommand::Annual(a) => annual_report(ctx, a).await,
+        ReportCommand::Text(a) => text(ctx, a).await,
+    }
+}
+
+/// Financial years a scheme can have held audits in; anything else is a typing mistake.
+fn check_year(year: i32) -> anyhow::Result<()> {
+    if !(2000..=2100).contains(&year) {
+        bail!(
+            "--year {year} is not a financial year; expected the year it starts in, e.g. 2025 for 2025/26"
+        );
+    }
+    Ok(())
+}
+
+async fn annual_report(ctx: &Context_, a: AnnualArgs) -> anyhow::Result<ExitCode> {
+    check_year(a.year)?;
+    let store = ctx.store().await?;
+    let force = store.resolve_force(ctx.force.as_deref()).await?;
+    let report = annual::compute(&load::year_data(&store, &force, a.year).await?);
+    let text = match a.format {
+        ReportFormat::Md => render::markdown(&report),
+        ReportFormat::Json => format!("{}\n", render::json(&report)),
+        ReportFormat::Csv => {
+            let Some(dir) = &a.output else {
+                bail!("the CSV report is one file a table: give a folder with --output DIR");
+            };
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let tables = render::csv_tables(&report)?;
+            for (name, body) in &tables {
+                std::fs::write(dir.join(name), body)
+                    .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
+            }
+            println!(
+                "wrote {} tables of the {} report to {}",
+                tables.len(),
+                report.year_label,
+                dir.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    match &a.output {
+        Some(p) => {
+            std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?;
+            println!("wrote the {} report to {}", report.year_label, p.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn text(ctx: &Context_, a: ReportTextArgs) -> anyhow::Result<ExitCode> {
+    check_year(a.year)?;
+    let raw = match (&a.file, &a.text) {
+        (Some(f), _) => {
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?
+        }
+        (None, Some(t)) => t.clone(),
+        (None, None) => bail!("give the text with --text or --file"),
+    };
+    let body = clean_note(&raw, 20_000).map_err(|p| anyhow::anyhow!("the text {p}"))?;
+    let section = match a.section {
+        Section::YearAhead => "year-ahead",
+        Section::ForceResponse => "force-response",
+    };
+    let store = ctx.store().await?;
+    let force = store.resolve_force(ctx.force.as_deref()).await?;
+    let mut tx = store.begin(&ctx.actor).await?;
+    tx.set_report_text(force.id, a.year, section, &body).await?;
+    tx.commit().await?;
+    println!(
+        "saved the {section} section of the {}/{:02} report",
+        a.year,
+        (a.year + 1) % 100
+    );
+    Ok(ExitCode::SUCCESS)
+}

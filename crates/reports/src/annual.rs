@@ -1,0 +1,424 @@
+//! The annual report, structured as published schemes write theirs: audits and calls, emergency
+//! and non-emergency shares, month × focus × issues arising, categorisation per audit and
+//! overall, areas for improvement, good practice, which incident types drew more criticism, the
+//! trend by quarter, and how far auditors agreed before the panel did.
+
+use std::collections::{BTreeMap, HashMap};
+
+use callaudit_domain::stats::{Z95, fisher_exact_two_sided, krippendorff_nominal, percent, wilson};
+use callaudit_domain::template::{Answer, Category, Template};
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+/// A session held in the year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audit {
+    pub id: i64,
+    pub held_on: NaiveDate,
+    pub focus: String,
+}
+
+/// An audited call with the panel's agreed outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub session_call_id: i64,
+    pub audit_id: i64,
+    pub held_on: NaiveDate,
+    pub channel: String,
+    pub incident_type: String,
+    pub category: Category,
+    pub areas: Vec<String>,
+    pub comments: String,
+    pub good_practice: bool,
+}
+
+/// Everything an annual report is computed from.
+#[derive(Debug, Clone)]
+pub struct YearData {
+    pub scheme: String,
+    /// The financial year, named by the year it starts in.
+    pub year: i32,
+    pub template: Template,
+    pub audits: Vec<Audit>,
+    pub outcomes: Vec<Outcome>,
+    /// (session call, auditor, question code, answer).
+    pub answers: Vec<(i64, i64, String, Answer)>,
+    /// (session call, auditor, proposed category).
+    pub proposals: Vec<(i64, i64, Category)>,
+    pub year_ahead: String,
+    pub force_response: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelRow {
+    pub channel: String,
+    pub calls: u64,
+    pub percent: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryRow {
+    pub category: String,
+    pub label: String,
+    pub calls: u64,
+    pub percent: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditRow {
+    pub date: NaiveDate,
+    pub focus: String,
+    pub calls: u64,
+    pub positive: u64,
+    pub suggestions: u64,
+    pub negative: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FocusMonth {
+    /// `YYYY-MM` of the audit.
+    pub month: String,
+    pub focus: String,
+    pub calls: u64,
+    /// Calls that raised an issue (suggestions or negative).
+    pub issues: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaRow {
+    pub code: String,
+    pub area: String,
+    pub calls: u64,
+    /// Of all calls audited in the year.
+    pub percent: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoodPractice {
+    /// `YYYY-MM`: case studies are anonymised to month, incident type and channel.
+    pub month: String,
+    pub incident_type: String,
+    pub channel: String,
+    pub text: String,
+}
+
+/// Issue rate of one incident type, with a 95% Wilson interval and the comparison with the rest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TypeRow {
+    pub incident_type: String,
+    pub calls: u64,
+    pub issues: u64,
+    pub rate: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// Two-sided Fisher exact test of this type against all the year's other calls.
+    pub p_value: f64,
+    /// Rate above the rest's with p < 0.05.
+    pub flagged: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuarterRow {
+    /// `Q1` (April–June) to `Q4` (January–March).
+    pub quarter: String,
+    pub calls: u64,
+    pub issues: u64,
+    pub rate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlphaRow {
+    /// `category`, or a question code.
+    pub item: String,
+    pub text: String,
+    /// Krippendorff's alpha (nominal); `None` where it cannot be computed.
+    pub alpha: Option<f64>,
+    pub calls: usize,
+    pub answers: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnnualReport {
+    pub scheme: String,
+    pub year: i32,
+    /// `2025/26`.
+    pub year_label: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub audits: u64,
+    pub calls: u64,
+    pub channels: Vec<ChannelRow>,
+    pub categories: Vec<CategoryRow>,
+    pub by_audit: Vec<AuditRow>,
+    pub focus_by_month: Vec<FocusMonth>,
+    pub areas: Vec<AreaRow>,
+    pub good_practice: Vec<GoodPractice>,
+    pub by_incident_type: Vec<TypeRow>,
+    pub quarters: Vec<QuarterRow>,
+    pub agreement: Vec<AlphaRow>,
+    pub year_ahead: String,
+    pub force_response: String,
+}
+
+/// Rates and intervals are published to four decimal places, so JSON is stable across builds.
+fn r4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+fn month(d: NaiveDate) -> String {
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+/// The first and last day of a police financial year.
+pub fn year_bounds(year: i32) -> (NaiveDate, NaiveDate) {
+    let from = NaiveDate::from_ymd_opt(year, 4, 1).unwrap_or(NaiveDate::MIN);
+    let to = NaiveDate::from_ymd_opt(year + 1, 3, 31).unwrap_or(NaiveDate::MAX);
+    (from, to)
+}
+
+pub fn compute(d: &YearData) -> AnnualReport {
+    let (from, to) = year_bounds(d.year);
+    let outcomes: Vec<&Outcome> = d
+        .outcomes
+        .iter()
+        .filter(|o| o.held_on >= from && o.held_on <= to)
+        .collect();
+    let total = outcomes.len() as u64;
+    let issues_of =
+        |os: &[&Outcome]| os.iter().filter(|o| o.category.raises_issue()).count() as u64;
+
+    // Channels, largest first: 999 and 101 are what reports name; other channels follow.
+    let mut by_channel: BTreeMap<&str, u64> = BTreeMap::new();
+    for o in &outcomes {
+        *by_channel.entry(o.channel.as_str()).or_default() += 1;
+    }
+    let mut channels: Vec<ChannelRow> = by_channel
+        .into_iter()
+        .map(|(c, n)| ChannelRow {
+            channel: c.into(),
+            calls: n,
+            percent: percent(n, total),
+        })
+        .collect();
+    channels.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.channel.cmp(&b.channel)));
+
+    let categories = Category::ALL
+        .iter()
+        .map(|c| {
+            let n = outcomes.iter().filter(|o| o.category == *c).count() as u64;
+            CategoryRow {
+                category: c.code().into(),
+                label: c.label().into(),
+                calls: n,
+                percent: percent(n, total),
+            }
+        })
+        .collect();
+
+    let audits: Vec<&Audit> = d
+        .audits
+        .iter()
+        .filter(|a| a.held_on >= from && a.held_on <= to)
+        .collect();
+    let by_audit = audits
+        .iter()
+        .map(|a| {
+            let of: Vec<&&Outcome> = outcomes.iter().filter(|o| o.audit_id == a.id).collect();
+            let count = |c: Category| of.iter().filter(|o| o.category == c).count() as u64;
+            AuditRow {
+                date: a.held_on,
+                focus: a.focus.clone(),
+                calls: of.len() as u64,
+                positive: count(Category::Positive),
+                suggestions: count(Category::Suggestions),
+                negative: count(Category::Negative),
+            }
+        })
+        .collect();
+
+    // Month × focus × issues arising, in date order as the published table runs.
+    let mut focus_by_month: Vec<FocusMonth> = Vec::new();
+    for a in &audits {
+        let of: Vec<&Outcome> = outcomes
+            .iter()
+            .copied()
+            .filter(|o| o.audit_id == a.id)
+            .collect();
+        let focus = if a.focus.is_empty() {
+            "All types".to_string()
+        } else {
+            a.focus.clone()
+        };
+        let m = month(a.held_on);
+        match focus_by_month
+            .iter_mut()
+            .find(|r| r.month == m && r.focus == focus)
+        {
+            Some(r) => {
+                r.calls += of.len() as u64;
+                r.issues += issues_of(&of);
+            }
+            None => focus_by_month.push(FocusMonth {
+                month: m,
+                focus,
+                calls: of.len() as u64,
+                issues: issues_of(&of),
+            }),
+        }
+    }
+
+    let mut area_counts: HashMap<&str, u64> = HashMap::new();
+    for o in &outcomes {
+        for a in &o.areas {
+            *area_counts.entry(a.as_str()).or_default() += 1;
+        }
+    }
+    let mut areas: Vec<AreaRow> = area_counts
+        .into_iter()
+        .map(|(code, n)| AreaRow {
+            code: code.into(),
+            area: d
+                .template
+                .find_area(code)
+                .map(|a| a.name.clone())
+                .unwrap_or_else(|_| code.into()),
+            calls: n,
+            percent: percent(n, total),
+        })
+        .collect();
+    areas.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.code.cmp(&b.code)));
+
+    let good_practice = outcomes
+        .iter()
+        .filter(|o| o.good_practice)
+        .map(|o| GoodPractice {
+            month: month(o.held_on),
+            incident_type: o.incident_type.clone(),
+            channel: o.channel.clone(),
+            text: o.comments.clone(),
+        })
+        .collect();
+
+    let total_issues = issues_of(&outcomes);
+    let mut types: BTreeMap<&str, Vec<&Outcome>> = BTreeMap::new();
+    for o in &outcomes {
+        types.entry(o.incident_type.as_str()).or_default().push(o);
+    }
+    let mut by_incident_type: Vec<TypeRow> = types
+        .into_iter()
+        .map(|(t, os)| {
+            let (n, x) = (os.len() as u64, issues_of(&os));
+            let (rest_n, rest_x) = (total - n, total_issues - x);
+            let (lo, hi) = wilson(x, n, Z95).unwrap_or((0.0, 0.0));
+            let rate = x as f64 / n as f64;
+            let p = fisher_exact_two_sided(x, n - x, rest_x, rest_n - rest_x);
+            let rest_rate = if rest_n == 0 {
+                0.0
+            } else {
+                rest_x as f64 / rest_n as f64
+            };
+            TypeRow {
+                incident_type: t.into(),
+                calls: n,
+                issues: x,
+                rate: r4(rate),
+                ci_low: r4(lo),
+                ci_high: r4(hi),
+                p_value: r4(p),
+                flagged: rest_n > 0 && rate > rest_rate && p < 0.05,
+            }
+        })
+        .collect();
+    by_incident_type.sort_by(|a, b| {
+        b.rate
+            .total_cmp(&a.rate)
+            .then(b.calls.cmp(&a.calls))
+            .then(a.incident_type.cmp(&b.incident_type))
+    });
+
+    let quarters = (0..4)
+        .map(|q| {
+            let in_q: Vec<&Outcome> = outcomes
+                .iter()
+                .copied()
+                .filter(|o| {
+                    let m = o.held_on.month0();
+                    // April is month 3 (0-based): Q1 = Apr–Jun, …, Q4 = Jan–Mar.
+                    ((m + 12 - 3) % 12) / 3 == q
+                })
+                .collect();
+            let (n, x) = (in_q.len() as u64, issues_of(&in_q));
+            let ci = wilson(x, n, Z95);
+            QuarterRow {
+                quarter: format!("Q{}", q + 1),
+                calls: n,
+                issues: x,
+                rate: (n > 0).then(|| r4(x as f64 / n as f64)),
+                ci_low: ci.map(|c| r4(c.0)),
+                ci_high: ci.map(|c| r4(c.1)),
+            }
+        })
+        .collect();
+
+    AnnualReport {
+        scheme: d.scheme.clone(),
+        year: d.year,
+        year_label: format!("{}/{:02}", d.year, (d.year + 1) % 100),
+        from,
+        to,
+        audits: audits.len() as u64,
+        calls: total,
+        channels,
+        categories,
+        by_audit,
+        focus_by_month,
+        areas,
+        good_practice,
+        by_incident_type,
+        quarters,
+        agreement: agreement(d, &outcomes),
+        year_ahead: d.year_ahead.clone(),
+        force_response: d.force_response.clone(),
+    }
+}
+
+/// Krippendorff's alpha per question and for the category, over the year's audited calls.
+fn agreement(d: &YearData, outcomes: &[&Outcome]) -> Vec<AlphaRow> {
+    let in_year: std::collections::HashSet<i64> =
+        outcomes.iter().map(|o| o.session_call_id).collect();
+    let row = |item: &str, text: &str, units: Vec<Vec<&str>>| {
+        let a = krippendorff_nominal(&units);
+        let pairable: Vec<&Vec<&str>> = units.iter().filter(|u| u.len() >= 2).collect();
+        AlphaRow {
+            item: item.into(),
+            text: text.into(),
+            alpha: a.map(|a| r4(a.alpha)),
+            calls: pairable.len(),
+            answers: pairable.iter().map(|u| u.len()).sum(),
+        }
+    };
+    let mut by_call: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+    for (sc, _, c) in d.proposals.iter().filter(|p| in_year.contains(&p.0)) {
+        by_call.entry(*sc).or_default().push(c.code());
+    }
+    let mut rows = vec![row(
+        "category",
+        "Category proposed by each auditor",
+        by_call.into_values().collect(),
+    )];
+    for q in &d.template.questions {
+        let mut by_call: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+        for (sc, _, code, a) in d
+            .answers
+            .iter()
+            .filter(|a| in_year.contains(&a.0) && a.2 == q.code)
+        {
+            let _ = code;
+            by_call.entry(*sc).or_default().push(a.code());
+        }
+        rows.push(row(&q.code, &q.text, by_call.into_values().collect()));
+    }
+    rows
+}

@@ -1,0 +1,8 @@
+//! The reports of a call audit scheme. Every figure is computed by [`annual::compute`] from a
+//! plain [`annual::YearData`], a pure function tested on exact figures; [`load`] fills that data
+//! from storage, and [`render`] writes the same report as JSON, Markdown or CSV, so that figures
+//! reconcile across formats by construction.
+
+pub mod annual;
+pub mod load;
+pub mod render;

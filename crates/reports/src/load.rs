@@ -1,0 +1,90 @@
+//! Fills a [`YearData`] from storage for one force and financial year.
+
+use callaudit_domain::template::{Answer, Category, Template};
+use callaudit_storage::{Force, Result, Store};
+
+use crate::annual::{Audit, Outcome, YearData, year_bounds};
+
+pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearData> {
+    let (from, to) = year_bounds(year);
+    let template = match store
+        .programmes(force.id)
+        .await?
+        .iter()
+        .find(|p| p.kind == "call-audit")
+    {
+        Some(p) => store.template(p.id).await?,
+        None => Template::reference(),
+    };
+    let audits = store
+        .audits_between(force.id, from, to)
+        .await?
+        .into_iter()
+        .map(|a| Audit {
+            id: a.id,
+            held_on: a.held_on,
+            focus: a.focus,
+        })
+        .collect();
+    // Stored values passed the database's CHECK constraints; a row that still does not parse was
+    // changed by hand and is left out rather than guessed at.
+    let outcomes = store
+        .outcomes_between(force.id, from, to)
+        .await?
+        .into_iter()
+        .filter_map(|o| {
+            Some(Outcome {
+                session_call_id: o.session_call_id,
+                audit_id: o.session_id,
+                held_on: o.held_on,
+                channel: o.channel,
+                incident_type: o.incident_type,
+                category: Category::parse(&o.category).ok()?,
+                areas: o
+                    .areas
+                    .split(';')
+                    .filter(|a| !a.is_empty())
+                    .map(String::from)
+                    .collect(),
+                comments: o.comments,
+                good_practice: o.good_practice,
+            })
+        })
+        .collect();
+    let answers = store
+        .answers_between(force.id, from, to)
+        .await?
+        .into_iter()
+        .filter_map(|a| {
+            Some((
+                a.session_call_id,
+                a.auditor_id,
+                a.question_code,
+                Answer::parse(&a.answer).ok()?,
+            ))
+        })
+        .collect();
+    let proposals = store
+        .proposals_between(force.id, from, to)
+        .await?
+        .into_iter()
+        .filter_map(|p| {
+            Some((
+                p.session_call_id,
+                p.auditor_id,
+                Category::parse(&p.category).ok()?,
+            ))
+        })
+        .collect();
+    Ok(YearData {
+        scheme: format!("{} call audit scheme", force.name),
+        year,
+        template,
+        audits,
+        outcomes,
+        answers,
+        proposals,
+        year_ahead: store.report_text(force.id, year, "year-ahead").await?,
+        force_response: store.report_text(force.id, year, "force-response").await?,
+    })
+}

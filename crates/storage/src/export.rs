@@ -1,0 +1,146 @@
+//! What reports read: the audited calls of a period with their outcomes, each auditor's own
+//! answers and proposals, and the coordinator's report texts. Plain rows, so that the reports
+//! crate computes every figure without touching the database.
+
+use chrono::NaiveDate;
+
+use crate::{Result, Store, Tx};
+
+/// A session held in the period.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub held_on: NaiveDate,
+    pub focus: String,
+}
+
+/// An audited call with the panel's agreed outcome; `areas` are template codes, `;`-separated.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutcomeRow {
+    pub session_call_id: i64,
+    pub session_id: i64,
+    pub held_on: NaiveDate,
+    pub call_ref: String,
+    pub channel: String,
+    pub incident_type: String,
+    pub category: String,
+    pub areas: String,
+    pub comments: String,
+    pub good_practice: bool,
+}
+
+/// One auditor's answer to one question, before the panel agreed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AnswerRow {
+    pub session_call_id: i64,
+    pub auditor_id: i64,
+    pub question_code: String,
+    pub answer: String,
+}
+
+/// One auditor's proposed category, before the panel agreed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ProposalRow {
+    pub session_call_id: i64,
+    pub auditor_id: i64,
+    pub category: String,
+}
+
+const SCOPE: &str =
+    "JOIN sessions s ON s.id = sc.session_id JOIN programmes g ON g.id = s.programme_id
+     WHERE g.force_id = $1 AND s.held_on >= $2 AND s.held_on <= $3";
+
+impl Store {
+    /// Sessions of the force's programmes held from `from` to `to` inclusive that have calls.
+    pub async fn audits_between(
+        &self,
+        force_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<AuditRow>> {
+        let sql = format!(
+            "SELECT DISTINCT s.id, s.held_on, s.focus FROM session_calls sc {SCOPE} ORDER BY s.held_on, s.id"
+        );
+        on_pool!(self, p => Ok(sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).fetch_all(p).await?))
+    }
+
+    /// The agreed outcomes of the period's audited calls (calls without an outcome are left out).
+    pub async fn outcomes_between(
+        &self,
+        force_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<OutcomeRow>> {
+        let sql = format!(
+            "SELECT sc.id AS session_call_id, s.id AS session_id, s.held_on, sc.call_ref, sc.channel, sc.incident_type,
+                    o.category, COALESCE((SELECT {agg} FROM outcome_areas oa WHERE oa.session_call_id = sc.id), '') AS areas,
+                    o.comments, o.good_practice
+             FROM session_calls sc JOIN outcomes o ON o.session_call_id = sc.id {SCOPE}
+             ORDER BY s.held_on, s.id, sc.position",
+            agg = match self.backend() {
+                crate::Backend::Sqlite => "group_concat(oa.area_code, ';')",
+                crate::Backend::Postgres => "string_agg(oa.area_code, ';' ORDER BY oa.area_code)",
+            }
+        );
+        on_pool!(self, p => Ok(sqlx::query_as::<_, OutcomeRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).fetch_all(p).await?))
+    }
+
+    pub async fn answers_between(
+        &self,
+        force_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<AnswerRow>> {
+        let sql = format!(
+            "SELECT a.session_call_id, a.auditor_id, a.question_code, a.answer FROM answers a
+             JOIN session_calls sc ON sc.id = a.session_call_id {SCOPE} ORDER BY a.session_call_id, a.auditor_id, a.question_code"
+        );
+        on_pool!(self, p => Ok(sqlx::query_as::<_, AnswerRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).fetch_all(p).await?))
+    }
+
+    pub async fn proposals_between(
+        &self,
+        force_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ProposalRow>> {
+        let sql = format!(
+            "SELECT r.session_call_id, r.auditor_id, r.category FROM proposals r
+             JOIN session_calls sc ON sc.id = r.session_call_id {SCOPE} ORDER BY r.session_call_id, r.auditor_id"
+        );
+        on_pool!(self, p => Ok(sqlx::query_as::<_, ProposalRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).fetch_all(p).await?))
+    }
+
+    /// A report text the coordinator wrote, or empty.
+    pub async fn report_text(&self, force_id: i64, year: i32, section: &str) -> Result<String> {
+        let t: Option<String> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT text FROM report_texts WHERE force_id = $1 AND year = $2 AND section = $3")
+            .bind(force_id).bind(i64::from(year)).bind(section).fetch_optional(p).await?);
+        Ok(t.unwrap_or_default())
+    }
+}
+
+impl Tx {
+    /// Writes (or replaces) a report text; the history keeps every version.
+    pub async fn set_report_text(
+        &mut self,
+        force_id: i64,
+        year: i32,
+        section: &str,
+        text: &str,
+    ) -> Result<()> {
+        let now = chrono::Utc::now();
+        let actor = self.actor.clone();
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO report_texts (force_id, year, section, text, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (force_id, year, section) DO UPDATE SET text = excluded.text, updated_by = excluded.updated_by, updated_at = excluded.updated_at")
+            .bind(force_id).bind(i64::from(year)).bind(section).bind(text).bind(&actor).bind(now).execute(c).await?.rows_affected());
+        self.record(
+            "report-text",
+            None,
+            "save",
+            serde_json::json!({ "year": year, "section": section, "text": text }),
+        )
+        .await
+    }
+}
