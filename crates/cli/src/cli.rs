@@ -192,6 +192,8 @@ pub struct ProgrammeSetArgs {
 pub enum ReportCommand {
     /// The annual report of a police financial year (1 April to 31 March).
     Annual(AnnualArgs),
+    /// The report of one session, for the Commissioner.
+    Session(SessionReportArgs),
     /// Write a free-text section of a year's report.
     Text(ReportTextArgs),
 }
@@ -211,6 +213,17 @@ pub struct AnnualArgs {
     #[arg(long, value_enum, default_value = "md")]
     pub format: ReportFormat,
     /// Write to this file (for csv: this folder, one file a table).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionReportArgs {
+    /// The session's number, as `session list` shows it.
+    pub id: i64,
+    /// md or json (the session report has no CSV form).
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: ReportFormat,
     #[arg(long)]
     pub output: Option<PathBuf>,
 }

@@ -5,14 +5,17 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use callaudit_domain::text::clean_note;
-use callaudit_reports::{annual, load, render};
+use callaudit_reports::{annual, load, render, session};
 
 use crate::Context_;
-use crate::cli::{AnnualArgs, ReportCommand, ReportFormat, ReportTextArgs, Section};
+use crate::cli::{
+    AnnualArgs, ReportCommand, ReportFormat, ReportTextArgs, Section, SessionReportArgs,
+};
 
 pub async fn run(ctx: &Context_, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ReportCommand::Annual(a) => annual_report(ctx, a).await,
+        ReportCommand::Session(a) => session_report(ctx, a).await,
         ReportCommand::Text(a) => text(ctx, a).await,
     }
 }
@@ -55,13 +58,42 @@ async fn annual_report(ctx: &Context_, a: AnnualArgs) -> anyhow::Result<ExitCode
             return Ok(ExitCode::SUCCESS);
         }
     };
-    match &a.output {
+    emit(
+        &text,
+        a.output.as_deref(),
+        &format!("{} report", report.year_label),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a report to `--output` or the terminal.
+fn emit(text: &str, output: Option<&std::path::Path>, what: &str) -> anyhow::Result<()> {
+    match output {
         Some(p) => {
-            std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?;
-            println!("wrote the {} report to {}", report.year_label, p.display());
+            std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?;
+            println!("wrote the {what} to {}", p.display());
         }
         None => print!("{text}"),
     }
+    Ok(())
+}
+
+async fn session_report(ctx: &Context_, a: SessionReportArgs) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
+    let force = store.resolve_force(ctx.force.as_deref()).await?;
+    let report = session::compute(&session::load(&store, &force, a.id).await?);
+    let text = match a.format {
+        ReportFormat::Md => session::markdown(&report),
+        ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        ReportFormat::Csv => {
+            bail!("the session report is written as md or json; the annual report has CSV tables")
+        }
+    };
+    emit(
+        &text,
+        a.output.as_deref(),
+        &format!("report of session {}", a.id),
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -525,3 +525,52 @@ fn the_annual_report_reconciles_across_formats() {
     let bad = r.cmd(&["report", "annual", "--year", "25"]);
     assert!(err(&bad).contains("expected the year it starts in, e.g. 2025 for 2025/26"));
 }
+
+#[test]
+fn a_session_report_shows_the_draw_the_outcomes_and_the_responses() {
+    let r = Run::new();
+    r.cmd(&["demo"]);
+    let md = r.cmd(&["report", "session", "1"]);
+    assert!(md.status.success(), "{}", err(&md));
+    let md = out(&md);
+    assert!(
+        md.starts_with("# Demoshire Police call audit scheme: session report, 9 April 2025\n"),
+        "{md}"
+    );
+    assert!(md.contains(
+        "Session 1 (focus HATE CRIME); a panel of 4 auditors; 10 calls audited; status closed."
+    ));
+    assert!(md.contains("The calls were drawn at random from"));
+    let j: serde_json::Value = serde_json::from_slice(
+        &r.cmd(&["report", "session", "1", "--format", "json"])
+            .stdout,
+    )
+    .unwrap();
+    let calls = j["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 10);
+    let seed = j["draw"]["seed"].as_str().unwrap();
+    assert!(md.contains(&format!("the seed \"{seed}\"")));
+    let issues = j["issues"].as_array().unwrap();
+    assert_eq!(j["unanswered_issues"], 0);
+    for i in issues {
+        assert!(md.contains(i["call_ref"].as_str().unwrap()));
+    }
+    let first = &calls[0];
+    assert!(md.contains(&format!(
+        "| 1 | {} | {} | {} |",
+        first["call_ref"].as_str().unwrap(),
+        first["date"].as_str().unwrap(),
+        first["channel"].as_str().unwrap()
+    )));
+    // Counted the same way in both forms.
+    let sum = j["positive"].as_u64().unwrap()
+        + j["suggestions"].as_u64().unwrap()
+        + j["negative"].as_u64().unwrap();
+    assert_eq!(sum, 10);
+    assert!(md.contains("## Open actions\n\n| Ref | Action | Owner | Due | Status |"));
+    let missing = r.cmd(&["report", "session", "999"]);
+    assert_eq!(
+        err(&missing).trim(),
+        "callaudit: there is no session 999; `callaudit session list` shows them"
+    );
+}

@@ -6,3 +6,4 @@
 pub mod annual;
 pub mod load;
 pub mod render;
+pub mod session;

@@ -144,3 +144,84 @@ impl Tx {
         .await
     }
 }
+
+/// A call of one session with its outcome, if agreed (what a session report lists).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionOutcomeRow {
+    pub session_call_id: i64,
+    pub position: i64,
+    pub call_ref: String,
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub channel: String,
+    pub incident_type: String,
+    pub category: Option<String>,
+    pub areas: String,
+    pub comments: Option<String>,
+    pub learning_points: Option<String>,
+    pub good_practice: Option<bool>,
+}
+
+/// An issue raised on a call of a session, with the facilitator's response if given.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct IssueRow {
+    pub id: i64,
+    pub session_call_id: i64,
+    pub area_code: Option<String>,
+    pub description: String,
+    pub response: Option<String>,
+    pub action_taken: Option<String>,
+    pub escalated_to: Option<String>,
+    pub feedback_kind: Option<String>,
+    pub feedback_relayed_on: Option<NaiveDate>,
+}
+
+/// An entry of the action log.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ActionRow {
+    pub reference: String,
+    pub text: String,
+    pub owner: String,
+    pub due_on: Option<NaiveDate>,
+    pub status: String,
+    pub session_id: Option<i64>,
+}
+
+impl Store {
+    pub async fn session_outcomes(&self, session_id: i64) -> Result<Vec<SessionOutcomeRow>> {
+        let sql = format!(
+            "SELECT sc.id AS session_call_id, sc.position, sc.call_ref, sc.started_at, sc.channel, sc.incident_type,
+                    o.category, COALESCE((SELECT {agg} FROM outcome_areas oa WHERE oa.session_call_id = sc.id), '') AS areas,
+                    o.comments, o.learning_points, o.good_practice
+             FROM session_calls sc LEFT JOIN outcomes o ON o.session_call_id = sc.id
+             WHERE sc.session_id = $1 ORDER BY sc.position",
+            agg = match self.backend() {
+                crate::Backend::Sqlite => "group_concat(oa.area_code, ';')",
+                crate::Backend::Postgres => "string_agg(oa.area_code, ';' ORDER BY oa.area_code)",
+            }
+        );
+        on_pool!(self, p => Ok(sqlx::query_as::<_, SessionOutcomeRow>(sqlx::AssertSqlSafe(sql)).bind(session_id).fetch_all(p).await?))
+    }
+
+    pub async fn session_issues(&self, session_id: i64) -> Result<Vec<IssueRow>> {
+        on_pool!(self, p => Ok(sqlx::query_as::<_, IssueRow>(
+            "SELECT i.id, i.session_call_id, i.area_code, i.description, r.response, r.action_taken, r.escalated_to,
+                    r.feedback_kind, r.feedback_relayed_on
+             FROM issues_raised i JOIN session_calls sc ON sc.id = i.session_call_id
+             LEFT JOIN responses r ON r.issue_id = i.id
+             WHERE sc.session_id = $1 ORDER BY sc.position, i.id")
+            .bind(session_id).fetch_all(p).await?))
+    }
+
+    /// The force's actions that are not done or dropped, oldest first.
+    pub async fn open_actions(&self, force_id: i64) -> Result<Vec<ActionRow>> {
+        on_pool!(self, p => Ok(sqlx::query_as::<_, ActionRow>(
+            "SELECT reference, text, owner, due_on, status, session_id FROM actions
+             WHERE force_id = $1 AND status IN ('open', 'in-progress') ORDER BY created_at, reference")
+            .bind(force_id).fetch_all(p).await?))
+    }
+
+    /// How many sat on a session's panel.
+    pub async fn panel_size(&self, session_id: i64) -> Result<i64> {
+        on_pool!(self, p => Ok(sqlx::query_scalar("SELECT COUNT(*) FROM session_panel WHERE session_id = $1").bind(session_id).fetch_one(p).await?))
+    }
+}
