@@ -203,6 +203,7 @@ pub enum ReportFormat {
     Md,
     Json,
     Csv,
+    Pdf,
 }
 
 #[derive(Debug, Args)]
@@ -212,7 +213,7 @@ pub struct AnnualArgs {
     pub year: i32,
     #[arg(long, value_enum, default_value = "md")]
     pub format: ReportFormat,
-    /// Write to this file (for csv: this folder, one file a table).
+    /// Write to this file (for csv: this folder, one file a table; pdf needs a file).
     #[arg(long)]
     pub output: Option<PathBuf>,
 }

@@ -38,6 +38,22 @@ async fn annual_report(ctx: &Context_, a: AnnualArgs) -> anyhow::Result<ExitCode
     let text = match a.format {
         ReportFormat::Md => render::markdown(&report),
         ReportFormat::Json => format!("{}\n", render::json(&report)),
+        ReportFormat::Pdf => {
+            let Some(path) = &a.output else {
+                bail!("a PDF cannot go to the terminal: give a file with --output FILE.pdf");
+            };
+            let pdf = callaudit_reports::pdf::annual(&report)
+                .map_err(|e| anyhow::anyhow!("the report could not be typeset: {e}"))?;
+            std::fs::write(path, &pdf)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!(
+                "wrote the {} report to {} ({} KB)",
+                report.year_label,
+                path.display(),
+                pdf.len() / 1024
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         ReportFormat::Csv => {
             let Some(dir) = &a.output else {
                 bail!("the CSV report is one file a table: give a folder with --output DIR");
@@ -85,8 +101,10 @@ async fn session_report(ctx: &Context_, a: SessionReportArgs) -> anyhow::Result<
     let text = match a.format {
         ReportFormat::Md => session::markdown(&report),
         ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
-        ReportFormat::Csv => {
-            bail!("the session report is written as md or json; the annual report has CSV tables")
+        ReportFormat::Csv | ReportFormat::Pdf => {
+            bail!(
+                "the session report is written as md or json (CSV and PDF are for the annual report, for now)"
+            )
         }
     };
     emit(

@@ -574,3 +574,114 @@ fn a_session_report_shows_the_draw_the_outcomes_and_the_responses() {
         "callaudit: there is no session 999; `callaudit session list` shows them"
     );
 }
+
+#[test]
+fn the_annual_report_typesets_as_a_pdf_that_carries_the_figures() {
+    let Ok(probe) = Command::new("pdftotext").arg("-v").output() else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have pdftotext (poppler-utils)"
+        );
+        eprintln!("skipped: pdftotext (poppler-utils) is not installed");
+        return;
+    };
+    assert!(probe.status.success() || !probe.stderr.is_empty());
+    let r = Run::new();
+    r.cmd(&["demo"]);
+    let pdf = r.path("annual.pdf");
+    let o = r.cmd(&[
+        "report",
+        "annual",
+        "--year",
+        "2025",
+        "--format",
+        "pdf",
+        "--output",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", err(&o));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    // The same report typeset twice is the same file, byte for byte.
+    let again = r.path("again.pdf");
+    r.cmd(&[
+        "report",
+        "annual",
+        "--year",
+        "2025",
+        "--format",
+        "pdf",
+        "--output",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        bytes,
+        std::fs::read(&again).unwrap(),
+        "typesetting is reproducible"
+    );
+
+    let text = Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    let j: serde_json::Value = serde_json::from_slice(
+        &r.cmd(&["report", "annual", "--year", "2025", "--format", "json"])
+            .stdout,
+    )
+    .unwrap();
+    let calls = j["calls"].as_u64().unwrap();
+    assert!(text.contains("Annual report 2025/26"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "17 audits were carried out with a total of {calls} calls audited"
+        )),
+        "{text}"
+    );
+    let top = &j["areas"][0];
+    assert!(
+        text.contains(&format!(
+            "{} ({} calls = {}% of all calls audited)",
+            top["area"].as_str().unwrap(),
+            top["calls"],
+            top["percent"]
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("Recruit two more volunteers"),
+        "the coordinator's section is carried"
+    );
+    assert!(text.contains("Page 1 of"), "pages are numbered");
+
+    // Real pages: rasterise the first two and check they have ink on them.
+    let out_prefix = r.path("page");
+    let st = Command::new("pdftoppm")
+        .args([
+            "-r",
+            "40",
+            "-f",
+            "1",
+            "-l",
+            "2",
+            "-png",
+            pdf.to_str().unwrap(),
+            out_prefix.to_str().unwrap(),
+        ])
+        .status();
+    if let Ok(st) = st {
+        assert!(st.success());
+        let pages: Vec<_> = std::fs::read_dir(r.dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("page"))
+            .collect();
+        assert_eq!(pages.len(), 2);
+        for p in pages {
+            assert!(
+                std::fs::metadata(p.path()).unwrap().len() > 2_000,
+                "a rendered page is not blank"
+            );
+        }
+    }
+}

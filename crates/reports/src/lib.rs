@@ -4,6 +4,8 @@
 //! reconcile across formats by construction.
 
 pub mod annual;
+pub mod chart;
 pub mod load;
+pub mod pdf;
 pub mod render;
 pub mod session;
