@@ -204,6 +204,7 @@ pub enum ReportFormat {
     Json,
     Csv,
     Pdf,
+    Html,
 }
 
 #[derive(Debug, Args)]

@@ -38,6 +38,7 @@ async fn annual_report(ctx: &Context_, a: AnnualArgs) -> anyhow::Result<ExitCode
     let text = match a.format {
         ReportFormat::Md => render::markdown(&report),
         ReportFormat::Json => format!("{}\n", render::json(&report)),
+        ReportFormat::Html => callaudit_reports::html::annual(&report)?,
         ReportFormat::Pdf => {
             let Some(path) = &a.output else {
                 bail!("a PDF cannot go to the terminal: give a file with --output FILE.pdf");
@@ -101,9 +102,9 @@ async fn session_report(ctx: &Context_, a: SessionReportArgs) -> anyhow::Result<
     let text = match a.format {
         ReportFormat::Md => session::markdown(&report),
         ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
-        ReportFormat::Csv | ReportFormat::Pdf => {
+        ReportFormat::Csv | ReportFormat::Pdf | ReportFormat::Html => {
             bail!(
-                "the session report is written as md or json (CSV and PDF are for the annual report, for now)"
+                "the session report is written as md or json (CSV, PDF and HTML are for the annual report, for now)"
             )
         }
     };

@@ -481,6 +481,28 @@ fn the_annual_report_reconciles_across_formats() {
     )));
     assert!(md.contains("## Looking forward to 2026/27\n\n- Audit more 101 calls"));
 
+    let html = r.path("annual.html");
+    r.cmd(&[
+        "report",
+        "annual",
+        "--year",
+        "2025",
+        "--format",
+        "html",
+        "--output",
+        html.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(html.contains(&format!(
+        "17 audits were carried out with a total of {calls} calls audited"
+    )));
+    assert!(html.contains(&format!(
+        "<li>{} ({} calls = {}% of all calls audited)</li>",
+        top["area"].as_str().unwrap(),
+        top["calls"],
+        top["percent"]
+    )));
+
     let dir = r.path("csv");
     let o = r.cmd(&[
         "report",

@@ -5,6 +5,7 @@
 
 pub mod annual;
 pub mod chart;
+pub mod html;
 pub mod load;
 pub mod pdf;
 pub mod render;

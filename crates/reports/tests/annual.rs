@@ -355,3 +355,26 @@ fn an_empty_year_says_so() {
     assert_eq!((r.audits, r.calls), (0, 0));
     assert!(render::markdown(&r).contains("No calls were audited in 2030/31."));
 }
+
+#[test]
+fn the_html_report_escapes_what_people_wrote_and_carries_the_figures() {
+    let mut d = year();
+    d.outcomes[3].comments = "<script>alert('x')</script> & \"quotes\"".into();
+    d.year_ahead = "First paragraph.\n\n- one\n- two".into();
+    let r = compute(&d);
+    let html = callaudit_reports::html::annual(&r).unwrap();
+    assert!(!html.contains("<script>alert"), "comments are escaped");
+    assert!(
+        html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"),
+        "{html}"
+    );
+    assert!(
+        html.contains("In 2024/25, 3 audits were carried out with a total of 10 calls audited.")
+    );
+    assert!(html.contains("<td>HATE CRIME</td><td class=\"n\">4</td><td class=\"n\">3</td><td class=\"n\">75%</td><td>30%–95%</td><td class=\"n\">0.191</td>"));
+    assert!(html.contains("<svg"), "the chart is inline");
+    assert!(
+        html.contains("<p>First paragraph.</p><ul><li>one</li><li>two</li></ul>"),
+        "{html}"
+    );
+}
