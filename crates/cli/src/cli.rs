@@ -169,14 +169,36 @@ pub struct PlanArgs {
     /// The session's focus incident type, if any.
     #[arg(long)]
     pub focus: Option<String>,
+    /// The programme the session belongs to (default: the call-audit programme).
+    #[arg(long)]
+    pub programme: Option<i64>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ProgrammeCommand {
     /// List the force's programmes with their settings.
     List,
+    /// Add a programme with the reference template of its kind.
+    Add(ProgrammeAddArgs),
     /// Change a programme's settings.
     Set(ProgrammeSetArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Kind {
+    /// Volunteers judge how calls were handled.
+    CallAudit,
+    /// Incident records checked against the crime recording rules.
+    CrimeDataIntegrity,
+}
+
+#[derive(Debug, Args)]
+pub struct ProgrammeAddArgs {
+    #[arg(long, value_enum)]
+    pub kind: Kind,
+    /// The programme's name, e.g. "Crime Data Integrity".
+    #[arg(long)]
+    pub name: String,
 }
 
 #[derive(Debug, Args)]
@@ -194,6 +216,8 @@ pub enum ReportCommand {
     Annual(AnnualArgs),
     /// The report of one session, for the Commissioner.
     Session(SessionReportArgs),
+    /// The Crime Data Integrity compliance report of a financial year.
+    Cdi(CdiArgs),
     /// Write a free-text section of a year's report.
     Text(ReportTextArgs),
 }
@@ -215,6 +239,18 @@ pub struct AnnualArgs {
     #[arg(long, value_enum, default_value = "md")]
     pub format: ReportFormat,
     /// Write to this file (for csv: this folder, one file a table; pdf needs a file).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CdiArgs {
+    /// The financial year by the year it starts in.
+    #[arg(long)]
+    pub year: i32,
+    /// md, json or csv.
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: ReportFormat,
     #[arg(long)]
     pub output: Option<PathBuf>,
 }

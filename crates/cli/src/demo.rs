@@ -281,6 +281,7 @@ pub async fn run(ctx: &Context_, a: DemoArgs) -> anyhow::Result<ExitCode> {
         },
     )
     .await?;
+    crime_data_integrity(&mut tx, &mut rng, force, &pool, &person("Rita Registrar")).await?;
     tx.set_report_text(
         force,
         2025,
@@ -308,6 +309,84 @@ pub async fn run(ctx: &Context_, a: DemoArgs) -> anyhow::Result<ExitCode> {
     let f = store.resolve_force(Some(FORCE_CODE)).await?;
     crate::summary::print(&store, &f).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A Crime Data Integrity programme beside the call audits: on the 15th of every month the
+/// force's crime registrar checks a dip sample of 15 violence, sexual-offence and domestic
+/// incidents of the month before, drawn the same verifiable way.
+async fn crime_data_integrity(
+    tx: &mut callaudit_storage::Tx,
+    rng: &mut ChaCha20Rng,
+    force: i64,
+    pool: &[PoolCall],
+    registrar_email: &str,
+) -> anyhow::Result<()> {
+    let programme = tx
+        .create_programme(
+            force,
+            "Crime Data Integrity",
+            &Template::crime_data_integrity(),
+            15,
+        )
+        .await?;
+    let registrar = tx
+        .add_person(
+            Some(force),
+            "Rita Registrar",
+            registrar_email,
+            Role::Auditor,
+        )
+        .await?;
+    let mut checked: Vec<CallRef> = Vec::new();
+    for m in 0..12 {
+        let (y, mo) = if m < 9 { (2025, m + 4) } else { (2026, m - 8) };
+        let day = NaiveDate::from_ymd_opt(y, mo, 15).expect("valid date");
+        let month_start = NaiveDate::from_ymd_opt(
+            if mo == 1 { y - 1 } else { y },
+            if mo == 1 { 12 } else { mo - 1 },
+            1,
+        )
+        .expect("valid date");
+        let session = tx
+            .create_session(programme, day, "", "planned", "demo")
+            .await?;
+        tx.add_panel_member(session, registrar).await?;
+        let mut spec = DrawSpec::new(15);
+        spec.focus = [
+            "DOMESTIC VIOLENCE",
+            "RAPE & SERIOUS SEXUAL OFFENCES",
+            "PUBLIC ORDER",
+        ]
+        .map(String::from)
+        .to_vec();
+        spec.from = Some(month_start);
+        spec.to = Some(NaiveDate::from_ymd_opt(y, mo, 1).expect("valid date") - Duration::days(1));
+        spec.exclude = checked.clone();
+        let spec = spec
+            .validate(15)
+            .map_err(|e| anyhow::anyhow!(e.join("; ")))?;
+        tx.commit_pool(session, &sampling::commit(pool, &spec))
+            .await?;
+        let record = sampling::draw(
+            pool,
+            &spec,
+            &format!("cdi {y}-{mo:02} {}", rng.random_range(1000..10000)),
+        );
+        tx.record_draw(session, force, &record, pool).await?;
+        checked.extend(record.calls.iter().cloned());
+        for (sc, _) in tx.session_call_refs(session).await? {
+            for (check, pass_rate) in [("recorded", 0.92), ("classified", 0.94), ("timely", 0.88)] {
+                let a = if rng.random_bool(pass_rate) {
+                    Answer::Yes
+                } else {
+                    Answer::No
+                };
+                tx.save_answer(sc, registrar, check, a, "").await?;
+            }
+        }
+        tx.set_session_status(session, "closed").await?;
+    }
+    Ok(())
 }
 
 /// Each auditor answers and proposes; the panel agrees; issues are raised and answered.

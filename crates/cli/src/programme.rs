@@ -28,6 +28,25 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
                 );
             }
         }
+        ProgrammeCommand::Add(a) => {
+            let template = match a.kind {
+                crate::cli::Kind::CallAudit => callaudit_domain::template::Template::reference(),
+                crate::cli::Kind::CrimeDataIntegrity => {
+                    callaudit_domain::template::Template::crime_data_integrity()
+                }
+            };
+            let name = callaudit_domain::text::clean_text(&a.name, 80)
+                .map_err(|p| anyhow::anyhow!("--name {p}"))?;
+            if name.is_empty() {
+                bail!(
+                    "--name is empty; expected the programme's name, e.g. \"Crime Data Integrity\""
+                );
+            }
+            let mut tx = store.begin(&ctx.actor).await?;
+            let id = tx.create_programme(force.id, &name, &template, 10).await?;
+            tx.commit().await?;
+            println!("added programme {id}: {name} ({})", template.kind.code());
+        }
         ProgrammeCommand::Set(a) => {
             if a.max_sample == 0 || a.max_sample > MAX_SAMPLE_LIMIT {
                 bail!(

@@ -5,17 +5,18 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use callaudit_domain::text::clean_note;
-use callaudit_reports::{annual, load, render, session};
+use callaudit_reports::{annual, cdi, load, render, session};
 
 use crate::Context_;
 use crate::cli::{
-    AnnualArgs, ReportCommand, ReportFormat, ReportTextArgs, Section, SessionReportArgs,
+    AnnualArgs, CdiArgs, ReportCommand, ReportFormat, ReportTextArgs, Section, SessionReportArgs,
 };
 
 pub async fn run(ctx: &Context_, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ReportCommand::Annual(a) => annual_report(ctx, a).await,
         ReportCommand::Session(a) => session_report(ctx, a).await,
+        ReportCommand::Cdi(a) => cdi_report(ctx, a).await,
         ReportCommand::Text(a) => text(ctx, a).await,
     }
 }
@@ -112,6 +113,27 @@ async fn session_report(ctx: &Context_, a: SessionReportArgs) -> anyhow::Result<
         &text,
         a.output.as_deref(),
         &format!("report of session {}", a.id),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn cdi_report(ctx: &Context_, a: CdiArgs) -> anyhow::Result<ExitCode> {
+    check_year(a.year)?;
+    let store = ctx.store().await?;
+    let force = store.resolve_force(ctx.force.as_deref()).await?;
+    let report = cdi::compute(&cdi::load(&store, &force, a.year).await?);
+    let text = match a.format {
+        ReportFormat::Md => cdi::markdown(&report),
+        ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        ReportFormat::Csv => cdi::csv_table(&report)?,
+        ReportFormat::Pdf | ReportFormat::Html => {
+            bail!("the CDI report is written as md, json or csv")
+        }
+    };
+    emit(
+        &text,
+        a.output.as_deref(),
+        &format!("CDI report {}", report.year_label),
     )?;
     Ok(ExitCode::SUCCESS)
 }

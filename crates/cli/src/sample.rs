@@ -230,7 +230,7 @@ async fn draw(ctx: &Context_, a: DrawArgs) -> anyhow::Result<ExitCode> {
             u32::try_from(programme.max_sample).unwrap_or(DEFAULT_MAX_SIZE),
         )?;
         spec.exclude
-            .extend(store.audited_refs(programme.force_id).await?);
+            .extend(store.audited_refs_in(programme.id).await?);
         let spec = spec
             .validate(u32::MAX)
             .map_err(|e| anyhow::anyhow!(e.join("\n")))?;

@@ -12,11 +12,24 @@ pub async fn run(ctx: &Context_, cmd: SessionCommand) -> anyhow::Result<ExitCode
     let store = ctx.store().await?;
     let force = store.resolve_force(ctx.force.as_deref()).await?;
     match cmd {
-        SessionCommand::Plan(PlanArgs { date, focus }) => {
+        SessionCommand::Plan(PlanArgs {
+            date,
+            focus,
+            programme,
+        }) => {
             let day = parse_date(&date).map_err(|p| anyhow::anyhow!("--date {date:?} {p}"))?;
             let focus = focus.unwrap_or_default();
             let mut tx = store.begin(&ctx.actor).await?;
-            let programme = tx.ensure_call_audit_programme(force.id).await?;
+            let programme = match programme {
+                Some(id) => {
+                    let p = store.programme(id).await?;
+                    if p.force_id != force.id {
+                        anyhow::bail!("programme {id} belongs to another force");
+                    }
+                    id
+                }
+                None => tx.ensure_call_audit_programme(force.id).await?,
+            };
             let id = tx
                 .create_session(programme, day, focus.trim(), "planned", "live")
                 .await
@@ -41,6 +54,7 @@ pub async fn run(ctx: &Context_, cmd: SessionCommand) -> anyhow::Result<ExitCode
                     "no sessions yet; plan one with `callaudit session plan --date YYYY-MM-DD`"
                 );
             }
+            let programmes = store.programmes(force.id).await?;
             for s in sessions {
                 let calls = store.session_calls(s.id).await?.len();
                 let focus = if s.focus.is_empty() {
@@ -48,8 +62,12 @@ pub async fn run(ctx: &Context_, cmd: SessionCommand) -> anyhow::Result<ExitCode
                 } else {
                     &s.focus
                 };
+                let programme = programmes
+                    .iter()
+                    .find(|p| p.id == s.programme_id)
+                    .map_or("", |p| p.name.as_str());
                 println!(
-                    "{:>4}  {}  {:<8} {:>2} calls  {focus}",
+                    "{:>4}  {}  {:<8} {:>2} calls  {focus:<32}  {programme}",
                     s.id, s.held_on, s.status, calls
                 );
             }

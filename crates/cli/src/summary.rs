@@ -66,6 +66,12 @@ pub async fn print(store: &Store, force: &Force) -> anyhow::Result<()> {
         s.issues, s.issues_answered
     );
     println!("  action log       {}", list(&s.actions_by_status, None));
+    if s.cdi_sessions > 0 {
+        println!(
+            "  data integrity   {} dip samples, {} incident records",
+            s.cdi_sessions, s.cdi_records
+        );
+    }
     println!("  history          {} recorded changes", s.history_entries);
     if s.sessions == 0 {
         println!(

@@ -87,7 +87,18 @@ fn the_demo_is_a_deterministic_year_and_loading_it_twice_changes_nothing() {
     );
     assert!(out(&again).ends_with(text.as_str()));
     let sessions = out(&a.cmd(&["session", "list"]));
-    assert_eq!(sessions.lines().count(), 17);
+    assert_eq!(
+        sessions.lines().count(),
+        29,
+        "17 call audits and 12 data-integrity dip samples"
+    );
+    assert_eq!(
+        sessions
+            .lines()
+            .filter(|l| l.ends_with("Call handling audit"))
+            .count(),
+        17
+    );
     assert!(
         sessions
             .lines()
@@ -706,4 +717,84 @@ fn the_annual_report_typesets_as_a_pdf_that_carries_the_figures() {
             );
         }
     }
+}
+
+#[test]
+fn crime_data_integrity_runs_beside_the_call_audits_without_mixing_with_them() {
+    let r = Run::new();
+    let summary = out(&r.cmd(&["demo"]));
+    assert!(
+        summary.contains("data integrity   12 dip samples, 180 incident records"),
+        "{summary}"
+    );
+    let j: serde_json::Value = serde_json::from_slice(
+        &r.cmd(&["report", "cdi", "--year", "2025", "--format", "json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        (j["records"].as_u64(), j["unchecked"].as_u64()),
+        (Some(180), Some(0))
+    );
+    let types: Vec<&str> = j["by_type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["incident_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "DOMESTIC VIOLENCE",
+            "PUBLIC ORDER",
+            "RAPE & SERIOUS SEXUAL OFFENCES"
+        ],
+        "only the dip sample's categories"
+    );
+    let by_month: u64 = j["by_type_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["records"].as_u64().unwrap())
+        .sum();
+    assert_eq!(by_month, 180, "every record is in one category-month");
+    let md = out(&r.cmd(&["report", "cdi", "--year", "2025"]));
+    assert!(
+        md.contains(&format!(
+            "{} of 180 incident records checked met the crime recording rules",
+            j["compliant"]
+        )),
+        "{md}"
+    );
+    // The call-audit figures are unchanged by the dip samples.
+    let annual: serde_json::Value = serde_json::from_slice(
+        &r.cmd(&["report", "annual", "--year", "2025", "--format", "json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(annual["audits"], 17);
+    // A new programme, and a session planned in it.
+    let added = out(&r.cmd(&[
+        "programme",
+        "add",
+        "--kind",
+        "crime-data-integrity",
+        "--name",
+        "CDI dip sample 2",
+    ]));
+    assert!(
+        added.starts_with("added programme 3: CDI dip sample 2 (crime-data-integrity)"),
+        "{added}"
+    );
+    assert!(
+        out(&r.cmd(&[
+            "session",
+            "plan",
+            "--date",
+            "2026-04-15",
+            "--programme",
+            "3"
+        ]))
+        .starts_with("planned session 30")
+    );
 }

@@ -243,6 +243,35 @@ impl Template {
         }
     }
 
+    /// The Crime Data Integrity template: each incident record of a dip sample is checked, with the
+    /// initial call listened to, against the crime recording rules. A record is *compliant* when
+    /// no check is answered "no".
+    pub fn crime_data_integrity() -> Self {
+        let q = |code: &str, text: &str| Question {
+            code: code.into(),
+            text: text.into(),
+        };
+        Template {
+            name: "Crime Data Integrity (reference)".into(),
+            kind: ProgrammeKind::CrimeDataIntegrity,
+            questions: vec![
+                q(
+                    "recorded",
+                    "A crime was recorded where the counting rules require it",
+                ),
+                q("classified", "The crime was correctly classified"),
+                q(
+                    "timely",
+                    "The crime was recorded within 24 hours of the report",
+                ),
+            ],
+            areas: Vec::new(),
+            focus_themes: ["VIOLENCE", "SEXUAL OFFENCES", "DOMESTIC ABUSE"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+
     /// An area for improvement by code, name or a known alias, ignoring case, spaces and punctuation.
     pub fn find_area(&self, s: &str) -> Result<&Area, Problem> {
         let key = match_key(s);

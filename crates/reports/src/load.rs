@@ -17,7 +17,7 @@ pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearDa
         None => Template::reference(),
     };
     let audits = store
-        .audits_between(force.id, from, to)
+        .audits_between(force.id, "call-audit", from, to)
         .await?
         .into_iter()
         .map(|a| Audit {
@@ -29,7 +29,7 @@ pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearDa
     // Stored values passed the database's CHECK constraints; a row that still does not parse was
     // changed by hand and is left out rather than guessed at.
     let outcomes = store
-        .outcomes_between(force.id, from, to)
+        .outcomes_between(force.id, "call-audit", from, to)
         .await?
         .into_iter()
         .filter_map(|o| {
@@ -52,7 +52,7 @@ pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearDa
         })
         .collect();
     let answers = store
-        .answers_between(force.id, from, to)
+        .answers_between(force.id, "call-audit", from, to)
         .await?
         .into_iter()
         .filter_map(|a| {
@@ -65,7 +65,7 @@ pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearDa
         })
         .collect();
     let proposals = store
-        .proposals_between(force.id, from, to)
+        .proposals_between(force.id, "call-audit", from, to)
         .await?
         .into_iter()
         .filter_map(|p| {

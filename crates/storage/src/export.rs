@@ -46,28 +46,31 @@ pub struct ProposalRow {
     pub category: String,
 }
 
+/// Session calls of one force's programmes of one kind (`$4`), held from `$2` to `$3`.
 const SCOPE: &str =
     "JOIN sessions s ON s.id = sc.session_id JOIN programmes g ON g.id = s.programme_id
-     WHERE g.force_id = $1 AND s.held_on >= $2 AND s.held_on <= $3";
+     WHERE g.force_id = $1 AND s.held_on >= $2 AND s.held_on <= $3 AND g.kind = $4";
 
 impl Store {
     /// Sessions of the force's programmes held from `from` to `to` inclusive that have calls.
     pub async fn audits_between(
         &self,
         force_id: i64,
+        kind: &str,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<AuditRow>> {
         let sql = format!(
             "SELECT DISTINCT s.id, s.held_on, s.focus FROM session_calls sc {SCOPE} ORDER BY s.held_on, s.id"
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).fetch_all(p).await?))
+        on_pool!(self, p => Ok(sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind).fetch_all(p).await?))
     }
 
     /// The agreed outcomes of the period's audited calls (calls without an outcome are left out).
     pub async fn outcomes_between(
         &self,
         force_id: i64,
+        kind: &str,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<OutcomeRow>> {
@@ -82,12 +85,13 @@ impl Store {
                 crate::Backend::Postgres => "string_agg(oa.area_code, ';' ORDER BY oa.area_code)",
             }
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, OutcomeRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).fetch_all(p).await?))
+        on_pool!(self, p => Ok(sqlx::query_as::<_, OutcomeRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind).fetch_all(p).await?))
     }
 
     pub async fn answers_between(
         &self,
         force_id: i64,
+        kind: &str,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<AnswerRow>> {
@@ -95,12 +99,13 @@ impl Store {
             "SELECT a.session_call_id, a.auditor_id, a.question_code, a.answer FROM answers a
              JOIN session_calls sc ON sc.id = a.session_call_id {SCOPE} ORDER BY a.session_call_id, a.auditor_id, a.question_code"
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, AnswerRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).fetch_all(p).await?))
+        on_pool!(self, p => Ok(sqlx::query_as::<_, AnswerRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind).fetch_all(p).await?))
     }
 
     pub async fn proposals_between(
         &self,
         force_id: i64,
+        kind: &str,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<ProposalRow>> {
@@ -108,7 +113,7 @@ impl Store {
             "SELECT r.session_call_id, r.auditor_id, r.category FROM proposals r
              JOIN session_calls sc ON sc.id = r.session_call_id {SCOPE} ORDER BY r.session_call_id, r.auditor_id"
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, ProposalRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).fetch_all(p).await?))
+        on_pool!(self, p => Ok(sqlx::query_as::<_, ProposalRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind).fetch_all(p).await?))
     }
 
     /// A report text the coordinator wrote, or empty.
@@ -223,5 +228,31 @@ impl Store {
     /// How many sat on a session's panel.
     pub async fn panel_size(&self, session_id: i64) -> Result<i64> {
         on_pool!(self, p => Ok(sqlx::query_scalar("SELECT COUNT(*) FROM session_panel WHERE session_id = $1").bind(session_id).fetch_one(p).await?))
+    }
+}
+
+/// A record (call) checked in a session, with when it happened and when it was audited.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RecordRow {
+    pub session_call_id: i64,
+    pub held_on: NaiveDate,
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub incident_type: String,
+}
+
+impl Store {
+    /// The records checked in the period's sessions of one kind of programme.
+    pub async fn records_between(
+        &self,
+        force_id: i64,
+        kind: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<RecordRow>> {
+        let sql = format!(
+            "SELECT sc.id AS session_call_id, s.held_on, sc.started_at, sc.incident_type FROM session_calls sc {SCOPE}
+             ORDER BY s.held_on, s.id, sc.position"
+        );
+        on_pool!(self, p => Ok(sqlx::query_as::<_, RecordRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind).fetch_all(p).await?))
     }
 }

@@ -298,6 +298,15 @@ impl Store {
         Ok(rows.into_iter().filter_map(CallRow::into_call).collect())
     }
 
+    /// References of every call already audited in a session of this programme: a call heard in
+    /// a call audit may still be dip-sampled for Crime Data Integrity, but not twice for either.
+    pub async fn audited_refs_in(&self, programme_id: i64) -> Result<Vec<CallRef>> {
+        let refs: Vec<String> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT DISTINCT sc.call_ref FROM session_calls sc JOIN sessions s ON s.id = sc.session_id WHERE s.programme_id = $1")
+            .bind(programme_id).fetch_all(p).await?);
+        Ok(refs.iter().filter_map(|r| CallRef::parse(r).ok()).collect())
+    }
+
     /// References of every call of the force already audited in some session.
     pub async fn audited_refs(&self, force_id: i64) -> Result<Vec<CallRef>> {
         let refs: Vec<String> = on_pool!(self, p => sqlx::query_scalar(

@@ -24,6 +24,9 @@ pub struct Summary {
     pub issues_answered: i64,
     pub actions_by_status: Vec<(String, i64)>,
     pub history_entries: i64,
+    /// Crime Data Integrity: dip-sample sessions and records drawn.
+    pub cdi_sessions: i64,
+    pub cdi_records: i64,
 }
 
 impl Store {
@@ -41,23 +44,25 @@ impl Store {
                 pool_by_channel: pairs("SELECT channel, COUNT(*) FROM calls WHERE force_id = $1 GROUP BY channel ORDER BY COUNT(*) DESC, channel".into()).await?,
                 training_calls: one("SELECT COUNT(*) FROM calls WHERE force_id = $1 AND training".into()).await?,
                 people: pairs("SELECT role, COUNT(*) FROM people WHERE force_id = $1 GROUP BY role ORDER BY role".into()).await?,
-                sessions: one("SELECT COUNT(*) FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE g.force_id = $1".into()).await?,
-                sessions_by_status: pairs("SELECT s.status, COUNT(*) FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE g.force_id = $1 GROUP BY s.status ORDER BY s.status".into()).await?,
-                audited_calls: one(format!("SELECT COUNT(*) FROM {SC} WHERE g.force_id = $1")).await?,
-                audited_emergency: one(format!("SELECT COUNT(*) FROM {SC} WHERE g.force_id = $1 AND sc.channel = '999'")).await?,
-                answers: one(format!("SELECT COUNT(*) FROM answers a JOIN session_calls sc ON sc.id = a.session_call_id {SCOPE} WHERE g.force_id = $1")).await?,
+                sessions: one("SELECT COUNT(*) FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE g.force_id = $1 AND g.kind = 'call-audit'".into()).await?,
+                sessions_by_status: pairs("SELECT s.status, COUNT(*) FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE g.force_id = $1 AND g.kind = 'call-audit' GROUP BY s.status ORDER BY s.status".into()).await?,
+                audited_calls: one(format!("SELECT COUNT(*) FROM {SC} WHERE g.force_id = $1 AND g.kind = 'call-audit'")).await?,
+                audited_emergency: one(format!("SELECT COUNT(*) FROM {SC} WHERE g.force_id = $1 AND g.kind = 'call-audit' AND sc.channel = '999'")).await?,
+                answers: one(format!("SELECT COUNT(*) FROM answers a JOIN session_calls sc ON sc.id = a.session_call_id {SCOPE} WHERE g.force_id = $1 AND g.kind = 'call-audit'")).await?,
                 outcomes: pairs(format!(
-                    "SELECT o.category, COUNT(*) FROM outcomes o JOIN session_calls sc ON sc.id = o.session_call_id {SCOPE} WHERE g.force_id = $1
+                    "SELECT o.category, COUNT(*) FROM outcomes o JOIN session_calls sc ON sc.id = o.session_call_id {SCOPE} WHERE g.force_id = $1 AND g.kind = 'call-audit'
                      GROUP BY o.category ORDER BY CASE o.category WHEN 'positive' THEN 1 WHEN 'suggestions' THEN 2 ELSE 3 END")).await?,
                 areas: pairs(format!(
-                    "SELECT oa.area_code, COUNT(*) FROM outcome_areas oa JOIN session_calls sc ON sc.id = oa.session_call_id {SCOPE} WHERE g.force_id = $1
+                    "SELECT oa.area_code, COUNT(*) FROM outcome_areas oa JOIN session_calls sc ON sc.id = oa.session_call_id {SCOPE} WHERE g.force_id = $1 AND g.kind = 'call-audit'
                      GROUP BY oa.area_code ORDER BY COUNT(*) DESC, oa.area_code")).await?,
-                good_practice: one(format!("SELECT COUNT(*) FROM outcomes o JOIN session_calls sc ON sc.id = o.session_call_id {SCOPE} WHERE g.force_id = $1 AND o.good_practice")).await?,
-                issues: one(format!("SELECT COUNT(*) FROM issues_raised i JOIN session_calls sc ON sc.id = i.session_call_id {SCOPE} WHERE g.force_id = $1")).await?,
+                good_practice: one(format!("SELECT COUNT(*) FROM outcomes o JOIN session_calls sc ON sc.id = o.session_call_id {SCOPE} WHERE g.force_id = $1 AND g.kind = 'call-audit' AND o.good_practice")).await?,
+                issues: one(format!("SELECT COUNT(*) FROM issues_raised i JOIN session_calls sc ON sc.id = i.session_call_id {SCOPE} WHERE g.force_id = $1 AND g.kind = 'call-audit'")).await?,
                 issues_answered: one(format!(
-                    "SELECT COUNT(*) FROM responses r JOIN issues_raised i ON i.id = r.issue_id JOIN session_calls sc ON sc.id = i.session_call_id {SCOPE} WHERE g.force_id = $1")).await?,
+                    "SELECT COUNT(*) FROM responses r JOIN issues_raised i ON i.id = r.issue_id JOIN session_calls sc ON sc.id = i.session_call_id {SCOPE} WHERE g.force_id = $1 AND g.kind = 'call-audit'")).await?,
                 actions_by_status: pairs("SELECT status, COUNT(*) FROM actions WHERE force_id = $1 GROUP BY status ORDER BY status".into()).await?,
                 history_entries: one("SELECT COUNT(*) FROM history WHERE $1 = $1".into()).await?,
+                cdi_sessions: one("SELECT COUNT(*) FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE g.force_id = $1 AND g.kind = 'crime-data-integrity'".into()).await?,
+                cdi_records: one(format!("SELECT COUNT(*) FROM session_calls sc {SCOPE} WHERE g.force_id = $1 AND g.kind = 'crime-data-integrity'")).await?,
             })
         })
     }

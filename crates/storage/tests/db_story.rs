@@ -342,6 +342,102 @@ async fn a_session_runs_from_answers_to_actions() {
             sum.actions_by_status,
             [("done".to_string(), 1), ("open".to_string(), 1)]
         );
+        // What reports read, on both engines: the outcome with its areas joined, the answers, the
+        // issue with its response, the open action, scoped by programme kind and date.
+        let (from, to) = (
+            NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2025, 3, 31).unwrap(),
+        );
+        let outcomes = store
+            .outcomes_between(f, "call-audit", from, to)
+            .await
+            .unwrap();
+        assert_eq!(outcomes.len(), 1);
+        assert_eq!(
+            (outcomes[0].category.as_str(), outcomes[0].areas.as_str()),
+            ("suggestions", "empathy;reassurance")
+        );
+        assert_eq!(
+            store
+                .audits_between(f, "call-audit", from, to)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            store
+                .answers_between(f, "call-audit", from, to)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            store
+                .proposals_between(f, "call-audit", from, to)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            store
+                .records_between(f, "call-audit", from, to)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            store
+                .records_between(f, "crime-data-integrity", from, to)
+                .await
+                .unwrap()
+                .is_empty(),
+            "other kinds stay out"
+        );
+        let later = NaiveDate::from_ymd_opt(2024, 7, 1).unwrap();
+        assert!(
+            store
+                .outcomes_between(f, "call-audit", later, to)
+                .await
+                .unwrap()
+                .is_empty(),
+            "the date bounds hold"
+        );
+        let in_session = store.session_outcomes(s).await.unwrap();
+        assert_eq!(in_session[0].areas, "empathy;reassurance");
+        let issues = store.session_issues(s).await.unwrap();
+        assert_eq!(
+            (issues[0].response.as_deref(), issues[0].feedback_relayed_on),
+            (Some("Reviewed with the handler"), Some(day))
+        );
+        let open = store.open_actions(f).await.unwrap();
+        assert_eq!(
+            open.iter()
+                .map(|a| a.reference.as_str())
+                .collect::<Vec<_>>(),
+            ["2024/02"]
+        );
+        assert_eq!(store.panel_size(s).await.unwrap(), 1);
+        let mut tx = store.begin("coordinator@example.org").await.unwrap();
+        tx.set_report_text(f, 2024, "year-ahead", "First")
+            .await
+            .unwrap();
+        tx.set_report_text(f, 2024, "year-ahead", "Second")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            store.report_text(f, 2024, "year-ahead").await.unwrap(),
+            "Second"
+        );
+        assert_eq!(
+            store.report_text(f, 2024, "force-response").await.unwrap(),
+            ""
+        );
+
         // Every change above is in the history, the replaced answer included.
         let h = store.history(100).await.unwrap();
         assert_eq!(h.iter().filter(|e| e.entity == "answer").count(), 2);
