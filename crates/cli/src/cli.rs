@@ -213,11 +213,11 @@ pub struct ProgrammeSetArgs {
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// The annual report of a police financial year (1 April to 31 March).
-    Annual(AnnualArgs),
+    Annual(YearReportArgs),
     /// The report of one session, for the Commissioner.
     Session(SessionReportArgs),
     /// The Crime Data Integrity compliance report of a financial year.
-    Cdi(CdiArgs),
+    Cdi(YearReportArgs),
     /// Write a free-text section of a year's report.
     Text(ReportTextArgs),
 }
@@ -232,25 +232,13 @@ pub enum ReportFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct AnnualArgs {
+pub struct YearReportArgs {
     /// The financial year by the year it starts in: 2025 is 1 April 2025 to 31 March 2026.
     #[arg(long)]
     pub year: i32,
     #[arg(long, value_enum, default_value = "md")]
     pub format: ReportFormat,
-    /// Write to this file (for csv: this folder, one file a table; pdf needs a file).
-    #[arg(long)]
-    pub output: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct CdiArgs {
-    /// The financial year by the year it starts in.
-    #[arg(long)]
-    pub year: i32,
-    /// md, json or csv.
-    #[arg(long, value_enum, default_value = "md")]
-    pub format: ReportFormat,
+    /// Write to this file (the annual report as csv: to this folder, one file a table).
     #[arg(long)]
     pub output: Option<PathBuf>,
 }

@@ -9,7 +9,7 @@ use callaudit_reports::{annual, cdi, load, render, session};
 
 use crate::Context_;
 use crate::cli::{
-    AnnualArgs, CdiArgs, ReportCommand, ReportFormat, ReportTextArgs, Section, SessionReportArgs,
+    ReportCommand, ReportFormat, ReportTextArgs, Section, SessionReportArgs, YearReportArgs,
 };
 
 pub async fn run(ctx: &Context_, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
@@ -31,7 +31,7 @@ fn check_year(year: i32) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn annual_report(ctx: &Context_, a: AnnualArgs) -> anyhow::Result<ExitCode> {
+async fn annual_report(ctx: &Context_, a: YearReportArgs) -> anyhow::Result<ExitCode> {
     check_year(a.year)?;
     let store = ctx.store().await?;
     let force = store.resolve_force(ctx.force.as_deref()).await?;
@@ -117,7 +117,7 @@ async fn session_report(ctx: &Context_, a: SessionReportArgs) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-async fn cdi_report(ctx: &Context_, a: CdiArgs) -> anyhow::Result<ExitCode> {
+async fn cdi_report(ctx: &Context_, a: YearReportArgs) -> anyhow::Result<ExitCode> {
     check_year(a.year)?;
     let store = ctx.store().await?;
     let force = store.resolve_force(ctx.force.as_deref()).await?;

@@ -61,6 +61,15 @@ fn pool_csv(n: usize, channel: Option<&str>, kind: &str) -> String {
     csv
 }
 
+/// The sum of one numeric field over a JSON array of rows.
+fn column_sum(rows: &serde_json::Value, field: &str) -> u64 {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[field].as_u64().unwrap())
+        .sum()
+}
+
 fn repo(p: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
@@ -455,24 +464,9 @@ fn the_annual_report_reconciles_across_formats() {
         summary.contains(&format!("calls audited    {calls} (")),
         "the summary and the report agree: {summary}"
     );
-    let categories: u64 = j["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["calls"].as_u64().unwrap())
-        .sum();
-    let focus: u64 = j["focus_by_month"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["calls"].as_u64().unwrap())
-        .sum();
-    let types: u64 = j["by_incident_type"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["calls"].as_u64().unwrap())
-        .sum();
+    let categories: u64 = column_sum(&j["categories"], "calls");
+    let focus: u64 = column_sum(&j["focus_by_month"], "calls");
+    let types: u64 = column_sum(&j["by_incident_type"], "calls");
     assert_eq!(
         (categories, focus, types),
         (calls, calls, calls),
@@ -751,12 +745,7 @@ fn crime_data_integrity_runs_beside_the_call_audits_without_mixing_with_them() {
         ],
         "only the dip sample's categories"
     );
-    let by_month: u64 = j["by_type_month"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["records"].as_u64().unwrap())
-        .sum();
+    let by_month: u64 = column_sum(&j["by_type_month"], "records");
     assert_eq!(by_month, 180, "every record is in one category-month");
     let md = out(&r.cmd(&["report", "cdi", "--year", "2025"]));
     assert!(

@@ -184,19 +184,7 @@ pub async fn load(store: &Store, force: &Force, year: i32) -> Result<CdiData> {
             }
         })
         .collect();
-    let answers = store
-        .answers_between(force.id, KIND, from, to)
-        .await?
-        .into_iter()
-        .filter_map(|a| {
-            Some((
-                a.session_call_id,
-                a.auditor_id,
-                a.question_code,
-                Answer::parse(&a.answer).ok()?,
-            ))
-        })
-        .collect();
+    let answers = crate::load::answers(store, force, KIND, from, to).await?;
     Ok(CdiData {
         scheme: format!("{} Crime Data Integrity audit", force.name),
         year,
