@@ -121,7 +121,7 @@ pub async fn run(ctx: &Context_, a: DemoArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .find(|f| f.code == FORCE_CODE)
     {
-        println!("The demo year is already loaded in {}.\n", ctx.database);
+        say!("The demo year is already loaded in {}.\n", ctx.database);
         crate::summary::print(&store, &f).await?;
         return Ok(ExitCode::SUCCESS);
     }

@@ -191,7 +191,7 @@ async fn import_calls(ctx: &Context_, a: ImportCallsArgs) -> anyhow::Result<Exit
     tx.finish_import(import_id, &sha, summary.rows, added, unchanged)
         .await?;
     tx.commit().await?;
-    println!(
+    say!(
         "imported {name}: {} rows read, {added} added, {unchanged} unchanged",
         summary.rows
     );
@@ -253,7 +253,7 @@ async fn import_audits(ctx: &Context_, a: ImportAuditsArgs) -> anyhow::Result<Ex
     )
     .await?;
     tx.commit().await?;
-    println!(
+    say!(
         "imported {name}: {} rows read, {} audited calls added in {} new sessions, {} unchanged",
         rows.len(),
         o.calls_added,

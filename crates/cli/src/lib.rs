@@ -1,6 +1,19 @@
 //! The callaudit command line: the glue between arguments, the readers, storage and the domain
 //! rules. Each command lives in its own module; `run` dispatches to them.
 
+/// Prints a line to standard output (like `println!`), stopping quietly when the reader has gone
+/// away, as in `callaudit report annual … | head`, instead of panicking on the broken pipe.
+#[macro_export]
+macro_rules! say {
+    ($($t:tt)*) => { $crate::write_out(format_args!("{}\n", format_args!($($t)*))) };
+}
+
+/// Prints to standard output without a line break (like `print!`), with `say!`'s care.
+#[macro_export]
+macro_rules! say_raw {
+    ($($t:tt)*) => { $crate::write_out(format_args!($($t)*)) };
+}
+
 pub mod cli;
 pub mod demo;
 pub mod import;
@@ -29,6 +42,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(cmd) => demo::run(&ctx, cmd).await,
         Command::Report(cmd) => report::run(&ctx, cmd).await,
         Command::Summary => summary::run(&ctx).await,
+    }
+}
+
+#[doc(hidden)]
+pub fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+        // Whatever the command wrote to the database is committed before it prints, so stopping
+        // here loses nothing; exit 0 as other command-line tools do when their reader quits.
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("callaudit: cannot write the output: {e}");
+        std::process::exit(1);
     }
 }
 

@@ -17,14 +17,17 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
         ProgrammeCommand::List => {
             let programmes = store.programmes(force.id).await?;
             if programmes.is_empty() {
-                println!(
+                say!(
                     "no programmes yet; one is created with the reference template by `session plan` or `import audits`"
                 );
             }
             for p in programmes {
-                println!(
+                say!(
                     "{:>3}  {:<22} {:<32} samples of at most {}",
-                    p.id, p.kind, p.name, p.max_sample
+                    p.id,
+                    p.kind,
+                    p.name,
+                    p.max_sample
                 );
             }
         }
@@ -45,7 +48,7 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
             let mut tx = store.begin(&ctx.actor).await?;
             let id = tx.create_programme(force.id, &name, &template, 10).await?;
             tx.commit().await?;
-            println!("added programme {id}: {name} ({})", template.kind.code());
+            say!("added programme {id}: {name} ({})", template.kind.code());
         }
         ProgrammeCommand::Set(a) => {
             if a.max_sample == 0 || a.max_sample > MAX_SAMPLE_LIMIT {
@@ -61,9 +64,11 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
             let mut tx = store.begin(&ctx.actor).await?;
             tx.set_max_sample(a.id, i64::from(a.max_sample)).await?;
             tx.commit().await?;
-            println!(
+            say!(
                 "programme {} ({}) now draws samples of at most {}",
-                p.id, p.name, a.max_sample
+                p.id,
+                p.name,
+                a.max_sample
             );
         }
     }

@@ -48,7 +48,7 @@ async fn annual_report(ctx: &Context_, a: YearReportArgs) -> anyhow::Result<Exit
                 .map_err(|e| anyhow::anyhow!("the report could not be typeset: {e}"))?;
             std::fs::write(path, &pdf)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            println!(
+            say!(
                 "wrote the {} report to {} ({} KB)",
                 report.year_label,
                 path.display(),
@@ -67,7 +67,7 @@ async fn annual_report(ctx: &Context_, a: YearReportArgs) -> anyhow::Result<Exit
                 std::fs::write(dir.join(name), body)
                     .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
             }
-            println!(
+            say!(
                 "wrote {} tables of the {} report to {}",
                 tables.len(),
                 report.year_label,
@@ -89,9 +89,9 @@ fn emit(text: &str, output: Option<&std::path::Path>, what: &str) -> anyhow::Res
     match output {
         Some(p) => {
             std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?;
-            println!("wrote the {what} to {}", p.display());
+            say!("wrote the {what} to {}", p.display());
         }
-        None => print!("{text}"),
+        None => say_raw!("{text}"),
     }
     Ok(())
 }
@@ -157,7 +157,7 @@ async fn text(ctx: &Context_, a: ReportTextArgs) -> anyhow::Result<ExitCode> {
     let mut tx = store.begin(&ctx.actor).await?;
     tx.set_report_text(force.id, a.year, section, &body).await?;
     tx.commit().await?;
-    println!(
+    say!(
         "saved the {section} section of the {}/{:02} report",
         a.year,
         (a.year + 1) % 100

@@ -135,15 +135,13 @@ fn refuse_empty(c: &Commitment, pool: &[PoolCall]) -> anyhow::Result<()> {
 
 fn print_commitment(c: &Commitment, format: Format) -> anyhow::Result<()> {
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(c)?),
+        Format::Json => say!("{}", serde_json::to_string_pretty(c)?),
         Format::Text => {
-            println!("pool committed: {} eligible calls", c.eligible_calls);
-            println!("  pool digest  {}", c.pool_digest);
-            println!("  spec digest  {}", c.spec_digest);
-            println!(
-                "Show both digests to the panel. Then the panel chooses a seed, and the draw is"
-            );
-            println!("made by running the same command again with --seed \"THE PANEL'S SEED\".");
+            say!("pool committed: {} eligible calls", c.eligible_calls);
+            say!("  pool digest  {}", c.pool_digest);
+            say!("  spec digest  {}", c.spec_digest);
+            say!("Show both digests to the panel. Then the panel chooses a seed, and the draw is");
+            say!("made by running the same command again with --seed \"THE PANEL'S SEED\".");
         }
     }
     Ok(())
@@ -156,24 +154,24 @@ fn print_record(r: &DrawRecord, format: Format, output: Option<&Path>) -> anyhow
             .with_context(|| format!("cannot write {}", p.display()))?;
     }
     match format {
-        Format::Json => println!("{json}"),
+        Format::Json => say!("{json}"),
         Format::Text => {
-            println!(
+            say!(
                 "drew {} of {} eligible calls with seed {:?}",
                 r.calls.len(),
                 r.eligible_calls,
                 r.seed
             );
-            println!("  pool digest  {}", r.pool_digest);
-            println!("  spec digest  {}", r.spec_digest);
+            say!("  pool digest  {}", r.pool_digest);
+            say!("  spec digest  {}", r.spec_digest);
             for (i, c) in r.calls.iter().enumerate() {
-                println!("  {:>2}. {c}", i + 1);
+                say!("  {:>2}. {c}", i + 1);
             }
             for s in &r.shortfalls {
-                println!("note: {s}");
+                say!("note: {s}");
             }
             if let Some(p) = output {
-                println!(
+                say!(
                     "record written to {}; check it with `callaudit sample verify {}`",
                     p.display(),
                     p.display()
@@ -297,7 +295,7 @@ async fn verify(ctx: &Context_, a: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     match sampling::verify(&record, &pool) {
         Ok(()) => {
-            println!(
+            say!(
                 "verified: the pool ({} eligible calls, digest {}), the specification and the seed {:?} draw exactly these {} calls",
                 record.eligible_calls,
                 record.pool_digest,

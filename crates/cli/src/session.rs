@@ -35,7 +35,7 @@ pub async fn run(ctx: &Context_, cmd: SessionCommand) -> anyhow::Result<ExitCode
                 .await
                 .context("cannot plan the session")?;
             tx.commit().await?;
-            println!(
+            say!(
                 "planned session {id} on {day}{}",
                 if focus.is_empty() {
                     String::new()
@@ -43,16 +43,14 @@ pub async fn run(ctx: &Context_, cmd: SessionCommand) -> anyhow::Result<ExitCode
                     format!(", focus {focus}")
                 }
             );
-            println!(
+            say!(
                 "next: callaudit sample draw --session {id}   (commits the pool and shows its digest)"
             );
         }
         SessionCommand::List => {
             let sessions = store.sessions(force.id).await?;
             if sessions.is_empty() {
-                println!(
-                    "no sessions yet; plan one with `callaudit session plan --date YYYY-MM-DD`"
-                );
+                say!("no sessions yet; plan one with `callaudit session plan --date YYYY-MM-DD`");
             }
             let programmes = store.programmes(force.id).await?;
             for s in sessions {
@@ -66,9 +64,12 @@ pub async fn run(ctx: &Context_, cmd: SessionCommand) -> anyhow::Result<ExitCode
                     .iter()
                     .find(|p| p.id == s.programme_id)
                     .map_or("", |p| p.name.as_str());
-                println!(
+                say!(
                     "{:>4}  {}  {:<8} {:>2} calls  {focus:<32}  {programme}",
-                    s.id, s.held_on, s.status, calls
+                    s.id,
+                    s.held_on,
+                    s.status,
+                    calls
                 );
             }
         }

@@ -34,23 +34,23 @@ fn list(pairs: &[(String, i64)], total: Option<i64>) -> String {
 
 pub async fn print(store: &Store, force: &Force) -> anyhow::Result<()> {
     let s = store.summary(force.id).await?;
-    println!("{} ({})", force.name, force.code);
-    println!(
+    say!("{} ({})", force.name, force.code);
+    say!(
         "  call pool        {} calls: {}",
         s.pool_calls,
         list(&s.pool_by_channel, None)
     );
-    println!(
+    say!(
         "                   {} training calls, never sampled",
         s.training_calls
     );
-    println!("  people           {}", list(&s.people, None));
-    println!(
+    say!("  people           {}", list(&s.people, None));
+    say!(
         "  sessions         {}: {}",
         s.sessions,
         list(&s.sessions_by_status, None)
     );
-    println!(
+    say!(
         "  calls audited    {} ({}% emergency 999, {}% non-emergency), {} auditor answers",
         s.audited_calls,
         percent(s.audited_emergency, s.audited_calls),
@@ -58,23 +58,25 @@ pub async fn print(store: &Store, force: &Force) -> anyhow::Result<()> {
         s.answers
     );
     let agreed: i64 = s.outcomes.iter().map(|o| o.1).sum();
-    println!("  panel outcomes   {}", list(&s.outcomes, Some(agreed)));
-    println!("  improvement      {}", list(&s.areas, None));
-    println!("  good practice    {} calls", s.good_practice);
-    println!(
+    say!("  panel outcomes   {}", list(&s.outcomes, Some(agreed)));
+    say!("  improvement      {}", list(&s.areas, None));
+    say!("  good practice    {} calls", s.good_practice);
+    say!(
         "  issues raised    {}, answered by the facilitator {}",
-        s.issues, s.issues_answered
+        s.issues,
+        s.issues_answered
     );
-    println!("  action log       {}", list(&s.actions_by_status, None));
+    say!("  action log       {}", list(&s.actions_by_status, None));
     if s.cdi_sessions > 0 {
-        println!(
+        say!(
             "  data integrity   {} dip samples, {} incident records",
-            s.cdi_sessions, s.cdi_records
+            s.cdi_sessions,
+            s.cdi_records
         );
     }
-    println!("  history          {} recorded changes", s.history_entries);
+    say!("  history          {} recorded changes", s.history_entries);
     if s.sessions == 0 {
-        println!(
+        say!(
             "\nNo sessions yet: plan one with `callaudit session plan --date YYYY-MM-DD --focus \"HATE CRIME\"`."
         );
     }

@@ -787,3 +787,21 @@ fn crime_data_integrity_runs_beside_the_call_audits_without_mixing_with_them() {
         .starts_with("planned session 30")
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_a_crash() {
+    // Regression: `callaudit report annual … | head -1` panicked on the broken pipe.
+    let r = Run::new();
+    r.cmd(&["demo"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_callaudit"))
+        .args(["report", "annual", "--year", "2025"])
+        .env("CALLAUDIT_DATABASE_URL", format!("sqlite://{}", r.path("db.sqlite").display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(!err(&o).contains("panicked"), "{}", err(&o));
+    assert_eq!(o.status.code(), Some(0));
+}
