@@ -795,7 +795,10 @@ fn a_reader_that_stops_early_is_not_a_crash() {
     r.cmd(&["demo"]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_callaudit"))
         .args(["report", "annual", "--year", "2025"])
-        .env("CALLAUDIT_DATABASE_URL", format!("sqlite://{}", r.path("db.sqlite").display()))
+        .env(
+            "CALLAUDIT_DATABASE_URL",
+            format!("sqlite://{}", r.path("db.sqlite").display()),
+        )
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
