@@ -13,6 +13,7 @@ use chrono::Datelike;
 use serde::Serialize;
 
 use crate::annual::year_bounds;
+use crate::render::cell;
 
 /// A record checked in the year: its session call, month (`YYYY-MM`) and incident category.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,7 +196,7 @@ pub async fn load(store: &Store, force: &Force, year: i32) -> Result<CdiData> {
 }
 
 fn pct(x: Option<f64>) -> String {
-    x.map_or("–".into(), |v| format!("{:.0}%", v * 100.0))
+    x.map_or("–".into(), crate::render::pct)
 }
 
 fn interval(r: &ComplianceRow) -> String {
@@ -244,7 +245,7 @@ pub fn markdown(r: &CdiReport) -> String {
         let _ = writeln!(
             w,
             "| {} | {} | {} | {} | {} |",
-            t.incident_type.replace('|', "\\|"),
+            cell(&t.incident_type),
             t.records,
             t.compliant,
             pct(t.rate),
@@ -259,7 +260,7 @@ pub fn markdown(r: &CdiReport) -> String {
         let _ = writeln!(
             w,
             "| {} | {} | {} | {} | {} | {} |",
-            t.incident_type.replace('|', "\\|"),
+            cell(&t.incident_type),
             crate::render::month_name(&t.month),
             t.records,
             t.compliant,
@@ -272,7 +273,7 @@ pub fn markdown(r: &CdiReport) -> String {
         "\n## Checks that failed\n\n| Check | Records checked | Failed |\n|---|---:|---:|"
     );
     for c in &r.checks {
-        let _ = writeln!(w, "| {} | {} | {} |", c.text, c.answered, c.failed);
+        let _ = writeln!(w, "| {} | {} | {} |", cell(&c.text), c.answered, c.failed);
     }
     s
 }

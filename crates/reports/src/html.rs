@@ -5,7 +5,7 @@
 use askama::Template;
 
 use crate::annual::AnnualReport;
-use crate::render::month_name;
+use crate::render::{month_name, pct};
 
 /// A block of the coordinator's prose: a paragraph, or a list of `- ` lines.
 pub enum Prose {
@@ -32,10 +32,6 @@ fn prose(s: &str) -> Vec<Prose> {
             }
         })
         .collect()
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.0}%", x * 100.0)
 }
 
 #[derive(Template)]

@@ -36,11 +36,12 @@ pub fn month_name(m: &str) -> String {
 }
 
 /// Text placed in a Markdown table cell: no line breaks, no column separators.
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-fn pct(x: f64) -> String {
+/// A fraction as a whole percentage, e.g. 0.75 as `75%`.
+pub(crate) fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
 

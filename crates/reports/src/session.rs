@@ -12,6 +12,8 @@ use callaudit_storage::{Force, Result, Store, StoreError};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::render::cell;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DrawFacts {
     pub pool_digest: String,
@@ -203,10 +205,6 @@ pub fn compute(d: &SessionData) -> SessionReport {
             })
             .collect(),
     }
-}
-
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 fn label(code: Option<&str>) -> &'static str {
