@@ -46,6 +46,8 @@ pub enum Command {
     Report(ReportCommand),
     /// Print what the database holds for the force.
     Summary,
+    /// Run the web application.
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -272,6 +274,27 @@ pub struct ReportTextArgs {
     /// The text itself.
     #[arg(long, required_unless_present = "file")]
     pub text: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Fill an empty database with the demo year, set the demo accounts' password, and plan the
+    /// next session ready for a draw.
+    #[arg(long)]
+    pub demo: bool,
+    /// Seed of the demo year (with --demo).
+    #[arg(long, default_value_t = 2025)]
+    pub seed: u64,
+    /// The folder that recordings paths in the pool are relative to.
+    #[arg(long, env = "CALLAUDIT_RECORDINGS", default_value = "recordings")]
+    pub recordings: std::path::PathBuf,
+    /// Send cookies without the Secure flag: only for a server reached by plain HTTP on a
+    /// network (browsers accept secure cookies from loopback without it).
+    #[arg(long)]
+    pub insecure_cookies: bool,
 }
 
 #[derive(Debug, Args)]

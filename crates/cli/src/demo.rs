@@ -129,7 +129,24 @@ pub async fn run(ctx: &Context_, a: DemoArgs) -> anyhow::Result<ExitCode> {
         "Generating a year of {FORCE_NAME}'s call audit scheme (seed {})…",
         a.seed
     );
-    let mut rng = ChaCha20Rng::seed_from_u64(a.seed);
+    let (calls, actions) = generate(&store, a.seed).await?;
+    eprintln!("Done: {calls} pool calls, 17 sessions, {actions} follow-up actions.\n");
+    let f = store.resolve_force(Some(FORCE_CODE)).await?;
+    crate::summary::print(&store, &f).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the demo force is in the database already.
+pub async fn loaded(store: &callaudit_storage::Store) -> anyhow::Result<bool> {
+    Ok(store.forces().await?.iter().any(|f| f.code == FORCE_CODE))
+}
+
+/// Writes the demo year into an empty database; returns (pool calls, actions raised).
+pub async fn generate(
+    store: &callaudit_storage::Store,
+    seed: u64,
+) -> anyhow::Result<(usize, usize)> {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let pool = generate_pool(&mut rng);
     let mut tx = store.begin("demo").await?;
     let force = tx.ensure_force(FORCE_CODE, FORCE_NAME).await?;
@@ -301,14 +318,7 @@ pub async fn run(ctx: &Context_, a: DemoArgs) -> anyhow::Result<ExitCode> {
     )
     .await?;
     tx.commit().await?;
-    eprintln!(
-        "Done: {} pool calls, 17 sessions, {} follow-up actions.\n",
-        pool.len(),
-        actions_raised + 1
-    );
-    let f = store.resolve_force(Some(FORCE_CODE)).await?;
-    crate::summary::print(&store, &f).await?;
-    Ok(ExitCode::SUCCESS)
+    Ok((pool.len(), actions_raised + 1))
 }
 
 /// A Crime Data Integrity programme beside the call audits: on the 15th of every month the

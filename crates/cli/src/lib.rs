@@ -20,6 +20,7 @@ pub mod import;
 pub mod programme;
 pub mod report;
 pub mod sample;
+pub mod serve;
 pub mod session;
 pub mod summary;
 
@@ -42,6 +43,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(cmd) => demo::run(&ctx, cmd).await,
         Command::Report(cmd) => report::run(&ctx, cmd).await,
         Command::Summary => summary::run(&ctx).await,
+        Command::Serve(cmd) => serve::run(&ctx, cmd).await,
     }
 }
 

@@ -111,26 +111,7 @@ fn refuse_empty(c: &Commitment, pool: &[PoolCall]) -> anyhow::Result<()> {
     if c.eligible_calls > 0 {
         return Ok(());
     }
-    let mut types: BTreeMap<&str, usize> = BTreeMap::new();
-    for call in pool {
-        *types.entry(call.incident_type.as_str()).or_default() += 1;
-    }
-    let mut common: Vec<(&str, usize)> = types.into_iter().collect();
-    common.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let shown: Vec<String> = common
-        .iter()
-        .take(12)
-        .map(|(t, n)| format!("{t} ({n})"))
-        .collect();
-    bail!(
-        "no call of the pool ({} calls) is eligible under this specification: check --focus, --from and --to. The pool's commonest incident types are: {}",
-        pool.len(),
-        if shown.is_empty() {
-            "none".into()
-        } else {
-            shown.join(", ")
-        }
-    )
+    bail!("{}", sampling::nothing_eligible(pool.iter()))
 }
 
 fn print_commitment(c: &Commitment, format: Format) -> anyhow::Result<()> {
@@ -210,62 +191,20 @@ async fn draw(ctx: &Context_, a: DrawArgs) -> anyhow::Result<ExitCode> {
     }
     let session_id = a.session.context("give --pool FILE or --session ID")?;
     let store = ctx.store().await?;
-    let session = store.session(session_id).await?;
-    let programme = store.programme(session.programme_id).await?;
-    let pool = store.pool(programme.force_id).await?;
-    let stored = store.draw(session_id).await?;
     let Some(seed) = seed else {
-        if let Some(record) = stored.as_ref().and_then(|d| d.record.as_ref()) {
-            bail!(
-                "session {session_id} was drawn already with seed {:?}; its record cannot change",
-                record.seed
-            );
-        }
+        let session = store.session(session_id).await?;
+        let programme = store.programme(session.programme_id).await?;
         let focus = (!session.focus.is_empty()).then_some(session.focus.as_str());
-        let mut spec = spec_from(
+        let spec = spec_from(
             &a,
             focus,
             u32::try_from(programme.max_sample).unwrap_or(DEFAULT_MAX_SIZE),
         )?;
-        spec.exclude
-            .extend(store.audited_refs_in(programme.id).await?);
-        let spec = spec
-            .validate(u32::MAX)
-            .map_err(|e| anyhow::anyhow!(e.join("\n")))?;
-        let c = sampling::commit(&pool, &spec);
-        refuse_empty(&c, &pool)?;
-        let mut tx = store.begin(&ctx.actor).await?;
-        tx.commit_pool(session_id, &c).await?;
-        tx.commit().await?;
+        let c = store.commit_session(&ctx.actor, session_id, spec).await?;
         print_commitment(&c, a.format)?;
         return Ok(ExitCode::SUCCESS);
     };
-    let Some(stored) = stored else {
-        bail!(
-            "session {session_id} has no committed pool. Run this command without --seed first and show the panel the digest; only then may the panel choose a seed"
-        );
-    };
-    if let Some(record) = &stored.record {
-        bail!(
-            "session {session_id} was drawn already with seed {:?}; its record cannot change",
-            record.seed
-        );
-    }
-    let spec = stored.commitment.spec.clone();
-    let now = sampling::commit(&pool, &spec);
-    if now.pool_digest != stored.commitment.pool_digest {
-        bail!(
-            "the pool has changed since it was committed (digest {} then, {} now). Commit it again (run without --seed) and show the panel the new digest before they choose a seed",
-            stored.commitment.pool_digest,
-            now.pool_digest
-        );
-    }
-    let record = sampling::draw(&pool, &spec, &seed);
-    let mut tx = store.begin(&ctx.actor).await?;
-    tx.record_draw(session_id, programme.force_id, &record, &pool)
-        .await?;
-    tx.set_session_status(session_id, "open").await?;
-    tx.commit().await?;
+    let record = store.draw_session(&ctx.actor, session_id, &seed).await?;
     print_record(&record, a.format, a.output.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -257,6 +257,32 @@ pub fn commit(pool: &[PoolCall], spec: &DrawSpec) -> Commitment {
     }
 }
 
+/// Says why a pool yields no eligible call, naming its commonest incident types so that a
+/// mistyped focus is easy to spot.
+pub fn nothing_eligible<'a>(pool: impl Iterator<Item = &'a PoolCall>) -> String {
+    let mut types: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut total = 0;
+    for call in pool {
+        total += 1;
+        *types.entry(call.incident_type.as_str()).or_default() += 1;
+    }
+    let mut common: Vec<(&str, usize)> = types.into_iter().collect();
+    common.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let shown: Vec<String> = common
+        .iter()
+        .take(12)
+        .map(|(t, n)| format!("{t} ({n})"))
+        .collect();
+    format!(
+        "no call of the pool ({total} calls) is eligible under this specification: check the focus and the dates. The pool's commonest incident types are: {}",
+        if shown.is_empty() {
+            "none".into()
+        } else {
+            shown.join(", ")
+        }
+    )
+}
+
 /// Checks a seed typed by the panel: any non-empty text on one line, as it is (not trimmed further).
 pub fn parse_seed(s: &str) -> Result<String, Problem> {
     let t = clean_text(s, 200)?;

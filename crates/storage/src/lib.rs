@@ -47,7 +47,9 @@ macro_rules! on_tx {
     };
 }
 
+pub mod accounts;
 pub mod audits;
+pub mod draws;
 pub mod export;
 pub mod pool;
 pub mod programmes;

@@ -1,0 +1,215 @@
+//! `callaudit serve`: the web application. With `--demo` an empty database is first filled with
+//! the demo year, every demo account gets the demo password, the next session is planned (ready
+//! for the coordinator to draw in front of the panel), and synthetic recordings are written so
+//! the player has something to play.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use callaudit_domain::audit::Role;
+use callaudit_storage::Store;
+use chrono::NaiveDate;
+
+use crate::Context_;
+use crate::cli::ServeArgs;
+use crate::demo::{FORCE_CODE, FORCE_NAME};
+
+/// The password of every demo account. The sign-in page shows it, and only with `--demo`.
+pub const DEMO_PASSWORD: &str = "callaudit-demo";
+
+pub async fn run(ctx: &Context_, a: ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
+    let mut config = callaudit_web::Config {
+        recordings: a.recordings.clone(),
+        secure_cookies: !a.insecure_cookies,
+        ..callaudit_web::Config::default()
+    };
+    if a.demo {
+        if !crate::demo::loaded(&store).await? {
+            eprintln!("Filling the empty database with {FORCE_NAME}'s demo year…");
+            crate::demo::generate(&store, a.seed).await?;
+        }
+        config.demo_logins = prepare_demo(&store, &a.recordings).await?;
+        config.demo_password = DEMO_PASSWORD.into();
+    }
+    let listener = tokio::net::TcpListener::bind(&a.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}; choose another with --bind", a.bind))?;
+    let addr = listener.local_addr()?;
+    say!(
+        "callaudit is running at http://{addr}/ (database {})",
+        ctx.database
+    );
+    if a.demo {
+        say!("Demo accounts (password {DEMO_PASSWORD}):");
+        for (role, email) in &config.demo_logins {
+            say!("  {role:<12} {email}");
+        }
+    }
+    say!("Stop it with Ctrl+C.");
+    callaudit_web::serve(listener, callaudit_web::app(store, config)).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The date of the session the demo leaves for the coordinator to draw: three weeks after the
+/// demo year's last session.
+pub const NEXT_SESSION: (i32, u32, u32) = (2026, 4, 1);
+
+/// Makes the demo usable in the browser; safe to run on every start.
+async fn prepare_demo(store: &Store, recordings: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let force = store.resolve_force(Some(FORCE_CODE)).await?;
+    let people: Vec<_> = store
+        .people()
+        .await?
+        .into_iter()
+        .filter(|p| p.force_id == Some(force.id))
+        .collect();
+    // One hash for all demo accounts: they share a published password anyway.
+    let hash = tokio::task::spawn_blocking(|| callaudit_web::auth::hash_password(DEMO_PASSWORD))
+        .await?
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let mut tx = store.begin("demo").await?;
+    for p in &people {
+        if store
+            .login_candidate(&p.email)
+            .await?
+            .is_some_and(|(_, h)| h.is_none())
+        {
+            tx.set_password_hash(p.id, &hash).await?;
+        }
+    }
+    let held_on = NaiveDate::from_ymd_opt(NEXT_SESSION.0, NEXT_SESSION.1, NEXT_SESSION.2)
+        .context("valid date")?;
+    let planned = store
+        .sessions(force.id)
+        .await?
+        .iter()
+        .any(|s| s.held_on == held_on);
+    if !planned {
+        let programme = tx.ensure_call_audit_programme(force.id).await?;
+        let id = tx
+            .create_session(programme, held_on, "", "planned", "demo")
+            .await?;
+        let by_name = |name: &str| {
+            people
+                .iter()
+                .find(|p| p.display_name == name)
+                .map(|p| p.id)
+                .with_context(|| format!("the demo has no {name}"))
+        };
+        tx.set_facilitator(id, by_name("Fran Facilitator")?).await?;
+        for name in ["Alex Auditor", "Bea Auditor"] {
+            tx.add_panel_member(id, by_name(name)?).await?;
+        }
+    }
+    tx.commit().await?;
+    write_recordings(store, force.id, recordings).await?;
+
+    let mut logins = Vec::new();
+    for role in Role::ALL {
+        // Two auditors, so that a panel of two can be tried in two browsers.
+        let take = if role == Role::Auditor { 2 } else { 1 };
+        for p in people.iter().filter(|p| p.role == role.code()).take(take) {
+            logins.push((role.code().to_string(), p.email.clone()));
+        }
+    }
+    Ok(logins)
+}
+
+/// Gives every demo call with a recording path a synthetic recording: a few distinct files,
+/// hard-linked into place so thousands of calls cost a few megabytes.
+async fn write_recordings(store: &Store, force_id: i64, root: &Path) -> anyhow::Result<()> {
+    let sources = root.join("demo-sources");
+    std::fs::create_dir_all(&sources)
+        .with_context(|| format!("cannot create the recordings folder {}", root.display()))?;
+    let mut files = Vec::new();
+    for variant in 0..6u32 {
+        let path = sources.join(format!("call-{variant}.wav"));
+        if !path.exists() {
+            std::fs::write(&path, synthetic_call(variant))?;
+        }
+        files.push(path);
+    }
+    let pool = store.pool(force_id).await?;
+    let mut written = 0usize;
+    for (i, call) in pool.iter().enumerate() {
+        let Some(rel) = &call.recording else { continue };
+        let dest = root.join(rel);
+        if dest.exists() {
+            continue;
+        }
+        if let Some(dir) = dest.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let src = &files[i % files.len()];
+        if std::fs::hard_link(src, &dest).is_err() {
+            std::fs::copy(src, &dest)?;
+        }
+        written += 1;
+    }
+    if written > 0 {
+        eprintln!(
+            "Wrote demo recordings for {written} calls under {}",
+            root.display()
+        );
+    }
+    Ok(())
+}
+
+/// A 16-bit 8 kHz mono WAV of about 40 seconds standing in for a call: turns of "speech" (tones
+/// with a syllable rhythm) at two pitches for handler and caller, and silences between turns,
+/// one of them long (6–9 s), as when a handler types without explaining.
+pub fn synthetic_call(variant: u32) -> Vec<u8> {
+    const RATE: u32 = 8000;
+    let long_pause = 6.0 + f64::from(variant % 4);
+    // (seconds, pitch in Hz; 0 = silence)
+    let turns = [
+        (4.0, 220.0),
+        (0.8, 0.0),
+        (5.0, 170.0),
+        (1.0, 0.0),
+        (6.0, 220.0),
+        (long_pause, 0.0),
+        (4.0, 220.0),
+        (0.7, 0.0),
+        (7.0, 170.0),
+        (1.2, 0.0),
+        (5.0, 220.0),
+    ];
+    let mut samples: Vec<i16> = Vec::new();
+    for (secs, pitch) in turns {
+        let n = (secs * f64::from(RATE)) as usize;
+        for k in 0..n {
+            let t = k as f64 / f64::from(RATE);
+            let v = if pitch == 0.0 {
+                0.0
+            } else {
+                // Syllables of ~0.25 s, with a quiet floor between them as in real speech.
+                let envelope = 0.15 + 0.85 * (std::f64::consts::PI * t * 4.0).sin().abs();
+                0.3 * envelope
+                    * ((2.0 * std::f64::consts::PI * pitch * t).sin()
+                        + 0.4 * (2.0 * std::f64::consts::PI * pitch * 2.0 * t).sin())
+            };
+            samples.push((v * f64::from(i16::MAX)) as i16);
+        }
+    }
+    let data_len = u32::try_from(samples.len() * 2).unwrap_or(u32::MAX);
+    let mut out = Vec::with_capacity(44 + samples.len() * 2);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&RATE.to_le_bytes());
+    out.extend_from_slice(&(RATE * 2).to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        out.extend_from_slice(&s.to_le_bytes());
+    }
+    out
+}

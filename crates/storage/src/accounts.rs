@@ -1,0 +1,274 @@
+//! People and how they sign in: accounts, password hashes (computed by the caller; storage never
+//! sees a password), the web application's sessions, and who may see which audit session.
+
+use chrono::{DateTime, Utc};
+
+use crate::{Result, Store, StoreError, Tx};
+
+/// Someone with a login or a seat on a panel.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Person {
+    pub id: i64,
+    pub force_id: Option<i64>,
+    pub display_name: String,
+    pub email: String,
+    pub role: String,
+    pub active: bool,
+}
+
+/// What decides who may see an audit session: its force, its state, its facilitator and panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionAccess {
+    pub session_id: i64,
+    pub force_id: i64,
+    pub status: String,
+    pub facilitator_id: Option<i64>,
+    pub panel: Vec<i64>,
+}
+
+/// One auditor's answer as stored, for the panel view.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredAnswer {
+    pub auditor_id: i64,
+    pub question_code: String,
+    pub answer: String,
+    pub note: String,
+}
+
+/// One auditor's proposal as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredProposal {
+    pub auditor_id: i64,
+    pub category: String,
+    pub areas: String,
+}
+
+const PERSON: &str = "SELECT id, force_id, display_name, email, role, active FROM people";
+
+impl Store {
+    /// The person with this email (compared without regard to case) and their password hash.
+    pub async fn login_candidate(&self, email: &str) -> Result<Option<(Person, Option<String>)>> {
+        let sql = sqlx::AssertSqlSafe(format!("{PERSON} WHERE lower(email) = lower($1)"));
+        let person: Option<Person> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(email).fetch_optional(p).await?);
+        let Some(person) = person else {
+            return Ok(None);
+        };
+        let hash: Option<String> = on_pool!(self, p => sqlx::query_scalar("SELECT password_hash FROM people WHERE id = $1")
+            .bind(person.id).fetch_one(p).await?);
+        Ok(Some((person, hash)))
+    }
+
+    pub async fn person(&self, id: i64) -> Result<Person> {
+        let sql = sqlx::AssertSqlSafe(format!("{PERSON} WHERE id = $1"));
+        let person: Option<Person> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await?);
+        person.ok_or_else(|| StoreError::NotFound(format!("there is no person {id}")))
+    }
+
+    /// Everyone, by role then name.
+    pub async fn people(&self) -> Result<Vec<Person>> {
+        let sql = sqlx::AssertSqlSafe(format!("{PERSON} ORDER BY role, display_name"));
+        Ok(on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?))
+    }
+
+    /// The person signed in with this session token hash, with the session's CSRF token, if the
+    /// session exists, has not expired, and the person is still active.
+    pub async fn web_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Person, String)>> {
+        type Row = (
+            i64,
+            Option<i64>,
+            String,
+            String,
+            String,
+            bool,
+            String,
+            DateTime<Utc>,
+        );
+        let row: Option<Row> = on_pool!(self, p => sqlx::query_as(
+            "SELECT p.id, p.force_id, p.display_name, p.email, p.role, p.active, w.csrf, w.expires_at
+             FROM web_sessions w JOIN people p ON p.id = w.person_id WHERE w.token_hash = $1")
+            .bind(token_hash).fetch_optional(p).await?);
+        Ok(row.and_then(
+            |(id, force_id, display_name, email, role, active, csrf, expires)| {
+                (active && expires > now).then_some((
+                    Person {
+                        id,
+                        force_id,
+                        display_name,
+                        email,
+                        role,
+                        active,
+                    },
+                    csrf,
+                ))
+            },
+        ))
+    }
+
+    /// Who may see session `id`, or `NotFound`.
+    pub async fn session_access(&self, id: i64) -> Result<SessionAccess> {
+        let row: Option<(i64, String, Option<i64>)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT g.force_id, s.status, s.facilitator_id FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE s.id = $1")
+            .bind(id).fetch_optional(p).await?);
+        let (force_id, status, facilitator_id) =
+            row.ok_or_else(|| StoreError::NotFound(format!("there is no session {id}")))?;
+        let panel: Vec<i64> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT person_id FROM session_panel WHERE session_id = $1 ORDER BY person_id")
+            .bind(id).fetch_all(p).await?);
+        Ok(SessionAccess {
+            session_id: id,
+            force_id,
+            status,
+            facilitator_id,
+            panel,
+        })
+    }
+
+    /// The panel of a session, by name.
+    pub async fn panel(&self, session_id: i64) -> Result<Vec<Person>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{PERSON} WHERE id IN (SELECT person_id FROM session_panel WHERE session_id = $1) ORDER BY display_name"
+        ));
+        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(session_id).fetch_all(p).await?))
+    }
+
+    /// The sessions a person sits on as an auditor, newest first.
+    pub async fn sessions_on_panel(&self, person_id: i64) -> Result<Vec<crate::sessions::Session>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT s.id, s.programme_id, s.held_on, s.focus, s.status, s.source FROM sessions s
+             JOIN session_panel sp ON sp.session_id = s.id WHERE sp.person_id = $1 ORDER BY s.held_on DESC, s.id DESC")
+            .bind(person_id).fetch_all(p).await?))
+    }
+
+    /// Every auditor's answers for a call.
+    pub async fn call_answers(&self, session_call_id: i64) -> Result<Vec<StoredAnswer>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT auditor_id, question_code, answer, note FROM answers WHERE session_call_id = $1 ORDER BY auditor_id, question_code")
+            .bind(session_call_id).fetch_all(p).await?))
+    }
+
+    /// Every auditor's proposal for a call.
+    pub async fn call_proposals(&self, session_call_id: i64) -> Result<Vec<StoredProposal>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT auditor_id, category, areas FROM proposals WHERE session_call_id = $1 ORDER BY auditor_id")
+            .bind(session_call_id).fetch_all(p).await?))
+    }
+
+    /// The recording path of a session's call, if the pool still holds one.
+    pub async fn call_recording(&self, session_call_id: i64) -> Result<Option<String>> {
+        let r: Option<Option<String>> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT c.recording FROM session_calls sc JOIN calls c ON c.id = sc.call_id WHERE sc.id = $1")
+            .bind(session_call_id).fetch_optional(p).await?);
+        Ok(r.flatten())
+    }
+}
+
+impl Tx {
+    /// Stores a new password hash for a person. The history records that it changed, never the hash.
+    pub async fn set_password_hash(&mut self, person_id: i64, hash: &str) -> Result<()> {
+        let n = on_tx!(self, c => sqlx::query("UPDATE people SET password_hash = $1 WHERE id = $2")
+            .bind(hash).bind(person_id).execute(c).await?.rows_affected());
+        if n != 1 {
+            return Err(StoreError::NotFound(format!(
+                "there is no person {person_id}"
+            )));
+        }
+        // A new password ends every session signed in with the old one.
+        on_tx!(self, c => sqlx::query("DELETE FROM web_sessions WHERE person_id = $1")
+            .bind(person_id).execute(c).await?.rows_affected());
+        self.record("person", Some(person_id), "password", serde_json::json!({}))
+            .await
+    }
+
+    pub async fn set_role(
+        &mut self,
+        person_id: i64,
+        role: callaudit_domain::audit::Role,
+    ) -> Result<()> {
+        let n = on_tx!(self, c => sqlx::query("UPDATE people SET role = $1 WHERE id = $2")
+            .bind(role.code()).bind(person_id).execute(c).await?.rows_affected());
+        if n != 1 {
+            return Err(StoreError::NotFound(format!(
+                "there is no person {person_id}"
+            )));
+        }
+        on_tx!(self, c => sqlx::query("DELETE FROM web_sessions WHERE person_id = $1")
+            .bind(person_id).execute(c).await?.rows_affected());
+        self.record(
+            "person",
+            Some(person_id),
+            "role",
+            serde_json::json!({ "role": role.code() }),
+        )
+        .await
+    }
+
+    /// Starts a signed-in session, and drops the person's sessions that have expired.
+    pub async fn start_web_session(
+        &mut self,
+        token_hash: &str,
+        person_id: i64,
+        csrf: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let now = Utc::now();
+        on_tx!(self, c => {
+            sqlx::query("DELETE FROM web_sessions WHERE person_id = $1 AND expires_at < $2")
+                .bind(person_id).bind(now).execute(&mut *c).await?;
+            sqlx::query("INSERT INTO web_sessions (token_hash, person_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(token_hash).bind(person_id).bind(csrf).bind(now).bind(expires_at).execute(c).await?.rows_affected()
+        });
+        self.record("person", Some(person_id), "sign-in", serde_json::json!({}))
+            .await
+    }
+
+    /// Ends a signed-in session (signing out).
+    pub async fn end_web_session(&mut self, token_hash: &str, person_id: i64) -> Result<()> {
+        on_tx!(self, c => sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1")
+            .bind(token_hash).execute(c).await?.rows_affected());
+        self.record("person", Some(person_id), "sign-out", serde_json::json!({}))
+            .await
+    }
+}
+
+impl Store {
+    /// The session an issue was raised in.
+    pub async fn issue_session(&self, issue_id: i64) -> Result<i64> {
+        let id: Option<i64> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT sc.session_id FROM issues_raised i JOIN session_calls sc ON sc.id = i.session_call_id WHERE i.id = $1")
+            .bind(issue_id).fetch_optional(p).await?);
+        id.ok_or_else(|| StoreError::NotFound(format!("there is no issue {issue_id}")))
+    }
+
+    /// The force's whole action log, newest first.
+    pub async fn actions(&self, force_id: i64) -> Result<Vec<crate::export::ActionRow>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT reference, text, owner, due_on, status, session_id FROM actions
+             WHERE force_id = $1 ORDER BY created_at DESC, reference DESC")
+            .bind(force_id).fetch_all(p).await?))
+    }
+}
+
+impl Store {
+    /// How many calls each session holds.
+    pub async fn session_call_counts(&self) -> Result<std::collections::HashMap<i64, i64>> {
+        let rows: Vec<(i64, i64)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT session_id, COUNT(*) FROM session_calls GROUP BY session_id").fetch_all(p).await?);
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Everyone of a force (or of no force) with the given role, by name.
+    pub async fn people_with_role(&self, force_id: i64, role: &str) -> Result<Vec<Person>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{PERSON} WHERE role = $1 AND active = $2 AND (force_id = $3 OR force_id IS NULL) ORDER BY display_name"
+        ));
+        Ok(
+            on_pool!(self, p => sqlx::query_as(sql).bind(role).bind(true).bind(force_id).fetch_all(p).await?),
+        )
+    }
+}

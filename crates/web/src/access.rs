@@ -1,0 +1,121 @@
+//! Who may do what with an audit session: one pure function of the person and the session, so the
+//! need-to-know rules live in one place and are tested as a table.
+
+use callaudit_domain::audit::Role;
+use callaudit_storage::accounts::SessionAccess;
+
+/// What one person may do with one session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rights {
+    /// See the session page: its calls (metadata only), outcomes, findings.
+    pub view: bool,
+    /// Plan, commit, draw, open and close (the coordinator).
+    pub manage: bool,
+    /// Answer the question set for the calls (an auditor on the panel, while open).
+    pub score: bool,
+    /// See every auditor's answers side by side.
+    pub panel_view: bool,
+    /// Record the panel's outcome and answer the issues raised (the session's facilitator).
+    pub facilitate: bool,
+    /// Hear the recordings.
+    pub play: bool,
+    /// Download the session report and the draw record.
+    pub report: bool,
+}
+
+pub fn rights(role: Role, person_id: i64, force: Option<i64>, s: &SessionAccess) -> Rights {
+    // Office staff with no force serve every force; everyone else sees only their own.
+    let same_force = force.is_none_or(|f| f == s.force_id);
+    if !same_force {
+        return Rights::default();
+    }
+    match role {
+        Role::Coordinator => Rights {
+            view: true,
+            manage: true,
+            panel_view: true,
+            report: true,
+            ..Rights::default()
+        },
+        Role::Facilitator if s.facilitator_id == Some(person_id) => Rights {
+            view: true,
+            panel_view: true,
+            facilitate: true,
+            play: true,
+            report: true,
+            ..Rights::default()
+        },
+        // A volunteer sees a session only while it is open, and only if they sit on its panel.
+        Role::Auditor if s.status == "open" && s.panel.contains(&person_id) => Rights {
+            view: true,
+            score: true,
+            play: true,
+            ..Rights::default()
+        },
+        Role::ForceLead | Role::Viewer => Rights {
+            view: true,
+            report: true,
+            ..Rights::default()
+        },
+        _ => Rights::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(status: &str) -> SessionAccess {
+        SessionAccess {
+            session_id: 1,
+            force_id: 10,
+            status: status.into(),
+            facilitator_id: Some(5),
+            panel: vec![7, 8],
+        }
+    }
+
+    #[test]
+    fn auditors_see_only_open_sessions_they_sit_on() {
+        assert!(rights(Role::Auditor, 7, Some(10), &session("open")).score);
+        assert!(rights(Role::Auditor, 7, Some(10), &session("open")).play);
+        assert_eq!(
+            rights(Role::Auditor, 9, Some(10), &session("open")),
+            Rights::default()
+        );
+        for closed in ["planned", "closed"] {
+            assert_eq!(
+                rights(Role::Auditor, 7, Some(10), &session(closed)),
+                Rights::default()
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_sessions_facilitator_plays_and_answers() {
+        let f = rights(Role::Facilitator, 5, Some(10), &session("closed"));
+        assert!(f.facilitate && f.play && f.panel_view);
+        assert_eq!(
+            rights(Role::Facilitator, 6, Some(10), &session("open")),
+            Rights::default()
+        );
+    }
+
+    #[test]
+    fn no_one_sees_another_forces_sessions_and_admins_see_none() {
+        for role in Role::ALL {
+            assert_eq!(
+                rights(role, 5, Some(11), &session("open")),
+                Rights::default()
+            );
+        }
+        assert_eq!(
+            rights(Role::Admin, 1, None, &session("open")),
+            Rights::default()
+        );
+        let c = rights(Role::Coordinator, 1, None, &session("open"));
+        assert!(c.manage && !c.play && !c.score);
+        let v = rights(Role::Viewer, 1, Some(10), &session("open"));
+        assert!(v.view && v.report && !v.play && !v.panel_view);
+    }
+}

@@ -1,0 +1,106 @@
+//! Administration: people, their roles, and password resets. Administrators see no audit data.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use callaudit_domain::audit::Role;
+use callaudit_storage::accounts::Person;
+
+use crate::AppState;
+use crate::auth::{Posted, User, check_new_password, hash_password};
+use crate::error::{AppError, Result};
+use crate::view::{Nav, role_label};
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct Users {
+    nav: Option<Nav>,
+    csrf: String,
+    people: Vec<(Person, &'static str)>,
+    roles: Vec<(&'static str, &'static str)>,
+}
+
+fn roles() -> Vec<(&'static str, &'static str)> {
+    Role::ALL
+        .iter()
+        .map(|r| (r.code(), role_label(*r)))
+        .collect()
+}
+
+pub async fn users(State(state): State<AppState>, user: User) -> Result<Response> {
+    user.require(&[Role::Admin])?;
+    let people = state
+        .store
+        .people()
+        .await?
+        .into_iter()
+        .map(|p| {
+            let label = Role::parse(&p.role).map(role_label).unwrap_or("Unknown");
+            (p, label)
+        })
+        .collect();
+    let page = Users {
+        nav: Some(user.nav("/admin/users")),
+        csrf: user.csrf.clone(),
+        people,
+        roles: roles(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+fn parse_role(v: &str) -> Result<Role> {
+    Role::parse(v).ok_or_else(|| AppError::BadRequest(format!("{v:?} is not a role.")))
+}
+
+async fn hashed(password: String) -> Result<String> {
+    check_new_password(&password).map_err(AppError::BadRequest)?;
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::Internal)
+}
+
+pub async fn add(State(state): State<AppState>, p: Posted) -> Result<Response> {
+    p.user.require(&[Role::Admin])?;
+    let name = p.fields.text("name");
+    let email = p.fields.text("email");
+    if name.is_empty() || !email.contains('@') {
+        return Err(AppError::BadRequest(
+            "Give the person's name and a valid email address.".into(),
+        ));
+    }
+    let role = parse_role(&p.fields.text("role"))?;
+    let hash = hashed(p.fields.get("password").unwrap_or("").to_string()).await?;
+    let mut tx = state.store.begin(&p.user.person.email).await?;
+    let id = tx
+        .add_person(p.user.person.force_id, &name, &email, role)
+        .await?;
+    tx.set_password_hash(id, &hash).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/admin/users").into_response())
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    p: Posted,
+) -> Result<Response> {
+    p.user.require(&[Role::Admin])?;
+    let person = state.store.person(id).await?;
+    let role = parse_role(&p.fields.text("role"))?;
+    let password = p.fields.get("password").unwrap_or("").to_string();
+    let hash = if password.is_empty() {
+        None
+    } else {
+        Some(hashed(password).await?)
+    };
+    let mut tx = state.store.begin(&p.user.person.email).await?;
+    if role.code() != person.role {
+        tx.set_role(id, role).await?;
+    }
+    if let Some(h) = hash {
+        tx.set_password_hash(id, &h).await?;
+    }
+    tx.commit().await?;
+    Ok(Redirect::to("/admin/users").into_response())
+}

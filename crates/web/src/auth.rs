@@ -1,0 +1,467 @@
+//! Signing in and out, and what every request learns about who sent it.
+//!
+//! - Passwords are hashed with argon2id (the crate's defaults: 19 MiB, 2 passes), off the async
+//!   threads. An unknown email costs the same hash as a wrong password, so timing does not tell
+//!   which accounts exist.
+//! - A session is a random 256-bit token in an `HttpOnly`, `SameSite=Strict` cookie; the database
+//!   keeps only its SHA-256, with an expiry and the session's CSRF token.
+//! - Every form posted by a signed-in user must carry that CSRF token ([`Posted`] checks it before
+//!   a handler runs); the sign-in form carries a double-submit token of its own. Requests a browser
+//!   marks as cross-site are refused outright.
+//! - Five failed sign-ins for one email within fifteen minutes lock it for the rest of the window.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use askama::Template;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use callaudit_domain::audit::Role;
+use callaudit_storage::accounts::Person;
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::{AppError, Result};
+use crate::view::Nav;
+
+pub const SESSION_COOKIE: &str = "callaudit_session";
+const LOGIN_COOKIE: &str = "callaudit_login";
+const SESSION_HOURS: i64 = 8;
+const MAX_FAILURES: usize = 5;
+const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// NCSC guidance favours length over composition rules: three random words clear this easily.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Hashes a password to a PHC string (`$argon2id$v=19$…`).
+pub fn hash_password(password: &str) -> std::result::Result<String, String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| format!("cannot hash the password: {e}"))
+}
+
+/// Whether `password` matches the PHC string `phc`. A malformed hash never matches.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Checks a new password against the policy; the message says what to do.
+pub fn check_new_password(password: &str) -> std::result::Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(format!(
+            "The password must be at least {MIN_PASSWORD_CHARS} characters long: three random words make a strong one."
+        ));
+    }
+    Ok(())
+}
+
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| hash_password("no account has this password").unwrap_or_default())
+}
+
+/// 256 random bits as hex.
+pub fn token() -> Result<String> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    Ok(hex::encode(b))
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// Compares two secrets in time that does not depend on where they first differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn set_cookie(state: &AppState, name: &str, value: &str, path: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The signed-in person behind a request. Extracting it from a request without a live session
+/// sends the browser to the sign-in page.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub person: Person,
+    pub role: Role,
+    pub csrf: String,
+    token_hash: String,
+}
+
+impl User {
+    pub fn nav(&self, current: &str) -> Nav {
+        Nav::new(self, current)
+    }
+
+    /// Refuses anyone whose role is not among `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<()> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "This page is not open to the {} role.",
+                crate::view::role_label(self.role).to_lowercase()
+            )))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for User {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::SignIn)?;
+        let token_hash = sha256_hex(token);
+        let (person, csrf) = state
+            .store
+            .web_session(&token_hash, Utc::now())
+            .await?
+            .ok_or(AppError::SignIn)?;
+        let role = Role::parse(&person.role)
+            .ok_or_else(|| AppError::Forbidden("Your account has no known role.".into()))?;
+        Ok(User {
+            person,
+            role,
+            csrf,
+            token_hash,
+        })
+    }
+}
+
+/// The fields of a posted form, in order (a name may repeat, as checkboxes do).
+#[derive(Debug, Default, Clone)]
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The field trimmed, or "" when absent.
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or("").trim().to_string()
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+async fn read_form(req: Request, state: &AppState) -> Result<Fields> {
+    let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)
+        .await
+        .map_err(|e| {
+            AppError::BadRequest(format!("The form could not be read: {}", e.body_text()))
+        })?;
+    Ok(Fields(pairs))
+}
+
+fn refuse_cross_site(headers: &HeaderMap) -> Result<()> {
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+    {
+        return Err(AppError::Forbidden(
+            "Forms can only be sent from this site's own pages.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A form posted by a signed-in user, its CSRF token checked.
+pub struct Posted {
+    pub user: User,
+    pub fields: Fields,
+    /// Whether the page's script sent it and wants JSON back rather than a page.
+    pub wants_json: bool,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self> {
+        let (mut parts, body) = req.into_parts();
+        refuse_cross_site(&parts.headers)?;
+        let user = User::from_request_parts(&mut parts, state).await?;
+        let wants_json = parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let fields = read_form(Request::from_parts(parts, body), state).await?;
+        if !same_secret(fields.get("csrf").unwrap_or(""), &user.csrf) {
+            return Err(AppError::Forbidden(
+                "This form has expired. Go back, reload the page and send it again.".into(),
+            ));
+        }
+        Ok(Posted {
+            user,
+            fields,
+            wants_json,
+        })
+    }
+}
+
+/// Failed sign-ins per email, kept in memory: a restart forgives, which is acceptable for a
+/// limit whose job is to make guessing slow.
+#[derive(Default)]
+pub struct Throttle {
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl Throttle {
+    /// `Err(wait)` when the key is locked out.
+    fn check(&self, key: &str) -> std::result::Result<(), Duration> {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let list = map.entry(key.to_string()).or_default();
+        list.retain(|t| now.duration_since(*t) < FAILURE_WINDOW);
+        if list.len() >= MAX_FAILURES {
+            let oldest = list.iter().min().copied().unwrap_or(now);
+            return Err(FAILURE_WINDOW.saturating_sub(now.duration_since(oldest)));
+        }
+        Ok(())
+    }
+
+    fn fail(&self, key: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(key.to_string()).or_default().push(Instant::now());
+    }
+
+    fn clear(&self, key: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(key);
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    nav: Option<Nav>,
+    csrf: String,
+    email: String,
+    error: Option<String>,
+    demo: &'a [(String, String)],
+    demo_password: &'a str,
+}
+
+fn login_form(
+    state: &AppState,
+    email: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response> {
+    let csrf = token()?;
+    let page = LoginPage {
+        nav: None,
+        csrf: csrf.clone(),
+        email,
+        error,
+        demo: &state.config.demo_logins,
+        demo_password: &state.config.demo_password,
+    };
+    let mut res = (status, Html(page.render()?)).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(state, LOGIN_COOKIE, &csrf, "/login", 3600),
+    );
+    Ok(res)
+}
+
+pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+    if let Some(t) = cookie(&headers, SESSION_COOKIE)
+        && state
+            .store
+            .web_session(&sha256_hex(t), Utc::now())
+            .await?
+            .is_some()
+    {
+        return Ok(Redirect::to("/").into_response());
+    }
+    login_form(&state, String::new(), None, StatusCode::OK)
+}
+
+pub async fn login(State(state): State<AppState>, req: Request) -> Result<Response> {
+    let headers = req.headers().clone();
+    refuse_cross_site(&headers)?;
+    let fields = read_form(req, &state).await?;
+    let email = fields.text("email");
+    let password = fields.get("password").unwrap_or("").to_string();
+    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or("");
+    if expected.is_empty() || !same_secret(fields.get("csrf").unwrap_or(""), expected) {
+        return login_form(
+            &state,
+            email,
+            Some("The sign-in form had expired. Enter your email and password again.".into()),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    if email.is_empty() || password.is_empty() {
+        return login_form(
+            &state,
+            email,
+            Some("Enter your email address and your password.".into()),
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    let key = email.to_lowercase();
+    if let Err(wait) = state.throttle.check(&key) {
+        return login_form(
+            &state,
+            email,
+            Some(format!(
+                "Too many failed attempts for this email. Try again in {} minutes, or ask an administrator to reset your password.",
+                wait.as_secs().div_ceil(60).max(1)
+            )),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let candidate = state.store.login_candidate(&email).await?;
+    let hash = candidate
+        .as_ref()
+        .and_then(|(p, h)| p.active.then(|| h.clone()).flatten())
+        .unwrap_or_else(|| dummy_hash().to_string());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let person = match (ok, candidate) {
+        (true, Some((p, Some(_)))) if p.active => p,
+        _ => {
+            state.throttle.fail(&key);
+            return login_form(
+                &state,
+                email,
+                Some("The email address or the password is not right.".into()),
+                StatusCode::UNAUTHORIZED,
+            );
+        }
+    };
+    state.throttle.clear(&key);
+    let session_token = token()?;
+    let csrf = token()?;
+    let mut tx = state.store.begin(&person.email).await?;
+    tx.start_web_session(
+        &sha256_hex(&session_token),
+        person.id,
+        &csrf,
+        Utc::now() + chrono::Duration::hours(SESSION_HOURS),
+    )
+    .await?;
+    tx.commit().await?;
+    let mut res = Redirect::to("/").into_response();
+    let h = res.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(
+            &state,
+            SESSION_COOKIE,
+            &session_token,
+            "/",
+            SESSION_HOURS * 3600,
+        ),
+    );
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(&state, LOGIN_COOKIE, "", "/login", 0),
+    );
+    Ok(res)
+}
+
+pub async fn logout(State(state): State<AppState>, posted: Posted) -> Result<Response> {
+    let user = posted.user;
+    let mut tx = state.store.begin(&user.person.email).await?;
+    tx.end_web_session(&user.token_hash, user.person.id).await?;
+    tx.commit().await?;
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&state, SESSION_COOKIE, "", "/", 0),
+    );
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$v=19$"), "{h}");
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("correct horse battery!", &h));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn secrets_compare_exactly() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "abcd"));
+        assert!(!same_secret("", "a"));
+    }
+
+    #[test]
+    fn the_throttle_locks_after_five_failures() {
+        let t = Throttle::default();
+        for _ in 0..MAX_FAILURES {
+            assert!(t.check("a@x").is_ok());
+            t.fail("a@x");
+        }
+        assert!(t.check("a@x").is_err());
+        assert!(t.check("b@x").is_ok(), "other accounts are not locked");
+        t.clear("a@x");
+        assert!(t.check("a@x").is_ok());
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        assert!(check_new_password("short").is_err());
+        assert!(check_new_password("three random words").is_ok());
+    }
+}

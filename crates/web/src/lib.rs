@@ -1,0 +1,117 @@
+//! The web application: a scheme run end to end in the browser. Server-rendered pages from
+//! templates, a little JavaScript on top, and every rule of who may see what checked on the server
+//! for every request.
+//!
+//! [`app`] builds the router; `callaudit serve` binds it. Handlers are grouped by who uses them:
+//! [`auth`] (signing in and out, the CSRF token), `sessions` (planning and drawing), `score` (the
+//! auditor's page and the recordings), `panel` (agreeing outcomes and answering issues), `admin`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use callaudit_storage::Store;
+
+mod access;
+mod admin;
+pub mod auth;
+mod error;
+mod pages;
+mod panel;
+mod score;
+mod security;
+mod sessions;
+mod view;
+
+pub use access::Rights;
+pub use error::AppError;
+
+/// How a deployment runs the application.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The folder recordings paths in the pool are relative to.
+    pub recordings: PathBuf,
+    /// Mark cookies `Secure` and send HSTS. Browsers accept secure cookies from loopback over
+    /// plain HTTP, so this stays on even for a local demo.
+    pub secure_cookies: bool,
+    /// Demo logins (role, email) to show on the sign-in page, all with `demo_password`; only
+    /// ever set by `serve --demo`.
+    pub demo_logins: Vec<(String, String)>,
+    pub demo_password: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            recordings: PathBuf::from("recordings"),
+            secure_cookies: true,
+            demo_logins: Vec::new(),
+            demo_password: String::new(),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Store,
+    pub config: Config,
+    pub throttle: auth::Throttle,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// The whole application as a router, ready to serve or to call in tests.
+pub fn app(store: Store, config: Config) -> Router {
+    let state = AppState(Arc::new(Inner {
+        store,
+        config,
+        throttle: auth::Throttle::default(),
+    }));
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/sessions", get(sessions::list).post(sessions::plan))
+        .route("/sessions/{id}", get(sessions::show))
+        .route("/sessions/{id}/commit", post(sessions::commit))
+        .route("/sessions/{id}/draw", post(sessions::draw))
+        .route("/sessions/{id}/status", post(sessions::status))
+        .route("/sessions/{id}/draw.json", get(sessions::draw_record))
+        .route("/sessions/{id}/report", get(sessions::report))
+        .route(
+            "/sessions/{id}/calls/{n}",
+            get(score::page).post(score::save),
+        )
+        .route("/sessions/{id}/calls/{n}/recording", get(score::recording))
+        .route("/sessions/{id}/panel", get(panel::page))
+        .route("/sessions/{id}/calls/{n}/outcome", post(panel::agree))
+        .route("/sessions/{id}/responses", get(panel::responses))
+        .route("/issues/{id}/response", post(panel::respond))
+        .route("/actions", get(pages::actions))
+        .route("/reports", get(pages::reports))
+        .route("/reports/annual", get(pages::annual))
+        .route("/admin/users", get(admin::users).post(admin::add))
+        .route("/admin/users/{id}", post(admin::update))
+        .route("/static/app.css", get(security::css))
+        .route("/static/app.js", get(security::js))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
+        .with_state(state)
+}
+
+/// Serves the application on a bound listener until the process is stopped.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    axum::serve(listener, app).await
+}

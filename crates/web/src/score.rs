@@ -1,0 +1,353 @@
+//! The auditor's page for one call: the recording, the call's details (never the caller's), the
+//! question set, and the auditor's proposed category and areas. Answers are saved as they are
+//! given (by the page's script) or with the button (without it); only what changed is written.
+
+use std::collections::HashMap;
+use std::path::{Component, Path as FsPath};
+
+use askama::Template;
+use axum::extract::{Path, Query, Request, State};
+use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+use callaudit_domain::template::{Answer, Category};
+use callaudit_storage::export::SessionOutcomeRow;
+use serde::Deserialize;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+use crate::AppState;
+use crate::auth::{Posted, User};
+use crate::error::{AppError, Result};
+use crate::sessions::{access, allow};
+use crate::view::{Nav, channel_label};
+
+/// The call at position `n` of session `id`.
+pub async fn session_call(state: &AppState, id: i64, n: i64) -> Result<SessionOutcomeRow> {
+    state
+        .store
+        .session_outcomes(id)
+        .await?
+        .into_iter()
+        .find(|c| c.position == n)
+        .ok_or_else(|| AppError::NotFound(format!("Session {id} has no call {n}.")))
+}
+
+pub struct Question {
+    pub code: String,
+    pub text: String,
+    pub answer: String,
+    pub note: String,
+}
+
+pub struct Choice {
+    pub code: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "score.html")]
+struct Page {
+    nav: Option<Nav>,
+    id: i64,
+    n: i64,
+    total: usize,
+    call_ref: String,
+    date: String,
+    channel: String,
+    incident_type: String,
+    has_recording: bool,
+    csrf: String,
+    questions: Vec<Question>,
+    answers: &'static [(&'static str, &'static str)],
+    categories: Vec<Choice>,
+    areas: Vec<Choice>,
+    saved: bool,
+    prev: Option<i64>,
+    next: Option<i64>,
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<u8>,
+}
+
+/// The categories as radio choices, `chosen` checked.
+pub fn category_choices(chosen: Option<&str>) -> Vec<Choice> {
+    Category::ALL
+        .iter()
+        .map(|c| Choice {
+            code: c.code().into(),
+            label: c.label().into(),
+            checked: chosen == Some(c.code()),
+        })
+        .collect()
+}
+
+/// The longest note kept, in characters: several paragraphs, not a transcript.
+pub const NOTE_CHARS: usize = 4000;
+
+pub const ANSWERS: [(&str, &str); 4] = [
+    ("yes", "Yes"),
+    ("partly", "Partly"),
+    ("no", "No"),
+    ("na", "Not applicable"),
+];
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, n)): Path<(i64, i64)>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response> {
+    let (_, r) = access(&state, &user, id).await?;
+    allow(r.score, "the calls of this session")?;
+    let call = session_call(&state, id, n).await?;
+    let total = state.store.session_calls(id).await?.len();
+    let session = state.store.session(id).await?;
+    let template = state.store.template(session.programme_id).await?;
+    let mine: HashMap<String, (String, String)> = state
+        .store
+        .call_answers(call.session_call_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.auditor_id == user.person.id)
+        .map(|a| (a.question_code, (a.answer, a.note)))
+        .collect();
+    let proposal = state
+        .store
+        .call_proposals(call.session_call_id)
+        .await?
+        .into_iter()
+        .find(|p| p.auditor_id == user.person.id);
+    let my_areas: Vec<&str> = proposal
+        .as_ref()
+        .map(|p| p.areas.split(';').filter(|a| !a.is_empty()).collect())
+        .unwrap_or_default();
+    let page = Page {
+        nav: Some(user.nav("/sessions")),
+        id,
+        n,
+        total,
+        call_ref: call.call_ref.clone(),
+        date: call
+            .started_at
+            .map(|t| {
+                t.with_timezone(&callaudit_domain::time::DEFAULT_TZ)
+                    .format("%-d %B %Y at %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default(),
+        channel: channel_label(&call.channel),
+        incident_type: call.incident_type.clone(),
+        has_recording: state
+            .store
+            .call_recording(call.session_call_id)
+            .await?
+            .is_some(),
+        csrf: user.csrf.clone(),
+        questions: template
+            .questions
+            .iter()
+            .map(|qn| {
+                let (answer, note) = mine.get(&qn.code).cloned().unwrap_or_default();
+                Question {
+                    code: qn.code.clone(),
+                    text: qn.text.clone(),
+                    answer,
+                    note,
+                }
+            })
+            .collect(),
+        answers: &ANSWERS,
+        categories: category_choices(proposal.as_ref().map(|p| p.category.as_str())),
+        areas: template
+            .areas
+            .iter()
+            .map(|a| Choice {
+                code: a.code.clone(),
+                label: a.name.clone(),
+                checked: my_areas.contains(&a.code.as_str()),
+            })
+            .collect(),
+        saved: q.saved.is_some(),
+        prev: (n > 1).then_some(n - 1),
+        next: (usize::try_from(n).unwrap_or(usize::MAX) < total).then_some(n + 1),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    Path((id, n)): Path<(i64, i64)>,
+    p: Posted,
+) -> Result<Response> {
+    let (_, r) = access(&state, &p.user, id).await?;
+    allow(r.score, "the calls of this session")?;
+    let call = session_call(&state, id, n).await?;
+    let session = state.store.session(id).await?;
+    let template = state.store.template(session.programme_id).await?;
+    let me = p.user.person.id;
+    let mine: HashMap<String, (String, String)> = state
+        .store
+        .call_answers(call.session_call_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.auditor_id == me)
+        .map(|a| (a.question_code, (a.answer, a.note)))
+        .collect();
+    let mut changes = Vec::new();
+    for qn in &template.questions {
+        let Some(given) = p.fields.get(&format!("q_{}", qn.code)) else {
+            continue;
+        };
+        let answer = Answer::parse(given)
+            .map_err(|e| AppError::BadRequest(format!("The answer to {:?} {e}", qn.text)))?;
+        let note = callaudit_domain::text::clean_note(
+            p.fields.get(&format!("n_{}", qn.code)).unwrap_or(""),
+            NOTE_CHARS,
+        )
+        .map_err(|e| AppError::BadRequest(format!("The note on {:?} {e}", qn.text)))?;
+        let before = mine.get(&qn.code);
+        if before.is_none_or(|(a, n)| a != answer.code() || *n != note) {
+            changes.push((qn.code.clone(), answer, note));
+        }
+    }
+    let proposal = match p.fields.get("category").filter(|c| !c.is_empty()) {
+        Some(c) => {
+            let category = Category::parse(c)
+                .map_err(|e| AppError::BadRequest(format!("The category {e}")))?;
+            let mut areas = Vec::new();
+            for a in p.fields.all("area") {
+                let area = template
+                    .find_area(&a)
+                    .map_err(|e| AppError::BadRequest(format!("The area {e}")))?;
+                areas.push(area.code.clone());
+            }
+            areas.sort();
+            areas.dedup();
+            let before = state
+                .store
+                .call_proposals(call.session_call_id)
+                .await?
+                .into_iter()
+                .find(|x| x.auditor_id == me);
+            let same =
+                before.is_some_and(|b| b.category == category.code() && b.areas == areas.join(";"));
+            (!same).then_some((category, areas))
+        }
+        None => None,
+    };
+    let written = changes.len() + usize::from(proposal.is_some());
+    if written > 0 {
+        let mut tx = state.store.begin(&p.user.person.email).await?;
+        for (code, answer, note) in &changes {
+            tx.save_answer(call.session_call_id, me, code, *answer, note)
+                .await?;
+        }
+        if let Some((category, areas)) = &proposal {
+            tx.save_proposal(call.session_call_id, me, *category, areas)
+                .await?;
+        }
+        tx.commit().await?;
+    }
+    if p.wants_json {
+        return Ok(Json(serde_json::json!({ "saved": written })).into_response());
+    }
+    let total = state.store.session_calls(id).await?.len();
+    let next =
+        p.fields.get("go") == Some("next") && usize::try_from(n).unwrap_or(usize::MAX) < total;
+    let to = if next {
+        format!("/sessions/{id}/calls/{}", n + 1)
+    } else {
+        format!("/sessions/{id}/calls/{n}?saved=1")
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+/// A recording path from the pool as a file inside the recordings folder, or `None` when it is
+/// held elsewhere (a URI) or could climb out of the folder.
+fn local_path(root: &FsPath, stored: &str) -> Option<std::path::PathBuf> {
+    if stored.contains("://") {
+        return None;
+    }
+    let rel = FsPath::new(stored);
+    if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    Some(root.join(rel))
+}
+
+/// Streams a recording, with HTTP range requests so the player can seek, to those entitled to
+/// hear it at this moment (an auditor on the panel while the session is open, the facilitator).
+pub async fn recording(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, n)): Path<(i64, i64)>,
+    req: Request,
+) -> Result<Response> {
+    let (_, r) = access(&state, &user, id).await?;
+    allow(r.play, "the recordings of this session")?;
+    let call = session_call(&state, id, n).await?;
+    let stored = state
+        .store
+        .call_recording(call.session_call_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The pool holds no recording for this call.".into()))?;
+    let path = local_path(&state.config.recordings, &stored).ok_or_else(|| {
+        AppError::NotFound(
+            "This call's recording is held on the force's recorder, not in this server's recordings folder."
+                .into(),
+        )
+    })?;
+    if !path.is_file() {
+        return Err(AppError::NotFound(
+            "The recording file is missing from the recordings folder. Tell the scheme coordinator."
+                .into(),
+        ));
+    }
+    // Access to recordings is logged; a player's follow-up range requests are not each recorded.
+    let first = req
+        .headers()
+        .get(axum::http::header::RANGE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"bytes=0-"));
+    if first {
+        let mut tx = state.store.begin(&user.person.email).await?;
+        tx.record(
+            "recording",
+            Some(call.session_call_id),
+            "play",
+            serde_json::json!({ "session": id, "call": n }),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let res = ServeFile::new(path)
+        .oneshot(req)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(res.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recordings_stay_inside_their_folder() {
+        let root = FsPath::new("/rec");
+        assert_eq!(
+            local_path(root, "2025/04/a.wav"),
+            Some(std::path::PathBuf::from("/rec/2025/04/a.wav"))
+        );
+        for bad in [
+            "../etc/passwd",
+            "/etc/passwd",
+            "a/../../b",
+            "https://x/y.wav",
+            "./a",
+        ] {
+            assert_eq!(local_path(root, bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,524 @@
+//! Sessions: the list each role sees, planning one, and the verifiable draw made in front of the
+//! panel (commit the pool, show the digests, then draw with the seed the panel chose).
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use callaudit_domain::audit::Role;
+use callaudit_domain::call::Channel;
+use callaudit_domain::sampling::{self, DrawSpec};
+use callaudit_reports::session as session_report;
+use callaudit_storage::accounts::SessionAccess;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::access::{Rights, rights};
+use crate::auth::{Posted, User};
+use crate::error::{AppError, Result};
+use crate::pages::{download, user_force};
+use crate::view::{Nav, category_label, channel_label, status_label};
+
+/// A session as a line of a list.
+pub struct SessionRow {
+    pub id: i64,
+    pub held_on: String,
+    pub focus: String,
+    pub status: String,
+    pub status_label: &'static str,
+    pub calls: i64,
+    pub can_open: bool,
+    pub note: &'static str,
+}
+
+/// The session and what this user may do with it. A session of another force is "not found",
+/// so that its existence is not disclosed either.
+pub async fn access(state: &AppState, user: &User, id: i64) -> Result<(SessionAccess, Rights)> {
+    let a = state.store.session_access(id).await?;
+    let r = rights(user.role, user.person.id, user.person.force_id, &a);
+    Ok((a, r))
+}
+
+/// Refuses with a message unless `allowed`.
+pub fn allow(allowed: bool, what: &str) -> Result<()> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "You do not have access to {what}. Auditors can see a session only while it is open and only if they sit on its panel."
+        )))
+    }
+}
+
+pub async fn visible_sessions(state: &AppState, user: &User) -> Result<Vec<SessionRow>> {
+    let sessions = match user.role {
+        Role::Admin => return Ok(Vec::new()),
+        Role::Auditor => state.store.sessions_on_panel(user.person.id).await?,
+        _ => {
+            let force = user_force(state, user).await?;
+            let mut all = state.store.sessions(force.id).await?;
+            all.reverse();
+            all
+        }
+    };
+    let counts = state.store.session_call_counts().await?;
+    let mut rows = Vec::new();
+    for s in sessions {
+        let (_, r) = access(state, user, s.id).await?;
+        let on_panel_only = user.role == Role::Auditor;
+        if !r.view && !on_panel_only {
+            continue;
+        }
+        let note = match (user.role, s.status.as_str(), r.view) {
+            (Role::Auditor, "planned", _) => "Opens when the sample has been drawn",
+            (Role::Auditor, "closed", _) => "Closed: thank you",
+            _ => "",
+        };
+        rows.push(SessionRow {
+            id: s.id,
+            held_on: s.held_on.format("%-d %B %Y").to_string(),
+            focus: if s.focus.is_empty() {
+                "All incident types".into()
+            } else {
+                s.focus.clone()
+            },
+            status_label: status_label(&s.status),
+            status: s.status,
+            calls: counts.get(&s.id).copied().unwrap_or(0),
+            can_open: r.view,
+            note,
+        });
+    }
+    Ok(rows)
+}
+
+#[derive(Template)]
+#[template(path = "sessions.html")]
+struct List {
+    nav: Option<Nav>,
+    sessions_heading: &'static str,
+    sessions: Vec<SessionRow>,
+    empty: &'static str,
+    plan: Option<PlanForm>,
+}
+
+struct PlanForm {
+    csrf: String,
+    focus: Vec<String>,
+    facilitators: Vec<(i64, String)>,
+    auditors: Vec<(i64, String)>,
+}
+
+pub async fn list(State(state): State<AppState>, user: User) -> Result<Response> {
+    user.require(&[
+        Role::Coordinator,
+        Role::Auditor,
+        Role::Facilitator,
+        Role::ForceLead,
+        Role::Viewer,
+    ])?;
+    let force = user_force(&state, &user).await?;
+    // A coordinator can plan once the force has a call audit programme (made by the first import).
+    let programme = match first_programme(&state, force.id).await {
+        Ok(p) => Some(p),
+        Err(AppError::NotFound(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let plan = if let (Role::Coordinator, Some(programme)) = (user.role, programme) {
+        let names = |v: Vec<callaudit_storage::accounts::Person>| {
+            v.into_iter().map(|p| (p.id, p.display_name)).collect()
+        };
+        Some(PlanForm {
+            csrf: user.csrf.clone(),
+            focus: state.store.template(programme).await?.focus_themes,
+            facilitators: names(
+                state
+                    .store
+                    .people_with_role(force.id, "facilitator")
+                    .await?,
+            ),
+            auditors: names(state.store.people_with_role(force.id, "auditor").await?),
+        })
+    } else {
+        None
+    };
+    let page = List {
+        nav: Some(user.nav("/sessions")),
+        sessions_heading: "Sessions",
+        sessions: visible_sessions(&state, &user).await?,
+        empty: "There are no sessions to show you yet.",
+        plan,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+async fn first_programme(state: &AppState, force_id: i64) -> Result<i64> {
+    state
+        .store
+        .programmes(force_id)
+        .await?
+        .into_iter()
+        .find(|p| p.kind == "call-audit")
+        .map(|p| p.id)
+        .ok_or_else(|| {
+            AppError::NotFound(
+                "This force has no call audit programme yet: import a call pool first.".into(),
+            )
+        })
+}
+
+fn parse_date(v: &str, what: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
+        AppError::BadRequest(format!(
+            "{what} {v:?} is not a date: give it as YYYY-MM-DD, e.g. 2026-04-15."
+        ))
+    })
+}
+
+fn parse_id(v: &str, what: &str) -> Result<i64> {
+    v.trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest(format!("{what} {v:?} is not a valid choice.")))
+}
+
+pub async fn plan(State(state): State<AppState>, p: Posted) -> Result<Response> {
+    p.user.require(&[Role::Coordinator])?;
+    let force = user_force(&state, &p.user).await?;
+    let programme = first_programme(&state, force.id).await?;
+    let held_on = parse_date(&p.fields.text("held_on"), "The session date")?;
+    let focus = p.fields.text("focus");
+    let template = state.store.template(programme).await?;
+    if !focus.is_empty() && !template.focus_themes.contains(&focus) {
+        return Err(AppError::BadRequest(format!(
+            "{focus:?} is not one of the programme's focus themes."
+        )));
+    }
+    let facilitator = parse_id(&p.fields.text("facilitator"), "The facilitator")?;
+    let eligible = |role: &'static str| {
+        let state = state.clone();
+        async move {
+            Ok::<_, AppError>(
+                state
+                    .store
+                    .people_with_role(force.id, role)
+                    .await?
+                    .into_iter()
+                    .map(|p| p.id)
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    if !eligible("facilitator").await?.contains(&facilitator) {
+        return Err(AppError::BadRequest(
+            "Choose a facilitator from the list.".into(),
+        ));
+    }
+    let auditors = eligible("auditor").await?;
+    let mut panel = Vec::new();
+    for v in p.fields.all("panel") {
+        let id = parse_id(&v, "A panel member")?;
+        if !auditors.contains(&id) {
+            return Err(AppError::BadRequest(
+                "Choose the panel from the auditors listed.".into(),
+            ));
+        }
+        panel.push(id);
+    }
+    if panel.is_empty() {
+        return Err(AppError::BadRequest(
+            "Choose at least one auditor for the panel.".into(),
+        ));
+    }
+    let mut tx = state.store.begin(&p.user.person.email).await?;
+    let id = tx
+        .create_session(programme, held_on, &focus, "planned", "live")
+        .await?;
+    tx.set_facilitator(id, facilitator).await?;
+    for a in panel {
+        tx.add_panel_member(id, a).await?;
+    }
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/sessions/{id}")).into_response())
+}
+
+struct CallLine {
+    n: i64,
+    call_ref: String,
+    date: String,
+    channel: String,
+    incident_type: String,
+    category: &'static str,
+    progress: String,
+}
+
+struct DrawView {
+    pool_digest: String,
+    spec_digest: String,
+    eligible: usize,
+    size: u32,
+    seed: Option<String>,
+    shortfalls: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "session.html")]
+struct Show {
+    nav: Option<Nav>,
+    id: i64,
+    held_on: String,
+    focus: String,
+    status: String,
+    status_label: &'static str,
+    r: Rights,
+    csrf: String,
+    facilitator: String,
+    panel: Vec<String>,
+    draw: Option<DrawView>,
+    calls: Vec<CallLine>,
+    default_from: String,
+    default_to: String,
+    max_sample: i64,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let (a, r) = access(&state, &user, id).await?;
+    allow(r.view, "this session")?;
+    let session = state.store.session(id).await?;
+    let programme = state.store.programme(session.programme_id).await?;
+    let template = state.store.template(programme.id).await?;
+    let facilitator = match a.facilitator_id {
+        Some(f) => state.store.person(f).await?.display_name,
+        None => "Not chosen yet".into(),
+    };
+    let panel = state
+        .store
+        .panel(id)
+        .await?
+        .into_iter()
+        .map(|p| p.display_name)
+        .collect();
+    let draw = state.store.draw(id).await?.map(|d| DrawView {
+        pool_digest: d.commitment.pool_digest,
+        spec_digest: d.commitment.spec_digest,
+        eligible: d.commitment.eligible_calls,
+        size: d.commitment.spec.size,
+        seed: d.record.as_ref().map(|r| r.seed.clone()),
+        shortfalls: d.record.map(|r| r.shortfalls).unwrap_or_default(),
+    });
+    let mut calls = Vec::new();
+    for c in state.store.session_outcomes(id).await? {
+        let progress = if r.score {
+            let mine = state
+                .store
+                .call_answers(c.session_call_id)
+                .await?
+                .into_iter()
+                .filter(|x| x.auditor_id == user.person.id)
+                .count();
+            format!("{mine} of {} answered", template.questions.len())
+        } else {
+            String::new()
+        };
+        calls.push(CallLine {
+            n: c.position,
+            call_ref: c.call_ref,
+            date: c
+                .started_at
+                .map(|t| {
+                    t.with_timezone(&callaudit_domain::time::DEFAULT_TZ)
+                        .format("%-d %b %Y %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            channel: channel_label(&c.channel),
+            incident_type: c.incident_type,
+            category: category_label(c.category.as_deref().unwrap_or("")),
+            progress,
+        });
+    }
+    let page = Show {
+        nav: Some(user.nav("/sessions")),
+        id,
+        held_on: session.held_on.format("%-d %B %Y").to_string(),
+        focus: if session.focus.is_empty() {
+            "All incident types".into()
+        } else {
+            session.focus.clone()
+        },
+        status_label: status_label(&session.status),
+        status: session.status.clone(),
+        r,
+        csrf: user.csrf.clone(),
+        facilitator,
+        panel,
+        draw,
+        calls,
+        default_from: (session.held_on - chrono::Duration::days(42)).to_string(),
+        default_to: (session.held_on - chrono::Duration::days(1)).to_string(),
+        max_sample: programme.max_sample,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+fn number(fields: &crate::auth::Fields, name: &str, what: &str) -> Result<Option<u32>> {
+    let v = fields.text(name);
+    if v.is_empty() {
+        return Ok(None);
+    }
+    v.parse()
+        .map(Some)
+        .map_err(|_| AppError::BadRequest(format!("{what} {v:?} is not a whole number of calls.")))
+}
+
+pub async fn commit(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    p: Posted,
+) -> Result<Response> {
+    let (_, r) = access(&state, &p.user, id).await?;
+    allow(r.manage, "the draw of this session")?;
+    let session = state.store.session(id).await?;
+    let programme = state.store.programme(session.programme_id).await?;
+    let f = &p.fields;
+    let mut spec = DrawSpec::new(number(f, "size", "The sample size")?.unwrap_or(10));
+    if !session.focus.is_empty() {
+        spec.focus = vec![session.focus.clone()];
+    }
+    let mut quotas = BTreeMap::new();
+    for (name, channel) in [
+        ("quota_999", Channel::Emergency),
+        ("quota_101", Channel::NonEmergency),
+    ] {
+        if let Some(n) = number(f, name, "A quota")?.filter(|n| *n > 0) {
+            quotas.insert(channel, n);
+        }
+    }
+    spec.quotas = quotas;
+    let from = f.text("from");
+    let to = f.text("to");
+    spec.from = (!from.is_empty())
+        .then(|| parse_date(&from, "The first date"))
+        .transpose()?;
+    spec.to = (!to.is_empty())
+        .then(|| parse_date(&to, "The last date"))
+        .transpose()?;
+    spec.max_per_handler = number(f, "max_per_handler", "The most calls per handler")?;
+    let max = u32::try_from(programme.max_sample).unwrap_or(sampling::DEFAULT_MAX_SIZE);
+    let spec = spec
+        .validate(max)
+        .map_err(|e| AppError::BadRequest(e.join(" ")))?;
+    state
+        .store
+        .commit_session(&p.user.person.email, id, spec)
+        .await?;
+    Ok(Redirect::to(&format!("/sessions/{id}#draw")).into_response())
+}
+
+pub async fn draw(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    p: Posted,
+) -> Result<Response> {
+    let (_, r) = access(&state, &p.user, id).await?;
+    allow(r.manage, "the draw of this session")?;
+    let seed = sampling::parse_seed(p.fields.get("seed").unwrap_or(""))
+        .map_err(|e| AppError::BadRequest(format!("The seed {e}")))?;
+    state
+        .store
+        .draw_session(&p.user.person.email, id, &seed)
+        .await?;
+    Ok(Redirect::to(&format!("/sessions/{id}#calls")).into_response())
+}
+
+pub async fn status(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    p: Posted,
+) -> Result<Response> {
+    let (a, r) = access(&state, &p.user, id).await?;
+    allow(r.manage, "this session's status")?;
+    let to = p.fields.text("status");
+    let allowed = matches!(
+        (a.status.as_str(), to.as_str()),
+        ("open", "closed") | ("closed", "open")
+    );
+    if !allowed {
+        return Err(AppError::Conflict(format!(
+            "A {} session cannot be made {to:?}. A session opens when its sample is drawn, and can then be closed and reopened.",
+            a.status
+        )));
+    }
+    let mut tx = state.store.begin(&p.user.person.email).await?;
+    tx.set_session_status(id, &to).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/sessions/{id}")).into_response())
+}
+
+/// The draw record, for anybody entitled to the report to verify with `callaudit sample verify`.
+pub async fn draw_record(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let (_, r) = access(&state, &user, id).await?;
+    allow(r.report, "this session's draw record")?;
+    let record = state
+        .store
+        .draw(id)
+        .await?
+        .and_then(|d| d.record)
+        .ok_or_else(|| AppError::NotFound("This session has not been drawn yet.".into()))?;
+    let json =
+        serde_json::to_string_pretty(&record).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(
+        json + "\n",
+        "application/json",
+        &format!("draw-session-{id}.json"),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct FormatQuery {
+    #[serde(default)]
+    format: Option<String>,
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Query(q): Query<FormatQuery>,
+) -> Result<Response> {
+    let (a, r) = access(&state, &user, id).await?;
+    allow(r.report, "this session's report")?;
+    let force = state
+        .store
+        .forces()
+        .await?
+        .into_iter()
+        .find(|f| f.id == a.force_id)
+        .ok_or_else(|| AppError::NotFound("The session's force is missing.".into()))?;
+    let report = session_report::compute(&session_report::load(&state.store, &force, id).await?);
+    match q.format.as_deref().unwrap_or("md") {
+        "md" => Ok(download(
+            session_report::markdown(&report),
+            "text/markdown; charset=utf-8",
+            &format!("session-{id}-report.md"),
+        )),
+        "json" => Ok(download(
+            serde_json::to_string_pretty(&report).map_err(|e| AppError::Internal(e.to_string()))?
+                + "\n",
+            "application/json",
+            &format!("session-{id}-report.json"),
+        )),
+        other => Err(AppError::BadRequest(format!(
+            "There is no {other:?} format for a session report: choose md or json."
+        ))),
+    }
+}

@@ -1,0 +1,106 @@
+//! What every page shares: the header's navigation for the signed-in role, and small formatting
+//! helpers for templates.
+
+use callaudit_domain::audit::Role;
+
+use crate::auth::User;
+
+pub struct Link {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// The header of a signed-in page.
+pub struct Nav {
+    pub name: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub links: Vec<Link>,
+}
+
+impl Nav {
+    pub fn new(user: &User, current: &str) -> Nav {
+        let links: &[(&'static str, &'static str)] = match user.role {
+            Role::Coordinator => &[
+                ("/", "Home"),
+                ("/sessions", "Sessions"),
+                ("/actions", "Action log"),
+                ("/reports", "Reports"),
+            ],
+            Role::Auditor => &[("/", "Home"), ("/sessions", "Your sessions")],
+            Role::Facilitator => &[
+                ("/", "Home"),
+                ("/sessions", "Your sessions"),
+                ("/actions", "Action log"),
+            ],
+            Role::ForceLead | Role::Viewer => &[
+                ("/", "Home"),
+                ("/sessions", "Sessions"),
+                ("/actions", "Action log"),
+                ("/reports", "Reports"),
+            ],
+            Role::Admin => &[("/", "Home"), ("/admin/users", "Users")],
+        };
+        Nav {
+            name: user.person.display_name.clone(),
+            role: role_label(user.role),
+            csrf: user.csrf.clone(),
+            links: links
+                .iter()
+                .map(|(href, label)| Link {
+                    href,
+                    label,
+                    current: *href == current,
+                })
+                .collect(),
+        }
+    }
+}
+
+pub fn role_label(r: Role) -> &'static str {
+    match r {
+        Role::Coordinator => "Coordinator",
+        Role::Auditor => "Auditor",
+        Role::Facilitator => "Facilitator",
+        Role::ForceLead => "Force lead",
+        Role::Viewer => "Viewer",
+        Role::Admin => "Administrator",
+    }
+}
+
+pub fn status_label(s: &str) -> &'static str {
+    match s {
+        "planned" => "Planned",
+        "open" => "Open",
+        "closed" => "Closed",
+        _ => "Unknown",
+    }
+}
+
+pub fn category_label(c: &str) -> &'static str {
+    match c {
+        "positive" => "Fully positive",
+        "suggestions" => "Good, with suggestions",
+        "negative" => "Negative",
+        _ => "Not agreed",
+    }
+}
+
+pub fn answer_label(a: &str) -> &'static str {
+    match a {
+        "yes" => "Yes",
+        "partly" => "Partly",
+        "no" => "No",
+        "na" => "N/A",
+        _ => "–",
+    }
+}
+
+pub fn channel_label(c: &str) -> String {
+    match c {
+        "999" => "999 (emergency)".into(),
+        "101" => "101 (non-emergency)".into(),
+        other => other.replace('-', " "),
+    }
+}

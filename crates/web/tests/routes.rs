@@ -1,0 +1,697 @@
+//! Every route for every role, in memory: what each may see and do, and what each is refused.
+//! Also the sign-in rules (argon2id, throttling, cookie flags), CSRF, the security headers and
+//! range requests on recordings.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use callaudit_domain::audit::Role;
+use callaudit_domain::call::{CallRef, Channel, PoolCall};
+use callaudit_domain::sampling::DrawSpec;
+use callaudit_storage::Store;
+use callaudit_web::{Config, app, auth};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "a long test password";
+
+struct World {
+    app: Router,
+    store: Store,
+    /// Session cookie and CSRF token per person key.
+    logins: HashMap<&'static str, (String, String)>,
+    ids: HashMap<&'static str, i64>,
+    open: i64,
+    other: i64,
+    _dir: tempfile::TempDir,
+}
+
+fn call(n: usize, channel: Channel) -> PoolCall {
+    PoolCall {
+        call_ref: CallRef::parse(&format!("T-{n:04}")).unwrap(),
+        started_at: "2024-05-01T09:30:00Z".parse().unwrap(),
+        channel,
+        incident_type: if n % 2 == 0 { "BURGLARY" } else { "ASB" }.into(),
+        handler: Some(format!("H{}", n % 7)),
+        answer_s: Some(4),
+        duration_s: Some(300),
+        abandoned: Some(false),
+        grade: Some("PRIORITY".into()),
+        area: None,
+        training: false,
+        recording: Some(format!("2024/05/T-{n:04}.wav")),
+    }
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("t.sqlite").display()
+    ))
+    .await
+    .unwrap();
+    let recordings = dir.path().join("recordings");
+    let pool: Vec<PoolCall> = (1..=40)
+        .map(|n| {
+            call(
+                n,
+                if n % 3 == 0 {
+                    Channel::Emergency
+                } else {
+                    Channel::NonEmergency
+                },
+            )
+        })
+        .collect();
+    std::fs::create_dir_all(recordings.join("2024/05")).unwrap();
+    for c in &pool {
+        let bytes: Vec<u8> = (0..4000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(recordings.join(c.recording.as_ref().unwrap()), bytes).unwrap();
+    }
+    let mut tx = store.begin("test").await.unwrap();
+    let force = tx.ensure_force("t", "Testshire Police").await.unwrap();
+    let other_force = tx.ensure_force("o", "Othershire Police").await.unwrap();
+    let programme = tx.ensure_call_audit_programme(force).await.unwrap();
+    tx.import_pool(force, "pool.csv", "x", &pool).await.unwrap();
+    let people: [(&str, Role, i64); 9] = [
+        ("coordinator", Role::Coordinator, force),
+        ("auditor", Role::Auditor, force),
+        ("auditor2", Role::Auditor, force),
+        ("facilitator", Role::Facilitator, force),
+        ("facilitator2", Role::Facilitator, force),
+        ("lead", Role::ForceLead, force),
+        ("viewer", Role::Viewer, force),
+        ("admin", Role::Admin, force),
+        ("stranger", Role::Coordinator, other_force),
+    ];
+    let hash = auth::hash_password(PASSWORD).unwrap();
+    let mut ids = HashMap::new();
+    for (key, role, f) in people {
+        let id = tx
+            .add_person(Some(f), key, &format!("{key}@test.invalid"), role)
+            .await
+            .unwrap();
+        tx.set_password_hash(id, &hash).await.unwrap();
+        ids.insert(key, id);
+    }
+    let day = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let open = tx
+        .create_session(programme, day, "", "planned", "live")
+        .await
+        .unwrap();
+    tx.set_facilitator(open, ids["facilitator"]).await.unwrap();
+    tx.add_panel_member(open, ids["auditor"]).await.unwrap();
+    let other = tx
+        .create_session(programme, day, "ASB", "planned", "live")
+        .await
+        .unwrap();
+    tx.set_facilitator(other, ids["facilitator2"])
+        .await
+        .unwrap();
+    tx.add_panel_member(other, ids["auditor2"]).await.unwrap();
+    tx.commit().await.unwrap();
+    for (s, seed) in [(open, "red 4 2"), (other, "blue 1 6")] {
+        let mut spec = DrawSpec::new(4);
+        if s == other {
+            spec.focus = vec!["ASB".into()];
+        }
+        store.commit_session("test", s, spec).await.unwrap();
+        store.draw_session("test", s, seed).await.unwrap();
+    }
+    let app = app(
+        store.clone(),
+        Config {
+            recordings,
+            ..Config::default()
+        },
+    );
+    // Sessions are started directly here (the sign-in form has tests of its own below), so that
+    // the matrix does not spend its time hashing.
+    let mut logins = HashMap::new();
+    let mut tx = store.begin("test").await.unwrap();
+    for (key, id) in &ids {
+        let token = auth::token().unwrap();
+        let csrf = auth::token().unwrap();
+        tx.start_web_session(
+            &auth::sha256_hex(&token),
+            *id,
+            &csrf,
+            chrono::Utc::now() + chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+        logins.insert(*key, (format!("{}={token}", auth::SESSION_COOKIE), csrf));
+    }
+    tx.commit().await.unwrap();
+    World {
+        app,
+        store,
+        logins,
+        ids,
+        open,
+        other,
+        _dir: dir,
+    }
+}
+
+impl World {
+    async fn get(&self, who: Option<&str>, path: &str) -> axum::response::Response {
+        let mut req = Request::get(path);
+        if let Some(w) = who {
+            req = req.header(header::COOKIE, &self.logins[w].0);
+        }
+        self.app
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    }
+
+    async fn post(
+        &self,
+        who: &str,
+        path: &str,
+        form: &str,
+        with_csrf: bool,
+    ) -> axum::response::Response {
+        let (cookie, csrf) = &self.logins[who];
+        let body = if with_csrf {
+            format!("csrf={csrf}&{form}")
+        } else {
+            form.to_string()
+        };
+        let req = Request::post(path)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.app.clone().oneshot(req).await.unwrap()
+    }
+}
+
+async fn text(res: axum::response::Response) -> String {
+    String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned()
+}
+
+const EVERYONE: [&str; 9] = [
+    "coordinator",
+    "auditor",
+    "auditor2",
+    "facilitator",
+    "facilitator2",
+    "lead",
+    "viewer",
+    "admin",
+    "stranger",
+];
+
+#[tokio::test]
+async fn every_get_route_admits_exactly_its_roles() {
+    let w = world().await;
+    let s = w.open;
+    let routes: Vec<(String, Vec<&str>)> = vec![
+        ("/".into(), EVERYONE.to_vec()),
+        (
+            "/sessions".into(),
+            vec![
+                "coordinator",
+                "auditor",
+                "auditor2",
+                "facilitator",
+                "facilitator2",
+                "lead",
+                "viewer",
+                "stranger",
+            ],
+        ),
+        (
+            format!("/sessions/{s}"),
+            vec!["coordinator", "auditor", "facilitator", "lead", "viewer"],
+        ),
+        (format!("/sessions/{s}/calls/1"), vec!["auditor"]),
+        (
+            format!("/sessions/{s}/calls/1/recording"),
+            vec!["auditor", "facilitator"],
+        ),
+        (
+            format!("/sessions/{s}/panel"),
+            vec!["coordinator", "facilitator"],
+        ),
+        (
+            format!("/sessions/{s}/responses"),
+            vec!["coordinator", "facilitator"],
+        ),
+        (
+            format!("/sessions/{s}/draw.json"),
+            vec!["coordinator", "facilitator", "lead", "viewer"],
+        ),
+        (
+            format!("/sessions/{s}/report?format=json"),
+            vec!["coordinator", "facilitator", "lead", "viewer"],
+        ),
+        (
+            "/actions".into(),
+            vec![
+                "coordinator",
+                "facilitator",
+                "facilitator2",
+                "lead",
+                "viewer",
+                "stranger",
+            ],
+        ),
+        (
+            "/reports".into(),
+            vec!["coordinator", "lead", "viewer", "stranger"],
+        ),
+        (
+            "/reports/annual?year=2024&format=json".into(),
+            vec!["coordinator", "lead", "viewer", "stranger"],
+        ),
+        ("/admin/users".into(), vec!["admin"]),
+    ];
+    let mut wrong = Vec::new();
+    for (path, allowed) in &routes {
+        // Nobody signed in: always to the sign-in page.
+        let res = w.get(None, path).await;
+        if res.status() != StatusCode::SEE_OTHER || res.headers()[header::LOCATION] != "/login" {
+            wrong.push(format!("anonymous {path}: {}", res.status()));
+        }
+        for who in EVERYONE {
+            let res = w.get(Some(who), path).await;
+            let ok = res.status().is_success();
+            if ok != allowed.contains(&who) {
+                wrong.push(format!("{who} {path}: {}", res.status()));
+            }
+            if !ok && res.status() != StatusCode::FORBIDDEN {
+                wrong.push(format!(
+                    "{who} {path}: refused with {} instead of 403",
+                    res.status()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn an_auditor_cannot_reach_another_sessions_calls_by_guessing() {
+    let w = world().await;
+    let other = w.other;
+    for path in [
+        format!("/sessions/{other}"),
+        format!("/sessions/{other}/calls/1"),
+        format!("/sessions/{other}/calls/1/recording"),
+        format!("/sessions/{other}/calls/2/recording"),
+    ] {
+        assert_eq!(
+            w.get(Some("auditor"), &path).await.status(),
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+        assert!(
+            w.get(Some("auditor2"), &path).await.status().is_success(),
+            "{path}"
+        );
+    }
+    let res = w
+        .post(
+            "auditor",
+            &format!("/sessions/{other}/calls/1"),
+            "q_greeting=yes",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // A session that does not exist is "not found", for everyone.
+    assert_eq!(
+        w.get(Some("auditor"), "/sessions/999/calls/1/recording")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn an_auditor_loses_access_when_the_session_closes() {
+    let w = world().await;
+    let path = format!("/sessions/{}/calls/1/recording", w.open);
+    assert!(w.get(Some("auditor"), &path).await.status().is_success());
+    let res = w
+        .post(
+            "coordinator",
+            &format!("/sessions/{}/status", w.open),
+            "status=closed",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        w.get(Some("auditor"), &path).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // The facilitator still answers the findings after the session.
+    assert!(
+        w.get(Some("facilitator"), &path)
+            .await
+            .status()
+            .is_success()
+    );
+}
+
+#[tokio::test]
+async fn every_post_route_admits_exactly_its_roles_and_needs_the_csrf_token() {
+    let w = world().await;
+    let s = w.open;
+    let posts: Vec<(String, String, Vec<&str>)> = vec![
+        (
+            format!("/sessions/{s}/calls/1"),
+            "q_greeting=yes&n_greeting=fine".into(),
+            vec!["auditor"],
+        ),
+        (
+            format!("/sessions/{s}/calls/1/outcome"),
+            "category=suggestions&area=empathy&comments=c&issue=Explain+silences".into(),
+            vec!["facilitator"],
+        ),
+        (
+            "/sessions".into(),
+            format!(
+                "held_on=2024-07-01&facilitator={}&panel={}",
+                w.ids["facilitator"], w.ids["auditor"]
+            ),
+            vec!["coordinator"],
+        ),
+        (
+            format!("/admin/users/{}", w.ids["viewer"]),
+            "role=viewer".into(),
+            vec!["admin"],
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (path, form, allowed) in &posts {
+        for who in EVERYONE {
+            // Without the token: refused for everyone, before anything else is looked at.
+            let res = w.post(who, path, form, false).await;
+            if res.status() != StatusCode::FORBIDDEN {
+                wrong.push(format!("{who} {path} without CSRF: {}", res.status()));
+            }
+        }
+        for who in EVERYONE {
+            let res = w.post(who, path, form, true).await;
+            let ok = res.status() == StatusCode::SEE_OTHER;
+            if ok != allowed.contains(&who) {
+                let status = res.status();
+                wrong.push(format!(
+                    "{who} {path}: {status} {}",
+                    text(res)
+                        .await
+                        .lines()
+                        .filter(|l| l.contains("<p>"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn answers_are_saved_once_with_who_and_when() {
+    let w = world().await;
+    let path = format!("/sessions/{}/calls/2", w.open);
+    let form = "q_greeting=partly&n_greeting=Slow+to+answer&category=suggestions&area=empathy&area=silence";
+    assert_eq!(
+        w.post("auditor", &path, form, true).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // The page's script asks for JSON; an unchanged form writes nothing.
+    let req = Request::post(&path)
+        .header(header::COOKIE, &w.logins["auditor"].0)
+        .header(header::ACCEPT, "application/json")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("csrf={}&{form}", w.logins["auditor"].1)))
+        .unwrap();
+    let res = w.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(text(res).await, r#"{"saved":0}"#);
+    let page = text(w.get(Some("auditor"), &path).await).await;
+    assert!(page.contains(r#"value="partly" checked"#), "{page}");
+    assert!(page.contains("Slow to answer"));
+    let history = w.store.history(50).await.unwrap();
+    let answers: Vec<_> = history.iter().filter(|h| h.entity == "answer").collect();
+    assert_eq!(answers.len(), 1, "one answer saved once");
+    assert_eq!(answers[0].actor, "auditor@test.invalid");
+    assert!(
+        history
+            .iter()
+            .any(|h| h.entity == "proposal" && h.actor == "auditor@test.invalid")
+    );
+    // The panel view shows it to the facilitator.
+    let panel = text(
+        w.get(Some("facilitator"), &format!("/sessions/{}/panel", w.open))
+            .await,
+    )
+    .await;
+    assert!(panel.contains("Slow to answer"));
+}
+
+#[tokio::test]
+async fn what_people_write_is_escaped() {
+    let w = world().await;
+    let path = format!("/sessions/{}/calls/1", w.open);
+    let form = "q_greeting=no&n_greeting=%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+    assert_eq!(
+        w.post("auditor", &path, form, true).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = text(w.get(Some("auditor"), &path).await).await;
+    assert!(!page.contains("<script>alert"), "raw script in the page");
+    assert!(
+        page.contains("&#60;script&#62;alert(1)") || page.contains("&lt;script&gt;alert(1)"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn recordings_seek_with_range_requests_and_plays_are_logged() {
+    let w = world().await;
+    let path = format!("/sessions/{}/calls/1/recording", w.open);
+    let req = Request::get(&path)
+        .header(header::COOKIE, &w.logins["auditor"].0)
+        .header(header::RANGE, "bytes=100-199")
+        .body(Body::empty())
+        .unwrap();
+    let res = w.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(res.headers()[header::CONTENT_RANGE], "bytes 100-199/4000");
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let expected: Vec<u8> = (100..200u32).map(|i| (i % 251) as u8).collect();
+    assert_eq!(body.as_ref(), expected.as_slice());
+    let res = w.get(Some("auditor"), &path).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let history = w.store.history(50).await.unwrap();
+    let plays = history.iter().filter(|h| h.entity == "recording").count();
+    assert_eq!(plays, 1, "a seek is not logged again; the first play is");
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers() {
+    let w = world().await;
+    for (who, path) in [
+        (None, "/login"),
+        (Some("auditor"), "/"),
+        (Some("auditor"), "/nope"),
+    ] {
+        let res = w.get(who, path).await;
+        let h = res.headers();
+        let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'none'")
+                && csp.contains("script-src 'self'")
+                && !csp.contains("unsafe"),
+            "{csp}"
+        );
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
+        assert_eq!(h[header::REFERRER_POLICY], "no-referrer");
+        assert_eq!(h[header::CACHE_CONTROL], "no-store");
+    }
+    assert_eq!(
+        w.get(Some("auditor"), "/nope").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let w = world().await;
+    let (cookie, csrf) = &w.logins["auditor"];
+    let req = Request::post(format!("/sessions/{}/calls/1", w.open))
+        .header(header::COOKIE, cookie)
+        .header("sec-fetch-site", "cross-site")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("csrf={csrf}&q_greeting=yes")))
+        .unwrap();
+    assert_eq!(
+        w.app.clone().oneshot(req).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn sign_in(w: &World, email: &str, password: &str) -> axum::response::Response {
+    let res = w.get(None, "/login").await;
+    let cookie = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string();
+    let req = Request::post("/login")
+        .header(header::COOKIE, format!("callaudit_login={token}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "csrf={token}&email={email}&password={}",
+            password.replace(' ', "+")
+        )))
+        .unwrap();
+    w.app.clone().oneshot(req).await.unwrap()
+}
+
+#[tokio::test]
+async fn signing_in_and_out() {
+    let w = world().await;
+    let res = sign_in(&w, "viewer@test.invalid", "wrong password here").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(text(res).await.contains("not right"));
+    let res = sign_in(&w, "nobody@test.invalid", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    let res = sign_in(&w, "Viewer@Test.invalid", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let set: Vec<String> = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let session = set
+        .iter()
+        .find(|c| c.starts_with("callaudit_session="))
+        .unwrap();
+    for flag in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(session.contains(flag), "{session} lacks {flag}");
+    }
+    let cookie = session.split(';').next().unwrap().to_string();
+    let home = w
+        .app
+        .clone()
+        .oneshot(
+            Request::get("/")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
+    let page = text(home).await;
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let out = Request::post("/logout")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("csrf={csrf}")))
+        .unwrap();
+    assert_eq!(
+        w.app.clone().oneshot(out).await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    let after = w
+        .app
+        .clone()
+        .oneshot(
+            Request::get("/")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        after.status(),
+        StatusCode::SEE_OTHER,
+        "the old cookie no longer works"
+    );
+    let history = w.store.history(20).await.unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|h| h.action == "sign-in" && h.actor == "viewer@test.invalid")
+    );
+    assert!(history.iter().any(|h| h.action == "sign-out"));
+    // The stored hash is argon2id, never the password.
+    let (_, hash) = w
+        .store
+        .login_candidate("viewer@test.invalid")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(hash.unwrap().starts_with("$argon2id$"));
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_for_a_while() {
+    let w = world().await;
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in(&w, "lead@test.invalid", "not the password")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let res = sign_in(&w, "lead@test.invalid", PASSWORD).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    assert!(text(res).await.contains("Too many failed attempts"));
+    assert_eq!(
+        sign_in(&w, "viewer@test.invalid", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn a_sign_in_form_without_its_token_is_refused() {
+    let w = world().await;
+    let req = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "email=viewer@test.invalid&password={}",
+            PASSWORD.replace(' ', "+")
+        )))
+        .unwrap();
+    assert_eq!(
+        w.app.clone().oneshot(req).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+}
