@@ -1,0 +1,259 @@
+// A whole session in real Chromium: the coordinator draws a sample with the panel's seed, two
+// auditors score calls in two browser contexts (one of them by keyboard alone), the panel's
+// answers are compared and agreed, the facilitator responds, and the coordinator downloads the
+// session report. axe-core checks every page visited against WCAG 2.2 AA; any violation, any
+// Content-Security-Policy report and any failed request fails the run.
+//
+// Usage: node e2e/session.mjs BASE_URL SCREENSHOT_DIR
+import { chromium } from "playwright-core";
+import { readFileSync, mkdtempSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+
+const base = process.argv[2];
+const shots = process.argv[3] || mkdtempSync(join(tmpdir(), "callaudit-shots-"));
+mkdirSync(shots, { recursive: true });
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const PASSWORD = "callaudit-demo";
+const who = (name) => `${name}@demo.callaudit.invalid`;
+const problems = [];
+let checked = 0;
+
+function fail(msg) {
+  problems.push(msg);
+  console.error("FAIL: " + msg);
+}
+
+function expect(cond, msg) {
+  if (!cond) { fail(msg); }
+}
+
+async function audit(page, label) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }));
+  checked += 1;
+  for (const v of result.violations) {
+    fail(`axe on ${label} (${page.url()}): ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  }
+  await page.screenshot({ path: join(shots, `${String(checked).padStart(2, "0")}-${label}.png`), fullPage: true });
+}
+
+function watch(page, label) {
+  page.on("console", (m) => {
+    if (/Content.Security.Policy|Refused to/i.test(m.text())) { fail(`${label}: CSP: ${m.text()}`); }
+  });
+  page.on("pageerror", (e) => fail(`${label}: script error: ${e.message}`));
+  page.on("response", (r) => {
+    if (r.status() >= 500) { fail(`${label}: ${r.status()} from ${r.url()}`); }
+  });
+}
+
+async function signIn(browser, name, label) {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  watch(page, label);
+  await page.goto(base + "/");
+  expect(new URL(page.url()).pathname === "/login", `${label}: a stranger's first page is the sign-in page (got ${page.url()})`);
+  await page.fill("#email", who(name));
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  expect(new URL(page.url()).pathname === "/", `${label}: signed in (at ${page.url()})`);
+  return { context, page };
+}
+
+async function submit(page, selector) {
+  await Promise.all([page.waitForNavigation(), page.click(selector)]);
+}
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required"],
+});
+
+try {
+  // The sign-in page, before anyone signs in.
+  {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    watch(page, "stranger");
+    await page.goto(base + "/");
+    await audit(page, "sign-in");
+    await page.fill("#email", who("casey.coordinator"));
+    await page.fill("#password", "not the password");
+    await submit(page, "button[type=submit]");
+    expect(await page.locator(".error-summary").isVisible(), "a wrong password says so");
+    await audit(page, "sign-in-error");
+    await ctx.close();
+  }
+
+  // 1. The coordinator commits the pool and draws with the panel's seed.
+  const coord = await signIn(browser, "casey.coordinator", "coordinator");
+  let page = coord.page;
+  await audit(page, "coordinator-home");
+  await page.click("nav >> text=Sessions");
+  await audit(page, "sessions");
+  await submit(page, "text=1 April 2026");
+  const sessionUrl = page.url();
+  await audit(page, "session-planned");
+  await submit(page, "text=Commit the pool");
+  const digest = await page.locator("code.digest").first().textContent();
+  expect(/^[0-9a-f]{64}$/.test(digest.trim()), `the pool digest is shown (${digest})`);
+  await audit(page, "session-committed");
+  await page.fill("#seed", "green 4 2");
+  await submit(page, "text=Draw the sample");
+  const calls = await page.locator("#calls ~ table tbody tr, section:has(#calls) tbody tr").count();
+  expect(calls === 10, `ten calls drawn (got ${calls})`);
+  await audit(page, "session-drawn");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Download the draw record")]);
+  const record = JSON.parse(readFileSync(await download.path(), "utf8"));
+  expect(record.seed === "green 4 2" && record.calls.length === 10 && record.pool_digest === digest.trim(),
+    "the draw record carries the seed, the digest and the ten calls");
+
+  // 2. Two auditors score in their own browsers.
+  const alex = await signIn(browser, "alex.auditor", "alex");
+  page = alex.page;
+  await audit(page, "auditor-home");
+  await submit(page, "text=1 April 2026");
+  await audit(page, "auditor-session");
+  await submit(page, "text=Call 1");
+  await audit(page, "score-call-1");
+  // The recording: metadata loads through range requests, and the controls seek.
+  await page.waitForFunction(() => document.querySelector("audio").readyState >= 1, null, { timeout: 15000 });
+  const duration = await page.evaluate(() => document.querySelector("audio").duration);
+  expect(duration > 30, `the recording has its length (${duration} s)`);
+  await page.click("text=Forward 5 seconds");
+  const t = await page.evaluate(() => document.querySelector("audio").currentTime);
+  expect(t >= 4.9, `forward 5 seconds seeks (${t})`);
+  const questions = await page.locator("fieldset.question legend").count();
+  for (const input of await page.locator("input[type=radio][value=yes]").all()) { await input.check(); }
+  await page.check("#cat-positive");
+  await page.fill("#n-greeting", "Clear, warm greeting.");
+  await page.locator("[data-save-status]").filter({ hasText: "Saved at" }).waitFor({ timeout: 10000 });
+  await page.reload();
+  expect(await page.locator("#q-greeting-yes").isChecked(), "an answer saved as it was given survives a reload");
+  expect((await page.inputValue("#n-greeting")) === "Clear, warm greeting.", "the note survived too");
+  await submit(page, "text=Save and go to call 2");
+  expect(page.url().endsWith("/calls/2"), `save and go to the next call (${page.url()})`);
+  for (const input of await page.locator("input[type=radio][value=yes]").all()) { await input.check(); }
+  await page.check("#cat-suggestions");
+  await submit(page, "button[value=stay]");
+  expect(await page.locator(".notice").isVisible(), "saved without the script's help too");
+
+  // A dropped connection: the answer is kept in the browser and sent when it returns.
+  await page.goto(sessionUrl + "/calls/3");
+  await alex.context.setOffline(true);
+  await page.check("#q-greeting-no");
+  await page.locator("[data-save-status]").filter({ hasText: "Not saved yet" }).waitFor({ timeout: 10000 });
+  await page.close();
+  await alex.context.setOffline(false);
+  page = await alex.context.newPage();
+  watch(page, "alex-again");
+  await page.goto(sessionUrl + "/calls/3");
+  await page.locator("[data-save-status]").filter({ hasText: "Saved at" }).waitFor({ timeout: 10000 });
+  const fresh = await alex.context.newPage();
+  await fresh.goto(sessionUrl + "/calls/3");
+  expect(await fresh.locator("#q-greeting-no").isChecked(), "the answer given offline reached the server");
+  await fresh.close();
+
+  // Bea, by keyboard alone: sign in, open call 1, answer every question, propose, save.
+  const beaContext = await browser.newContext();
+  const bea = await beaContext.newPage();
+  watch(bea, "bea");
+  await bea.goto(base + "/");
+  const tabTo = async (test, arg = null) => {
+    for (let i = 0; i < 400; i++) {
+      await bea.keyboard.press("Tab");
+      if (await bea.evaluate(test, arg)) { return true; }
+    }
+    fail("keyboard: could not reach the element by Tab");
+    return false;
+  };
+  await tabTo(() => document.activeElement.id === "email");
+  await bea.keyboard.type(who("bea.auditor"));
+  await bea.keyboard.press("Tab");
+  await bea.keyboard.type(PASSWORD);
+  await Promise.all([bea.waitForNavigation(), bea.keyboard.press("Enter")]);
+  await tabTo(() => document.activeElement.textContent.includes("1 April 2026"));
+  await Promise.all([bea.waitForNavigation(), bea.keyboard.press("Enter")]);
+  await tabTo(() => document.activeElement.textContent.trim() === "Call 1");
+  await Promise.all([bea.waitForNavigation(), bea.keyboard.press("Enter")]);
+  const codes = await bea.evaluate(() =>
+    [...new Set([...document.querySelectorAll("input[type=radio][name^=q_]")].map((e) => e.name))]);
+  for (const [i, name] of codes.entries()) {
+    await tabTo((n) => document.activeElement.name === n, name);
+    // Space picks "Yes"; one arrow to the right picks "Partly": disagree with Alex on every other question.
+    await bea.keyboard.press(i % 2 === 0 ? "Space" : "ArrowRight");
+  }
+  await tabTo(() => document.activeElement.name === "category");
+  await bea.keyboard.press("ArrowRight");
+  await tabTo(() => document.activeElement.value === "stay");
+  await Promise.all([bea.waitForNavigation(), bea.keyboard.press("Enter")]);
+  const answered = await bea.evaluate(() => document.querySelectorAll("input[type=radio][name^=q_]:checked").length);
+  expect(answered === questions - 2, `keyboard alone answered every question (${answered} of ${questions - 2})`);
+  await audit(bea, "score-saved");
+
+  // 3. The facilitator: panel view, agreed outcome, response to the issue.
+  const fran = await signIn(browser, "fran.facilitator", "fran");
+  page = fran.page;
+  await page.goto(sessionUrl);
+  await submit(page, "text=Panel view");
+  expect(await page.locator("#call-1 tr.disagree").count() > 0, "the panel view marks where auditors differ");
+  await audit(page, "panel");
+  const call1 = page.locator("#call-1");
+  await call1.locator("input[name=category][value=suggestions]").check();
+  await call1.locator("input[name=area][value=silence]").check();
+  await call1.locator("textarea[name=comments]").fill("Good call; a long silence was not explained.");
+  await call1.locator("textarea[name=learning_points]").fill("Explain silences: 'I'm just updating the log'.");
+  await call1.locator("textarea[name=issue]").fill("Silence of several seconds not explained to the caller.");
+  await Promise.all([page.waitForNavigation(), call1.locator("button[type=submit]").click()]);
+  expect((await page.locator("#call-1").textContent()).includes("Good, with suggestions"), "the agreed category is shown");
+  await page.goto(sessionUrl + "/responses");
+  await audit(page, "responses");
+  const issue = page.locator("section[id^=issue-]").first();
+  await issue.locator("textarea[name=response]").fill("Handler spoken to; silences covered at the next team briefing.");
+  await issue.locator("textarea[name=action_taken]").fill("Team briefing on explaining silences.");
+  await issue.locator("input[value=developmental]").check();
+  await issue.locator("input[name=feedback_relayed_on]").fill("2026-04-08");
+  await Promise.all([page.waitForNavigation(), issue.locator("button[type=submit]").click()]);
+  expect((await page.textContent("main")).includes("Handler spoken to"), "the response is recorded");
+
+  // 4. The coordinator downloads the session report.
+  page = coord.page;
+  await page.goto(sessionUrl);
+  const [rep] = await Promise.all([page.waitForEvent("download"), page.click("text=Download the session report (Markdown)")]);
+  const report = readFileSync(await rep.path(), "utf8");
+  expect(report.includes("Silence of several seconds not explained") && report.includes("Handler spoken to"),
+    "the session report carries the issue and the response");
+  for (const [path, label] of [["/actions", "actions"], ["/reports", "reports"], ["/reports/annual?year=2025&format=html", "annual-report"]]) {
+    await page.goto(base + path);
+    await audit(page, label);
+  }
+
+  // The other roles' pages.
+  for (const [name, label, paths] of [["ada.admin", "admin", ["/", "/admin/users"]], ["val.viewer", "viewer", ["/", sessionUrl]], ["lee.lead", "lead", ["/"]]]) {
+    const s = await signIn(browser, name, label);
+    for (const p of paths) {
+      await s.page.goto(p.startsWith("http") ? p : base + p);
+      await audit(s.page, `${label}-${p === "/" ? "home" : p.split("/").pop()}`);
+    }
+    await s.context.close();
+  }
+} catch (e) {
+  fail(`the run stopped: ${e.stack || e}`);
+} finally {
+  await browser.close();
+}
+
+console.log(`${checked} pages checked with axe-core; screenshots in ${shots}`);
+if (problems.length) {
+  console.error(`${problems.length} problem(s)`);
+  process.exit(1);
+}
+console.log("end-to-end session: ok");
