@@ -33,7 +33,12 @@ fn call(n: usize, channel: Channel) -> PoolCall {
         call_ref: CallRef::parse(&format!("T-{n:04}")).unwrap(),
         started_at: "2024-05-01T09:30:00Z".parse().unwrap(),
         channel,
-        incident_type: if n % 2 == 0 { "BURGLARY" } else { "ASB" }.into(),
+        incident_type: if n.is_multiple_of(2) {
+            "BURGLARY"
+        } else {
+            "ASB"
+        }
+        .into(),
         handler: Some(format!("H{}", n % 7)),
         answer_s: Some(4),
         duration_s: Some(300),
@@ -58,7 +63,7 @@ async fn world() -> World {
         .map(|n| {
             call(
                 n,
-                if n % 3 == 0 {
+                if n.is_multiple_of(3) {
                     Channel::Emergency
                 } else {
                     Channel::NonEmergency
