@@ -231,6 +231,14 @@ try {
   const report = readFileSync(await rep.path(), "utf8");
   expect(report.includes("Silence of several seconds not explained") && report.includes("Handler spoken to"),
     "the session report carries the issue and the response");
+  // A pool upload with a mistake: every problem listed, nothing written.
+  await page.goto(base + "/pool");
+  await audit(page, "pool");
+  await page.setInputFiles("#file", { name: "export.csv", mimeType: "text/csv",
+    buffer: Buffer.from("call_id,started_at,channel,incident_type\nX-1,2026-04-02 10:00,pigeon,ASB\n") });
+  await submit(page, "text=Upload and import");
+  expect((await page.textContent("main")).includes("line 2, column channel"), "the upload's problem is shown with its line and column");
+  await audit(page, "pool-problems");
   for (const [path, label] of [["/actions", "actions"], ["/reports", "reports"], ["/reports/annual?year=2025&format=html", "annual-report"]]) {
     await page.goto(base + path);
     await audit(page, label);

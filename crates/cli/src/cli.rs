@@ -291,6 +291,9 @@ pub struct ServeArgs {
     /// The folder that recordings paths in the pool are relative to.
     #[arg(long, env = "CALLAUDIT_RECORDINGS", default_value = "recordings")]
     pub recordings: std::path::PathBuf,
+    /// The folder of saved column profiles offered when a pool is uploaded in the browser.
+    #[arg(long, env = "CALLAUDIT_PROFILES", default_value = "profiles")]
+    pub profiles: std::path::PathBuf,
     /// Send cookies without the Secure flag: only for a server reached by plain HTTP on a
     /// network (browsers accept secure cookies from loopback without it).
     #[arg(long)]

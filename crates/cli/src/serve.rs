@@ -22,6 +22,7 @@ pub async fn run(ctx: &Context_, a: ServeArgs) -> anyhow::Result<ExitCode> {
     let store = ctx.store().await?;
     let mut config = callaudit_web::Config {
         recordings: a.recordings.clone(),
+        profiles: a.profiles.clone(),
         secure_cookies: !a.insecure_cookies,
         ..callaudit_web::Config::default()
     };

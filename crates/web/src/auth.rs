@@ -213,6 +213,17 @@ fn refuse_cross_site(headers: &HeaderMap) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a form whose CSRF token is not the session's (for forms read by hand, as uploads are).
+pub fn check_csrf(user: &User, given: &str) -> Result<()> {
+    if same_secret(given, &user.csrf) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "This form has expired. Go back, reload the page and send it again.".into(),
+        ))
+    }
+}
+
 /// A form posted by a signed-in user, its CSRF token checked.
 pub struct Posted {
     pub user: User,
@@ -234,11 +245,7 @@ impl FromRequest<AppState> for Posted {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
         let fields = read_form(Request::from_parts(parts, body), state).await?;
-        if !same_secret(fields.get("csrf").unwrap_or(""), &user.csrf) {
-            return Err(AppError::Forbidden(
-                "This form has expired. Go back, reload the page and send it again.".into(),
-            ));
-        }
+        check_csrf(&user, fields.get("csrf").unwrap_or(""))?;
         Ok(Posted {
             user,
             fields,

@@ -19,6 +19,7 @@ pub mod auth;
 mod error;
 mod pages;
 mod panel;
+mod pool;
 mod score;
 mod security;
 mod sessions;
@@ -27,11 +28,16 @@ mod view;
 pub use access::Rights;
 pub use error::AppError;
 
+/// The largest call export accepted through the browser (a year of a large force's calls).
+pub const UPLOAD_LIMIT: usize = 512 * 1024 * 1024;
+
 /// How a deployment runs the application.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The folder recordings paths in the pool are relative to.
     pub recordings: PathBuf,
+    /// The folder of saved column profiles (`NAME.toml`) offered when a pool is uploaded.
+    pub profiles: PathBuf,
     /// Mark cookies `Secure` and send HSTS. Browsers accept secure cookies from loopback over
     /// plain HTTP, so this stays on even for a local demo.
     pub secure_cookies: bool,
@@ -45,6 +51,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             recordings: PathBuf::from("recordings"),
+            profiles: PathBuf::from("profiles"),
             secure_cookies: true,
             demo_logins: Vec::new(),
             demo_password: String::new(),
@@ -96,6 +103,12 @@ pub fn app(store: Store, config: Config) -> Router {
         .route("/sessions/{id}/calls/{n}/outcome", post(panel::agree))
         .route("/sessions/{id}/responses", get(panel::responses))
         .route("/issues/{id}/response", post(panel::respond))
+        .route(
+            "/pool",
+            get(pool::page)
+                .post(pool::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
         .route("/actions", get(pages::actions))
         .route("/reports", get(pages::reports))
         .route("/reports/annual", get(pages::annual))

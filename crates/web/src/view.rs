@@ -24,6 +24,7 @@ impl Nav {
         let links: &[(&'static str, &'static str)] = match user.role {
             Role::Coordinator => &[
                 ("/", "Home"),
+                ("/pool", "Call pool"),
                 ("/sessions", "Sessions"),
                 ("/actions", "Action log"),
                 ("/reports", "Reports"),

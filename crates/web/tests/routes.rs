@@ -277,6 +277,7 @@ async fn every_get_route_admits_exactly_its_roles() {
             vec!["coordinator", "lead", "viewer", "stranger"],
         ),
         ("/admin/users".into(), vec!["admin"]),
+        ("/pool".into(), vec!["coordinator", "stranger"]),
     ];
     let mut wrong = Vec::new();
     for (path, allowed) in &routes {
@@ -699,4 +700,73 @@ async fn a_sign_in_form_without_its_token_is_refused() {
         w.app.clone().oneshot(req).await.unwrap().status(),
         StatusCode::FORBIDDEN
     );
+}
+
+async fn upload(w: &World, who: &str, csv: &str, with_csrf: bool) -> axum::response::Response {
+    let (cookie, csrf) = &w.logins[who];
+    let b = "XBOUNDARYX";
+    let mut body = String::new();
+    if with_csrf {
+        body.push_str(&format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"profile\"\r\n\r\n\r\n"
+    ));
+    body.push_str(&format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"export.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{b}--\r\n"
+    ));
+    let req = Request::post("/pool")
+        .header(header::COOKIE, cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={b}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    w.app.clone().oneshot(req).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_coordinator_uploads_a_pool_all_or_nothing() {
+    let w = world().await;
+    let force = w.store.resolve_force(Some("t")).await.unwrap().id;
+    let before = w.store.count_calls(force).await.unwrap();
+    let good = "call_id,started_at,channel,incident_type\nU-1,2024-05-02 10:00,999,ASB\nU-2,2024-05-02 11:00,101,BURGLARY\n";
+    let bad = "call_id,started_at,channel,incident_type\nU-3,2024-05-02 10:00,999,ASB\nU-4,2024-13-40 11:00,carrier pigeon,BURGLARY\n";
+    for who in ["auditor", "facilitator", "viewer", "admin"] {
+        assert_eq!(
+            upload(&w, who, good, true).await.status(),
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    assert_eq!(
+        upload(&w, "coordinator", good, false).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(w.store.count_calls(force).await.unwrap(), before);
+
+    let page = text(upload(&w, "coordinator", bad, true).await).await;
+    assert!(
+        page.contains("Nothing was imported: 2 problem(s)"),
+        "{page}"
+    );
+    assert!(page.contains("line 3, column started_at"), "{page}");
+    assert!(page.contains("line 3, column channel"), "{page}");
+    assert_eq!(
+        w.store.count_calls(force).await.unwrap(),
+        before,
+        "a bad file writes nothing"
+    );
+
+    let page = text(upload(&w, "coordinator", good, true).await).await;
+    assert!(
+        page.contains("export.csv imported: 2 added, 0 unchanged"),
+        "{page}"
+    );
+    assert_eq!(w.store.count_calls(force).await.unwrap(), before + 2);
+    let page = text(upload(&w, "coordinator", good, true).await).await;
+    assert!(page.contains("0 added, 2 unchanged"), "{page}");
 }
