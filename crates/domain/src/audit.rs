@@ -71,6 +71,17 @@ pub enum ActionStatus {
 }
 
 impl ActionStatus {
+    pub const ALL: [ActionStatus; 4] = [
+        ActionStatus::Open,
+        ActionStatus::InProgress,
+        ActionStatus::Done,
+        ActionStatus::Dropped,
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        ActionStatus::ALL.into_iter().find(|a| a.code() == s)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             ActionStatus::Open => "open",

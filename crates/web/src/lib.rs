@@ -109,7 +109,8 @@ pub fn app(store: Store, config: Config) -> Router {
                 .post(pool::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
-        .route("/actions", get(pages::actions))
+        .route("/actions", get(pages::actions).post(pages::add_action))
+        .route("/actions/status", post(pages::action_status))
         .route("/reports", get(pages::reports))
         .route("/reports/annual", get(pages::annual))
         .route("/admin/users", get(admin::users).post(admin::add))

@@ -770,3 +770,48 @@ async fn the_coordinator_uploads_a_pool_all_or_nothing() {
     let page = text(upload(&w, "coordinator", good, true).await).await;
     assert!(page.contains("0 added, 2 unchanged"), "{page}");
 }
+
+#[tokio::test]
+async fn the_coordinator_keeps_the_action_log() {
+    let w = world().await;
+    let res = w
+        .post(
+            "coordinator",
+            "/actions",
+            "text=Brief+the+panel+on+101+waits&owner=FCC+lead&due_on=2024-08-01",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let force = w.store.resolve_force(Some("t")).await.unwrap().id;
+    let actions = w.store.actions(force).await.unwrap();
+    assert_eq!(actions.len(), 1);
+    let reference = actions[0].reference.clone();
+    let form = format!("reference={}&status=done", reference.replace('/', "%2F"));
+    assert_eq!(
+        w.post("viewer", "/actions/status", &form, true)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        w.post("coordinator", "/actions/status", &form, true)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(w.store.actions(force).await.unwrap()[0].status, "done");
+    assert_eq!(
+        w.post(
+            "coordinator",
+            "/actions/status",
+            "reference=x&status=finished",
+            true
+        )
+        .await
+        .status(),
+        StatusCode::BAD_REQUEST
+    );
+    let page = text(w.get(Some("viewer"), "/actions").await).await;
+    assert!(page.contains("Brief the panel on 101 waits") && !page.contains("Add an action"));
+}
