@@ -44,6 +44,7 @@ struct Page {
     id: i64,
     csrf: String,
     can_record: bool,
+    can_play: bool,
     auditors: Vec<String>,
     calls: Vec<CallPanel>,
 }
@@ -126,6 +127,7 @@ pub async fn page(
         id,
         csrf: user.csrf.clone(),
         can_record: r.facilitate,
+        can_play: r.play,
         auditors: panel.into_iter().map(|p| p.display_name).collect(),
         calls,
     };
