@@ -20,6 +20,7 @@ pub struct Person {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionAccess {
     pub session_id: i64,
+    pub programme_id: i64,
     pub force_id: i64,
     pub status: String,
     pub facilitator_id: Option<i64>,
@@ -112,16 +113,17 @@ impl Store {
 
     /// Who may see session `id`, or `NotFound`.
     pub async fn session_access(&self, id: i64) -> Result<SessionAccess> {
-        let row: Option<(i64, String, Option<i64>)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT g.force_id, s.status, s.facilitator_id FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE s.id = $1")
+        let row: Option<(i64, i64, String, Option<i64>)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT s.programme_id, g.force_id, s.status, s.facilitator_id FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE s.id = $1")
             .bind(id).fetch_optional(p).await?);
-        let (force_id, status, facilitator_id) =
+        let (programme_id, force_id, status, facilitator_id) =
             row.ok_or_else(|| StoreError::NotFound(format!("there is no session {id}")))?;
         let panel: Vec<i64> = on_pool!(self, p => sqlx::query_scalar(
             "SELECT person_id FROM session_panel WHERE session_id = $1 ORDER BY person_id")
             .bind(id).fetch_all(p).await?);
         Ok(SessionAccess {
             session_id: id,
+            programme_id,
             force_id,
             status,
             facilitator_id,

@@ -68,6 +68,7 @@ mod tests {
     fn session(status: &str) -> SessionAccess {
         SessionAccess {
             session_id: 1,
+            programme_id: 1,
             force_id: 10,
             status: status.into(),
             facilitator_id: Some(5),

@@ -6,11 +6,13 @@
 //! [`auth`] (signing in and out, the CSRF token), `sessions` (planning and drawing), `score` (the
 //! auditor's page and the recordings), `panel` (agreeing outcomes and answering issues), `admin`.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::routing::{get, post};
+use callaudit_domain::template::Template;
 use callaudit_storage::Store;
 
 mod access;
@@ -67,6 +69,29 @@ pub struct Inner {
     pub store: Store,
     pub config: Config,
     pub throttle: auth::Throttle,
+    /// Templates by programme. A programme's template is written once, when the programme is
+    /// created, and never changed, so it is read from the database once per process.
+    templates: RwLock<HashMap<i64, Arc<Template>>>,
+}
+
+impl Inner {
+    /// The template of a programme, from memory after the first request.
+    pub async fn template(&self, programme_id: i64) -> Result<Arc<Template>, AppError> {
+        if let Some(t) = self
+            .templates
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&programme_id)
+        {
+            return Ok(t.clone());
+        }
+        let t = Arc::new(self.store.template(programme_id).await?);
+        self.templates
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(programme_id, t.clone());
+        Ok(t)
+    }
 }
 
 impl std::ops::Deref for AppState {
@@ -82,6 +107,7 @@ pub fn app(store: Store, config: Config) -> Router {
         store,
         config,
         throttle: auth::Throttle::default(),
+        templates: RwLock::default(),
     }));
     Router::new()
         .route("/", get(pages::home))

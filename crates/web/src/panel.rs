@@ -54,10 +54,9 @@ pub async fn page(
     user: User,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let (_, r) = access(&state, &user, id).await?;
+    let (a, r) = access(&state, &user, id).await?;
     allow(r.panel_view, "the panel view of this session")?;
-    let session = state.store.session(id).await?;
-    let template = state.store.template(session.programme_id).await?;
+    let template = state.template(a.programme_id).await?;
     let panel = state.store.panel(id).await?;
     let issues = state.store.session_issues(id).await?;
     let mut calls = Vec::new();
@@ -151,11 +150,10 @@ pub async fn agree(
     Path((id, n)): Path<(i64, i64)>,
     p: Posted,
 ) -> Result<Response> {
-    let (_, r) = access(&state, &p.user, id).await?;
+    let (a, r) = access(&state, &p.user, id).await?;
     allow(r.facilitate, "recording the panel's outcome")?;
-    let call = session_call(&state, id, n).await?;
-    let session = state.store.session(id).await?;
-    let template = state.store.template(session.programme_id).await?;
+    let (call, _) = session_call(&state, id, n).await?;
+    let template = state.template(a.programme_id).await?;
     let f = &p.fields;
     let category = Category::parse(&f.text("category")).map_err(|e| {
         AppError::BadRequest(format!(

@@ -20,15 +20,15 @@ use crate::error::{AppError, Result};
 use crate::sessions::{access, allow};
 use crate::view::{Nav, channel_label};
 
-/// The call at position `n` of session `id`.
-pub async fn session_call(state: &AppState, id: i64, n: i64) -> Result<SessionOutcomeRow> {
-    state
-        .store
-        .session_outcomes(id)
-        .await?
+/// The call at position `n` of session `id`, and how many calls the session has.
+pub async fn session_call(state: &AppState, id: i64, n: i64) -> Result<(SessionOutcomeRow, usize)> {
+    let calls = state.store.session_outcomes(id).await?;
+    let total = calls.len();
+    let call = calls
         .into_iter()
         .find(|c| c.position == n)
-        .ok_or_else(|| AppError::NotFound(format!("Session {id} has no call {n}.")))
+        .ok_or_else(|| AppError::NotFound(format!("Session {id} has no call {n}.")))?;
+    Ok((call, total))
 }
 
 pub struct Question {
@@ -100,12 +100,10 @@ pub async fn page(
     Path((id, n)): Path<(i64, i64)>,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response> {
-    let (_, r) = access(&state, &user, id).await?;
+    let (a, r) = access(&state, &user, id).await?;
     allow(r.score, "the calls of this session")?;
-    let call = session_call(&state, id, n).await?;
-    let total = state.store.session_calls(id).await?.len();
-    let session = state.store.session(id).await?;
-    let template = state.store.template(session.programme_id).await?;
+    let (call, total) = session_call(&state, id, n).await?;
+    let template = state.template(a.programme_id).await?;
     let mine: HashMap<String, (String, String)> = state
         .store
         .call_answers(call.session_call_id)
@@ -182,11 +180,10 @@ pub async fn save(
     Path((id, n)): Path<(i64, i64)>,
     p: Posted,
 ) -> Result<Response> {
-    let (_, r) = access(&state, &p.user, id).await?;
+    let (a, r) = access(&state, &p.user, id).await?;
     allow(r.score, "the calls of this session")?;
-    let call = session_call(&state, id, n).await?;
-    let session = state.store.session(id).await?;
-    let template = state.store.template(session.programme_id).await?;
+    let (call, total) = session_call(&state, id, n).await?;
+    let template = state.template(a.programme_id).await?;
     let me = p.user.person.id;
     let mine: HashMap<String, (String, String)> = state
         .store
@@ -254,7 +251,6 @@ pub async fn save(
     if p.wants_json {
         return Ok(Json(serde_json::json!({ "saved": written })).into_response());
     }
-    let total = state.store.session_calls(id).await?.len();
     let next =
         p.fields.get("go") == Some("next") && usize::try_from(n).unwrap_or(usize::MAX) < total;
     let to = if next {
@@ -288,7 +284,7 @@ pub async fn recording(
 ) -> Result<Response> {
     let (_, r) = access(&state, &user, id).await?;
     allow(r.play, "the recordings of this session")?;
-    let call = session_call(&state, id, n).await?;
+    let (call, _) = session_call(&state, id, n).await?;
     let stored = state
         .store
         .call_recording(call.session_call_id)
