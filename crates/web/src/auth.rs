@@ -23,8 +23,10 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::audit::Role;
+use callaudit_domain::template::Template as AuditTemplate;
+use callaudit_domain::text::clean_note;
 use callaudit_storage::accounts::Person;
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
@@ -190,7 +192,60 @@ impl Fields {
             .map(|(_, v)| v.clone())
             .collect()
     }
+
+    /// A date given as YYYY-MM-DD (what the browser's date field sends); `what` names it in the
+    /// message.
+    pub fn required_date(&self, name: &str, what: &str) -> Result<NaiveDate> {
+        let v = self.text(name);
+        NaiveDate::parse_from_str(&v, "%Y-%m-%d").map_err(|_| {
+            AppError::BadRequest(format!(
+                "{what} {v:?} is not a date: give it as YYYY-MM-DD, e.g. 2026-04-15."
+            ))
+        })
+    }
+
+    /// A date that may be left empty.
+    pub fn date(&self, name: &str, what: &str) -> Result<Option<NaiveDate>> {
+        if self.text(name).is_empty() {
+            return Ok(None);
+        }
+        self.required_date(name, what).map(Some)
+    }
+
+    /// A whole number of calls that may be left empty.
+    pub fn count(&self, name: &str, what: &str) -> Result<Option<u32>> {
+        let v = self.text(name);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        v.parse().map(Some).map_err(|_| {
+            AppError::BadRequest(format!("{what} {v:?} is not a whole number of calls."))
+        })
+    }
+
+    /// Free text (comments, notes), cleaned and bounded to [`NOTE_CHARS`]; "" when absent.
+    pub fn note(&self, name: &str, what: &str) -> Result<String> {
+        clean_note(self.get(name).unwrap_or(""), NOTE_CHARS)
+            .map_err(|e| AppError::BadRequest(format!("{what} {e}")))
+    }
+
+    /// The template's codes of the areas ticked (fields named `area`), sorted, once each.
+    pub fn areas(&self, template: &AuditTemplate) -> Result<Vec<String>> {
+        let mut areas = Vec::new();
+        for a in self.all("area") {
+            let area = template
+                .find_area(&a)
+                .map_err(|e| AppError::BadRequest(format!("The area {e}")))?;
+            areas.push(area.code.clone());
+        }
+        areas.sort();
+        areas.dedup();
+        Ok(areas)
+    }
 }
+
+/// The longest note kept, in characters: several paragraphs, not a transcript.
+pub const NOTE_CHARS: usize = 4000;
 
 async fn read_form(req: Request, state: &AppState) -> Result<Fields> {
     let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)

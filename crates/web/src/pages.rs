@@ -168,18 +168,7 @@ pub async fn add_action(State(state): State<AppState>, p: Posted) -> Result<Resp
             "Say what is to be done and who owns the action.".into(),
         ));
     }
-    let due = p.fields.text("due_on");
-    let due_on = if due.is_empty() {
-        None
-    } else {
-        Some(
-            chrono::NaiveDate::parse_from_str(&due, "%Y-%m-%d").map_err(|_| {
-                AppError::BadRequest(format!(
-                    "The due date {due:?} is not a date: give it as YYYY-MM-DD."
-                ))
-            })?,
-        )
-    };
+    let due_on = p.fields.date("due_on", "The due date")?;
     let mut tx = state.store.begin(&p.user.person.email).await?;
     tx.add_action(
         force.id,

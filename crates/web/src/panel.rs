@@ -7,12 +7,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::template::Category;
 use callaudit_storage::export::IssueRow;
 use callaudit_storage::sessions::{Outcome, Response as IssueResponse};
-use chrono::NaiveDate;
 
 use crate::AppState;
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
-use crate::score::{Choice, NOTE_CHARS, category_choices, session_call};
+use crate::score::{Choice, category_choices, session_call};
 use crate::sessions::{access, allow};
 use crate::view::{Nav, answer_label, category_label, channel_label};
 
@@ -160,30 +159,14 @@ pub async fn agree(
             "Choose the category the panel agreed: the category {e}"
         ))
     })?;
-    let mut areas = Vec::new();
-    for a in f.all("area") {
-        areas.push(
-            template
-                .find_area(&a)
-                .map_err(|e| AppError::BadRequest(format!("The area {e}")))?
-                .code
-                .clone(),
-        );
-    }
-    areas.sort();
-    areas.dedup();
-    let note = |name: &str, what: &str| {
-        callaudit_domain::text::clean_note(f.get(name).unwrap_or(""), NOTE_CHARS)
-            .map_err(|e| AppError::BadRequest(format!("{what} {e}")))
-    };
     let outcome = Outcome {
         category,
-        areas,
-        comments: note("comments", "The comments")?,
-        learning_points: note("learning_points", "The learning points")?,
+        areas: f.areas(&template)?,
+        comments: f.note("comments", "The comments")?,
+        learning_points: f.note("learning_points", "The learning points")?,
         good_practice: f.get("good_practice") == Some("yes"),
     };
-    let issue = note("issue", "The issue")?;
+    let issue = f.note("issue", "The issue")?;
     let mut tx = state.store.begin(&p.user.person.email).await?;
     tx.save_outcome(call.session_call_id, &outcome).await?;
     if !issue.is_empty() {
@@ -249,11 +232,7 @@ pub async fn respond(
     let (_, r) = access(&state, &p.user, id).await?;
     allow(r.facilitate, "answering this issue")?;
     let f = &p.fields;
-    let note = |name: &str, what: &str| {
-        callaudit_domain::text::clean_note(f.get(name).unwrap_or(""), NOTE_CHARS)
-            .map_err(|e| AppError::BadRequest(format!("{what} {e}")))
-    };
-    let response = note("response", "The response")?;
+    let response = f.note("response", "The response")?;
     if response.is_empty() {
         return Err(AppError::BadRequest(
             "Write the force's response to the issue.".into(),
@@ -268,23 +247,14 @@ pub async fn respond(
             )));
         }
     };
-    let relayed = f.text("feedback_relayed_on");
-    let feedback_relayed_on = if relayed.is_empty() {
-        None
-    } else {
-        Some(NaiveDate::parse_from_str(&relayed, "%Y-%m-%d").map_err(|_| {
-            AppError::BadRequest(format!(
-                "The date feedback was relayed, {relayed:?}, is not a date: give it as YYYY-MM-DD."
-            ))
-        })?)
-    };
+    let feedback_relayed_on = f.date("feedback_relayed_on", "The date feedback was relayed")?;
     let mut tx = state.store.begin(&p.user.person.email).await?;
     tx.respond(
         issue,
         &IssueResponse {
             response,
-            action_taken: note("action_taken", "The action taken")?,
-            escalated_to: note("escalated_to", "The escalation")?,
+            action_taken: f.note("action_taken", "The action taken")?,
+            escalated_to: f.note("escalated_to", "The escalation")?,
             feedback_kind,
             feedback_relayed_on,
             responded_by: Some(p.user.person.id),

@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
 use crate::sessions::{access, allow};
-use crate::view::{Nav, channel_label};
+use crate::view::{Nav, channel_label, local_time};
 
 /// The call at position `n` of session `id`, and how many calls the session has.
 pub async fn session_call(state: &AppState, id: i64, n: i64) -> Result<(SessionOutcomeRow, usize)> {
@@ -84,9 +84,6 @@ pub fn category_choices(chosen: Option<&str>) -> Vec<Choice> {
         .collect()
 }
 
-/// The longest note kept, in characters: several paragraphs, not a transcript.
-pub const NOTE_CHARS: usize = 4000;
-
 pub const ANSWERS: [(&str, &str); 4] = [
     ("yes", "Yes"),
     ("partly", "Partly"),
@@ -128,14 +125,7 @@ pub async fn page(
         n,
         total,
         call_ref: call.call_ref.clone(),
-        date: call
-            .started_at
-            .map(|t| {
-                t.with_timezone(&callaudit_domain::time::DEFAULT_TZ)
-                    .format("%-d %B %Y at %H:%M")
-                    .to_string()
-            })
-            .unwrap_or_default(),
+        date: local_time(call.started_at, "%-d %B %Y at %H:%M"),
         channel: channel_label(&call.channel),
         incident_type: call.incident_type.clone(),
         has_recording: state
@@ -200,11 +190,10 @@ pub async fn save(
         };
         let answer = Answer::parse(given)
             .map_err(|e| AppError::BadRequest(format!("The answer to {:?} {e}", qn.text)))?;
-        let note = callaudit_domain::text::clean_note(
-            p.fields.get(&format!("n_{}", qn.code)).unwrap_or(""),
-            NOTE_CHARS,
-        )
-        .map_err(|e| AppError::BadRequest(format!("The note on {:?} {e}", qn.text)))?;
+        let note = p.fields.note(
+            &format!("n_{}", qn.code),
+            &format!("The note on {:?}", qn.text),
+        )?;
         let before = mine.get(&qn.code);
         if before.is_none_or(|(a, n)| a != answer.code() || *n != note) {
             changes.push((qn.code.clone(), answer, note));
@@ -214,15 +203,7 @@ pub async fn save(
         Some(c) => {
             let category = Category::parse(c)
                 .map_err(|e| AppError::BadRequest(format!("The category {e}")))?;
-            let mut areas = Vec::new();
-            for a in p.fields.all("area") {
-                let area = template
-                    .find_area(&a)
-                    .map_err(|e| AppError::BadRequest(format!("The area {e}")))?;
-                areas.push(area.code.clone());
-            }
-            areas.sort();
-            areas.dedup();
+            let areas = p.fields.areas(&template)?;
             let before = state
                 .store
                 .call_proposals(call.session_call_id)

@@ -11,7 +11,6 @@ use callaudit_domain::call::Channel;
 use callaudit_domain::sampling::{self, DrawSpec};
 use callaudit_reports::session as session_report;
 use callaudit_storage::accounts::SessionAccess;
-use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -19,7 +18,7 @@ use crate::access::{Rights, rights};
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
 use crate::pages::{download, user_force};
-use crate::view::{Nav, category_label, channel_label, status_label};
+use crate::view::{Nav, category_label, channel_label, local_time, status_label};
 
 /// A session as a line of a list.
 pub struct SessionRow {
@@ -169,14 +168,6 @@ async fn first_programme(state: &AppState, force_id: i64) -> Result<i64> {
         })
 }
 
-fn parse_date(v: &str, what: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
-        AppError::BadRequest(format!(
-            "{what} {v:?} is not a date: give it as YYYY-MM-DD, e.g. 2026-04-15."
-        ))
-    })
-}
-
 fn parse_id(v: &str, what: &str) -> Result<i64> {
     v.trim()
         .parse()
@@ -187,7 +178,7 @@ pub async fn plan(State(state): State<AppState>, p: Posted) -> Result<Response> 
     p.user.require(&[Role::Coordinator])?;
     let force = user_force(&state, &p.user).await?;
     let programme = first_programme(&state, force.id).await?;
-    let held_on = parse_date(&p.fields.text("held_on"), "The session date")?;
+    let held_on = p.fields.required_date("held_on", "The session date")?;
     let focus = p.fields.text("focus");
     let template = state.store.template(programme).await?;
     if !focus.is_empty() && !template.focus_themes.contains(&focus) {
@@ -328,14 +319,7 @@ pub async fn show(
         calls.push(CallLine {
             n: c.position,
             call_ref: c.call_ref,
-            date: c
-                .started_at
-                .map(|t| {
-                    t.with_timezone(&callaudit_domain::time::DEFAULT_TZ)
-                        .format("%-d %b %Y %H:%M")
-                        .to_string()
-                })
-                .unwrap_or_default(),
+            date: local_time(c.started_at, "%-d %b %Y %H:%M"),
             channel: channel_label(&c.channel),
             incident_type: c.incident_type,
             category: category_label(c.category.as_deref().unwrap_or("")),
@@ -366,16 +350,6 @@ pub async fn show(
     Ok(Html(page.render()?).into_response())
 }
 
-fn number(fields: &crate::auth::Fields, name: &str, what: &str) -> Result<Option<u32>> {
-    let v = fields.text(name);
-    if v.is_empty() {
-        return Ok(None);
-    }
-    v.parse()
-        .map(Some)
-        .map_err(|_| AppError::BadRequest(format!("{what} {v:?} is not a whole number of calls.")))
-}
-
 pub async fn commit(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -386,7 +360,7 @@ pub async fn commit(
     let session = state.store.session(id).await?;
     let programme = state.store.programme(session.programme_id).await?;
     let f = &p.fields;
-    let mut spec = DrawSpec::new(number(f, "size", "The sample size")?.unwrap_or(10));
+    let mut spec = DrawSpec::new(f.count("size", "The sample size")?.unwrap_or(10));
     if !session.focus.is_empty() {
         spec.focus = vec![session.focus.clone()];
     }
@@ -395,20 +369,14 @@ pub async fn commit(
         ("quota_999", Channel::Emergency),
         ("quota_101", Channel::NonEmergency),
     ] {
-        if let Some(n) = number(f, name, "A quota")?.filter(|n| *n > 0) {
+        if let Some(n) = f.count(name, "A quota")?.filter(|n| *n > 0) {
             quotas.insert(channel, n);
         }
     }
     spec.quotas = quotas;
-    let from = f.text("from");
-    let to = f.text("to");
-    spec.from = (!from.is_empty())
-        .then(|| parse_date(&from, "The first date"))
-        .transpose()?;
-    spec.to = (!to.is_empty())
-        .then(|| parse_date(&to, "The last date"))
-        .transpose()?;
-    spec.max_per_handler = number(f, "max_per_handler", "The most calls per handler")?;
+    spec.from = f.date("from", "The first date")?;
+    spec.to = f.date("to", "The last date")?;
+    spec.max_per_handler = f.count("max_per_handler", "The most calls per handler")?;
     let max = u32::try_from(programme.max_sample).unwrap_or(sampling::DEFAULT_MAX_SIZE);
     let spec = spec
         .validate(max)

@@ -59,6 +59,16 @@ impl Nav {
     }
 }
 
+/// A moment as the scheme's local time (UK), formatted; "" when unknown.
+pub fn local_time(t: Option<chrono::DateTime<chrono::Utc>>, format: &str) -> String {
+    t.map(|t| {
+        t.with_timezone(&callaudit_domain::time::DEFAULT_TZ)
+            .format(format)
+            .to_string()
+    })
+    .unwrap_or_default()
+}
+
 pub fn role_label(r: Role) -> &'static str {
     match r {
         Role::Coordinator => "Coordinator",
