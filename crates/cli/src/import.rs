@@ -84,13 +84,6 @@ fn report(
     Ok(ExitCode::from(1))
 }
 
-fn conflict_line(c: &Conflict) -> String {
-    format!(
-        "line {}, column {}: {:?} differs from the call {} already in the pool ({:?}); expected the same details, or a new call reference",
-        c.line, c.field, c.new, c.call_ref, c.stored
-    )
-}
-
 fn failure_lines(f: &ReadFailure) -> (Vec<String>, u64, String) {
     match f {
         ReadFailure::File(e) => (Vec::new(), 0, e.to_string()),
@@ -178,7 +171,7 @@ async fn import_calls(ctx: &Context_, a: ImportCallsArgs) -> anyhow::Result<Exit
     };
     if !conflicts.is_empty() {
         tx.rollback().await?;
-        let lines: Vec<String> = conflicts.iter().map(conflict_line).collect();
+        let lines: Vec<String> = conflicts.iter().map(Conflict::to_string).collect();
         let n = lines.len() as u64;
         return report(
             &lines,

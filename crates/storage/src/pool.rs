@@ -66,6 +66,17 @@ pub struct Conflict {
     pub new: String,
 }
 
+/// Said as every reader problem is: where, what was found, what was expected.
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {:?} differs from the call {} already in the pool ({:?}); expected the same details, or a new call reference",
+            self.line, self.field, self.new, self.call_ref, self.stored
+        )
+    }
+}
+
 /// What one batch did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BatchOutcome {

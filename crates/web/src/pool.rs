@@ -169,10 +169,7 @@ pub async fn upload(
             .conflicts
             .iter()
             .take(SHOWN)
-            .map(|c| format!(
-                "line {}, column {}: {:?} differs from the call {} already in the pool ({:?}); expected the same details, or a new call reference",
-                c.line, c.field, c.new, c.call_ref, c.stored
-            ))
+            .map(|c| c.to_string())
             .collect();
         let more = (o.conflicts.len() - problems.len()) as u64;
         return render(
