@@ -9,6 +9,7 @@ use askama::Template;
 use axum::extract::{Path, Query, Request, State};
 use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 use callaudit_domain::template::{Answer, Category};
+use callaudit_storage::accounts::StoredProposal;
 use callaudit_storage::export::SessionOutcomeRow;
 use serde::Deserialize;
 use tower::ServiceExt;
@@ -29,6 +30,36 @@ pub async fn session_call(state: &AppState, id: i64, n: i64) -> Result<(SessionO
         .find(|c| c.position == n)
         .ok_or_else(|| AppError::NotFound(format!("Session {id} has no call {n}.")))?;
     Ok((call, total))
+}
+
+/// One auditor's answers to a call so far: question code → (answer, note).
+async fn own_answers(
+    state: &AppState,
+    session_call_id: i64,
+    auditor_id: i64,
+) -> Result<HashMap<String, (String, String)>> {
+    Ok(state
+        .store
+        .call_answers(session_call_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.auditor_id == auditor_id)
+        .map(|a| (a.question_code, (a.answer, a.note)))
+        .collect())
+}
+
+/// One auditor's proposed category and areas for a call, if given yet.
+async fn own_proposal(
+    state: &AppState,
+    session_call_id: i64,
+    auditor_id: i64,
+) -> Result<Option<StoredProposal>> {
+    Ok(state
+        .store
+        .call_proposals(session_call_id)
+        .await?
+        .into_iter()
+        .find(|p| p.auditor_id == auditor_id))
 }
 
 pub struct Question {
@@ -101,20 +132,8 @@ pub async fn page(
     allow(r.score, "the calls of this session")?;
     let (call, total) = session_call(&state, id, n).await?;
     let template = state.template(a.programme_id).await?;
-    let mine: HashMap<String, (String, String)> = state
-        .store
-        .call_answers(call.session_call_id)
-        .await?
-        .into_iter()
-        .filter(|a| a.auditor_id == user.person.id)
-        .map(|a| (a.question_code, (a.answer, a.note)))
-        .collect();
-    let proposal = state
-        .store
-        .call_proposals(call.session_call_id)
-        .await?
-        .into_iter()
-        .find(|p| p.auditor_id == user.person.id);
+    let mine = own_answers(&state, call.session_call_id, user.person.id).await?;
+    let proposal = own_proposal(&state, call.session_call_id, user.person.id).await?;
     let my_areas: Vec<&str> = proposal
         .as_ref()
         .map(|p| p.areas.split(';').filter(|a| !a.is_empty()).collect())
@@ -175,14 +194,7 @@ pub async fn save(
     let (call, total) = session_call(&state, id, n).await?;
     let template = state.template(a.programme_id).await?;
     let me = p.user.person.id;
-    let mine: HashMap<String, (String, String)> = state
-        .store
-        .call_answers(call.session_call_id)
-        .await?
-        .into_iter()
-        .filter(|a| a.auditor_id == me)
-        .map(|a| (a.question_code, (a.answer, a.note)))
-        .collect();
+    let mine = own_answers(&state, call.session_call_id, me).await?;
     let mut changes = Vec::new();
     for qn in &template.questions {
         let Some(given) = p.fields.get(&format!("q_{}", qn.code)) else {
@@ -204,12 +216,7 @@ pub async fn save(
             let category = Category::parse(c)
                 .map_err(|e| AppError::BadRequest(format!("The category {e}")))?;
             let areas = p.fields.areas(&template)?;
-            let before = state
-                .store
-                .call_proposals(call.session_call_id)
-                .await?
-                .into_iter()
-                .find(|x| x.auditor_id == me);
+            let before = own_proposal(&state, call.session_call_id, me).await?;
             let same =
                 before.is_some_and(|b| b.category == category.code() && b.areas == areas.join(";"));
             (!same).then_some((category, areas))
