@@ -181,8 +181,7 @@ impl Tx {
             )));
         }
         // A new password ends every session signed in with the old one.
-        on_tx!(self, c => sqlx::query("DELETE FROM web_sessions WHERE person_id = $1")
-            .bind(person_id).execute(c).await?.rows_affected());
+        self.end_web_sessions_of(person_id).await?;
         self.record("person", Some(person_id), "password", serde_json::json!({}))
             .await
     }
@@ -199,8 +198,8 @@ impl Tx {
                 "there is no person {person_id}"
             )));
         }
-        on_tx!(self, c => sqlx::query("DELETE FROM web_sessions WHERE person_id = $1")
-            .bind(person_id).execute(c).await?.rows_affected());
+        // The sessions signed in under the old role would keep its rights until they expired.
+        self.end_web_sessions_of(person_id).await?;
         self.record(
             "person",
             Some(person_id),
@@ -208,6 +207,13 @@ impl Tx {
             serde_json::json!({ "role": role.code() }),
         )
         .await
+    }
+
+    /// Signs a person out everywhere.
+    async fn end_web_sessions_of(&mut self, person_id: i64) -> Result<()> {
+        on_tx!(self, c => sqlx::query("DELETE FROM web_sessions WHERE person_id = $1")
+            .bind(person_id).execute(c).await?.rows_affected());
+        Ok(())
     }
 
     /// Starts a signed-in session, and drops the person's sessions that have expired.
