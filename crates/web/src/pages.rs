@@ -30,6 +30,20 @@ pub async fn user_force(state: &AppState, user: &User) -> Result<Force> {
     }
 }
 
+/// A link of the home page: where, its label, and what is there.
+type Card = (&'static str, &'static str, &'static str);
+
+const ACTION_LOG_CARD: Card = (
+    "/actions",
+    "Action log",
+    "Actions raised from the sessions' findings.",
+);
+const REPORTS_CARD: Card = (
+    "/reports",
+    "Reports",
+    "The annual report as a web page, PDF, JSON or Markdown.",
+);
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct Home {
@@ -40,11 +54,11 @@ struct Home {
     sessions_heading: &'static str,
     sessions: Vec<SessionRow>,
     empty: &'static str,
-    links: Vec<(&'static str, &'static str, &'static str)>,
+    links: Vec<Card>,
 }
 
 pub async fn home(State(state): State<AppState>, user: User) -> Result<Response> {
-    let (intro, heading, empty, links): (_, _, _, Vec<(&str, &str, &str)>) = match user.role {
+    let (intro, heading, empty, links): (_, _, _, Vec<Card>) = match user.role {
         Role::Auditor => (
             "Your sessions are listed below. A session's calls can be scored while it is open.",
             "Your sessions",
@@ -71,34 +85,15 @@ pub async fn home(State(state): State<AppState>, user: User) -> Result<Response>
                     "Plan a session",
                     "Choose the date, focus, panel and facilitator; then commit the pool and draw with the panel's seed.",
                 ),
-                (
-                    "/actions",
-                    "Action log",
-                    "Actions raised from the sessions' findings.",
-                ),
-                (
-                    "/reports",
-                    "Reports",
-                    "The annual report as a web page, PDF, JSON or CSV.",
-                ),
+                ACTION_LOG_CARD,
+                REPORTS_CARD,
             ],
         ),
         Role::ForceLead | Role::Viewer => (
             "The panel's findings, the force's actions and the published reports. This view is read-only.",
             "Sessions",
             "No session has been held yet.",
-            vec![
-                (
-                    "/actions",
-                    "Action log",
-                    "Actions raised from the sessions' findings.",
-                ),
-                (
-                    "/reports",
-                    "Reports",
-                    "The annual report as a web page, PDF, JSON or CSV.",
-                ),
-            ],
+            vec![ACTION_LOG_CARD, REPORTS_CARD],
         ),
         Role::Admin => (
             "Manage who can sign in, their roles, and password resets. Audit data is not shown to administrators.",
