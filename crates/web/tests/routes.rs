@@ -164,9 +164,15 @@ async fn world() -> World {
 
 impl World {
     async fn get(&self, who: Option<&str>, path: &str) -> axum::response::Response {
+        self.get_with(who.map(|w| self.logins[w].0.as_str()), path)
+            .await
+    }
+
+    /// A GET with the given cookie header, or none.
+    async fn get_with(&self, cookie: Option<&str>, path: &str) -> axum::response::Response {
         let mut req = Request::get(path);
-        if let Some(w) = who {
-            req = req.header(header::COOKIE, &self.logins[w].0);
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
         }
         self.app
             .clone()
@@ -599,17 +605,7 @@ async fn signing_in_and_out() {
         assert!(session.contains(flag), "{session} lacks {flag}");
     }
     let cookie = session.split(';').next().unwrap().to_string();
-    let home = w
-        .app
-        .clone()
-        .oneshot(
-            Request::get("/")
-                .header(header::COOKIE, &cookie)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let home = w.get_with(Some(&cookie), "/").await;
     assert_eq!(home.status(), StatusCode::OK);
     let page = text(home).await;
     let csrf = page
@@ -629,17 +625,7 @@ async fn signing_in_and_out() {
         w.app.clone().oneshot(out).await.unwrap().status(),
         StatusCode::SEE_OTHER
     );
-    let after = w
-        .app
-        .clone()
-        .oneshot(
-            Request::get("/")
-                .header(header::COOKIE, &cookie)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let after = w.get_with(Some(&cookie), "/").await;
     assert_eq!(
         after.status(),
         StatusCode::SEE_OTHER,
