@@ -11,7 +11,7 @@ use callaudit_storage::sessions::{Outcome, Response as IssueResponse};
 use crate::AppState;
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
-use crate::score::{Choice, category_choices, session_call};
+use crate::score::{Choice, area_choices, category_choices, session_call};
 use crate::sessions::{access, allow};
 use crate::view::{Nav, answer_label, category_label, channel_label};
 
@@ -101,15 +101,7 @@ pub async fn page(
             rows,
             agreed: category_label(c.category.as_deref().unwrap_or("")).to_string(),
             categories: category_choices(c.category.as_deref()),
-            areas: template
-                .areas
-                .iter()
-                .map(|a| Choice {
-                    code: a.code.clone(),
-                    label: a.name.clone(),
-                    checked: agreed_areas.contains(&a.code.as_str()),
-                })
-                .collect(),
+            areas: area_choices(&template, &agreed_areas),
             comments: c.comments.clone().unwrap_or_default(),
             learning_points: c.learning_points.clone().unwrap_or_default(),
             good_practice: c.good_practice.unwrap_or(false),

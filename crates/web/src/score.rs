@@ -8,7 +8,7 @@ use std::path::{Component, Path as FsPath};
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
 use axum::response::{Html, IntoResponse, Json, Redirect, Response};
-use callaudit_domain::template::{Answer, Category};
+use callaudit_domain::template::{Answer, Category, Template as AuditTemplate};
 use callaudit_storage::accounts::StoredProposal;
 use callaudit_storage::export::SessionOutcomeRow;
 use serde::Deserialize;
@@ -115,6 +115,19 @@ pub fn category_choices(chosen: Option<&str>) -> Vec<Choice> {
         .collect()
 }
 
+/// The template's areas as checkboxes, those in `ticked` checked.
+pub fn area_choices(template: &AuditTemplate, ticked: &[&str]) -> Vec<Choice> {
+    template
+        .areas
+        .iter()
+        .map(|a| Choice {
+            code: a.code.clone(),
+            label: a.name.clone(),
+            checked: ticked.contains(&a.code.as_str()),
+        })
+        .collect()
+}
+
 pub const ANSWERS: [(&str, &str); 4] = [
     ("yes", "Yes"),
     ("partly", "Partly"),
@@ -168,15 +181,7 @@ pub async fn page(
             .collect(),
         answers: &ANSWERS,
         categories: category_choices(proposal.as_ref().map(|p| p.category.as_str())),
-        areas: template
-            .areas
-            .iter()
-            .map(|a| Choice {
-                code: a.code.clone(),
-                label: a.name.clone(),
-                checked: my_areas.contains(&a.code.as_str()),
-            })
-            .collect(),
+        areas: area_choices(&template, &my_areas),
         saved: q.saved.is_some(),
         prev: (n > 1).then_some(n - 1),
         next: (usize::try_from(n).unwrap_or(usize::MAX) < total).then_some(n + 1),
