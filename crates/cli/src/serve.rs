@@ -66,18 +66,26 @@ async fn prepare_demo(store: &Store, recordings: &Path) -> anyhow::Result<Vec<(S
         .into_iter()
         .filter(|p| p.force_id == Some(force.id))
         .collect();
-    // One hash for all demo accounts: they share a published password anyway.
-    let hash = tokio::task::spawn_blocking(|| callaudit_web::auth::hash_password(DEMO_PASSWORD))
-        .await?
-        .map_err(|e| anyhow::anyhow!(e))?;
-    let mut tx = store.begin("demo").await?;
+    let mut without_password = Vec::new();
     for p in &people {
         if store
             .login_candidate(&p.email)
             .await?
             .is_some_and(|(_, h)| h.is_none())
         {
-            tx.set_password_hash(p.id, &hash).await?;
+            without_password.push(p.id);
+        }
+    }
+    let mut tx = store.begin("demo").await?;
+    // Hashed only when some account still needs it (the first start), and once for all: the demo
+    // accounts share a published password anyway.
+    if !without_password.is_empty() {
+        let hash =
+            tokio::task::spawn_blocking(|| callaudit_web::auth::hash_password(DEMO_PASSWORD))
+                .await?
+                .map_err(|e| anyhow::anyhow!(e))?;
+        for id in without_password {
+            tx.set_password_hash(id, &hash).await?;
         }
     }
     let held_on = NaiveDate::from_ymd_opt(NEXT_SESSION.0, NEXT_SESSION.1, NEXT_SESSION.2)
