@@ -48,6 +48,39 @@ pub enum Command {
     Summary,
     /// Run the web application.
     Serve(ServeArgs),
+    /// Analyse call recordings: long silences, talk time.
+    #[command(subcommand)]
+    Audio(AudioCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AudioCommand {
+    /// Find the silences in one recording (WAV, MP3, FLAC or Ogg Vorbis).
+    Silences(SilencesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SilencesArgs {
+    /// The recording.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub settings: SilenceFlags,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+/// What counts as a silence; shared by every command that looks for them.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct SilenceFlags {
+    /// Shortest quiet stretch reported, in seconds.
+    #[arg(long, default_value_t = 3.0)]
+    pub min_seconds: f64,
+    /// Level below which a stretch is quiet, in dBFS.
+    #[arg(long, default_value_t = -40.0, allow_hyphen_values = true)]
+    pub threshold_db: f64,
+    /// Keep the threshold fixed even on a noisy line (no adaptive noise floor).
+    #[arg(long)]
+    pub fixed_threshold: bool,
 }
 
 #[derive(Debug, Subcommand)]

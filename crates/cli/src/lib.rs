@@ -14,6 +14,7 @@ macro_rules! say_raw {
     ($($t:tt)*) => { $crate::write_out(format_args!($($t)*)) };
 }
 
+pub mod audio;
 pub mod cli;
 pub mod demo;
 pub mod import;
@@ -44,6 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(cmd) => report::run(&ctx, cmd).await,
         Command::Summary => summary::run(&ctx).await,
         Command::Serve(cmd) => serve::run(&ctx, cmd).await,
+        Command::Audio(cmd) => audio::run(&ctx, cmd).await,
     }
 }
 

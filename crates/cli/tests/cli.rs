@@ -808,3 +808,50 @@ fn a_reader_that_stops_early_is_not_a_crash() {
     assert!(!err(&o).contains("panicked"), "{}", err(&o));
     assert_eq!(o.status.code(), Some(0));
 }
+
+#[test]
+fn audio_silences_reports_each_silence_and_refuses_a_file_that_is_not_audio() {
+    use callaudit_audio::synth::{Encoding, Part, render, wav};
+    let run = Run::new();
+    let tone = |seconds| Part::Tone {
+        seconds,
+        hz: 440.0,
+        amplitude: 0.4,
+    };
+    let samples = render(
+        &[tone(1.0), Part::Silence { seconds: 7.5 }, tone(2.0)],
+        8000,
+        0.0,
+        1,
+    );
+    let file = run.path("call.wav");
+    std::fs::write(&file, wav(&[samples], 8000, Encoding::ALaw)).unwrap();
+    let path = file.to_str().unwrap();
+
+    let o = run.cmd(&["audio", "silences", path, "--format", "json"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let json: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(json["duration_s"], 10.5);
+    assert_eq!(json["silences"][0]["start_s"], 1.0);
+    assert_eq!(json["silences"][0]["end_s"], 8.5);
+    assert_eq!(json["silences"].as_array().unwrap().len(), 1);
+    assert_eq!(json["longest_silence_s"], 7.5);
+
+    let o = run.cmd(&["audio", "silences", path, "--min-seconds", "8"]);
+    assert!(o.status.success());
+    assert!(
+        out(&o).contains("silences of 8 s or more: 0"),
+        "{}",
+        out(&o)
+    );
+    let o = run.cmd(&["audio", "silences", path]);
+    assert!(out(&o).contains("0:01.0 to 0:08.5  7.5 s"), "{}", out(&o));
+
+    let text = run.write("notes.wav", "not a recording");
+    let o = run.cmd(&["audio", "silences", text.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("expected WAV"), "{}", err(&o));
+    let o = run.cmd(&["audio", "silences", path, "--threshold-db", "6"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("expected a level from -120 to 0 dBFS"));
+}
