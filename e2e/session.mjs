@@ -131,6 +131,17 @@ try {
   await page.click("text=Forward 5 seconds");
   const t = await page.evaluate(() => document.querySelector("audio").currentTime);
   expect(t >= 4.9, `forward 5 seconds seeks (${t})`);
+  // The long silence is marked on the timeline, and its button plays from two seconds before it.
+  const silence = page.locator("[data-silences] button").first();
+  await silence.waitFor({ timeout: 15000 });
+  const start = parseFloat(await silence.getAttribute("data-start"));
+  expect(start > 10 && start < 30, `the demo call's long silence is found (${start} s)`);
+  await silence.click();
+  const at = await page.evaluate(() => document.querySelector("audio").currentTime);
+  expect(Math.abs(at - (start - 2)) < 0.6, `a silence plays from two seconds before it (${at} s, silence at ${start} s)`);
+  await page.evaluate(() => document.querySelector("audio").pause());
+  await page.screenshot({ path: join(shots, "score-silences.png"), fullPage: false });
+  await audit(page, "score-call-1-silences");
   const questions = await page.locator("fieldset.question legend").count();
   for (const input of await page.locator("input[type=radio][value=yes]").all()) { await input.check(); }
   await page.check("#cat-positive");

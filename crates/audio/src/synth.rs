@@ -11,6 +11,13 @@ pub enum Part {
         hz: f64,
         amplitude: f64,
     },
+    /// Speech-like sound at a voice's pitch: a tone with its second harmonic, in syllables of
+    /// about a quarter second with a quieter floor between them.
+    Speech {
+        seconds: f64,
+        hz: f64,
+        amplitude: f64,
+    },
     /// Nothing but the line noise.
     Silence { seconds: f64 },
 }
@@ -18,7 +25,9 @@ pub enum Part {
 impl Part {
     pub fn seconds(&self) -> f64 {
         match *self {
-            Part::Tone { seconds, .. } | Part::Silence { seconds } => seconds,
+            Part::Tone { seconds, .. }
+            | Part::Speech { seconds, .. }
+            | Part::Silence { seconds } => seconds,
         }
     }
 }
@@ -78,6 +87,13 @@ pub fn render(parts: &[Part], rate: u32, noise: f64, seed: u64) -> Vec<f32> {
             let signal = match *part {
                 Part::Tone { hz, amplitude, .. } => {
                     amplitude * (2.0 * std::f64::consts::PI * hz * t).sin()
+                }
+                Part::Speech { hz, amplitude, .. } => {
+                    let syllables = 0.15 + 0.85 * (std::f64::consts::PI * t * 4.0).sin().abs();
+                    amplitude
+                        * syllables
+                        * ((2.0 * std::f64::consts::PI * hz * t).sin()
+                            + 0.4 * (4.0 * std::f64::consts::PI * hz * t).sin())
                 }
                 Part::Silence { .. } => 0.0,
             };

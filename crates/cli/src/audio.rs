@@ -6,13 +6,75 @@ use callaudit_audio::{Analysis, Settings, analyse, decode_file};
 
 use crate::{
     Context_,
-    cli::{AudioCommand, Format, SilenceFlags, SilencesArgs},
+    cli::{AnalyseArgs, AudioCommand, Format, SilenceFlags, SilencesArgs},
 };
 
-pub async fn run(_ctx: &Context_, cmd: AudioCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(ctx: &Context_, cmd: AudioCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         AudioCommand::Silences(args) => silences(args),
+        AudioCommand::Analyse(args) => analyse_pool(ctx, args).await,
     }
+}
+
+/// Analyses every recording of the force's pool, one line per call as it goes, and keeps the
+/// results. A recording that cannot be analysed is reported and the others still are.
+async fn analyse_pool(ctx: &Context_, args: AnalyseArgs) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
+    let force = store.resolve_force(ctx.force.as_deref()).await?;
+    let calls = store.calls_with_recordings(force.id).await?;
+    if calls.is_empty() {
+        say!(
+            "No call in {}'s pool names a recording: nothing to analyse. Import a pool with a `recording` column first.",
+            force.name
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let total = calls.len();
+    let (mut fresh, mut kept, mut failed) = (0, 0, 0);
+    let started = std::time::Instant::now();
+    for (i, call) in calls.iter().enumerate() {
+        let found = callaudit_web::recordings::analysis(
+            &store,
+            &ctx.actor,
+            &args.recordings,
+            call.call_id,
+            &call.recording,
+            args.again,
+        )
+        .await?;
+        let line = match found {
+            Ok((stored, analysed)) => {
+                let a: Analysis = serde_json::from_str(&stored.analysis)?;
+                if analysed {
+                    fresh += 1;
+                } else {
+                    kept += 1;
+                }
+                format!(
+                    "{} silence{}, longest {:.1} s, talk {}{}",
+                    a.silences.len(),
+                    if a.silences.len() == 1 { "" } else { "s" },
+                    a.longest_silence_s,
+                    clock(a.talk_s),
+                    if analysed { "" } else { " (kept)" }
+                )
+            }
+            Err(why) => {
+                failed += 1;
+                format!("not analysed: {why}")
+            }
+        };
+        say!("[{}/{total}] {}: {line}", i + 1, call.call_ref);
+    }
+    say!(
+        "{fresh} analysed, {kept} unchanged since their last analysis, {failed} not analysed, in {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 impl SilenceFlags {

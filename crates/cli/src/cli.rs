@@ -57,6 +57,18 @@ pub enum Command {
 pub enum AudioCommand {
     /// Find the silences in one recording (WAV, MP3, FLAC or Ogg Vorbis).
     Silences(SilencesArgs),
+    /// Analyse every recording of the force's pool and keep the results for the web player.
+    Analyse(AnalyseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyseArgs {
+    /// The folder the pool's recording paths are relative to.
+    #[arg(long, env = "CALLAUDIT_RECORDINGS", default_value = "recordings")]
+    pub recordings: PathBuf,
+    /// Analyse recordings again even when the kept analysis is of the same file.
+    #[arg(long)]
+    pub again: bool,
 }
 
 #[derive(Debug, Args)]

@@ -170,55 +170,26 @@ async fn write_recordings(store: &Store, force_id: i64, root: &Path) -> anyhow::
 /// with a syllable rhythm) at two pitches for handler and caller, and silences between turns,
 /// one of them long (6–9 s), as when a handler types without explaining.
 pub fn synthetic_call(variant: u32) -> Vec<u8> {
-    const RATE: u32 = 8000;
+    use callaudit_audio::synth::{Encoding, Part, render, wav};
     let long_pause = 6.0 + f64::from(variant % 4);
-    // (seconds, pitch in Hz; 0 = silence)
+    let speech = |seconds, hz| Part::Speech {
+        seconds,
+        hz,
+        amplitude: 0.3,
+    };
+    let pause = |seconds| Part::Silence { seconds };
     let turns = [
-        (4.0, 220.0),
-        (0.8, 0.0),
-        (5.0, 170.0),
-        (1.0, 0.0),
-        (6.0, 220.0),
-        (long_pause, 0.0),
-        (4.0, 220.0),
-        (0.7, 0.0),
-        (7.0, 170.0),
-        (1.2, 0.0),
-        (5.0, 220.0),
+        speech(4.0, 220.0),
+        pause(0.8),
+        speech(5.0, 170.0),
+        pause(1.0),
+        speech(6.0, 220.0),
+        pause(long_pause),
+        speech(4.0, 220.0),
+        pause(0.7),
+        speech(7.0, 170.0),
+        pause(1.2),
+        speech(5.0, 220.0),
     ];
-    let mut samples: Vec<i16> = Vec::new();
-    for (secs, pitch) in turns {
-        let n = (secs * f64::from(RATE)) as usize;
-        for k in 0..n {
-            let t = k as f64 / f64::from(RATE);
-            let v = if pitch == 0.0 {
-                0.0
-            } else {
-                // Syllables of ~0.25 s, with a quiet floor between them as in real speech.
-                let envelope = 0.15 + 0.85 * (std::f64::consts::PI * t * 4.0).sin().abs();
-                0.3 * envelope
-                    * ((2.0 * std::f64::consts::PI * pitch * t).sin()
-                        + 0.4 * (2.0 * std::f64::consts::PI * pitch * 2.0 * t).sin())
-            };
-            samples.push((v * f64::from(i16::MAX)) as i16);
-        }
-    }
-    let data_len = u32::try_from(samples.len() * 2).unwrap_or(u32::MAX);
-    let mut out = Vec::with_capacity(44 + samples.len() * 2);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&RATE.to_le_bytes());
-    out.extend_from_slice(&(RATE * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    for s in samples {
-        out.extend_from_slice(&s.to_le_bytes());
-    }
-    out
+    wav(&[render(&turns, 8000, 0.0, 1)], 8000, Encoding::S16)
 }

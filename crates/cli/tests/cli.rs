@@ -855,3 +855,65 @@ fn audio_silences_reports_each_silence_and_refuses_a_file_that_is_not_audio() {
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).contains("expected a level from -120 to 0 dBFS"));
 }
+
+#[test]
+fn audio_analyse_keeps_each_recordings_silences_and_says_which_it_could_not_read() {
+    use callaudit_audio::synth::{Encoding, Part, render, wav};
+    let r = Run::new();
+    let csv = "call_id,started_at,channel,incident_type,recording\n\
+        A1,2024-04-02 10:15,999,ASB,a1.wav\n\
+        A2,2024-04-03 11:00,101,ASB,sub/a2.wav\n\
+        A3,2024-04-04 11:00,101,ASB,gone.wav\n\
+        A4,2024-04-05 11:00,101,ASB,\n";
+    let pool = r.write("pool.csv", csv);
+    assert!(
+        r.cmd(&[
+            "import",
+            "calls",
+            pool.to_str().unwrap(),
+            "--force-name",
+            "Testshire Police"
+        ])
+        .status
+        .success()
+    );
+    let o = r.cmd(&["audio", "analyse"]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+
+    let talk = Part::Tone {
+        seconds: 2.0,
+        hz: 300.0,
+        amplitude: 0.5,
+    };
+    let rec = r.path("recordings");
+    std::fs::create_dir_all(rec.join("sub")).unwrap();
+    let one = render(&[talk, Part::Silence { seconds: 4.0 }, talk], 8000, 0.0, 1);
+    std::fs::write(rec.join("a1.wav"), wav(&[one], 8000, Encoding::MuLaw)).unwrap();
+    std::fs::write(rec.join("sub/a2.wav"), b"not a recording").unwrap();
+
+    let o = r.cmd(&["audio", "analyse"]);
+    let text = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}{}", err(&o));
+    assert!(
+        text.contains("[1/3] A1: 1 silence, longest 4.0 s, talk 0:04.0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[2/3] A2: not analysed: not a recording this tool can read"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[3/3] A3: not analysed: gone.wav is missing from the recordings folder"),
+        "{text}"
+    );
+    assert!(text.contains("1 analysed, 0 unchanged since their last analysis, 2 not analysed"));
+
+    // Unchanged files are not decoded again; --again does.
+    let text = out(&r.cmd(&["audio", "analyse"]));
+    assert!(
+        text.contains("A1: 1 silence, longest 4.0 s, talk 0:04.0 (kept)"),
+        "{text}"
+    );
+    let text = out(&r.cmd(&["audio", "analyse", "--again"]));
+    assert!(text.contains("1 analysed, 0 unchanged"), "{text}");
+}

@@ -161,12 +161,16 @@ impl Store {
             .bind(session_call_id).fetch_all(p).await?))
     }
 
-    /// The recording path of a session's call, if the pool still holds one.
-    pub async fn call_recording(&self, session_call_id: i64) -> Result<Option<String>> {
-        let r: Option<Option<String>> = on_pool!(self, p => sqlx::query_scalar(
-            "SELECT c.recording FROM session_calls sc JOIN calls c ON c.id = sc.call_id WHERE sc.id = $1")
-            .bind(session_call_id).fetch_optional(p).await?);
-        Ok(r.flatten())
+    /// The pool call behind a session's call and its recording path, if the pool holds one.
+    pub async fn call_recording(
+        &self,
+        session_call_id: i64,
+    ) -> Result<Option<crate::recordings::CallRecording>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT c.id AS call_id, c.call_ref, c.recording FROM session_calls sc
+             JOIN calls c ON c.id = sc.call_id
+             WHERE sc.id = $1 AND c.recording IS NOT NULL AND c.recording <> ''")
+            .bind(session_call_id).fetch_optional(p).await?))
     }
 }
 

@@ -53,6 +53,7 @@ pub mod draws;
 pub mod export;
 pub mod pool;
 pub mod programmes;
+pub mod recordings;
 pub mod sessions;
 pub mod summary;
 

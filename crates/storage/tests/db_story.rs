@@ -97,7 +97,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
     assert!(schemas[0].contains_key("calls") && schemas[0].contains_key("history"));
     assert_eq!(
         schemas[0].len(),
-        23,
+        25,
         "tables: {:?}",
         schemas[0].keys().collect::<Vec<_>>()
     );
@@ -492,5 +492,63 @@ async fn past_audits_import_once_and_conflicts_are_found() {
             store.backend(),
             Backend::Sqlite | Backend::Postgres
         ));
+    }
+}
+
+#[tokio::test]
+async fn recording_analyses_and_transcripts_are_kept_per_call_and_replaced() {
+    use callaudit_storage::recordings::{StoredAnalysis, StoredTranscript};
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        let mut silent = call("B2", Channel::NonEmergency, "ASB");
+        silent.recording = None;
+        import(&store, f, &[call("B1", Channel::Emergency, "ASB"), silent])
+            .await
+            .unwrap();
+        let with = store.calls_with_recordings(f).await.unwrap();
+        assert_eq!(with.len(), 1, "{:?}", store.backend());
+        assert_eq!(with[0].call_ref, "B1");
+        assert_eq!(with[0].recording, "2024/05/a.wav");
+        let id = store.call_id_by_ref(f, "B1").await.unwrap().unwrap();
+        assert_eq!(with[0].call_id, id);
+        assert_eq!(store.call_id_by_ref(f, "NOPE").await.unwrap(), None);
+
+        assert_eq!(store.recording_analysis(id).await.unwrap(), None);
+        let mut a = StoredAnalysis {
+            call_id: id,
+            fingerprint: "100:1".into(),
+            analysis: r#"{"silences":[]}"#.into(),
+            waveform: "[]".into(),
+        };
+        for fingerprint in ["100:1", "200:2"] {
+            a.fingerprint = fingerprint.into();
+            let mut tx = store.begin("analyser").await.unwrap();
+            tx.put_recording_analysis(&a).await.unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(
+                store.recording_analysis(id).await.unwrap().as_ref(),
+                Some(&a)
+            );
+        }
+
+        let t = StoredTranscript {
+            call_id: id,
+            source: "B1.vtt".into(),
+            segments: "[]".into(),
+        };
+        let mut tx = store.begin("coordinator").await.unwrap();
+        tx.put_transcript(&t).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(store.transcript(id).await.unwrap(), Some(t.clone()));
+        let mut tx = store.begin("coordinator").await.unwrap();
+        let missing = StoredTranscript {
+            call_id: id + 1000,
+            ..t
+        };
+        assert!(matches!(
+            tx.put_transcript(&missing).await,
+            Err(StoreError::NotFound(_))
+        ));
+        tx.rollback().await.unwrap();
     }
 }

@@ -22,6 +22,7 @@ mod error;
 mod pages;
 mod panel;
 mod pool;
+pub mod recordings;
 mod score;
 mod security;
 mod sessions;
@@ -125,6 +126,10 @@ pub fn app(store: Store, config: Config) -> Router {
             get(score::page).post(score::save),
         )
         .route("/sessions/{id}/calls/{n}/recording", get(score::recording))
+        .route(
+            "/sessions/{id}/calls/{n}/recording/analysis",
+            get(score::recording_analysis),
+        )
         .route("/sessions/{id}/panel", get(panel::page))
         .route("/sessions/{id}/calls/{n}/outcome", post(panel::agree))
         .route("/sessions/{id}/responses", get(panel::responses))

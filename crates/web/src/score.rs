@@ -3,7 +3,6 @@
 //! given (by the page's script) or with the button (without it); only what changed is written.
 
 use std::collections::HashMap;
-use std::path::{Component, Path as FsPath};
 
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
@@ -13,6 +12,8 @@ use callaudit_storage::accounts::StoredProposal;
 use callaudit_storage::export::SessionOutcomeRow;
 use serde::Deserialize;
 use tower::ServiceExt;
+
+use crate::recordings::{self, local_path};
 use tower_http::services::ServeFile;
 
 use crate::AppState;
@@ -254,19 +255,6 @@ pub async fn save(
     Ok(Redirect::to(&to).into_response())
 }
 
-/// A recording path from the pool as a file inside the recordings folder, or `None` when it is
-/// held elsewhere (a URI) or could climb out of the folder.
-fn local_path(root: &FsPath, stored: &str) -> Option<std::path::PathBuf> {
-    if stored.contains("://") {
-        return None;
-    }
-    let rel = FsPath::new(stored);
-    if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
-        return None;
-    }
-    Some(root.join(rel))
-}
-
 /// Streams a recording, with HTTP range requests so the player can seek, to those entitled to
 /// hear it at this moment (an auditor on the panel while the session is open, the facilitator).
 pub async fn recording(
@@ -283,7 +271,7 @@ pub async fn recording(
         .call_recording(call.session_call_id)
         .await?
         .ok_or_else(|| AppError::NotFound("The pool holds no recording for this call.".into()))?;
-    let path = local_path(&state.config.recordings, &stored).ok_or_else(|| {
+    let path = local_path(&state.config.recordings, &stored.recording).ok_or_else(|| {
         AppError::NotFound(
             "This call's recording is held on the force's recorder, not in this server's recordings folder."
                 .into(),
@@ -318,25 +306,44 @@ pub async fn recording(
     Ok(res.into_response())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn recordings_stay_inside_their_folder() {
-        let root = FsPath::new("/rec");
-        assert_eq!(
-            local_path(root, "2025/04/a.wav"),
-            Some(std::path::PathBuf::from("/rec/2025/04/a.wav"))
-        );
-        for bad in [
-            "../etc/passwd",
-            "/etc/passwd",
-            "a/../../b",
-            "https://x/y.wav",
-            "./a",
-        ] {
-            assert_eq!(local_path(root, bad), None, "{bad}");
-        }
+/// The silences and waveform of a call's recording for the player, to those entitled to hear the
+/// recording. The first request analyses the recording and keeps the result.
+pub async fn recording_analysis(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, n)): Path<(i64, i64)>,
+) -> Result<Response> {
+    let (_, r) = access(&state, &user, id).await?;
+    allow(r.play, "the recordings of this session")?;
+    let (call, _) = session_call(&state, id, n).await?;
+    let stored = state
+        .store
+        .call_recording(call.session_call_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The pool holds no recording for this call.".into()))?;
+    let found = recordings::analysis(
+        &state.store,
+        &user.person.email,
+        &state.config.recordings,
+        stored.call_id,
+        &stored.recording,
+        false,
+    )
+    .await?;
+    match found {
+        // The stored documents are this program's own JSON; they are sent as they are.
+        Ok((kept, _)) => Ok((
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            format!(
+                "{{\"analysis\":{},\"waveform\":{}}}",
+                kept.analysis, kept.waveform
+            ),
+        )
+            .into_response()),
+        Err(why) => Ok((
+            axum::http::StatusCode::NOT_FOUND,
+            Json(serde_json::json!({ "error": format!("No silences can be shown: {why}.") })),
+        )
+            .into_response()),
     }
 }

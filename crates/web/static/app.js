@@ -86,6 +86,105 @@
     });
   }
 
+  function clock(s) {
+    s = Math.max(0, Math.round(s));
+    var m = Math.floor(s / 60), r = s % 60;
+    return m + ":" + (r < 10 ? "0" : "") + r;
+  }
+
+  // The recording's waveform with its long silences shaded, and a button per silence that plays
+  // from two seconds before it, so the panel hears what led into the silence.
+  function timeline(box) {
+    var audio = document.getElementById(box.getAttribute("data-timeline"));
+    if (!audio) { return; }
+    var canvas = box.querySelector("canvas");
+    var summary = box.querySelector("[data-timeline-summary]");
+    var list = box.querySelector("[data-silences]");
+    var data = null, loading = false;
+    box.hidden = false;
+
+    function duration() { return (data && data.analysis.duration_s) || audio.duration || 0; }
+
+    function draw() {
+      if (!data || !canvas.getContext) { return; }
+      var ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, d = duration();
+      var peaks = data.waveform.peaks;
+      ctx.clearRect(0, 0, w, h);
+      ctx.fillStyle = "rgba(212, 53, 28, 0.18)";
+      data.analysis.silences.forEach(function (s) {
+        ctx.fillRect(w * s.start_s / d, 0, Math.max(2, w * (s.end_s - s.start_s) / d), h);
+      });
+      ctx.fillStyle = "#505a5f";
+      var bar = w / Math.max(1, peaks.length);
+      peaks.forEach(function (p, i) {
+        var top = h / 2 - p[1] * h / 2, bottom = h / 2 - p[0] * h / 2;
+        ctx.fillRect(i * bar, top, Math.max(1, bar), Math.max(1, bottom - top));
+      });
+      if (d > 0) {
+        ctx.fillStyle = "#0b0c0c";
+        ctx.fillRect(w * audio.currentTime / d - 1, 0, 2, h);
+      }
+    }
+
+    function jump(to) {
+      audio.currentTime = Math.max(0, to);
+      var played = audio.play();
+      if (played && played.catch) { played.catch(function () {}); }
+    }
+
+    function show(json) {
+      data = json;
+      var a = json.analysis, n = a.silences.length;
+      canvas.hidden = false;
+      summary.textContent = n === 0
+        ? "No silence of " + a.min_seconds + " seconds or more in this call."
+        : n + (n === 1 ? " silence" : " silences") + " of " + a.min_seconds +
+          " seconds or more; the longest lasts " + Math.round(a.longest_silence_s) + " seconds.";
+      list.textContent = "";
+      a.silences.forEach(function (s, i) {
+        var li = document.createElement("li"), b = document.createElement("button");
+        b.type = "button";
+        b.className = "button secondary";
+        b.textContent = "Silence " + (i + 1) + ": " + clock(s.start_s) + " to " + clock(s.end_s) +
+          " (" + Math.round(s.end_s - s.start_s) + " s). Play from " + clock(s.start_s - 2);
+        b.setAttribute("data-start", String(s.start_s));
+        b.addEventListener("click", function () { jump(s.start_s - 2); });
+        li.appendChild(b);
+        list.appendChild(li);
+      });
+      draw();
+    }
+
+    function load() {
+      if (data || loading) { return; }
+      loading = true;
+      var button = box.querySelector("[data-show-silences]");
+      if (button) { button.hidden = true; }
+      summary.textContent = "Measuring the silences…";
+      fetch(box.getAttribute("data-analysis"), { credentials: "same-origin" })
+        .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, json: j }; }); })
+        .then(function (r) {
+          if (r.ok) { show(r.json); } else { summary.textContent = r.json.error || "The silences could not be measured."; }
+        })
+        .catch(function () { summary.textContent = "The silences could not be measured: the server did not answer."; loading = false; });
+    }
+
+    canvas.addEventListener("click", function (e) {
+      var rect = canvas.getBoundingClientRect();
+      if (rect.width > 0 && duration() > 0) { jump(duration() * (e.clientX - rect.left) / rect.width); }
+    });
+    audio.addEventListener("timeupdate", draw);
+    audio.addEventListener("seeked", draw);
+    if (box.hasAttribute("data-lazy")) {
+      var button = box.querySelector("[data-show-silences]");
+      if (button) { button.addEventListener("click", load); }
+      audio.addEventListener("play", load);
+    } else {
+      load();
+    }
+  }
+
   document.querySelectorAll("form[data-autosave]").forEach(autosave);
+  document.querySelectorAll("[data-timeline]").forEach(timeline);
   document.querySelectorAll("[data-player]").forEach(player);
 })();

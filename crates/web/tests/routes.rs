@@ -50,6 +50,18 @@ fn call(n: usize, channel: Channel) -> PoolCall {
     }
 }
 
+/// Every call's recording: 1 s of talk, a 3.5 s silence from 1 s, 1 s of talk; G.711 µ-law.
+fn recording_bytes() -> Vec<u8> {
+    use callaudit_audio::synth::{Encoding, Part, render, wav};
+    let talk = Part::Tone {
+        seconds: 1.0,
+        hz: 300.0,
+        amplitude: 0.5,
+    };
+    let parts = [talk, Part::Silence { seconds: 3.5 }, talk];
+    wav(&[render(&parts, 8000, 0.0, 1)], 8000, Encoding::MuLaw)
+}
+
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::connect(&format!(
@@ -72,9 +84,9 @@ async fn world() -> World {
         })
         .collect();
     std::fs::create_dir_all(recordings.join("2024/05")).unwrap();
+    let bytes = recording_bytes();
     for c in &pool {
-        let bytes: Vec<u8> = (0..4000u32).map(|i| (i % 251) as u8).collect();
-        std::fs::write(recordings.join(c.recording.as_ref().unwrap()), bytes).unwrap();
+        std::fs::write(recordings.join(c.recording.as_ref().unwrap()), &bytes).unwrap();
     }
     let mut tx = store.begin("test").await.unwrap();
     let force = tx.ensure_force("t", "Testshire Police").await.unwrap();
@@ -248,6 +260,10 @@ async fn every_get_route_admits_exactly_its_roles() {
             vec!["auditor", "facilitator"],
         ),
         (
+            format!("/sessions/{s}/calls/1/recording/analysis"),
+            vec!["auditor", "facilitator"],
+        ),
+        (
             format!("/sessions/{s}/panel"),
             vec!["coordinator", "facilitator"],
         ),
@@ -318,6 +334,7 @@ async fn an_auditor_cannot_reach_another_sessions_calls_by_guessing() {
         format!("/sessions/{other}/calls/1"),
         format!("/sessions/{other}/calls/1/recording"),
         format!("/sessions/{other}/calls/2/recording"),
+        format!("/sessions/{other}/calls/2/recording/analysis"),
     ] {
         assert_eq!(
             w.get(Some("auditor"), &path).await.status(),
@@ -500,10 +517,13 @@ async fn recordings_seek_with_range_requests_and_plays_are_logged() {
         .unwrap();
     let res = w.app.clone().oneshot(req).await.unwrap();
     assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
-    assert_eq!(res.headers()[header::CONTENT_RANGE], "bytes 100-199/4000");
+    let whole = recording_bytes();
+    assert_eq!(
+        res.headers()[header::CONTENT_RANGE],
+        format!("bytes 100-199/{}", whole.len()).as_str()
+    );
     let body = res.into_body().collect().await.unwrap().to_bytes();
-    let expected: Vec<u8> = (100..200u32).map(|i| (i % 251) as u8).collect();
-    assert_eq!(body.as_ref(), expected.as_slice());
+    assert_eq!(body.as_ref(), &whole[100..200]);
     let res = w.get(Some("auditor"), &path).await;
     assert_eq!(res.status(), StatusCode::OK);
     let history = w.store.history(50).await.unwrap();
@@ -800,4 +820,81 @@ async fn the_coordinator_keeps_the_action_log() {
     );
     let page = text(w.get(Some("viewer"), "/actions").await).await;
     assert!(page.contains("Brief the panel on 101 waits") && !page.contains("Add an action"));
+}
+
+#[tokio::test]
+async fn the_player_gets_the_silences_measured_once_and_again_when_the_file_changes() {
+    let w = world().await;
+    let path = format!("/sessions/{}/calls/1/recording/analysis", w.open);
+    let json = |res: axum::response::Response| async move {
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap()
+    };
+    let analysed = |w: &World| {
+        let store = w.store.clone();
+        async move {
+            store
+                .history(200)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|h| h.action == "recording-analysed")
+                .count()
+        }
+    };
+
+    let res = w.get(Some("auditor"), &path).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+    let body = json(res).await;
+    assert_eq!(body["analysis"]["duration_s"], 5.5);
+    assert_eq!(body["analysis"]["silences"][0]["start_s"], 1.0);
+    assert_eq!(body["analysis"]["silences"][0]["end_s"], 4.5);
+    assert_eq!(body["waveform"]["peaks"].as_array().unwrap().len(), 550);
+    assert_eq!(analysed(&w).await, 1);
+
+    // The facilitator's request finds it kept.
+    let res = w.get(Some("facilitator"), &path).await;
+    assert_eq!(json(res).await["analysis"]["silences"][0]["end_s"], 4.5);
+    assert_eq!(analysed(&w).await, 1, "a kept analysis is not redone");
+
+    // The recording is replaced on disk with one holding no long silence: analysed again.
+    let file = w._dir.path().join("recordings/2024/05");
+    let sc = w.store.session_outcomes(w.open).await.unwrap();
+    let call_ref = &sc.iter().find(|c| c.position == 1).unwrap().call_ref;
+    let file = file.join(format!("{call_ref}.wav"));
+    {
+        use callaudit_audio::synth::{Encoding, Part, render, wav};
+        let talk = Part::Tone {
+            seconds: 2.0,
+            hz: 300.0,
+            amplitude: 0.5,
+        };
+        std::fs::write(
+            &file,
+            wav(&[render(&[talk], 8000, 0.0, 1)], 8000, Encoding::S16),
+        )
+        .unwrap();
+    }
+    let body = json(w.get(Some("auditor"), &path).await).await;
+    assert_eq!(body["analysis"]["silences"].as_array().unwrap().len(), 0);
+    assert_eq!(analysed(&w).await, 2);
+
+    // A file that is not audio, and a missing file: a 404 that says why, in JSON for the player.
+    std::fs::write(&file, "not audio").unwrap();
+    let res = w.get(Some("auditor"), &path).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let error = json(res).await["error"].as_str().unwrap().to_string();
+    assert!(
+        error.contains("not a recording this tool can read"),
+        "{error}"
+    );
+    std::fs::remove_file(&file).unwrap();
+    let res = w.get(Some("auditor"), &path).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let error = json(res).await["error"].as_str().unwrap().to_string();
+    assert!(
+        error.contains("missing from the recordings folder"),
+        "{error}"
+    );
 }
