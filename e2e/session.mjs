@@ -140,7 +140,14 @@ try {
   const at = await page.evaluate(() => document.querySelector("audio").currentTime);
   expect(Math.abs(at - (start - 2)) < 0.6, `a silence plays from two seconds before it (${at} s, silence at ${start} s)`);
   await page.evaluate(() => document.querySelector("audio").pause());
-  await page.screenshot({ path: join(shots, "score-silences.png"), fullPage: false });
+  // The transcript's prompts are shown, and a line's time plays the recording from there.
+  expect(await page.locator(".prompts li").count() >= 2, "the transcript's prompts are shown");
+  await page.click("summary:has-text('Transcript')");
+  await page.locator(".transcript-lines button").nth(1).click();
+  const line = await page.evaluate(() => document.querySelector("audio").currentTime);
+  expect(line >= 4.7 && line < 5.5, `a transcript line plays from its time (${line} s)`);
+  await page.evaluate(() => document.querySelector("audio").pause());
+  await page.screenshot({ path: join(shots, "score-silences.png"), fullPage: true });
   await audit(page, "score-call-1-silences");
   const questions = await page.locator("fieldset.question legend").count();
   for (const input of await page.locator("input[type=radio][value=yes]").all()) { await input.check(); }

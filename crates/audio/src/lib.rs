@@ -5,6 +5,7 @@ pub mod decode;
 pub mod peaks;
 pub mod silence;
 pub mod synth;
+pub mod transcript;
 
 pub use decode::{AudioError, Levels, decode_bytes, decode_file};
 pub use peaks::{DEFAULT_PEAKS, Waveform, waveform};

@@ -101,6 +101,22 @@ pub enum ImportCommand {
     Calls(ImportCallsArgs),
     /// Import past audits (CSV, one row per audited call); all or nothing.
     Audits(ImportAuditsArgs),
+    /// Attach call transcripts (WebVTT, SRT or JSON), each file named after its call's
+    /// reference (`24-0001.vtt`); all or nothing.
+    Transcripts(ImportTranscriptsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportTranscriptsArgs {
+    /// The transcript files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The call reference, when one file is named otherwise.
+    #[arg(long)]
+    pub call: Option<String>,
+    /// Write every problem to this file (the terminal shows the first 200).
+    #[arg(long)]
+    pub errors: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

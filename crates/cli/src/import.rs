@@ -1,4 +1,4 @@
-//! `callaudit import calls|audits`: read, validate and store a file in one transaction. The file
+//! `callaudit import calls|audits|transcripts`: read, validate and store a file in one transaction. The file
 //! is read on one thread while the database writes on another; any problem anywhere rolls the
 //! whole import back and every problem is reported.
 
@@ -14,7 +14,7 @@ use callaudit_storage::pool::Conflict;
 use sha2::{Digest, Sha256};
 
 use crate::Context_;
-use crate::cli::{ImportAuditsArgs, ImportCallsArgs, ImportCommand};
+use crate::cli::{ImportAuditsArgs, ImportCallsArgs, ImportCommand, ImportTranscriptsArgs};
 
 /// Calls per message from the reader thread to the writer.
 const PIPE_BATCH: usize = 2_000;
@@ -25,6 +25,7 @@ pub async fn run(ctx: &Context_, cmd: ImportCommand) -> anyhow::Result<ExitCode>
     match cmd {
         ImportCommand::Calls(a) => import_calls(ctx, a).await,
         ImportCommand::Audits(a) => import_audits(ctx, a).await,
+        ImportCommand::Transcripts(a) => import_transcripts(ctx, a).await,
     }
 }
 
@@ -253,5 +254,96 @@ async fn import_audits(ctx: &Context_, a: ImportAuditsArgs) -> anyhow::Result<Ex
         o.sessions_added,
         o.unchanged
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads every transcript file, finds each one's call, and attaches them all in one transaction,
+/// or, if any file has a problem, reports every problem and attaches none.
+async fn import_transcripts(ctx: &Context_, a: ImportTranscriptsArgs) -> anyhow::Result<ExitCode> {
+    use callaudit_audio::transcript::{Format, parse};
+    use callaudit_storage::recordings::StoredTranscript;
+
+    if a.call.is_some() && a.files.len() > 1 {
+        anyhow::bail!("--call names the call of one file; give one file with it");
+    }
+    let store = ctx.store().await?;
+    let force = store.resolve_force(ctx.force.as_deref()).await?;
+    let mut problems = Vec::new();
+    let mut ready = Vec::new();
+    for file in &a.files {
+        let name = file.display().to_string();
+        let Some(format) = file
+            .extension()
+            .and_then(|e| e.to_str())
+            .and_then(Format::from_extension)
+        else {
+            problems.push(format!("{name}: the file name ends in neither .vtt, .srt nor .json; expected a transcript in one of those formats"));
+            continue;
+        };
+        let call_ref = match &a.call {
+            Some(r) => r.clone(),
+            None => file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        let Some(call_id) = store.call_id_by_ref(force.id, &call_ref).await? else {
+            problems.push(format!("{name}: {call_ref:?} is not a call in {}'s pool; expected the file to be named after its call's reference, or --call REF", force.name));
+            continue;
+        };
+        let text = match std::fs::read(file) {
+            Ok(bytes) => {
+                match String::from_utf8(bytes) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        problems.push(format!("{name}: byte {} is not UTF-8 text; expected a transcript saved as UTF-8", e.utf8_error().valid_up_to() + 1));
+                        continue;
+                    }
+                }
+            }
+            Err(e) => {
+                problems.push(format!("{name}: cannot read it: {e}"));
+                continue;
+            }
+        };
+        match parse(&text, format) {
+            Ok(segments) => ready.push((
+                call_ref,
+                StoredTranscript {
+                    call_id,
+                    source: file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    segments: serde_json::to_string(&segments)?,
+                },
+                segments.len(),
+            )),
+            Err(found) => problems.extend(found.iter().map(|p| format!("{name}: {p}"))),
+        }
+    }
+    if !problems.is_empty() {
+        let summary = format!(
+            "no transcript attached: {} problem{} in {} file{}",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
+            a.files.len(),
+            if a.files.len() == 1 { "" } else { "s" },
+        );
+        return report(
+            &problems,
+            problems.len() as u64,
+            &summary,
+            a.errors.as_deref(),
+        );
+    }
+    let mut tx = store.begin(&ctx.actor).await?;
+    for (_, t, _) in &ready {
+        tx.put_transcript(t).await?;
+    }
+    tx.commit().await?;
+    for (call_ref, t, n) in &ready {
+        say!("attached {} to call {call_ref}: {n} segments", t.source);
+    }
     Ok(ExitCode::SUCCESS)
 }

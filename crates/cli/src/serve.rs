@@ -163,7 +163,108 @@ async fn write_recordings(store: &Store, force_id: i64, root: &Path) -> anyhow::
             root.display()
         );
     }
+    write_transcripts(store, force_id, &pool).await
+}
+
+/// Gives every demo call with a recording the transcript of its synthetic recording, once.
+async fn write_transcripts(
+    store: &Store,
+    force_id: i64,
+    pool: &[callaudit_domain::call::PoolCall],
+) -> anyhow::Result<()> {
+    use callaudit_storage::recordings::StoredTranscript;
+    let with_recording: Vec<_> = pool
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.recording.is_some())
+        .collect();
+    let Some((_, first)) = with_recording.first() else {
+        return Ok(());
+    };
+    let Some(first_id) = store
+        .call_id_by_ref(force_id, first.call_ref.as_str())
+        .await?
+    else {
+        return Ok(());
+    };
+    if store.transcript(first_id).await?.is_some() {
+        return Ok(());
+    }
+    let ids: std::collections::HashMap<String, i64> = store
+        .calls_with_recordings(force_id)
+        .await?
+        .into_iter()
+        .map(|c| (c.call_ref, c.call_id))
+        .collect();
+    let mut tx = store.begin("demo").await?;
+    for (i, call) in &with_recording {
+        let Some(&call_id) = ids.get(call.call_ref.as_str()) else {
+            continue;
+        };
+        let segments = demo_transcript((*i % 6) as u32);
+        tx.put_transcript(&StoredTranscript {
+            call_id,
+            source: format!("{}.vtt", call.call_ref.as_str()),
+            segments: serde_json::to_string(&segments)?,
+        })
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
+}
+
+/// The words of `synthetic_call(variant)`, turn by turn, as a force's speech system would give
+/// them. Odd variants leave the silence unexplained, end without next steps and call the caller
+/// "mate", so the demo's prompts have something to point at.
+pub fn demo_transcript(variant: u32) -> Vec<callaudit_audio::transcript::Segment> {
+    let long_pause = 6.0 + f64::from(variant % 4);
+    let careful = variant.is_multiple_of(2);
+    let turns: [(f64, &str, &str); 6] = [
+        (4.0, "Handler", "Police, what's your emergency?"),
+        (
+            5.0,
+            "Caller",
+            "Someone has just smashed my car window and run off.",
+        ),
+        (
+            6.0,
+            "Handler",
+            "Okay. Are you safe right now? Is anyone hurt?",
+        ),
+        (
+            4.0,
+            "Handler",
+            if careful {
+                "Sorry for the quiet, I was putting the details on the system."
+            } else {
+                "Right."
+            },
+        ),
+        (7.0, "Caller", "No one is hurt. I'm fine, just shaken."),
+        (
+            5.0,
+            "Handler",
+            if careful {
+                "An officer will call you back today, and your reference number is on its way by text."
+            } else {
+                "Okay, thanks, bye mate."
+            },
+        ),
+    ];
+    // The gaps between turns, as in synthetic_call.
+    let gaps = [0.8, 1.0, long_pause, 0.7, 1.2, 0.0];
+    let mut at = 0.0;
+    let mut out = Vec::new();
+    for ((seconds, speaker, text), gap) in turns.into_iter().zip(gaps) {
+        out.push(callaudit_audio::transcript::Segment {
+            start_s: at,
+            end_s: at + seconds,
+            speaker: Some(speaker.to_string()),
+            text: text.to_string(),
+        });
+        at += seconds + gap;
+    }
+    out
 }
 
 /// A 16-bit 8 kHz mono WAV of about 40 seconds standing in for a call: turns of "speech" (tones

@@ -917,3 +917,72 @@ fn audio_analyse_keeps_each_recordings_silences_and_says_which_it_could_not_read
     let text = out(&r.cmd(&["audio", "analyse", "--again"]));
     assert!(text.contains("1 analysed, 0 unchanged"), "{text}");
 }
+
+#[test]
+fn transcripts_attach_to_their_calls_all_or_nothing() {
+    let r = Run::new();
+    let pool = r.write(
+        "pool.csv",
+        "call_id,started_at,channel,incident_type\nA1,2024-04-02 10:15,999,ASB\nA2,2024-04-03 11:00,101,ASB\n",
+    );
+    assert!(
+        r.cmd(&[
+            "import",
+            "calls",
+            pool.to_str().unwrap(),
+            "--force-name",
+            "Testshire Police"
+        ])
+        .status
+        .success()
+    );
+    let good = r.write(
+        "A1.vtt",
+        "WEBVTT\n\n00:00.000 --> 00:02.500\n<v Handler>Police, what's your emergency?\n\n00:03.000 --> 00:05.000\n<v Caller>My car.\n",
+    );
+    let srt = r.write(
+        "other-name.srt",
+        "1\n00:00:00,000 --> 00:00:01,000\nHello\n",
+    );
+    let bad = r.write("A2.srt", "1\n00:00:00,000 --> 00:00:0x,000\nHello\n");
+    let stranger = r.write("ZZ9.json", "[{\"start\": 0, \"end\": 1, \"text\": \"hi\"}]");
+    let (g, b, z) = (
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        stranger.to_str().unwrap(),
+    );
+
+    let o = r.cmd(&["import", "transcripts", g, b, z]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = err(&o);
+    assert!(
+        e.contains("A2.srt: line 2, column 18: \"00:00:0x,000\"; expected a time as HH:MM:SS,mmm"),
+        "{e}"
+    );
+    assert!(
+        e.contains("\"ZZ9\" is not a call in Testshire Police's pool"),
+        "{e}"
+    );
+    assert!(out(&o).is_empty(), "nothing attached: {}", out(&o));
+
+    let o = r.cmd(&["import", "transcripts", g]);
+    assert_eq!(
+        out(&o),
+        "attached A1.vtt to call A1: 2 segments\n",
+        "{}",
+        err(&o)
+    );
+    let o = r.cmd(&[
+        "import",
+        "transcripts",
+        srt.to_str().unwrap(),
+        "--call",
+        "A2",
+    ]);
+    assert_eq!(
+        out(&o),
+        "attached other-name.srt to call A2: 1 segments\n",
+        "{}",
+        err(&o)
+    );
+}

@@ -140,6 +140,58 @@ pub struct Template {
     pub questions: Vec<Question>,
     pub areas: Vec<Area>,
     pub focus_themes: Vec<String>,
+    /// Phrases looked for in call transcripts, as prompts to the panel.
+    #[serde(default)]
+    pub phrases: Phrases,
+}
+
+/// Phrases looked for in a call's transcript. A match is a prompt to listen, never a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Phrases {
+    /// A greeting in the first seconds of the call.
+    pub greeting: Vec<String>,
+    /// Telling the caller what happens next, near the end.
+    pub next_steps: Vec<String>,
+    /// Terms a call handler should not use with a caller (seed: calling the caller "mate").
+    pub inappropriate: Vec<String>,
+}
+
+impl Phrases {
+    /// The reference call-audit lists.
+    pub fn reference() -> Self {
+        let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect();
+        Phrases {
+            greeting: v(&[
+                "what's your emergency",
+                "what is your emergency",
+                "how can I help",
+                "how can we help",
+                "good morning",
+                "good afternoon",
+                "good evening",
+                "hello",
+            ]),
+            next_steps: v(&[
+                "what happens next",
+                "what will happen",
+                "an officer will",
+                "officers will",
+                "someone will",
+                "will be in touch",
+                "will call you back",
+                "will contact you",
+                "on their way",
+                "reference number",
+                "incident number",
+                "crime number",
+            ]),
+            inappropriate: v(&["mate", "darling", "sweetheart", "babe", "hun", "calm down"]),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.greeting.is_empty() && self.next_steps.is_empty() && self.inappropriate.is_empty()
+    }
 }
 
 impl Template {
@@ -240,6 +292,7 @@ impl Template {
             ]
             .map(String::from)
             .to_vec(),
+            phrases: Phrases::reference(),
         }
     }
 
@@ -269,6 +322,7 @@ impl Template {
             focus_themes: ["VIOLENCE", "SEXUAL OFFENCES", "DOMESTIC ABUSE"]
                 .map(String::from)
                 .to_vec(),
+            phrases: Phrases::default(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! Audit programmes and their templates: stored normalised, read back as a domain [`Template`].
 
-use callaudit_domain::template::{Area, Category, ProgrammeKind, Question, Template};
+use callaudit_domain::template::{Area, Category, Phrases, ProgrammeKind, Question, Template};
 
 use crate::{Result, Store, StoreError, Tx};
 
@@ -55,6 +55,17 @@ impl Tx {
         for f in &template.focus_themes {
             on_tx!(self, c => sqlx::query("INSERT INTO focus_themes (programme_id, name) VALUES ($1, $2)")
                 .bind(id).bind(f).execute(c).await?.rows_affected());
+        }
+        let phrases = &template.phrases;
+        for (kind, list) in [
+            ("greeting", &phrases.greeting),
+            ("next-steps", &phrases.next_steps),
+            ("inappropriate", &phrases.inappropriate),
+        ] {
+            for (i, phrase) in list.iter().enumerate() {
+                on_tx!(self, c => sqlx::query("INSERT INTO template_phrases (programme_id, kind, position, phrase) VALUES ($1, $2, $3, $4)")
+                    .bind(id).bind(kind).bind(i as i64).bind(phrase).execute(c).await?.rows_affected());
+            }
         }
         self.record(
             "programme",
@@ -117,6 +128,9 @@ impl Store {
             sqlx::query_scalar("SELECT name FROM focus_themes WHERE programme_id = $1 ORDER BY name")
                 .bind(programme_id).fetch_all(p).await?,
         ));
+        let phrase_rows: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT kind, phrase FROM template_phrases WHERE programme_id = $1 ORDER BY kind, position")
+            .bind(programme_id).fetch_all(p).await?);
         let kind = match prog.kind.as_str() {
             "crime-data-integrity" => ProgrammeKind::CrimeDataIntegrity,
             "incident-log" => ProgrammeKind::IncidentLog,
@@ -142,6 +156,23 @@ impl Store {
                 })
                 .collect(),
             focus_themes: focus,
+            phrases: if phrase_rows.is_empty() && kind == ProgrammeKind::CallAudit {
+                // Programmes made before templates listed phrases use the reference lists.
+                Phrases::reference()
+            } else {
+                let list = |k: &str| {
+                    phrase_rows
+                        .iter()
+                        .filter(|(kind, _)| kind == k)
+                        .map(|(_, p)| p.clone())
+                        .collect()
+                };
+                Phrases {
+                    greeting: list("greeting"),
+                    next_steps: list("next-steps"),
+                    inappropriate: list("inappropriate"),
+                }
+            },
         })
     }
 }

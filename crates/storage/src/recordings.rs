@@ -65,6 +65,22 @@ impl Store {
         ))
     }
 
+    /// The transcript of a session's call, if one is attached.
+    pub async fn session_call_transcript(
+        &self,
+        session_call_id: i64,
+    ) -> Result<Option<StoredTranscript>> {
+        let row: Option<TranscriptRow> = on_pool!(self, p => sqlx::query_as(
+            "SELECT t.call_id, t.source, t.segments FROM session_calls sc
+             JOIN transcripts t ON t.call_id = sc.call_id WHERE sc.id = $1")
+            .bind(session_call_id).fetch_optional(p).await?);
+        Ok(row.map(|(call_id, source, segments)| StoredTranscript {
+            call_id,
+            source,
+            segments,
+        }))
+    }
+
     pub async fn transcript(&self, call_id: i64) -> Result<Option<StoredTranscript>> {
         let row: Option<TranscriptRow> = on_pool!(self, p => sqlx::query_as(
             "SELECT call_id, source, segments FROM transcripts WHERE call_id = $1")

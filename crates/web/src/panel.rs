@@ -34,6 +34,7 @@ pub struct CallPanel {
     pub learning_points: String,
     pub good_practice: bool,
     pub issues: Vec<String>,
+    pub prompts: Vec<crate::recordings::PromptView>,
 }
 
 #[derive(Template)]
@@ -110,6 +111,10 @@ pub async fn page(
                 .filter(|i| i.session_call_id == c.session_call_id)
                 .map(|i| i.description.clone())
                 .collect(),
+            prompts: crate::recordings::transcript_view(&state.store, c.session_call_id, &template)
+                .await?
+                .map(|t| t.prompts)
+                .unwrap_or_default(),
         });
     }
     let page = Page {

@@ -4,6 +4,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use callaudit_audio::transcript::{Phrases, Segment, prompts};
 use callaudit_audio::{DEFAULT_PEAKS, Settings, analyse, decode_file, waveform};
 use callaudit_storage::{Store, StoreError, recordings::StoredAnalysis};
 
@@ -111,6 +112,73 @@ pub async fn analysis(
     tx.put_recording_analysis(&kept).await?;
     tx.commit().await?;
     Ok(Ok((kept, true)))
+}
+
+/// A call's transcript as the scoring page and the panel view show it.
+pub struct TranscriptView {
+    pub source: String,
+    pub lines: Vec<TranscriptLine>,
+    pub prompts: Vec<PromptView>,
+}
+
+pub struct TranscriptLine {
+    pub at: String,
+    pub start_s: String,
+    pub speaker: String,
+    pub text: String,
+}
+
+pub struct PromptView {
+    /// `found`, `missing` or `doubt`, for the marker shown beside it.
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// The transcript of a session's call with the template's phrase prompts, if one is attached.
+pub async fn transcript_view(
+    store: &Store,
+    session_call_id: i64,
+    template: &callaudit_domain::template::Template,
+) -> Result<Option<TranscriptView>, StoreError> {
+    let Some(stored) = store.session_call_transcript(session_call_id).await? else {
+        return Ok(None);
+    };
+    // Stored transcripts were validated on import; one that no longer reads is shown as empty
+    // rather than failing the page.
+    let segments: Vec<Segment> = serde_json::from_str(&stored.segments).unwrap_or_default();
+    let p = &template.phrases;
+    let prompts = prompts(
+        &segments,
+        Phrases {
+            greeting: &p.greeting,
+            next_steps: &p.next_steps,
+            inappropriate: &p.inappropriate,
+        },
+    )
+    .into_iter()
+    .map(|x| PromptView {
+        kind: match (x.check.as_str(), x.found) {
+            ("language", _) => "doubt",
+            (_, true) => "found",
+            (_, false) => "missing",
+        },
+        message: x.message,
+    })
+    .collect();
+    let lines = segments
+        .into_iter()
+        .map(|s| TranscriptLine {
+            at: format!("{}:{:02}", (s.start_s as u64) / 60, (s.start_s as u64) % 60),
+            start_s: format!("{:.3}", s.start_s),
+            speaker: s.speaker.unwrap_or_default(),
+            text: s.text,
+        })
+        .collect();
+    Ok(Some(TranscriptView {
+        source: stored.source,
+        lines,
+        prompts,
+    }))
 }
 
 #[cfg(test)]

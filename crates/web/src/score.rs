@@ -94,6 +94,7 @@ struct Page {
     categories: Vec<Choice>,
     areas: Vec<Choice>,
     saved: bool,
+    transcript: Option<recordings::TranscriptView>,
     prev: Option<i64>,
     next: Option<i64>,
 }
@@ -184,6 +185,8 @@ pub async fn page(
         categories: category_choices(proposal.as_ref().map(|p| p.category.as_str())),
         areas: area_choices(&template, &my_areas),
         saved: q.saved.is_some(),
+        transcript: recordings::transcript_view(&state.store, call.session_call_id, &template)
+            .await?,
         prev: (n > 1).then_some(n - 1),
         next: (usize::try_from(n).unwrap_or(usize::MAX) < total).then_some(n + 1),
     };

@@ -86,6 +86,25 @@
     });
   }
 
+  function playFrom(audio, to) {
+    audio.currentTime = Math.max(0, to);
+    var played = audio.play();
+    if (played && played.catch) { played.catch(function () {}); }
+  }
+
+  // A transcript line's time becomes a button that plays the recording from there.
+  function seeker(span) {
+    var audio = document.getElementById("player");
+    if (!audio) { return; }
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "seek-button";
+    b.textContent = span.textContent;
+    b.setAttribute("aria-label", "Play from " + span.textContent);
+    b.addEventListener("click", function () { playFrom(audio, parseFloat(span.getAttribute("data-seek"))); });
+    span.replaceWith(b);
+  }
+
   function clock(s) {
     s = Math.max(0, Math.round(s));
     var m = Math.floor(s / 60), r = s % 60;
@@ -126,11 +145,7 @@
       }
     }
 
-    function jump(to) {
-      audio.currentTime = Math.max(0, to);
-      var played = audio.play();
-      if (played && played.catch) { played.catch(function () {}); }
-    }
+    function jump(to) { playFrom(audio, to); }
 
     function show(json) {
       data = json;
@@ -186,5 +201,6 @@
 
   document.querySelectorAll("form[data-autosave]").forEach(autosave);
   document.querySelectorAll("[data-timeline]").forEach(timeline);
+  document.querySelectorAll("[data-seek]").forEach(seeker);
   document.querySelectorAll("[data-player]").forEach(player);
 })();

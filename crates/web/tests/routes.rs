@@ -898,3 +898,55 @@ async fn the_player_gets_the_silences_measured_once_and_again_when_the_file_chan
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_transcript_shows_its_prompts_to_the_auditor_and_the_panel_escaped() {
+    use callaudit_audio::transcript::{Format, parse};
+    use callaudit_storage::recordings::StoredTranscript;
+    let w = world().await;
+    let page_path = format!("/sessions/{}/calls/1", w.open);
+    let before = text(w.get(Some("auditor"), &page_path).await).await;
+    assert!(!before.contains("Prompts from the transcript"));
+
+    let vtt = "WEBVTT\n\n00:00.000 --> 00:02.000\n<v Handler>Hello, police, how can I help?\n\n00:02.500 --> 00:04.000\n<v Handler>Alright mate &lt;script&gt;x()&lt;/script&gt;\n";
+    let segments = parse(vtt, Format::WebVtt).unwrap();
+    let call = w.store.session_outcomes(w.open).await.unwrap();
+    let call = call.iter().find(|c| c.position == 1).unwrap();
+    let rec = w
+        .store
+        .call_recording(call.session_call_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.put_transcript(&StoredTranscript {
+        call_id: rec.call_id,
+        source: "call.vtt".into(),
+        segments: serde_json::to_string(&segments).unwrap(),
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let page = text(w.get(Some("auditor"), &page_path).await).await;
+    assert!(page.contains("Prompts from the transcript"), "{page}");
+    assert!(
+        page.contains("A greeting (&#34;how can I help&#34;) at 0:00.")
+            || page.contains("A greeting (&quot;how can I help&quot;) at 0:00."),
+        "{page}"
+    );
+    assert!(
+        page.contains("No &#34;what happens next&#34; language")
+            || page.contains("No &quot;what happens next&quot; language")
+    );
+    assert!(page.contains("at 0:03, said by Handler: was the language appropriate?"));
+    assert!(!page.contains("<script>x()"), "transcript text is escaped");
+    assert!(page.contains("data-seek=\"2.500\""));
+
+    let panel = text(
+        w.get(Some("facilitator"), &format!("/sessions/{}/panel", w.open))
+            .await,
+    )
+    .await;
+    assert!(panel.contains("was the language appropriate?"), "{panel}");
+}

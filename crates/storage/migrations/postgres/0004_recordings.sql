@@ -18,3 +18,13 @@ CREATE TABLE transcripts (
     segments TEXT NOT NULL,
     imported_at TEXT NOT NULL
 );
+
+-- The phrases a programme's template looks for in transcripts: `kind` is greeting, next-steps or
+-- inappropriate. A call-audit programme with none uses the reference lists.
+CREATE TABLE template_phrases (
+    programme_id BIGINT NOT NULL REFERENCES programmes(id),
+    kind TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    phrase TEXT NOT NULL,
+    PRIMARY KEY (programme_id, kind, position)
+);
