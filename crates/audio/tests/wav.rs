@@ -255,3 +255,38 @@ fn settings_out_of_range_are_refused() {
     }
     assert!(Settings::default().check().is_ok());
 }
+
+#[test]
+fn a_long_recording_decoded_in_parallel_parts_matches_one_decoded_whole() {
+    // 150 s: long enough to be split across cores (a part per minute, at most one per core).
+    let mut parts = Vec::new();
+    for i in 0..10 {
+        parts.push(tone(10.0 + f64::from(i) * 0.37));
+        parts.push(quiet(3.0 + f64::from(i % 3)));
+    }
+    for encoding in [Encoding::S16, Encoding::MuLaw] {
+        let stereo = [
+            render(&parts, 8000, 0.001, 1),
+            render(&parts, 8000, 0.001, 2),
+        ];
+        let bytes = wav(&stereo, 8000, encoding);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.wav");
+        std::fs::write(&path, &bytes).unwrap();
+        let split = callaudit_audio::decode_file(&path).unwrap();
+        let whole = decode_bytes(bytes.clone(), None).unwrap();
+        assert_eq!(split, whole, "{encoding:?}");
+        assert_eq!(
+            analyse(&split, &Settings::default()).silences.len(),
+            10,
+            "{encoding:?}"
+        );
+
+        // Cut short: refused whichever way it is decoded.
+        std::fs::write(&path, &bytes[..bytes.len() * 2 / 3]).unwrap();
+        assert!(matches!(
+            callaudit_audio::decode_file(&path),
+            Err(AudioError::Truncated { .. })
+        ));
+    }
+}
