@@ -270,7 +270,16 @@ pub struct ProgrammeSetArgs {
     pub id: i64,
     /// The largest sample a session of this programme may draw (schemes use 10).
     #[arg(long)]
-    pub max_sample: u32,
+    pub max_sample: Option<u32>,
+    /// Greeting phrases looked for at the start of transcripts, separated by `;`.
+    #[arg(long)]
+    pub greeting: Option<String>,
+    /// "What happens next" phrases looked for near the end of transcripts, separated by `;`.
+    #[arg(long)]
+    pub next_steps: Option<String>,
+    /// Terms a call handler should not use with a caller, separated by `;` (e.g. "mate;calm down").
+    #[arg(long)]
+    pub inappropriate: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,5 @@
-//! `callaudit programme list|set`: a force's audit programmes and their settings.
+//! `callaudit programme list|add|set`: a force's audit programmes and their settings, including
+//! the phrases their templates look for in transcripts.
 
 use std::process::ExitCode;
 
@@ -51,25 +52,62 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
             say!("added programme {id}: {name} ({})", template.kind.code());
         }
         ProgrammeCommand::Set(a) => {
-            if a.max_sample == 0 || a.max_sample > MAX_SAMPLE_LIMIT {
-                bail!(
-                    "--max-sample {} is out of range; expected 1 to {MAX_SAMPLE_LIMIT}",
-                    a.max_sample
-                );
-            }
             let p = store.programme(a.id).await?;
             if p.force_id != force.id {
                 bail!("programme {} belongs to another force", a.id);
             }
+            let mut lists = Vec::new();
+            for (flag, kind, given) in [
+                ("--greeting", "greeting", &a.greeting),
+                ("--next-steps", "next-steps", &a.next_steps),
+                ("--inappropriate", "inappropriate", &a.inappropriate),
+            ] {
+                let Some(given) = given else { continue };
+                let mut list = Vec::new();
+                for phrase in given.split(';') {
+                    let phrase = callaudit_domain::text::clean_text(phrase, 80)
+                        .map_err(|p| anyhow::anyhow!("{flag} {p}"))?;
+                    if !phrase.is_empty() && !list.contains(&phrase) {
+                        list.push(phrase);
+                    }
+                }
+                lists.push((kind, list));
+            }
+            if a.max_sample.is_none() && lists.is_empty() {
+                bail!(
+                    "nothing to change; expected --max-sample N, --greeting, --next-steps or --inappropriate"
+                );
+            }
+            if let Some(n) = a.max_sample
+                && (n == 0 || n > MAX_SAMPLE_LIMIT)
+            {
+                bail!("--max-sample {n} is out of range; expected 1 to {MAX_SAMPLE_LIMIT}");
+            }
             let mut tx = store.begin(&ctx.actor).await?;
-            tx.set_max_sample(a.id, i64::from(a.max_sample)).await?;
+            if let Some(n) = a.max_sample {
+                tx.set_max_sample(a.id, i64::from(n)).await?;
+            }
+            for (kind, list) in &lists {
+                tx.set_phrases(a.id, kind, list).await?;
+            }
             tx.commit().await?;
-            say!(
-                "programme {} ({}) now draws samples of at most {}",
-                p.id,
-                p.name,
-                a.max_sample
-            );
+            if let Some(n) = a.max_sample {
+                say!(
+                    "programme {} ({}) now draws samples of at most {n}",
+                    p.id,
+                    p.name
+                );
+            }
+            for (kind, list) in &lists {
+                say!(
+                    "programme {} ({}) now looks for {} {kind} phrase{}: {}",
+                    p.id,
+                    p.name,
+                    list.len(),
+                    if list.len() == 1 { "" } else { "s" },
+                    list.join("; ")
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -986,3 +986,29 @@ fn transcripts_attach_to_their_calls_all_or_nothing() {
         err(&o)
     );
 }
+
+#[test]
+fn a_programmes_transcript_phrases_are_set_from_the_command_line() {
+    let r = Run::new();
+    let pool = r.write("pool.csv", &pool_csv(3, Some("999"), "ASB"));
+    r.cmd(&["import", "calls", pool.to_str().unwrap()]);
+    r.cmd(&["session", "plan", "--date", "2024-05-01"]);
+    let list = out(&r.cmd(&["programme", "list"]));
+    let id = list.split_whitespace().next().unwrap();
+    let o = r.cmd(&[
+        "programme",
+        "set",
+        id,
+        "--inappropriate",
+        "mate; pal ;;mate",
+    ]);
+    assert!(
+        out(&o).ends_with("now looks for 2 inappropriate phrases: mate; pal\n"),
+        "{}{}",
+        out(&o),
+        err(&o)
+    );
+    let o = r.cmd(&["programme", "set", id]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("nothing to change"), "{}", err(&o));
+}

@@ -62,10 +62,7 @@ impl Tx {
             ("next-steps", &phrases.next_steps),
             ("inappropriate", &phrases.inappropriate),
         ] {
-            for (i, phrase) in list.iter().enumerate() {
-                on_tx!(self, c => sqlx::query("INSERT INTO template_phrases (programme_id, kind, position, phrase) VALUES ($1, $2, $3, $4)")
-                    .bind(id).bind(kind).bind(i as i64).bind(phrase).execute(c).await?.rows_affected());
-            }
+            self.insert_phrases(id, kind, list).await?;
         }
         self.record(
             "programme",
@@ -75,6 +72,60 @@ impl Tx {
         )
         .await?;
         Ok(id)
+    }
+
+    /// Replaces one of a programme's transcript phrase lists (`kind` is greeting, next-steps or
+    /// inappropriate).
+    pub async fn set_phrases(
+        &mut self,
+        programme_id: i64,
+        kind: &str,
+        phrases: &[String],
+    ) -> Result<()> {
+        if !["greeting", "next-steps", "inappropriate"].contains(&kind) {
+            return Err(StoreError::NotFound(format!(
+                "there is no phrase list {kind:?}; expected greeting, next-steps or inappropriate"
+            )));
+        }
+        // A programme made before phrase lists existed reads the reference lists while it has
+        // none; keep the other lists it reads now when one of them is first set.
+        let current: i64 = on_tx!(self, c => sqlx::query_scalar("SELECT COUNT(*) FROM template_phrases WHERE programme_id = $1")
+            .bind(programme_id).fetch_one(c).await?);
+        let kind_of_programme: String = on_tx!(self, c => sqlx::query_scalar("SELECT kind FROM programmes WHERE id = $1")
+            .bind(programme_id).fetch_one(c).await?);
+        if current == 0 && kind_of_programme == ProgrammeKind::CallAudit.code() {
+            let reference = Phrases::reference();
+            for (k, list) in [
+                ("greeting", &reference.greeting),
+                ("next-steps", &reference.next_steps),
+                ("inappropriate", &reference.inappropriate),
+            ] {
+                self.insert_phrases(programme_id, k, list).await?;
+            }
+        }
+        on_tx!(self, c => sqlx::query("DELETE FROM template_phrases WHERE programme_id = $1 AND kind = $2")
+            .bind(programme_id).bind(kind).execute(c).await?.rows_affected());
+        self.insert_phrases(programme_id, kind, phrases).await?;
+        self.record(
+            "programme",
+            Some(programme_id),
+            "phrases",
+            serde_json::json!({ "kind": kind, "phrases": phrases }),
+        )
+        .await
+    }
+
+    async fn insert_phrases(
+        &mut self,
+        programme_id: i64,
+        kind: &str,
+        list: &[String],
+    ) -> Result<()> {
+        for (i, phrase) in list.iter().enumerate() {
+            on_tx!(self, c => sqlx::query("INSERT INTO template_phrases (programme_id, kind, position, phrase) VALUES ($1, $2, $3, $4)")
+                .bind(programme_id).bind(kind).bind(i as i64).bind(phrase).execute(c).await?.rows_affected());
+        }
+        Ok(())
     }
 
     pub async fn set_max_sample(&mut self, programme_id: i64, max_sample: i64) -> Result<()> {

@@ -552,3 +552,40 @@ async fn recording_analyses_and_transcripts_are_kept_per_call_and_replaced() {
         tx.rollback().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_programmes_transcript_phrases_are_kept_and_can_be_replaced_one_list_at_a_time() {
+    use callaudit_domain::template::{Phrases, Template};
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        let mut tx = store.begin("coordinator").await.unwrap();
+        let audit = tx
+            .create_programme(f, "Calls", &Template::reference(), 10)
+            .await
+            .unwrap();
+        let cdi = tx
+            .create_programme(f, "CDI", &Template::crime_data_integrity(), 10)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            store.template(audit).await.unwrap().phrases,
+            Phrases::reference()
+        );
+        assert!(store.template(cdi).await.unwrap().phrases.is_empty());
+
+        let mut tx = store.begin("coordinator").await.unwrap();
+        tx.set_phrases(audit, "inappropriate", &["pal".into(), "mate".into()])
+            .await
+            .unwrap();
+        assert!(tx.set_phrases(audit, "other", &[]).await.is_err());
+        tx.commit().await.unwrap();
+        let phrases = store.template(audit).await.unwrap().phrases;
+        assert_eq!(phrases.inappropriate, vec!["pal", "mate"], "order kept");
+        assert_eq!(
+            phrases.greeting,
+            Phrases::reference().greeting,
+            "others kept"
+        );
+    }
+}

@@ -72,17 +72,22 @@ pub struct Inner {
     pub throttle: auth::Throttle,
     /// Templates by programme. A programme's template is written once, when the programme is
     /// created, and never changed, so it is read from the database once per process.
-    templates: RwLock<HashMap<i64, Arc<Template>>>,
+    templates: RwLock<HashMap<i64, (std::time::Instant, Arc<Template>)>>,
 }
 
+/// How long a programme's template is served from memory. Questions and areas never change once
+/// a programme exists, but its transcript phrases can be changed from the command line.
+const TEMPLATE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Inner {
-    /// The template of a programme, from memory after the first request.
+    /// The template of a programme, from memory for a minute after it is read.
     pub async fn template(&self, programme_id: i64) -> Result<Arc<Template>, AppError> {
-        if let Some(t) = self
+        if let Some((at, t)) = self
             .templates
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(&programme_id)
+            && at.elapsed() < TEMPLATE_TTL
         {
             return Ok(t.clone());
         }
@@ -90,7 +95,7 @@ impl Inner {
         self.templates
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(programme_id, t.clone());
+            .insert(programme_id, (std::time::Instant::now(), t.clone()));
         Ok(t)
     }
 }
