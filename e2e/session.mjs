@@ -249,6 +249,14 @@ try {
   const report = readFileSync(await rep.path(), "utf8");
   expect(report.includes("Silence of several seconds not explained") && report.includes("Handler spoken to"),
     "the session report carries the issue and the response");
+  const [repPdf] = await Promise.all([page.waitForEvent("download"), page.click("text=Download the session report (PDF)")]);
+  const pdfBytes = readFileSync(await repPdf.path());
+  expect(pdfBytes.subarray(0, 5).toString() === "%PDF-" && pdfBytes.length > 10000, "the session report downloads as a PDF");
+  await page.click("text=Read the session report");
+  expect((await page.textContent("h1")).startsWith("Session report"), "the session report reads as a page");
+  expect((await page.textContent("main")).includes("Handler spoken to"), "the page carries the response");
+  await audit(page, "session-report-html");
+  await page.goto(sessionUrl);
   // A pool upload with a mistake: every problem listed, nothing written.
   await page.goto(base + "/pool");
   await audit(page, "pool");

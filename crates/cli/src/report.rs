@@ -41,19 +41,11 @@ async fn annual_report(ctx: &Context_, a: YearReportArgs) -> anyhow::Result<Exit
         ReportFormat::Json => format!("{}\n", render::json(&report)),
         ReportFormat::Html => callaudit_reports::html::annual(&report)?,
         ReportFormat::Pdf => {
-            let Some(path) = &a.output else {
-                bail!("a PDF cannot go to the terminal: give a file with --output FILE.pdf");
-            };
-            let pdf = callaudit_reports::pdf::annual(&report)
-                .map_err(|e| anyhow::anyhow!("the report could not be typeset: {e}"))?;
-            std::fs::write(path, &pdf)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            say!(
-                "wrote the {} report to {} ({} KB)",
-                report.year_label,
-                path.display(),
-                pdf.len() / 1024
-            );
+            write_pdf(
+                callaudit_reports::pdf::annual(&report),
+                a.output.as_deref(),
+                &format!("{} report", report.year_label),
+            )?;
             return Ok(ExitCode::SUCCESS);
         }
         ReportFormat::Csv => {
@@ -84,6 +76,25 @@ async fn annual_report(ctx: &Context_, a: YearReportArgs) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
+/// Writes a typeset report to `--output`; a PDF never goes to the terminal.
+fn write_pdf(
+    pdf: Result<Vec<u8>, String>,
+    output: Option<&std::path::Path>,
+    what: &str,
+) -> anyhow::Result<()> {
+    let Some(path) = output else {
+        bail!("a PDF cannot go to the terminal: give a file with --output FILE.pdf");
+    };
+    let pdf = pdf.map_err(|e| anyhow::anyhow!("the report could not be typeset: {e}"))?;
+    std::fs::write(path, &pdf).with_context(|| format!("cannot write {}", path.display()))?;
+    say!(
+        "wrote the {what} to {} ({} KB)",
+        path.display(),
+        pdf.len() / 1024
+    );
+    Ok(())
+}
+
 /// Writes a report to `--output` or the terminal.
 fn emit(text: &str, output: Option<&std::path::Path>, what: &str) -> anyhow::Result<()> {
     match output {
@@ -103,9 +114,18 @@ async fn session_report(ctx: &Context_, a: SessionReportArgs) -> anyhow::Result<
     let text = match a.format {
         ReportFormat::Md => session::markdown(&report),
         ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
-        ReportFormat::Csv | ReportFormat::Pdf | ReportFormat::Html => {
+        ReportFormat::Html => callaudit_reports::html::session(&report)?,
+        ReportFormat::Pdf => {
+            write_pdf(
+                callaudit_reports::pdf::session(&report),
+                a.output.as_deref(),
+                &format!("report of session {}", a.id),
+            )?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        ReportFormat::Csv => {
             bail!(
-                "the session report is written as md or json (CSV, PDF and HTML are for the annual report, for now)"
+                "the session report is written as md, json, html or pdf (CSV is for the annual and CDI reports)"
             )
         }
     };

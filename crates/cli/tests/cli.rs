@@ -1012,3 +1012,72 @@ fn a_programmes_transcript_phrases_are_set_from_the_command_line() {
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).contains("nothing to change"), "{}", err(&o));
 }
+
+#[test]
+fn a_session_report_typesets_as_pdf_and_html_with_the_markdowns_content() {
+    let r = Run::new();
+    r.cmd(&["demo"]);
+    let j: serde_json::Value = serde_json::from_slice(
+        &r.cmd(&["report", "session", "1", "--format", "json"])
+            .stdout,
+    )
+    .unwrap();
+    let first = j["calls"][0]["call_ref"].as_str().unwrap().to_string();
+    let issue = j["issues"][0]["issue"].as_str().unwrap().to_string();
+
+    let html = r.cmd(&["report", "session", "1", "--format", "html"]);
+    assert!(html.status.success(), "{}", err(&html));
+    let html = out(&html);
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(
+        html.contains("<h1>Session report, 9 April 2025</h1>"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("<td>{first}</td>")));
+    assert!(html.contains("<caption>Issues, responses and feedback to call handlers</caption>"));
+
+    let Ok(_) = Command::new("pdftotext").arg("-v").output() else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have pdftotext (poppler-utils)"
+        );
+        eprintln!("skipped the PDF half: pdftotext (poppler-utils) is not installed");
+        return;
+    };
+    let pdf = r.path("session.pdf");
+    let o = r.cmd(&[
+        "report",
+        "session",
+        "1",
+        "--format",
+        "pdf",
+        "--output",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).starts_with("wrote the report of session 1 to"));
+    let text = Command::new("pdftotext")
+        .args([pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    // Table cells wrap, so the text is compared with its whitespace squeezed.
+    let text = String::from_utf8_lossy(&text.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains("Session report, 9 April 2025"), "{text}");
+    assert!(text.contains(
+        "Session 1 (focus HATE CRIME); a panel of 4 auditors; 10 calls audited; status closed."
+    ));
+    assert!(text.contains(&first), "{text}");
+    let issue_start: String = issue
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains(&issue_start), "{issue_start} in {text}");
+    assert!(text.contains("Page 1 of"), "pages are numbered");
+    let o = r.cmd(&["report", "session", "1", "--format", "pdf"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("give a file with --output FILE.pdf"));
+}

@@ -155,3 +155,37 @@ pub fn annual(r: &AnnualReport) -> Result<String, askama::Error> {
     }
     .render()
 }
+
+#[derive(Template)]
+#[template(path = "session.html")]
+struct SessionPage<'a> {
+    r: &'a crate::session::SessionReport,
+    /// (call, category label).
+    calls: Vec<(&'a crate::session::CallLine, &'static str)>,
+    noted: Vec<&'a crate::session::CallLine>,
+    /// (issue, when feedback was relayed).
+    issues: Vec<(&'a crate::session::IssueLine, String)>,
+}
+
+/// The report of one session as a self-contained HTML page, with the Markdown's content.
+pub fn session(r: &crate::session::SessionReport) -> Result<String, askama::Error> {
+    SessionPage {
+        r,
+        calls: r
+            .calls
+            .iter()
+            .map(|c| (c, crate::session::label(c.category.as_deref())))
+            .collect(),
+        noted: r
+            .calls
+            .iter()
+            .filter(|c| !c.comments.is_empty() || !c.learning_points.is_empty())
+            .collect(),
+        issues: r
+            .issues
+            .iter()
+            .map(|i| (i, crate::session::relayed(i)))
+            .collect(),
+    }
+    .render()
+}

@@ -121,3 +121,13 @@ pub fn annual(report: &crate::annual::AnnualReport) -> Result<Vec<u8>, String> {
         report.to,
     )
 }
+
+/// The report of one session as a PDF.
+pub fn session(report: &crate::session::SessionReport) -> Result<Vec<u8>, String> {
+    let json = serde_json::to_vec(report).map_err(|e| e.to_string())?;
+    typeset(
+        include_str!("../typst/session.typ"),
+        vec![("report.json", json)],
+        report.held_on,
+    )
+}

@@ -207,7 +207,17 @@ pub fn compute(d: &SessionData) -> SessionReport {
     }
 }
 
-fn label(code: Option<&str>) -> &'static str {
+/// When feedback on an issue was relayed to the call handler, and of which kind.
+pub fn relayed(i: &IssueLine) -> String {
+    match (&i.feedback_kind, i.feedback_relayed_on) {
+        (Some(k), Some(d)) => format!("{d} ({k})"),
+        (None, Some(d)) => d.to_string(),
+        _ => "not yet".into(),
+    }
+}
+
+/// A category's short label, or "not yet agreed".
+pub fn label(code: Option<&str>) -> &'static str {
     match code.and_then(|c| Category::parse(c).ok()) {
         Some(Category::Positive) => "Positive",
         Some(Category::Suggestions) => "Suggestions",
@@ -327,11 +337,7 @@ pub fn markdown(r: &SessionReport) -> String {
             "| Call | Area | Issue | Response | Action taken | Escalated to | Feedback relayed |\n|---|---|---|---|---|---|---|"
         );
         for i in &r.issues {
-            let relayed = match (&i.feedback_kind, i.feedback_relayed_on) {
-                (Some(k), Some(d)) => format!("{d} ({k})"),
-                (None, Some(d)) => d.to_string(),
-                _ => "not yet".into(),
-            };
+            let relayed = relayed(i);
             let _ = writeln!(
                 w,
                 "| {} | {} | {} | {} | {} | {} | {relayed} |",

@@ -253,18 +253,7 @@ pub async fn annual(
     let report = annual::compute(&load::year_data(&state.store, &force, q.year).await?);
     let name = format!("annual-report-{}", q.year);
     match q.format.as_deref().unwrap_or("html") {
-        "html" => {
-            let body = html::annual(&report)?;
-            let mut res = Html(body).into_response();
-            // The report is one self-contained document with its own inline style.
-            res.headers_mut().insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(
-                    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-                ),
-            );
-            Ok(res)
-        }
+        "html" => Ok(report_page(html::annual(&report)?)),
         "json" => Ok(download(
             render::json(&report),
             "application/json",
@@ -275,17 +264,38 @@ pub async fn annual(
             "text/markdown; charset=utf-8",
             &format!("{name}.md"),
         )),
-        "pdf" => {
-            let bytes = tokio::task::spawn_blocking(move || pdf::annual(&report))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
-                .map_err(AppError::Internal)?;
-            Ok(download(bytes, "application/pdf", &format!("{name}.pdf")))
-        }
+        "pdf" => Ok(download(
+            typeset(move || pdf::annual(&report)).await?,
+            "application/pdf",
+            &format!("{name}.pdf"),
+        )),
         other => Err(AppError::BadRequest(format!(
             "There is no {other:?} format: choose html, pdf, json or md."
         ))),
     }
+}
+
+/// A report as a page of its own: one self-contained document with its own inline style, so it
+/// gets a policy of its own that allows that style and nothing else.
+pub fn report_page(body: String) -> Response {
+    let mut res = Html(body).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ),
+    );
+    res
+}
+
+/// Typesets a PDF off the threads that answer requests: it takes a fraction of a second of CPU.
+pub async fn typeset(
+    job: impl FnOnce() -> std::result::Result<Vec<u8>, String> + Send + 'static,
+) -> Result<Vec<u8>> {
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::Internal)
 }
 
 /// A file for the browser to save.

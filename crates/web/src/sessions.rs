@@ -485,8 +485,16 @@ pub async fn report(
             "application/json",
             &format!("session-{id}-report.json"),
         )),
+        "html" => Ok(crate::pages::report_page(callaudit_reports::html::session(
+            &report,
+        )?)),
+        "pdf" => Ok(download(
+            crate::pages::typeset(move || callaudit_reports::pdf::session(&report)).await?,
+            "application/pdf",
+            &format!("session-{id}-report.pdf"),
+        )),
         other => Err(AppError::BadRequest(format!(
-            "There is no {other:?} format for a session report: choose md or json."
+            "There is no {other:?} format for a session report: choose html, pdf, md or json."
         ))),
     }
 }

@@ -950,3 +950,46 @@ async fn a_transcript_shows_its_prompts_to_the_auditor_and_the_panel_escaped() {
     .await;
     assert!(panel.contains("was the language appropriate?"), "{panel}");
 }
+
+#[tokio::test]
+async fn the_session_report_reads_as_a_page_and_downloads_as_a_pdf() {
+    let w = world().await;
+    let res = w
+        .get(
+            Some("coordinator"),
+            &format!("/sessions/{}/report?format=html", w.open),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        !csp.contains("script-src"),
+        "no script may run in a report: {csp}"
+    );
+    assert!(csp.starts_with("default-src 'none'; style-src 'unsafe-inline'"));
+    let page = text(res).await;
+    assert!(page.contains("<h1>Session report,"), "{page}");
+
+    let res = w
+        .get(
+            Some("lead"),
+            &format!("/sessions/{}/report?format=pdf", w.open),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/pdf");
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    assert!(body.starts_with(b"%PDF-"));
+    assert_eq!(
+        w.get(
+            Some("auditor"),
+            &format!("/sessions/{}/report?format=pdf", w.open)
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+}
