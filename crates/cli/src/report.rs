@@ -146,8 +146,14 @@ async fn cdi_report(ctx: &Context_, a: YearReportArgs) -> anyhow::Result<ExitCod
         ReportFormat::Md => cdi::markdown(&report),
         ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
         ReportFormat::Csv => cdi::csv_table(&report)?,
-        ReportFormat::Pdf | ReportFormat::Html => {
-            bail!("the CDI report is written as md, json or csv")
+        ReportFormat::Html => callaudit_reports::html::cdi(&report)?,
+        ReportFormat::Pdf => {
+            write_pdf(
+                callaudit_reports::pdf::cdi(&report),
+                a.output.as_deref(),
+                &format!("CDI report {}", report.year_label),
+            )?;
+            return Ok(ExitCode::SUCCESS);
         }
     };
     emit(

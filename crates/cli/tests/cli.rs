@@ -755,6 +755,57 @@ fn crime_data_integrity_runs_beside_the_call_audits_without_mixing_with_them() {
         )),
         "{md}"
     );
+    // The HTML and the PDF word every figure as the Markdown does.
+    let first_row = md
+        .lines()
+        .find(|l| l.starts_with("| ") && !l.starts_with("| Category"))
+        .unwrap()
+        .to_string();
+    let cells: Vec<&str> = first_row
+        .trim_matches('|')
+        .split('|')
+        .map(str::trim)
+        .collect();
+    let html = out(&r.cmd(&["report", "cdi", "--year", "2025", "--format", "html"]));
+    let html_row = format!(
+        "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+        cells[0], cells[1], cells[2], cells[3], cells[4]
+    );
+    assert!(html.contains(&html_row), "{html_row} in {html}");
+    if Command::new("pdftotext").arg("-v").output().is_ok() {
+        let pdf = r.path("cdi.pdf");
+        let o = r.cmd(&[
+            "report",
+            "cdi",
+            "--year",
+            "2025",
+            "--format",
+            "pdf",
+            "--output",
+            pdf.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", err(&o));
+        let text = Command::new("pdftotext")
+            .args(["-layout", pdf.to_str().unwrap(), "-"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words(&text).contains(&format!(
+                "{} of 180 incident records checked met the crime recording rules",
+                j["compliant"]
+            )),
+            "{text}"
+        );
+        assert!(
+            words(&text).contains(&cells.join(" ")),
+            "{cells:?} in {text}"
+        );
+        assert!(text.contains("Page 1 of"));
+    } else {
+        assert!(std::env::var("CI").is_err(), "CI must have pdftotext");
+    }
     // The call-audit figures are unchanged by the dip samples.
     let annual: serde_json::Value = serde_json::from_slice(
         &r.cmd(&["report", "annual", "--year", "2025", "--format", "json"])

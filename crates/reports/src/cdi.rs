@@ -304,3 +304,66 @@ pub fn csv_table(r: &CdiReport) -> std::result::Result<String, csv::Error> {
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
+
+/// The report as it is shown, every figure already worded as the Markdown words it, so the HTML
+/// and the PDF cannot round a number differently.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CdiView {
+    pub scheme: String,
+    pub year_label: String,
+    pub records: u64,
+    pub compliant: u64,
+    pub rate: String,
+    pub interval: String,
+    pub unchecked: u64,
+    /// (category, records, compliant, rate, interval).
+    pub by_type: Vec<(String, u64, u64, String, String)>,
+    /// (category, month name, records, compliant, rate, interval).
+    pub by_type_month: Vec<(String, String, u64, u64, String, String)>,
+    /// (check, records checked, failed).
+    pub checks: Vec<(String, u64, u64)>,
+}
+
+pub fn view(r: &CdiReport) -> CdiView {
+    CdiView {
+        scheme: r.scheme.clone(),
+        year_label: r.year_label.clone(),
+        records: r.records,
+        compliant: r.compliant,
+        rate: pct(r.rate),
+        interval: interval(&row("", "", r.records, r.compliant)),
+        unchecked: r.unchecked,
+        by_type: r
+            .by_type
+            .iter()
+            .map(|t| {
+                (
+                    t.incident_type.clone(),
+                    t.records,
+                    t.compliant,
+                    pct(t.rate),
+                    interval(t),
+                )
+            })
+            .collect(),
+        by_type_month: r
+            .by_type_month
+            .iter()
+            .map(|t| {
+                (
+                    t.incident_type.clone(),
+                    crate::render::month_name(&t.month),
+                    t.records,
+                    t.compliant,
+                    pct(t.rate),
+                    interval(t),
+                )
+            })
+            .collect(),
+        checks: r
+            .checks
+            .iter()
+            .map(|c| (c.text.clone(), c.answered, c.failed))
+            .collect(),
+    }
+}

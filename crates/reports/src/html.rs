@@ -189,3 +189,17 @@ pub fn session(r: &crate::session::SessionReport) -> Result<String, askama::Erro
     }
     .render()
 }
+
+#[derive(Template)]
+#[template(path = "cdi.html")]
+struct CdiPage<'a> {
+    v: &'a crate::cdi::CdiView,
+}
+
+/// The Crime Data Integrity report as a self-contained HTML page.
+pub fn cdi(r: &crate::cdi::CdiReport) -> Result<String, askama::Error> {
+    CdiPage {
+        v: &crate::cdi::view(r),
+    }
+    .render()
+}

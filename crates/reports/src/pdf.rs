@@ -131,3 +131,14 @@ pub fn session(report: &crate::session::SessionReport) -> Result<Vec<u8>, String
         report.held_on,
     )
 }
+
+/// The Crime Data Integrity report as a PDF, typeset from the worded figures of [`crate::cdi::view`].
+pub fn cdi(report: &crate::cdi::CdiReport) -> Result<Vec<u8>, String> {
+    let json = serde_json::to_vec(&crate::cdi::view(report)).map_err(|e| e.to_string())?;
+    let (_, to) = crate::annual::year_bounds(report.year);
+    typeset(
+        include_str!("../typst/cdi.typ"),
+        vec![("report.json", json)],
+        to,
+    )
+}
