@@ -49,22 +49,11 @@ async fn annual_report(ctx: &Context_, a: YearReportArgs) -> anyhow::Result<Exit
             return Ok(ExitCode::SUCCESS);
         }
         ReportFormat::Csv => {
-            let Some(dir) = &a.output else {
-                bail!("the CSV report is one file a table: give a folder with --output DIR");
-            };
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            let tables = render::csv_tables(&report)?;
-            for (name, body) in &tables {
-                std::fs::write(dir.join(name), body)
-                    .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
-            }
-            say!(
-                "wrote {} tables of the {} report to {}",
-                tables.len(),
-                report.year_label,
-                dir.display()
-            );
+            write_tables(
+                &render::csv_tables(&report)?,
+                a.output.as_deref(),
+                &format!("{} report", report.year_label),
+            )?;
             return Ok(ExitCode::SUCCESS);
         }
     };
@@ -74,6 +63,28 @@ async fn annual_report(ctx: &Context_, a: YearReportArgs) -> anyhow::Result<Exit
         &format!("{} report", report.year_label),
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a report's CSV tables, one file a table, into the `--output` folder.
+fn write_tables(
+    tables: &[(&str, String)],
+    output: Option<&std::path::Path>,
+    what: &str,
+) -> anyhow::Result<()> {
+    let Some(dir) = output else {
+        bail!("the CSV report is one file a table: give a folder with --output DIR");
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (name, body) in tables {
+        std::fs::write(dir.join(name), body)
+            .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
+    }
+    say!(
+        "wrote {} tables of the {what} to {}",
+        tables.len(),
+        dir.display()
+    );
+    Ok(())
 }
 
 /// Writes a typeset report to `--output`; a PDF never goes to the terminal.
@@ -124,9 +135,12 @@ async fn session_report(ctx: &Context_, a: SessionReportArgs) -> anyhow::Result<
             return Ok(ExitCode::SUCCESS);
         }
         ReportFormat::Csv => {
-            bail!(
-                "the session report is written as md, json, html or pdf (CSV is for the annual and CDI reports)"
-            )
+            write_tables(
+                &session::csv_tables(&report)?,
+                a.output.as_deref(),
+                &format!("report of session {}", a.id),
+            )?;
+            return Ok(ExitCode::SUCCESS);
         }
     };
     emit(

@@ -1131,4 +1131,37 @@ fn a_session_report_typesets_as_pdf_and_html_with_the_markdowns_content() {
     let o = r.cmd(&["report", "session", "1", "--format", "pdf"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).contains("give a file with --output FILE.pdf"));
+
+    // CSV: a table a file, the same rows as the JSON.
+    let dir = r.path("session-csv");
+    let o = r.cmd(&[
+        "report",
+        "session",
+        "1",
+        "--format",
+        "csv",
+        "--output",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out(&o),
+        format!(
+            "wrote 3 tables of the report of session 1 to {}\n",
+            dir.display()
+        )
+    );
+    let calls = std::fs::read_to_string(dir.join("calls.csv")).unwrap();
+    assert_eq!(calls.lines().count(), 11, "a header and ten calls");
+    assert!(
+        calls
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with(&format!("1,{first},"))
+    );
+    let issues = std::fs::read_to_string(dir.join("issues.csv")).unwrap();
+    assert_eq!(
+        issues.lines().count(),
+        1 + j["issues"].as_array().unwrap().len()
+    );
 }

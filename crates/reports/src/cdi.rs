@@ -279,30 +279,33 @@ pub fn markdown(r: &CdiReport) -> String {
 }
 
 pub fn csv_table(r: &CdiReport) -> std::result::Result<String, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "incident_type",
-        "month",
-        "records",
-        "compliant",
-        "rate",
-        "ci_low",
-        "ci_high",
-    ])?;
     let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
-    for t in r.by_type.iter().chain(&r.by_type_month) {
-        w.write_record([
-            t.incident_type.clone(),
-            t.month.clone(),
-            t.records.to_string(),
-            t.compliant.to_string(),
-            opt(t.rate),
-            opt(t.ci_low),
-            opt(t.ci_high),
-        ])?;
-    }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    crate::render::csv_table(
+        [
+            "incident_type",
+            "month",
+            "records",
+            "compliant",
+            "rate",
+            "ci_low",
+            "ci_high",
+        ],
+        r.by_type
+            .iter()
+            .chain(&r.by_type_month)
+            .map(|t| {
+                [
+                    t.incident_type.clone(),
+                    t.month.clone(),
+                    t.records.to_string(),
+                    t.compliant.to_string(),
+                    opt(t.rate),
+                    opt(t.ci_low),
+                    opt(t.ci_high),
+                ]
+            })
+            .collect(),
+    )
 }
 
 /// The report as it is shown, every figure already worded as the Markdown words it, so the HTML

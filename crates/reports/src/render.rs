@@ -269,32 +269,45 @@ pub fn markdown(r: &AnnualReport) -> String {
 }
 
 /// One CSV file a table: (file name, contents).
-pub fn csv_tables(r: &AnnualReport) -> Result<Vec<(&'static str, String)>, csv::Error> {
-    fn table<const N: usize>(
-        header: [&str; N],
-        rows: Vec<[String; N]>,
-    ) -> Result<String, csv::Error> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(header)?;
-        for r in rows {
-            w.write_record(r)?;
-        }
-        let bytes = w.into_inner().map_err(|e| e.into_error())?;
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
+/// One CSV table. Text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return, and not a number) is prefixed with `'`, so a comment typed by
+/// a volunteer can never become a formula in the coordinator's spreadsheet.
+pub fn csv_table<const N: usize>(
+    header: [&str; N],
+    rows: Vec<[String; N]>,
+) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r.iter().map(|c| spreadsheet_safe(c).into_owned()))?;
     }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.trim().parse::<f64>().is_err() {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+pub fn csv_tables(r: &AnnualReport) -> Result<Vec<(&'static str, String)>, csv::Error> {
     let s = |x: &dyn ToString| x.to_string();
     let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     Ok(vec![
         (
             "summary.csv",
-            table(
+            csv_table(
                 ["year", "audits", "calls"],
                 vec![[s(&r.year_label), s(&r.audits), s(&r.calls)]],
             )?,
         ),
         (
             "channels.csv",
-            table(
+            csv_table(
                 ["channel", "calls", "percent"],
                 r.channels
                     .iter()
@@ -304,7 +317,7 @@ pub fn csv_tables(r: &AnnualReport) -> Result<Vec<(&'static str, String)>, csv::
         ),
         (
             "categories.csv",
-            table(
+            csv_table(
                 ["category", "calls", "percent"],
                 r.categories
                     .iter()
@@ -314,7 +327,7 @@ pub fn csv_tables(r: &AnnualReport) -> Result<Vec<(&'static str, String)>, csv::
         ),
         (
             "by_audit.csv",
-            table(
+            csv_table(
                 [
                     "date",
                     "focus",
@@ -340,7 +353,7 @@ pub fn csv_tables(r: &AnnualReport) -> Result<Vec<(&'static str, String)>, csv::
         ),
         (
             "focus_by_month.csv",
-            table(
+            csv_table(
                 ["month", "focus", "calls", "issues"],
                 r.focus_by_month
                     .iter()
@@ -350,7 +363,7 @@ pub fn csv_tables(r: &AnnualReport) -> Result<Vec<(&'static str, String)>, csv::
         ),
         (
             "areas.csv",
-            table(
+            csv_table(
                 ["code", "area", "calls", "percent"],
                 r.areas
                     .iter()
@@ -360,7 +373,7 @@ pub fn csv_tables(r: &AnnualReport) -> Result<Vec<(&'static str, String)>, csv::
         ),
         (
             "good_practice.csv",
-            table(
+            csv_table(
                 ["month", "incident_type", "channel", "text"],
                 r.good_practice
                     .iter()
@@ -370,7 +383,7 @@ pub fn csv_tables(r: &AnnualReport) -> Result<Vec<(&'static str, String)>, csv::
         ),
         (
             "by_incident_type.csv",
-            table(
+            csv_table(
                 [
                     "incident_type",
                     "calls",
@@ -400,7 +413,7 @@ pub fn csv_tables(r: &AnnualReport) -> Result<Vec<(&'static str, String)>, csv::
         ),
         (
             "quarters.csv",
-            table(
+            csv_table(
                 ["quarter", "calls", "issues", "rate", "ci_low", "ci_high"],
                 r.quarters
                     .iter()
@@ -419,7 +432,7 @@ pub fn csv_tables(r: &AnnualReport) -> Result<Vec<(&'static str, String)>, csv::
         ),
         (
             "agreement.csv",
-            table(
+            csv_table(
                 ["item", "text", "alpha", "calls", "answers"],
                 r.agreement
                     .iter()
@@ -436,4 +449,28 @@ pub fn csv_tables(r: &AnnualReport) -> Result<Vec<(&'static str, String)>, csv::
             )?,
         ),
     ])
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_table;
+
+    #[test]
+    fn text_a_spreadsheet_would_run_is_kept_as_text() {
+        let out = csv_table(
+            ["a", "b", "c", "d", "e"],
+            vec![[
+                "=HYPERLINK(\"http://x\")".into(),
+                "-3.5".into(),
+                "- a note".into(),
+                "@cmd".into(),
+                "plain".into(),
+            ]],
+        )
+        .unwrap();
+        assert_eq!(
+            out.lines().nth(1).unwrap(),
+            "\"'=HYPERLINK(\"\"http://x\"\")\",-3.5,'- a note,'@cmd,plain"
+        );
+    }
 }

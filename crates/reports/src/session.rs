@@ -379,3 +379,95 @@ pub fn markdown(r: &SessionReport) -> String {
     }
     s
 }
+
+/// The session report as CSV tables for spreadsheets: the calls, the issues with the force's
+/// response, and the open actions.
+pub fn csv_tables(
+    r: &SessionReport,
+) -> std::result::Result<Vec<(&'static str, String)>, csv::Error> {
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    Ok(vec![
+        (
+            "calls.csv",
+            crate::render::csv_table(
+                [
+                    "position",
+                    "call_id",
+                    "date",
+                    "channel",
+                    "incident_type",
+                    "category",
+                    "areas",
+                    "comments",
+                    "learning_points",
+                    "good_practice",
+                ],
+                r.calls
+                    .iter()
+                    .map(|c| {
+                        [
+                            c.position.to_string(),
+                            c.call_ref.clone(),
+                            date(c.date),
+                            c.channel.clone(),
+                            c.incident_type.clone(),
+                            c.category.clone().unwrap_or_default(),
+                            c.areas.join(";"),
+                            c.comments.clone(),
+                            c.learning_points.clone(),
+                            if c.good_practice { "yes" } else { "no" }.to_string(),
+                        ]
+                    })
+                    .collect(),
+            )?,
+        ),
+        (
+            "issues.csv",
+            crate::render::csv_table(
+                [
+                    "call_id",
+                    "area",
+                    "issue",
+                    "response",
+                    "action_taken",
+                    "escalated_to",
+                    "feedback_kind",
+                    "feedback_relayed_on",
+                ],
+                r.issues
+                    .iter()
+                    .map(|i| {
+                        [
+                            i.call_ref.clone(),
+                            i.area.clone(),
+                            i.issue.clone(),
+                            i.response.clone().unwrap_or_default(),
+                            i.action_taken.clone(),
+                            i.escalated_to.clone(),
+                            i.feedback_kind.clone().unwrap_or_default(),
+                            date(i.feedback_relayed_on),
+                        ]
+                    })
+                    .collect(),
+            )?,
+        ),
+        (
+            "actions.csv",
+            crate::render::csv_table(
+                ["reference", "action", "owner", "due_on", "status"],
+                r.open_actions
+                    .iter()
+                    .map(|a| {
+                        [
+                            a.reference.clone(),
+                            a.text.clone(),
+                            a.owner.clone(),
+                            date(a.due_on),
+                            a.status.clone(),
+                        ]
+                    })
+                    .collect(),
+            )?,
+        ),
+    ])
+}
