@@ -257,6 +257,14 @@ try {
   expect((await page.textContent("main")).includes("Handler spoken to"), "the page carries the response");
   await audit(page, "session-report-html");
   await page.goto(sessionUrl);
+  // The coordinator's list of auditors, and adding one.
+  await page.goto(base + "/auditors");
+  await audit(page, "auditors");
+  await page.fill("#name", "Dana Volunteer");
+  await page.fill("#email", "dana.volunteer@demo.callaudit.invalid");
+  await page.fill("#password", "a long first password");
+  await submit(page, "text=Add the auditor");
+  expect((await page.textContent("main")).includes("Dana Volunteer"), "the coordinator adds an auditor");
   // A pool upload with a mistake: every problem listed, nothing written.
   await page.goto(base + "/pool");
   await audit(page, "pool");

@@ -1,4 +1,5 @@
-//! Administration: people, their roles, and password resets. Administrators see no audit data.
+//! People: the administrator's accounts, roles and password resets (administrators see no audit
+//! data), and the coordinator's list of volunteer auditors.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -62,6 +63,18 @@ async fn hashed(password: String) -> Result<String> {
 
 pub async fn add(State(state): State<AppState>, p: Posted) -> Result<Response> {
     p.user.require(&[Role::Admin])?;
+    let role = parse_role(&p.fields.text("role"))?;
+    new_person(&state, &p, p.user.person.force_id, role).await?;
+    Ok(Redirect::to("/admin/users").into_response())
+}
+
+/// Adds a person from the posted name, email and first password, with `role`.
+async fn new_person(
+    state: &AppState,
+    p: &Posted,
+    force_id: Option<i64>,
+    role: Role,
+) -> Result<i64> {
     let name = p.fields.text("name");
     let email = p.fields.text("email");
     if name.is_empty() || !email.contains('@') {
@@ -69,15 +82,55 @@ pub async fn add(State(state): State<AppState>, p: Posted) -> Result<Response> {
             "Give the person's name and a valid email address.".into(),
         ));
     }
-    let role = parse_role(&p.fields.text("role"))?;
     let hash = hashed(p.fields.get("password").unwrap_or("").to_string()).await?;
     let mut tx = state.store.begin(&p.user.person.email).await?;
-    let id = tx
-        .add_person(p.user.person.force_id, &name, &email, role)
-        .await?;
+    let id = tx.add_person(force_id, &name, &email, role).await?;
     tx.set_password_hash(id, &hash).await?;
     tx.commit().await?;
-    Ok(Redirect::to("/admin/users").into_response())
+    Ok(id)
+}
+
+#[derive(Template)]
+#[template(path = "auditors.html")]
+struct Auditors {
+    nav: Option<Nav>,
+    csrf: String,
+    auditors: Vec<Person>,
+    added: bool,
+}
+
+#[derive(serde::Deserialize)]
+pub struct AddedQuery {
+    #[serde(default)]
+    added: Option<u8>,
+}
+
+/// The coordinator's volunteers: the force's auditors, and a form to add one. Other roles stay
+/// with the administrator.
+pub async fn auditors(
+    State(state): State<AppState>,
+    user: User,
+    axum::extract::Query(q): axum::extract::Query<AddedQuery>,
+) -> Result<Response> {
+    user.require(&[Role::Coordinator])?;
+    let force = crate::pages::user_force(&state, &user).await?;
+    let page = Auditors {
+        nav: Some(user.nav("/auditors")),
+        csrf: user.csrf.clone(),
+        auditors: state
+            .store
+            .people_with_role(force.id, Role::Auditor.code())
+            .await?,
+        added: q.added.is_some(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+pub async fn add_auditor(State(state): State<AppState>, p: Posted) -> Result<Response> {
+    p.user.require(&[Role::Coordinator])?;
+    let force = crate::pages::user_force(&state, &p.user).await?;
+    new_person(&state, &p, Some(force.id), Role::Auditor).await?;
+    Ok(Redirect::to("/auditors?added=1").into_response())
 }
 
 pub async fn update(

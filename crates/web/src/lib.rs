@@ -149,6 +149,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .route("/actions/status", post(pages::action_status))
         .route("/reports", get(pages::reports))
         .route("/reports/annual", get(pages::annual))
+        .route("/auditors", get(admin::auditors).post(admin::add_auditor))
         .route("/admin/users", get(admin::users).post(admin::add))
         .route("/admin/users/{id}", post(admin::update))
         .route("/static/app.css", get(security::css))

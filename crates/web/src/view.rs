@@ -26,6 +26,7 @@ impl Nav {
                 ("/", "Home"),
                 ("/pool", "Call pool"),
                 ("/sessions", "Sessions"),
+                ("/auditors", "Auditors"),
                 ("/actions", "Action log"),
                 ("/reports", "Reports"),
             ],

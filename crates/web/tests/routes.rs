@@ -299,6 +299,8 @@ async fn every_get_route_admits_exactly_its_roles() {
             vec!["coordinator", "lead", "viewer", "stranger"],
         ),
         ("/admin/users".into(), vec!["admin"]),
+        // The stranger coordinates another force: they see that force's auditors.
+        ("/auditors".into(), vec!["coordinator", "stranger"]),
         ("/pool".into(), vec!["coordinator", "stranger"]),
     ];
     let mut wrong = Vec::new();
@@ -991,5 +993,87 @@ async fn the_session_report_reads_as_a_page_and_downloads_as_a_pdf() {
         .await
         .status(),
         StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_coordinator_adds_auditors_and_only_auditors() {
+    let w = world().await;
+    let before = text(w.get(Some("coordinator"), "/auditors").await).await;
+    assert!(before.contains("<h1>Auditors</h1>"));
+    // A role field is ignored: a coordinator can add auditors, never a coordinator or an admin.
+    let res = w
+        .post(
+            "coordinator",
+            "/auditors",
+            "name=Dee+Volunteer&email=dee%40example.invalid&password=a+long+first+password&role=admin",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION], "/auditors?added=1");
+    let people = w.store.people().await.unwrap();
+    let dee = people
+        .iter()
+        .find(|p| p.email == "dee@example.invalid")
+        .unwrap();
+    assert_eq!(dee.role, "auditor");
+    let page = text(w.get(Some("coordinator"), "/auditors?added=1").await).await;
+    assert!(page.contains("Dee Volunteer") && page.contains("The auditor is added"));
+    // Another force's coordinator neither sees this force's auditors nor adds to them.
+    let theirs = text(w.get(Some("stranger"), "/auditors").await).await;
+    assert!(!theirs.contains("Dee Volunteer"));
+    let res = w
+        .post(
+            "stranger",
+            "/auditors",
+            "name=Eve+Volunteer&email=eve%40example.invalid&password=a+long+first+password",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let eve = w.store.people().await.unwrap();
+    let eve = eve
+        .iter()
+        .find(|p| p.email == "eve@example.invalid")
+        .unwrap();
+    assert_ne!(
+        eve.force_id, dee.force_id,
+        "added to the stranger's own force"
+    );
+    // Every other role is refused, and needs the CSRF token first.
+    for (n, who) in EVERYONE.iter().enumerate() {
+        if ["coordinator", "stranger"].contains(who) {
+            continue;
+        }
+        let form = format!("name=X&email=x{n}%40example.invalid&password=a+long+first+password");
+        assert_eq!(
+            w.post(who, "/auditors", &form, true).await.status(),
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+        assert_eq!(
+            w.post(who, "/auditors", &form, false).await.status(),
+            StatusCode::FORBIDDEN,
+            "{who} without the token"
+        );
+    }
+    // A short password is refused with the reason, and nobody is added.
+    let res = w
+        .post(
+            "coordinator",
+            "/auditors",
+            "name=Short&email=short%40example.invalid&password=short",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        !w.store
+            .people()
+            .await
+            .unwrap()
+            .iter()
+            .any(|p| p.email == "short@example.invalid")
     );
 }
