@@ -10,15 +10,15 @@ use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 use callaudit_domain::template::{Answer, Category, Template as AuditTemplate};
 use callaudit_storage::accounts::StoredProposal;
 use callaudit_storage::export::SessionOutcomeRow;
+use callaudit_storage::recordings::CallRecording;
 use serde::Deserialize;
 use tower::ServiceExt;
-
-use crate::recordings::{self, local_path};
 use tower_http::services::ServeFile;
 
 use crate::AppState;
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
+use crate::recordings::{self, local_path};
 use crate::sessions::{access, allow};
 use crate::view::{Nav, channel_label, local_time};
 
@@ -258,6 +258,24 @@ pub async fn save(
     Ok(Redirect::to(&to).into_response())
 }
 
+/// A session's call and its recording, for someone entitled to hear it at this moment.
+async fn playable_call(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    n: i64,
+) -> Result<(SessionOutcomeRow, CallRecording)> {
+    let (_, r) = access(state, user, id).await?;
+    allow(r.play, "the recordings of this session")?;
+    let (call, _) = session_call(state, id, n).await?;
+    let stored = state
+        .store
+        .call_recording(call.session_call_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The pool holds no recording for this call.".into()))?;
+    Ok((call, stored))
+}
+
 /// Streams a recording, with HTTP range requests so the player can seek, to those entitled to
 /// hear it at this moment (an auditor on the panel while the session is open, the facilitator).
 pub async fn recording(
@@ -266,14 +284,7 @@ pub async fn recording(
     Path((id, n)): Path<(i64, i64)>,
     req: Request,
 ) -> Result<Response> {
-    let (_, r) = access(&state, &user, id).await?;
-    allow(r.play, "the recordings of this session")?;
-    let (call, _) = session_call(&state, id, n).await?;
-    let stored = state
-        .store
-        .call_recording(call.session_call_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("The pool holds no recording for this call.".into()))?;
+    let (call, stored) = playable_call(&state, &user, id, n).await?;
     let path = local_path(&state.config.recordings, &stored.recording).ok_or_else(|| {
         AppError::NotFound(
             "This call's recording is held on the force's recorder, not in this server's recordings folder."
@@ -316,14 +327,7 @@ pub async fn recording_analysis(
     user: User,
     Path((id, n)): Path<(i64, i64)>,
 ) -> Result<Response> {
-    let (_, r) = access(&state, &user, id).await?;
-    allow(r.play, "the recordings of this session")?;
-    let (call, _) = session_call(&state, id, n).await?;
-    let stored = state
-        .store
-        .call_recording(call.session_call_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("The pool holds no recording for this call.".into()))?;
+    let (_, stored) = playable_call(&state, &user, id, n).await?;
     let found = recordings::analysis(
         &state.store,
         &user.person.email,
