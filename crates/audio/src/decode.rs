@@ -228,10 +228,9 @@ fn decode(
                 }
             })
             .collect();
-        let first = Some(opened);
+        let mut first = Some(opened);
         let results: Vec<Result<(Option<Accumulator>, String), AudioError>> =
             std::thread::scope(|scope| {
-                let mut first = first;
                 let handles: Vec<_> = (0..parts)
                     .map(|i| {
                         let range = bounds[i]..bounds[i + 1];
@@ -259,26 +258,17 @@ fn decode(
             });
         let mut merged: Option<Accumulator> = None;
         let mut codec = String::new();
-        for (i, result) in results.into_iter().enumerate() {
+        for (result, &end) in results.into_iter().zip(&bounds[1..]) {
             let (part, name) = result?;
             codec = name;
-            let Some(part) = part else { continue };
-            let expected = bounds[i + 1] - bounds[i];
+            // Parts are joined while each is whole. A part that comes up short (a cut-short
+            // file) ends the join, and the whole is then judged against the header below.
+            let Some(part) = part else { break };
             match &mut merged {
+                Some(m) => m.append(part),
                 None => merged = Some(part),
-                Some(m) => {
-                    // A part that came up short (a cut-short file) cannot be joined; the whole
-                    // is then judged against the header below.
-                    if m.filled != 0 {
-                        break;
-                    }
-                    m.append(part);
-                }
             }
-            if merged
-                .as_ref()
-                .is_some_and(|m| m.samples < bounds[i] + expected)
-            {
+            if merged.as_ref().is_some_and(|m| m.samples < end) {
                 break;
             }
         }
