@@ -133,10 +133,9 @@ pub fn analyse(levels: &Levels, settings: &Settings) -> Analysis {
     let limit = 10f64.powf(effective / 20.0) as f32;
 
     let silences = runs(levels, |f| mix[f] < limit, settings.min_seconds);
-    let talk_frames: Vec<usize> = (0..frames).filter(|&f| mix[f] >= limit).collect();
-    let talk_s: f64 = talk_frames
-        .iter()
-        .map(|&f| levels.frame_start_s(f + 1) - levels.frame_start_s(f))
+    let talk_s: f64 = (0..frames)
+        .filter(|&f| mix[f] >= limit)
+        .map(|f| levels.frame_start_s(f + 1) - levels.frame_start_s(f))
         .sum();
     let per_channel = if channels > 1 {
         (0..channels)
