@@ -392,62 +392,50 @@ pub struct Prompt {
 /// Runs the phrase checks on a transcript.
 pub fn prompts(segments: &[Segment], phrases: Phrases<'_>) -> Vec<Prompt> {
     let end = segments.iter().map(|s| s.end_s).fold(0.0, f64::max);
-    let first = |window: &dyn Fn(&Segment) -> bool, list: &[String]| {
+    // Each text and each phrase is normalised once; matching is then whole-word containment of
+    // the padded forms ("mate" is not in "estimate").
+    let texts: Vec<String> = segments.iter().map(|s| normalise(&s.text)).collect();
+    let first = |window: &dyn Fn(&Segment) -> bool, list: &[(&str, String)]| {
         segments
             .iter()
-            .filter(|s| window(s))
-            .find_map(|s| find_phrase(&s.text, list).map(|p| (s.start_s, p)))
+            .zip(&texts)
+            .filter(|(s, _)| window(s))
+            .find_map(|(s, text)| {
+                list.iter()
+                    .find(|(_, n)| text.contains(n.as_str()))
+                    .map(|(p, _)| (s.start_s, p.to_string()))
+            })
     };
-    let mut out = Vec::new();
-    let greeting = first(&|s: &Segment| s.start_s <= OPENING_S, phrases.greeting);
-    out.push(match greeting {
-        Some((at, p)) => Prompt {
-            check: "greeting".into(),
-            found: true,
-            at_s: Some(at),
-            message: format!("A greeting (\"{p}\") at {}.", clock(at)),
-            phrase: Some(p),
-        },
-        None => Prompt {
-            check: "greeting".into(),
-            found: false,
-            at_s: None,
-            message: format!(
-                "No greeting phrase in the first {OPENING_S:.0} seconds of the transcript: listen to the opening."
-            ),
-            phrase: None,
-        },
-    });
+    let greeting = first(
+        &|s: &Segment| s.start_s <= OPENING_S,
+        &prepared(phrases.greeting),
+    );
     let closing = first(
         &|s: &Segment| s.end_s >= end - CLOSING_S,
-        phrases.next_steps,
+        &prepared(phrases.next_steps),
     );
-    out.push(match closing {
-        Some((at, p)) => Prompt {
-            check: "next-steps".into(),
-            found: true,
-            at_s: Some(at),
-            message: format!("What happens next (\"{p}\") at {}.", clock(at)),
-            phrase: Some(p),
-        },
-        None => Prompt {
-            check: "next-steps".into(),
-            found: false,
-            at_s: None,
-            message: format!(
+    let mut out = vec![
+        presence(
+            "greeting",
+            greeting,
+            "A greeting",
+            format!(
+                "No greeting phrase in the first {OPENING_S:.0} seconds of the transcript: listen to the opening."
+            ),
+        ),
+        presence(
+            "next-steps",
+            closing,
+            "What happens next",
+            format!(
                 "No \"what happens next\" language in the last {CLOSING_S:.0} seconds: was the caller told?"
             ),
-            phrase: None,
-        },
-    });
-    for s in segments {
-        let text = normalise(&s.text);
-        for term in phrases.inappropriate {
-            let t = normalise(term);
-            if t.is_empty() {
-                continue;
-            }
-            if contains_words(&text, &t) {
+        ),
+    ];
+    let inappropriate = prepared(phrases.inappropriate);
+    for (s, text) in segments.iter().zip(&texts) {
+        for (term, n) in &inappropriate {
+            if text.contains(n.as_str()) {
                 out.push(Prompt {
                     check: "language".into(),
                     found: true,
@@ -460,7 +448,7 @@ pub fn prompts(segments: &[Segment], phrases: Phrases<'_>) -> Vec<Prompt> {
                             .map(|w| format!(", said by {w}"))
                             .unwrap_or_default()
                     ),
-                    phrase: Some(term.clone()),
+                    phrase: Some(term.to_string()),
                 });
             }
         }
@@ -468,15 +456,33 @@ pub fn prompts(segments: &[Segment], phrases: Phrases<'_>) -> Vec<Prompt> {
     out
 }
 
-/// The first phrase of `list` that `text` contains as whole words.
-fn find_phrase(text: &str, list: &[String]) -> Option<String> {
-    let text = normalise(text);
+/// The prompt of a check for something that should be said: where it was heard, or `missing`.
+fn presence(check: &str, heard: Option<(f64, String)>, what: &str, missing: String) -> Prompt {
+    match heard {
+        Some((at, p)) => Prompt {
+            check: check.into(),
+            found: true,
+            at_s: Some(at),
+            message: format!("{what} (\"{p}\") at {}.", clock(at)),
+            phrase: Some(p),
+        },
+        None => Prompt {
+            check: check.into(),
+            found: false,
+            at_s: None,
+            message: missing,
+            phrase: None,
+        },
+    }
+}
+
+/// A phrase list ready for matching: each phrase as written and normalised, leaving out those
+/// with nothing to match (blank, or punctuation only), which would otherwise match every text.
+fn prepared(list: &[String]) -> Vec<(&str, String)> {
     list.iter()
-        .find(|p| {
-            let p = normalise(p);
-            !p.is_empty() && contains_words(&text, &p)
-        })
-        .cloned()
+        .map(|p| (p.as_str(), normalise(p)))
+        .filter(|(_, n)| !n.trim().is_empty())
+        .collect()
 }
 
 /// Lower case, curly apostrophes made straight, everything but letters, digits and apostrophes
@@ -501,12 +507,8 @@ fn normalise(s: &str) -> String {
     out
 }
 
-/// Whole-word containment of normalised strings ("mate" is not in "estimate").
-fn contains_words(text: &str, phrase: &str) -> bool {
-    text.contains(phrase)
-}
-
-fn clock(s: f64) -> String {
+/// A time in the call as `m:ss`, to the nearest second.
+pub fn clock(s: f64) -> String {
     let s = s.max(0.0).round() as u64;
     format!("{}:{:02}", s / 60, s % 60)
 }

@@ -163,4 +163,17 @@ fn prompts_point_to_the_greeting_the_next_steps_and_doubtful_language() {
         ..late[1].clone()
     }];
     assert!(prompts(&early, phrases)[0].found);
+
+    // A phrase with nothing to match (blank or punctuation) matches nothing, not everything.
+    let blank = vec![" ".to_string(), "--".to_string()];
+    let p = prompts(
+        &early,
+        Phrases {
+            greeting: &blank,
+            next_steps: &blank,
+            inappropriate: &blank,
+        },
+    );
+    assert_eq!(p.len(), 2, "{p:#?}");
+    assert!(!p[0].found && !p[1].found);
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use callaudit_audio::transcript::{Phrases, Segment, prompts};
+use callaudit_audio::transcript::{Phrases, Segment, clock, prompts};
 use callaudit_audio::{DEFAULT_PEAKS, Settings, analyse, decode_file, waveform};
 use callaudit_storage::{Store, StoreError, recordings::StoredAnalysis};
 
@@ -168,7 +168,7 @@ pub async fn transcript_view(
     let lines = segments
         .into_iter()
         .map(|s| TranscriptLine {
-            at: format!("{}:{:02}", (s.start_s as u64) / 60, (s.start_s as u64) % 60),
+            at: clock(s.start_s),
             start_s: format!("{:.3}", s.start_s),
             speaker: s.speaker.unwrap_or_default(),
             text: s.text,
