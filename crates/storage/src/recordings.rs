@@ -7,7 +7,7 @@ use chrono::Utc;
 use crate::{Result, Store, StoreError, Tx};
 
 /// A stored analysis of one call's recording.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredAnalysis {
     pub call_id: i64,
     /// Size and modification time of the file analysed.
@@ -17,7 +17,7 @@ pub struct StoredAnalysis {
 }
 
 /// A stored transcript of one call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredTranscript {
     pub call_id: i64,
     pub source: String,
@@ -31,9 +31,6 @@ pub struct CallRecording {
     pub call_ref: String,
     pub recording: String,
 }
-
-type AnalysisRow = (i64, String, String, String);
-type TranscriptRow = (i64, String, String);
 
 impl Store {
     /// A force's calls that have a recording, in reference order.
@@ -52,17 +49,9 @@ impl Store {
     }
 
     pub async fn recording_analysis(&self, call_id: i64) -> Result<Option<StoredAnalysis>> {
-        let row: Option<AnalysisRow> = on_pool!(self, p => sqlx::query_as(
+        Ok(on_pool!(self, p => sqlx::query_as(
             "SELECT call_id, fingerprint, analysis, waveform FROM recording_analyses WHERE call_id = $1")
-            .bind(call_id).fetch_optional(p).await?);
-        Ok(row.map(
-            |(call_id, fingerprint, analysis, waveform)| StoredAnalysis {
-                call_id,
-                fingerprint,
-                analysis,
-                waveform,
-            },
-        ))
+            .bind(call_id).fetch_optional(p).await?))
     }
 
     /// The transcript of a session's call, if one is attached.
@@ -70,26 +59,16 @@ impl Store {
         &self,
         session_call_id: i64,
     ) -> Result<Option<StoredTranscript>> {
-        let row: Option<TranscriptRow> = on_pool!(self, p => sqlx::query_as(
+        Ok(on_pool!(self, p => sqlx::query_as(
             "SELECT t.call_id, t.source, t.segments FROM session_calls sc
              JOIN transcripts t ON t.call_id = sc.call_id WHERE sc.id = $1")
-            .bind(session_call_id).fetch_optional(p).await?);
-        Ok(row.map(|(call_id, source, segments)| StoredTranscript {
-            call_id,
-            source,
-            segments,
-        }))
+            .bind(session_call_id).fetch_optional(p).await?))
     }
 
     pub async fn transcript(&self, call_id: i64) -> Result<Option<StoredTranscript>> {
-        let row: Option<TranscriptRow> = on_pool!(self, p => sqlx::query_as(
+        Ok(on_pool!(self, p => sqlx::query_as(
             "SELECT call_id, source, segments FROM transcripts WHERE call_id = $1")
-            .bind(call_id).fetch_optional(p).await?);
-        Ok(row.map(|(call_id, source, segments)| StoredTranscript {
-            call_id,
-            source,
-            segments,
-        }))
+            .bind(call_id).fetch_optional(p).await?))
     }
 }
 
