@@ -6,8 +6,11 @@ use std::{path::Path, process::Command};
 
 use callaudit_audio::{
     Settings, analyse, decode_file,
-    synth::{Encoding, Part, render, wav},
+    synth::{Encoding, render, wav},
 };
+
+mod common;
+use common::{assert_near, pairs, quiet, tone};
 
 fn ffmpeg_present() -> bool {
     let found = Command::new("ffmpeg")
@@ -22,18 +25,6 @@ fn ffmpeg_present() -> bool {
         eprintln!("skipping: ffmpeg is not installed (apt-get install -y ffmpeg)");
     }
     found
-}
-
-fn tone(seconds: f64, hz: f64) -> Part {
-    Part::Tone {
-        seconds,
-        hz,
-        amplitude: 0.5,
-    }
-}
-
-fn quiet(seconds: f64) -> Part {
-    Part::Silence { seconds }
 }
 
 /// Talk, 4 s silence, talk, 5 s silence, talk, a 1 s pause, talk — with line noise at −54 dBFS.
@@ -102,26 +93,7 @@ fn ffmpeg_silences(file: &Path, duration: f64) -> Vec<(f64, f64)> {
 fn ours(file: &Path) -> (Vec<(f64, f64)>, f64) {
     let levels = decode_file(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let analysis = analyse(&levels, &Settings::default());
-    let pairs = analysis
-        .silences
-        .iter()
-        .map(|s| (s.start_s, s.end_s))
-        .collect();
-    (pairs, analysis.duration_s)
-}
-
-fn assert_near(found: &[(f64, f64)], expected: &[(f64, f64)], what: &str) {
-    assert_eq!(
-        found.len(),
-        expected.len(),
-        "{what}: found {found:?}, expected {expected:?}"
-    );
-    for (f, e) in found.iter().zip(expected) {
-        assert!(
-            (f.0 - e.0).abs() <= TOLERANCE_S && (f.1 - e.1).abs() <= TOLERANCE_S,
-            "{what}: found {f:?}, expected {e:?} within {TOLERANCE_S} s"
-        );
-    }
+    (pairs(&analysis), analysis.duration_s)
 }
 
 /// Every fixture: WAV in each encoding, then MP3, FLAC and Ogg Vorbis made from the 16-bit WAV,
@@ -166,9 +138,19 @@ fn every_format_is_decoded_and_agrees_with_ffmpeg_silencedetect() {
             (duration - 18.0).abs() < 0.1,
             "{name}: lasts {duration} s, expected 18 s"
         );
-        assert_near(&found, &EXPECTED, &format!("{name} against the fixture"));
+        assert_near(
+            &found,
+            &EXPECTED,
+            TOLERANCE_S,
+            &format!("{name} against the fixture"),
+        );
         let theirs = ffmpeg_silences(&file, duration);
-        assert_near(&found, &theirs, &format!("{name} against ffmpeg"));
+        assert_near(
+            &found,
+            &theirs,
+            TOLERANCE_S,
+            &format!("{name} against ffmpeg"),
+        );
     }
 }
 
@@ -182,6 +164,11 @@ fn a_silence_running_to_the_end_agrees_with_ffmpeg() {
     let path = dir.path().join("ends-quiet.wav");
     std::fs::write(&path, wav(&[samples], 8000, Encoding::MuLaw)).unwrap();
     let (found, duration) = ours(&path);
-    assert_near(&found, &[(0.0, 3.5), (5.5, 9.5)], "fixture");
-    assert_near(&found, &ffmpeg_silences(&path, duration), "ffmpeg");
+    assert_near(&found, &[(0.0, 3.5), (5.5, 9.5)], TOLERANCE_S, "fixture");
+    assert_near(
+        &found,
+        &ffmpeg_silences(&path, duration),
+        TOLERANCE_S,
+        "ffmpeg",
+    );
 }

@@ -7,50 +7,23 @@ use callaudit_audio::{
     waveform,
 };
 
-fn tone(seconds: f64) -> Part {
-    Part::Tone {
-        seconds,
-        hz: 440.0,
-        amplitude: 0.5,
-    }
-}
-
-fn quiet(seconds: f64) -> Part {
-    Part::Silence { seconds }
-}
+mod common;
+use common::{assert_near, pairs, quiet, tone};
 
 /// 2 s talk, 4 s silence, 3 s talk, 5 s silence, 2 s talk, 1 s pause, 1 s talk.
 fn call() -> Vec<Part> {
     vec![
-        tone(2.0),
+        tone(2.0, 440.0),
         quiet(4.0),
-        tone(3.0),
+        tone(3.0, 440.0),
         quiet(5.0),
-        tone(2.0),
+        tone(2.0, 440.0),
         quiet(1.0),
-        tone(1.0),
+        tone(1.0, 440.0),
     ]
 }
 
 const EXPECTED: [(f64, f64); 2] = [(2.0, 6.0), (9.0, 14.0)];
-
-fn assert_near(found: &[(f64, f64)], expected: &[(f64, f64)], tolerance: f64, what: &str) {
-    assert_eq!(
-        found.len(),
-        expected.len(),
-        "{what}: found {found:?}, expected {expected:?}"
-    );
-    for (f, e) in found.iter().zip(expected) {
-        assert!(
-            (f.0 - e.0).abs() <= tolerance && (f.1 - e.1).abs() <= tolerance,
-            "{what}: found {f:?}, expected {e:?} within {tolerance} s"
-        );
-    }
-}
-
-fn pairs(a: &callaudit_audio::Analysis) -> Vec<(f64, f64)> {
-    a.silences.iter().map(|s| (s.start_s, s.end_s)).collect()
-}
 
 #[test]
 fn every_wav_encoding_decodes_and_finds_the_silences() {
@@ -163,8 +136,13 @@ fn the_adaptive_floor_finds_silences_under_loud_line_noise() {
 #[test]
 fn stereo_reports_each_channel_and_where_both_are_quiet() {
     // Caller on the left talks for 0–2 s and 8–10 s; handler on the right talks for 4–5 s.
-    let left = render(&[tone(2.0), quiet(6.0), tone(2.0)], 8000, 0.0, 1);
-    let right = render(&[quiet(4.0), tone(1.0), quiet(5.0)], 8000, 0.0, 2);
+    let left = render(
+        &[tone(2.0, 440.0), quiet(6.0), tone(2.0, 440.0)],
+        8000,
+        0.0,
+        1,
+    );
+    let right = render(&[quiet(4.0), tone(1.0, 440.0), quiet(5.0)], 8000, 0.0, 2);
     let levels = decode_bytes(wav(&[left, right], 8000, Encoding::S16), None).unwrap();
     assert_eq!(levels.channels(), 2);
     let analysis = analyse(&levels, &Settings::default());
@@ -261,7 +239,7 @@ fn a_long_recording_decoded_in_parallel_parts_matches_one_decoded_whole() {
     // 150 s: long enough to be split across cores (a part per minute, at most one per core).
     let mut parts = Vec::new();
     for i in 0..10 {
-        parts.push(tone(10.0 + f64::from(i) * 0.37));
+        parts.push(tone(10.0 + f64::from(i) * 0.37, 440.0));
         parts.push(quiet(3.0 + f64::from(i % 3)));
     }
     for encoding in [Encoding::S16, Encoding::MuLaw] {
