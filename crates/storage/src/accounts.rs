@@ -27,6 +27,14 @@ pub struct SessionAccess {
     pub panel: Vec<i64>,
 }
 
+/// A live browser session: who is signed in, the session's CSRF token, and when it ends.
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    pub person: Person,
+    pub csrf: String,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// One auditor's answer as stored, for the panel view.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredAnswer {
@@ -73,13 +81,13 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?))
     }
 
-    /// The person signed in with this session token hash, with the session's CSRF token, if the
-    /// session exists, has not expired, and the person is still active.
+    /// The person signed in with this session token hash, with the session's CSRF token and
+    /// expiry, if the session exists, has not expired, and the person is still active.
     pub async fn web_session(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<(Person, String)>> {
+    ) -> Result<Option<WebSession>> {
         type Row = (
             i64,
             Option<i64>,
@@ -95,9 +103,9 @@ impl Store {
              FROM web_sessions w JOIN people p ON p.id = w.person_id WHERE w.token_hash = $1")
             .bind(token_hash).fetch_optional(p).await?);
         Ok(row.and_then(
-            |(id, force_id, display_name, email, role, active, csrf, expires)| {
-                (active && expires > now).then_some((
-                    Person {
+            |(id, force_id, display_name, email, role, active, csrf, expires_at)| {
+                (active && expires_at > now).then_some(WebSession {
+                    person: Person {
                         id,
                         force_id,
                         display_name,
@@ -106,7 +114,8 @@ impl Store {
                         active,
                     },
                     csrf,
-                ))
+                    expires_at,
+                })
             },
         ))
     }

@@ -13,13 +13,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
-use sqlx::{Postgres, Sqlite, Transaction};
+use sqlx::{ConnectOptions, Postgres, Sqlite, Transaction};
 
 /// Runs `$body` with `$p` bound to the concrete pool of whichever engine the store uses.
 macro_rules! on_pool {
@@ -99,6 +102,19 @@ enum Pool {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// Transactions committed through this store and its clones: readers that keep copies in
+    /// memory compare it to know when their copies may be out of date.
+    commits: Arc<AtomicU64>,
+    /// Where a [`Watcher`] connects to notice commits made by other processes.
+    watch: Watch,
+}
+
+#[derive(Clone)]
+enum Watch {
+    Sqlite(SqliteConnectOptions),
+    Postgres(PgConnectOptions),
+    /// An in-memory database: no other process can reach it.
+    Nothing,
 }
 
 /// The default database: a SQLite file in the working directory.
@@ -112,7 +128,7 @@ impl Store {
 
     /// Connects to PostgreSQL with a `search_path`, so that tests can each have a fresh schema.
     pub async fn connect_with_schema(url: &str, pg_schema: Option<&str>) -> Result<Store> {
-        let pool = if url.starts_with("sqlite:") {
+        let (pool, watch) = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -129,7 +145,13 @@ impl Store {
                 .connect_with(opts)
                 .await?;
             SQLITE_MIGRATIONS.run(&pool).await?;
-            Pool::Sqlite(pool)
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let watch = if in_memory {
+                Watch::Nothing
+            } else {
+                Watch::Sqlite(opts_for_watch(url)?)
+            };
+            (Pool::Sqlite(pool), watch)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let mut opts = PgConnectOptions::from_str(url)?;
             if let Some(schema) = pg_schema {
@@ -137,14 +159,35 @@ impl Store {
             }
             let pool = PgPoolOptions::new()
                 .max_connections(8)
-                .connect_with(opts)
+                .connect_with(opts.clone())
                 .await?;
             POSTGRES_MIGRATIONS.run(&pool).await?;
-            Pool::Postgres(pool)
+            (Pool::Postgres(pool), Watch::Postgres(opts))
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            commits: Arc::default(),
+            watch,
+        })
+    }
+
+    /// How many transactions have been committed through this store (and its clones) since it
+    /// connected. It only grows.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Acquire)
+    }
+
+    /// A separate connection that tells when anything at all has been committed to the database
+    /// since it last looked, by this process or any other; `None` for an in-memory database, which
+    /// no other process can change.
+    pub async fn watcher(&self) -> Result<Option<Watcher>> {
+        Ok(match &self.watch {
+            Watch::Sqlite(o) => Some(Watcher::Sqlite(o.connect().await?, None)),
+            Watch::Postgres(o) => Some(Watcher::Postgres(o.connect().await?, None)),
+            Watch::Nothing => None,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -163,6 +206,7 @@ impl Store {
         Ok(Tx {
             inner,
             actor: actor.to_string(),
+            commits: self.commits.clone(),
         })
     }
 
@@ -252,6 +296,44 @@ pub struct HistoryEntry {
     pub detail: String,
 }
 
+/// The options for the watcher's own connection: the pool's file, without the pragmas that only
+/// the pool's connections need (and without creating the file, which the pool has done).
+fn opts_for_watch(url: &str) -> Result<SqliteConnectOptions> {
+    Ok(SqliteConnectOptions::from_str(url)?
+        .read_only(true)
+        .busy_timeout(Duration::from_secs(10)))
+}
+
+/// A connection of its own that notices commits to the database from anywhere: SQLite's
+/// `data_version` changes when another connection commits; PostgreSQL's current snapshot (oldest
+/// running transaction, next transaction id, those in progress) changes when a transaction that
+/// writes starts and again when it ends, so a commit is never missed even if the watcher looked
+/// while it was under way. Each holds the last value seen.
+pub enum Watcher {
+    Sqlite(SqliteConnection, Option<i64>),
+    Postgres(PgConnection, Option<String>),
+}
+
+impl Watcher {
+    /// Whether anything has been committed since the last call (the first call says `false`).
+    pub async fn changed(&mut self) -> Result<bool> {
+        Ok(match self {
+            Watcher::Sqlite(c, last) => {
+                let now: i64 = sqlx::query_scalar("PRAGMA data_version")
+                    .fetch_one(&mut *c)
+                    .await?;
+                last.replace(now).is_some_and(|l| l != now)
+            }
+            Watcher::Postgres(c, last) => {
+                let now: String = sqlx::query_scalar("SELECT pg_current_snapshot()::text")
+                    .fetch_one(&mut *c)
+                    .await?;
+                last.replace(now.clone()).is_some_and(|l| l != now)
+            }
+        })
+    }
+}
+
 enum TxInner {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
@@ -261,6 +343,7 @@ enum TxInner {
 pub struct Tx {
     inner: TxInner,
     actor: String,
+    commits: Arc<AtomicU64>,
 }
 
 impl Tx {
@@ -269,6 +352,8 @@ impl Tx {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
         }
+        // Counted after the commit, so that a reader who sees the new count reads the new data.
+        self.commits.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 

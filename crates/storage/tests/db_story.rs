@@ -589,3 +589,48 @@ async fn a_programmes_transcript_phrases_are_kept_and_can_be_replaced_one_list_a
         );
     }
 }
+
+#[tokio::test]
+async fn a_watcher_notices_every_commit_even_one_under_way_when_it_looks() {
+    for (store, _dir) in stores().await {
+        let mut w = store
+            .watcher()
+            .await
+            .unwrap()
+            .expect("a database on disk can be watched");
+        assert!(!w.changed().await.unwrap(), "the first look sets the mark");
+        // PostgreSQL's snapshot is the whole server's, which other tests write to meanwhile, so
+        // only SQLite can show that nothing is noticed when nothing happens.
+        let alone = store.backend() == Backend::Sqlite;
+        if alone {
+            assert!(!w.changed().await.unwrap(), "nothing committed");
+        }
+        let before = store.commits();
+
+        let mut tx = store.begin("t").await.unwrap();
+        tx.ensure_force("x", "Xshire Police").await.unwrap();
+        // Looking while the write is under way (PostgreSQL already shows it running) must not
+        // use up the change that its commit makes.
+        w.changed().await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            w.changed().await.unwrap(),
+            "{:?}: the commit is noticed",
+            store.backend()
+        );
+        if alone {
+            assert!(!w.changed().await.unwrap());
+        }
+        assert_eq!(
+            store.commits(),
+            before + 1,
+            "this process's commits are counted"
+        );
+
+        // A transaction that is dropped commits nothing.
+        let mut tx = store.begin("t").await.unwrap();
+        tx.ensure_force("y", "Yshire Police").await.unwrap();
+        drop(tx);
+        assert_eq!(store.commits(), before + 1);
+    }
+}

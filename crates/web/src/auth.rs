@@ -146,25 +146,49 @@ impl User {
     }
 }
 
+impl User {
+    /// The person signed in with the session cookie among `headers`, if it names a live session.
+    async fn from_headers(headers: &HeaderMap, state: &AppState) -> Result<Option<User>> {
+        let Some(token) = cookie(headers, SESSION_COOKIE) else {
+            return Ok(None);
+        };
+        let token_hash = sha256_hex(token);
+        let key = crate::cache::Key::SignIn(token_hash.clone());
+        // A session that is not live is not kept, so a stream of made-up cookies fills nothing.
+        let load = async {
+            state
+                .store
+                .web_session(&token_hash, Utc::now())
+                .await?
+                .ok_or(AppError::SignIn)
+        };
+        let session = match state.cached(key, load).await {
+            Ok(s) => s,
+            Err(AppError::SignIn) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        // A kept session is checked against the clock on every request.
+        if session.expires_at <= Utc::now() {
+            return Ok(None);
+        }
+        let role = Role::parse(&session.person.role)
+            .ok_or_else(|| AppError::Forbidden("Your account has no known role.".into()))?;
+        Ok(Some(User {
+            person: session.person.clone(),
+            role,
+            csrf: session.csrf.clone(),
+            token_hash,
+        }))
+    }
+}
+
 impl FromRequestParts<AppState> for User {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::SignIn)?;
-        let token_hash = sha256_hex(token);
-        let (person, csrf) = state
-            .store
-            .web_session(&token_hash, Utc::now())
+        User::from_headers(&parts.headers, state)
             .await?
-            .ok_or(AppError::SignIn)?;
-        let role = Role::parse(&person.role)
-            .ok_or_else(|| AppError::Forbidden("Your account has no known role.".into()))?;
-        Ok(User {
-            person,
-            role,
-            csrf,
-            token_hash,
-        })
+            .ok_or(AppError::SignIn)
     }
 }
 
@@ -376,13 +400,7 @@ fn login_form(
 }
 
 pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
-    if let Some(t) = cookie(&headers, SESSION_COOKIE)
-        && state
-            .store
-            .web_session(&sha256_hex(t), Utc::now())
-            .await?
-            .is_some()
-    {
+    if User::from_headers(&headers, &state).await?.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
     login_form(&state, String::new(), None, StatusCode::OK)

@@ -6,18 +6,22 @@
 //! [`auth`] (signing in and out, the CSRF token), `sessions` (planning and drawing), `score` (the
 //! auditor's page and the recordings), `panel` (agreeing outcomes and answering issues), `admin`.
 
-use std::collections::HashMap;
+use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
 use callaudit_domain::template::Template;
 use callaudit_storage::Store;
+use callaudit_storage::accounts::{SessionAccess, StoredAnswer, StoredProposal};
+use callaudit_storage::export::SessionOutcomeRow;
+use callaudit_storage::recordings::CallRecording;
 
 mod access;
 mod admin;
 pub mod auth;
+pub mod cache;
 mod error;
 mod pages;
 mod panel;
@@ -70,33 +74,66 @@ pub struct Inner {
     pub store: Store,
     pub config: Config,
     pub throttle: auth::Throttle,
-    /// Templates by programme. A programme's template is written once, when the programme is
-    /// created, and never changed, so it is read from the database once per process.
-    templates: RwLock<HashMap<i64, (std::time::Instant, Arc<Template>)>>,
+    /// The reads of the busiest pages, kept until anything is committed (see [`cache`]).
+    pub cache: Arc<cache::ReadCache>,
 }
 
-/// How long a programme's template is served from memory. Questions and areas never change once
-/// a programme exists, but its transcript phrases can be changed from the command line.
-const TEMPLATE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
-
 impl Inner {
-    /// The template of a programme, from memory for a minute after it is read.
+    /// `load`'s value, or the copy kept since nothing was last committed.
+    pub async fn cached<T, E, F>(&self, key: cache::Key, load: F) -> Result<Arc<T>, AppError>
+    where
+        T: Send + Sync + 'static,
+        F: Future<Output = Result<T, E>>,
+        AppError: From<E>,
+    {
+        self.cache
+            .get(&self.store, key, async { Ok(load.await?) })
+            .await
+    }
+
+    /// The template of a programme.
     pub async fn template(&self, programme_id: i64) -> Result<Arc<Template>, AppError> {
-        if let Some((at, t)) = self
-            .templates
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&programme_id)
-            && at.elapsed() < TEMPLATE_TTL
-        {
-            return Ok(t.clone());
-        }
-        let t = Arc::new(self.store.template(programme_id).await?);
-        self.templates
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(programme_id, (std::time::Instant::now(), t.clone()));
-        Ok(t)
+        let key = cache::Key::Template(programme_id);
+        self.cached(key, self.store.template(programme_id)).await
+    }
+
+    /// Who may see session `id`.
+    pub async fn session_access(&self, id: i64) -> Result<Arc<SessionAccess>, AppError> {
+        let key = cache::Key::Access(id);
+        self.cached(key, self.store.session_access(id)).await
+    }
+
+    /// The calls of session `id` with their outcomes, in order.
+    pub async fn session_calls(&self, id: i64) -> Result<Arc<Vec<SessionOutcomeRow>>, AppError> {
+        let key = cache::Key::Calls(id);
+        self.cached(key, self.store.session_outcomes(id)).await
+    }
+
+    /// Every auditor's answers to a session call.
+    pub async fn answers(&self, session_call_id: i64) -> Result<Arc<Vec<StoredAnswer>>, AppError> {
+        let key = cache::Key::Answers(session_call_id);
+        self.cached(key, self.store.call_answers(session_call_id))
+            .await
+    }
+
+    /// Every auditor's proposed category and areas for a session call.
+    pub async fn proposals(
+        &self,
+        session_call_id: i64,
+    ) -> Result<Arc<Vec<StoredProposal>>, AppError> {
+        let key = cache::Key::Proposals(session_call_id);
+        self.cached(key, self.store.call_proposals(session_call_id))
+            .await
+    }
+
+    /// The recording of a session call, if it has one.
+    pub async fn recording(
+        &self,
+        session_call_id: i64,
+    ) -> Result<Arc<Option<CallRecording>>, AppError> {
+        let key = cache::Key::Recording(session_call_id);
+        self.cached(key, self.store.call_recording(session_call_id))
+            .await
     }
 }
 
@@ -113,8 +150,9 @@ pub fn app(store: Store, config: Config) -> Router {
         store,
         config,
         throttle: auth::Throttle::default(),
-        templates: RwLock::default(),
+        cache: Arc::default(),
     }));
+    cache::watch(state.store.clone(), Arc::downgrade(&state.cache));
     Router::new()
         .route("/", get(pages::home))
         .route("/login", get(auth::login_page).post(auth::login))

@@ -111,9 +111,11 @@ pub async fn page(
                 .filter(|i| i.session_call_id == c.session_call_id)
                 .map(|i| i.description.clone())
                 .collect(),
-            prompts: crate::recordings::transcript_view(&state.store, c.session_call_id, &template)
+            prompts: crate::recordings::transcript_view(&state, c.session_call_id, &template)
                 .await?
-                .map(|t| t.prompts)
+                .as_ref()
+                .as_ref()
+                .map(|t| t.prompts.clone())
                 .unwrap_or_default(),
         });
     }

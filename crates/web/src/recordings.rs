@@ -3,6 +3,7 @@
 //! and `callaudit audio analyse`.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use callaudit_audio::transcript::{Phrases, Segment, clock, prompts};
 use callaudit_audio::{DEFAULT_PEAKS, Settings, analyse, decode_file, waveform};
@@ -128,14 +129,26 @@ pub struct TranscriptLine {
     pub text: String,
 }
 
+#[derive(Clone)]
 pub struct PromptView {
     /// `found`, `missing` or `doubt`, for the marker shown beside it.
     pub kind: &'static str,
     pub message: String,
 }
 
-/// The transcript of a session's call with the template's phrase prompts, if one is attached.
+/// The transcript of a session's call with the template's phrase prompts, if one is attached;
+/// kept in memory until anything is committed.
 pub async fn transcript_view(
+    state: &crate::Inner,
+    session_call_id: i64,
+    template: &callaudit_domain::template::Template,
+) -> Result<Arc<Option<TranscriptView>>, crate::AppError> {
+    let key = crate::cache::Key::Transcript(session_call_id);
+    let load = build_transcript_view(&state.store, session_call_id, template);
+    state.cached(key, load).await
+}
+
+async fn build_transcript_view(
     store: &Store,
     session_call_id: i64,
     template: &callaudit_domain::template::Template,

@@ -3,6 +3,7 @@
 //! given (by the page's script) or with the button (without it); only what changed is written.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
@@ -24,13 +25,12 @@ use crate::view::{Nav, channel_label, local_time};
 
 /// The call at position `n` of session `id`, and how many calls the session has.
 pub async fn session_call(state: &AppState, id: i64, n: i64) -> Result<(SessionOutcomeRow, usize)> {
-    let calls = state.store.session_outcomes(id).await?;
-    let total = calls.len();
+    let calls = state.session_calls(id).await?;
     let call = calls
-        .into_iter()
+        .iter()
         .find(|c| c.position == n)
         .ok_or_else(|| AppError::NotFound(format!("Session {id} has no call {n}.")))?;
-    Ok((call, total))
+    Ok((call.clone(), calls.len()))
 }
 
 /// One auditor's answers to a call so far: question code → (answer, note).
@@ -40,12 +40,11 @@ async fn own_answers(
     auditor_id: i64,
 ) -> Result<HashMap<String, (String, String)>> {
     Ok(state
-        .store
-        .call_answers(session_call_id)
+        .answers(session_call_id)
         .await?
-        .into_iter()
+        .iter()
         .filter(|a| a.auditor_id == auditor_id)
-        .map(|a| (a.question_code, (a.answer, a.note)))
+        .map(|a| (a.question_code.clone(), (a.answer.clone(), a.note.clone())))
         .collect())
 }
 
@@ -56,11 +55,11 @@ async fn own_proposal(
     auditor_id: i64,
 ) -> Result<Option<StoredProposal>> {
     Ok(state
-        .store
-        .call_proposals(session_call_id)
+        .proposals(session_call_id)
         .await?
-        .into_iter()
-        .find(|p| p.auditor_id == auditor_id))
+        .iter()
+        .find(|p| p.auditor_id == auditor_id)
+        .cloned())
 }
 
 pub struct Question {
@@ -94,7 +93,7 @@ struct Page {
     categories: Vec<Choice>,
     areas: Vec<Choice>,
     saved: bool,
-    transcript: Option<recordings::TranscriptView>,
+    transcript: Arc<Option<recordings::TranscriptView>>,
     prev: Option<i64>,
     next: Option<i64>,
 }
@@ -162,11 +161,7 @@ pub async fn page(
         date: local_time(call.started_at, "%-d %B %Y at %H:%M"),
         channel: channel_label(&call.channel),
         incident_type: call.incident_type.clone(),
-        has_recording: state
-            .store
-            .call_recording(call.session_call_id)
-            .await?
-            .is_some(),
+        has_recording: state.recording(call.session_call_id).await?.is_some(),
         csrf: user.csrf.clone(),
         questions: template
             .questions
@@ -185,8 +180,7 @@ pub async fn page(
         categories: category_choices(proposal.as_ref().map(|p| p.category.as_str())),
         areas: area_choices(&template, &my_areas),
         saved: q.saved.is_some(),
-        transcript: recordings::transcript_view(&state.store, call.session_call_id, &template)
-            .await?,
+        transcript: recordings::transcript_view(&state, call.session_call_id, &template).await?,
         prev: (n > 1).then_some(n - 1),
         next: (usize::try_from(n).unwrap_or(usize::MAX) < total).then_some(n + 1),
     };
@@ -268,10 +262,8 @@ async fn playable_call(
     let (_, r) = access(state, user, id).await?;
     allow(r.play, "the recordings of this session")?;
     let (call, _) = session_call(state, id, n).await?;
-    let stored = state
-        .store
-        .call_recording(call.session_call_id)
-        .await?
+    let stored = (*state.recording(call.session_call_id).await?)
+        .clone()
         .ok_or_else(|| AppError::NotFound("The pool holds no recording for this call.".into()))?;
     Ok((call, stored))
 }

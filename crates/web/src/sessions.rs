@@ -2,6 +2,7 @@
 //! panel (commit the pool, show the digests, then draw with the seed the panel chose).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -34,8 +35,12 @@ pub struct SessionRow {
 
 /// The session and what this user may do with it. A session of another force is "not found",
 /// so that its existence is not disclosed either.
-pub async fn access(state: &AppState, user: &User, id: i64) -> Result<(SessionAccess, Rights)> {
-    let a = state.store.session_access(id).await?;
+pub async fn access(
+    state: &AppState,
+    user: &User,
+    id: i64,
+) -> Result<(Arc<SessionAccess>, Rights)> {
+    let a = state.session_access(id).await?;
     let r = rights(user.role, user.person.id, user.person.force_id, &a);
     Ok((a, r))
 }

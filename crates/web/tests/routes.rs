@@ -1077,3 +1077,59 @@ async fn the_coordinator_adds_auditors_and_only_auditors() {
             .any(|p| p.email == "short@example.invalid")
     );
 }
+
+/// The auditor's scoring page is served from memory between commits: these prove that a change
+/// reaches it at once when made through the server, and soon when made by another process.
+#[tokio::test]
+async fn pages_kept_in_memory_follow_every_change() {
+    let w = world().await;
+    let page = format!("/sessions/{}/calls/1", w.open);
+    assert_eq!(w.get(Some("auditor"), &page).await.status(), StatusCode::OK);
+    assert_eq!(w.get(Some("auditor"), &page).await.status(), StatusCode::OK);
+
+    // An answer saved through the server shows on the very next read.
+    let res = w
+        .post(
+            "auditor",
+            &page,
+            "q_greeting=partly&n_greeting=kept+note",
+            true,
+        )
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let body = text(w.get(Some("auditor"), &page).await).await;
+    assert!(body.contains("kept note"), "the saved note is shown");
+
+    // Another process (here a second connection with its own counters) closes the session: the
+    // auditor is refused once the watcher has seen the commit.
+    let url = format!("sqlite://{}", w._dir.path().join("t.sqlite").display());
+    let elsewhere = Store::connect(&url).await.unwrap();
+    let mut tx = elsewhere.begin("another process").await.unwrap();
+    tx.set_session_status(w.open, "closed").await.unwrap();
+    tx.commit().await.unwrap();
+    let mut status = StatusCode::OK;
+    for _ in 0..200 {
+        status = w.get(Some("auditor"), &page).await.status();
+        if status != StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(callaudit_web::cache::WATCH_EVERY / 4).await;
+    }
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "closed elsewhere, refused here"
+    );
+
+    // A change of role ends the person's sign-ins, and a kept sign-in goes with them at once.
+    assert_eq!(
+        w.get(Some("viewer"), "/sessions").await.status(),
+        StatusCode::OK
+    );
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.set_role(w.ids["viewer"], Role::ForceLead).await.unwrap();
+    tx.commit().await.unwrap();
+    let res = w.get(Some("viewer"), "/sessions").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION], "/login");
+}

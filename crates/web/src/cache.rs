@@ -1,0 +1,206 @@
+//! Copies of the reads the busiest pages make, kept in memory until anything is committed.
+//!
+//! A copy is good only for the "generation" it was read in. The generation moves on the moment
+//! this process commits a transaction (the store counts them), and within a tenth of a second of a
+//! commit by any other process (the command line, a second server), which a watcher on its own
+//! connection notices. A read that started before a commit is filed under the generation before
+//! it, so it can never be served after the commit. Expiry of a sign-in is checked on every use.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use callaudit_storage::Store;
+
+use crate::error::AppError;
+
+/// How often the watcher asks the database whether another process has committed.
+pub const WATCH_EVERY: Duration = Duration::from_millis(100);
+
+/// More entries than this in one generation and new reads are not kept: a bound on memory that a
+/// stream of made-up URLs cannot push past.
+const MAX_ENTRIES: usize = 20_000;
+
+/// What was read, and for which row.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// A browser session, by the hash of its token.
+    SignIn(String),
+    /// A planning session's access record (status, force, panel, facilitator).
+    Access(i64),
+    /// A planning session's calls with their outcomes.
+    Calls(i64),
+    /// The answers given to a session call.
+    Answers(i64),
+    /// The category and areas proposed for a session call.
+    Proposals(i64),
+    /// The recording of a session call, if any.
+    Recording(i64),
+    /// The transcript of a session call, if any.
+    Transcript(i64),
+    /// A programme's template.
+    Template(i64),
+}
+
+type Value = Arc<dyn Any + Send + Sync>;
+
+#[derive(Default)]
+struct Entries {
+    generation: u64,
+    map: HashMap<Key, Value>,
+}
+
+#[derive(Default)]
+pub struct ReadCache {
+    /// Commits noticed by the watcher (made by this process or others).
+    seen_elsewhere: AtomicU64,
+    entries: Mutex<Entries>,
+}
+
+impl ReadCache {
+    fn generation(&self, store: &Store) -> u64 {
+        // Both counters only grow, so their sum grows whenever either does.
+        store.commits() + self.seen_elsewhere.load(Ordering::Acquire)
+    }
+
+    /// The value kept for `key` in the current generation, or what `load` reads (then kept).
+    pub async fn get<T, F>(&self, store: &Store, key: Key, load: F) -> Result<Arc<T>, AppError>
+    where
+        T: Send + Sync + 'static,
+        F: Future<Output = Result<T, AppError>>,
+    {
+        let generation = self.generation(store);
+        if let Some(v) = self.lookup(generation, &key)
+            && let Ok(v) = v.downcast::<T>()
+        {
+            return Ok(v);
+        }
+        let value = Arc::new(load.await?);
+        self.keep(generation, key, value.clone());
+        Ok(value)
+    }
+
+    fn lookup(&self, generation: u64, key: &Key) -> Option<Value> {
+        let e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        (e.generation == generation)
+            .then(|| e.map.get(key).cloned())
+            .flatten()
+    }
+
+    fn keep(&self, generation: u64, key: Key, value: Value) {
+        let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if e.generation < generation {
+            e.map.clear();
+            e.generation = generation;
+        }
+        // A read from an older generation than the entries' is already out of date.
+        if e.generation == generation && e.map.len() < MAX_ENTRIES {
+            e.map.insert(key, value);
+        }
+    }
+
+    /// Moves to a new generation: everything kept so far is out of date.
+    pub fn forget_all(&self) {
+        self.seen_elsewhere.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// How many entries the current generation holds (for tests).
+    pub fn len(&self, store: &Store) -> usize {
+        let e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if e.generation == self.generation(store) {
+            e.map.len()
+        } else {
+            0
+        }
+    }
+}
+
+/// Watches the database for commits by any process and moves the cache's generation on when it
+/// sees one, until the cache is dropped. If the watcher's connection fails, the cache is emptied
+/// and stays in step by moving on at every tick, which is always safe.
+pub fn watch(store: Store, cache: Weak<ReadCache>) {
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    handle.spawn(async move {
+        let mut watcher = match store.watcher().await {
+            Ok(Some(w)) => Some(w),
+            Ok(None) => return,
+            Err(e) => {
+                eprintln!("callaudit serve: cannot watch the database for changes by other processes ({e}); pages will read it afresh every tenth of a second");
+                None
+            }
+        };
+        if let Some(w) = watcher.as_mut() {
+            let _ = w.changed().await;
+        }
+        let mut tick = tokio::time::interval(WATCH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(cache) = cache.upgrade() else { return };
+            let changed = match watcher.as_mut() {
+                Some(w) => w.changed().await.unwrap_or(true),
+                None => true,
+            };
+            if changed {
+                cache.forget_all();
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store(dir: &tempfile::TempDir) -> Store {
+        let url = format!("sqlite://{}", dir.path().join("c.sqlite").display());
+        Store::connect(&url).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_read_is_kept_only_for_the_generation_it_was_made_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        let cache = ReadCache::default();
+        let loads = AtomicU64::new(0);
+        let load = || async { Ok::<_, AppError>(loads.fetch_add(1, Ordering::SeqCst) + 1) };
+        let get = |load| cache.get(&store, Key::Access(1), load);
+
+        assert_eq!(*get(load()).await.unwrap(), 1);
+        assert_eq!(*get(load()).await.unwrap(), 1, "kept");
+        assert_eq!(cache.len(&store), 1);
+
+        store.begin("t").await.unwrap().commit().await.unwrap();
+        assert_eq!(
+            cache.len(&store),
+            0,
+            "a commit makes every copy out of date"
+        );
+        assert_eq!(*get(load()).await.unwrap(), 2);
+
+        // A read during which something is committed may hold the old data: it is used once and
+        // not kept.
+        let straddling = async {
+            let v = loads.fetch_add(1, Ordering::SeqCst) + 1;
+            store.begin("t").await?.commit().await?;
+            Ok::<_, AppError>(v)
+        };
+        let v = cache.get(&store, Key::Calls(1), straddling).await.unwrap();
+        assert_eq!(*v, 3);
+        let v = cache.get(&store, Key::Calls(1), load()).await.unwrap();
+        assert_eq!(*v, 4, "read again after the commit");
+
+        cache.forget_all();
+        assert_eq!(*get(load()).await.unwrap(), 5, "a change seen elsewhere");
+
+        // A failed read is not kept.
+        let failing = async { Err::<u64, _>(AppError::SignIn) };
+        assert!(cache.get(&store, Key::Access(2), failing).await.is_err());
+        assert_eq!(cache.len(&store), 1);
+    }
+}
