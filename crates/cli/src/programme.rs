@@ -5,11 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
+use callaudit_domain::template::{PHRASE_CHARS, clean_list, parse_max_sample};
+
 use crate::Context_;
 use crate::cli::ProgrammeCommand;
-
-/// No panel hears more than this many calls in a sitting; a larger number is a typing mistake.
-const MAX_SAMPLE_LIMIT: u32 = 200;
 
 pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCode> {
     let store = ctx.store().await?;
@@ -63,14 +62,8 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
                 ("--inappropriate", "inappropriate", &a.inappropriate),
             ] {
                 let Some(given) = given else { continue };
-                let mut list = Vec::new();
-                for phrase in given.split(';') {
-                    let phrase = callaudit_domain::text::clean_text(phrase, 80)
-                        .map_err(|p| anyhow::anyhow!("{flag} {p}"))?;
-                    if !phrase.is_empty() && !list.contains(&phrase) {
-                        list.push(phrase);
-                    }
-                }
+                let list = clean_list(given.split(';'), PHRASE_CHARS)
+                    .map_err(|p| anyhow::anyhow!("{flag} {p}"))?;
                 lists.push((kind, list));
             }
             if a.max_sample.is_none() && lists.is_empty() {
@@ -78,10 +71,9 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
                     "nothing to change; expected --max-sample N, --greeting, --next-steps or --inappropriate"
                 );
             }
-            if let Some(n) = a.max_sample
-                && (n == 0 || n > MAX_SAMPLE_LIMIT)
-            {
-                bail!("--max-sample {n} is out of range; expected 1 to {MAX_SAMPLE_LIMIT}");
+            if let Some(n) = a.max_sample {
+                parse_max_sample(&n.to_string())
+                    .map_err(|p| anyhow::anyhow!("--max-sample {p}"))?;
             }
             let mut tx = store.begin(&ctx.actor).await?;
             if let Some(n) = a.max_sample {

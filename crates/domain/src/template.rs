@@ -194,6 +194,43 @@ impl Phrases {
     }
 }
 
+/// The longest transcript phrase or focus theme.
+pub const PHRASE_CHARS: usize = 80;
+
+/// No panel hears more than this many calls in a sitting; a larger number is a typing mistake.
+pub const MAX_SAMPLE_LIMIT: u32 = 200;
+
+/// A programme's largest sample as typed: a whole number from 1 to [`MAX_SAMPLE_LIMIT`].
+pub fn parse_max_sample(s: &str) -> Result<u32, Problem> {
+    let expected = format!("a whole number from 1 to {MAX_SAMPLE_LIMIT}");
+    match s.trim().parse::<u32>() {
+        Ok(n) if (1..=MAX_SAMPLE_LIMIT).contains(&n) => Ok(n),
+        _ => Err(Problem::new(
+            format!("{:?} is not a sample size", s.trim()),
+            expected,
+        )),
+    }
+}
+
+/// A list of short texts as typed (phrases, focus themes): each cleaned, blanks and repeats
+/// dropped, order kept. The problem names the item (counting from 1) that cannot be used.
+pub fn clean_list<'a>(
+    items: impl IntoIterator<Item = &'a str>,
+    max_chars: usize,
+) -> Result<Vec<String>, Problem> {
+    let mut list: Vec<String> = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let item = crate::text::clean_text(item, max_chars).map_err(|p| Problem {
+            what: format!("item {} {}", i + 1, p.what),
+            expected: p.expected,
+        })?;
+        if !item.is_empty() && !list.contains(&item) {
+            list.push(item);
+        }
+    }
+    Ok(list)
+}
+
 impl Template {
     /// The reference call-audit template of the product brief.
     pub fn reference() -> Self {
@@ -353,6 +390,26 @@ impl Template {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_lists_and_sample_sizes_are_cleaned_or_refused() {
+        assert_eq!(
+            clean_list([" hello ", "", "hello", "good morning"], 80).unwrap(),
+            ["hello", "good morning"]
+        );
+        assert!(clean_list(["   ", ""], 80).unwrap().is_empty());
+        let p = clean_list(["ok", "x\u{7}y"], 80).unwrap_err();
+        assert!(p.what.starts_with("item 2 "), "{p}");
+        let p = clean_list(["ok", &"x".repeat(81)], 80).unwrap_err();
+        assert!(p.what.starts_with("item 2 "), "{p}");
+
+        assert_eq!(parse_max_sample(" 10 ").unwrap(), 10);
+        assert_eq!(parse_max_sample("200").unwrap(), 200);
+        for bad in ["0", "201", "-1", "ten", "", "1.5"] {
+            let p = parse_max_sample(bad).unwrap_err();
+            assert_eq!(p.expected, "a whole number from 1 to 200", "{bad}");
+        }
+    }
 
     #[test]
     fn reference_areas_carry_the_issue_codes() {

@@ -128,6 +128,24 @@ impl Tx {
         Ok(())
     }
 
+    /// Replaces a programme's focus themes, the topics a session can be planned around. Sessions
+    /// keep the focus they were planned with.
+    pub async fn set_focus_themes(&mut self, programme_id: i64, themes: &[String]) -> Result<()> {
+        on_tx!(self, c => sqlx::query("DELETE FROM focus_themes WHERE programme_id = $1")
+            .bind(programme_id).execute(c).await?.rows_affected());
+        for f in themes {
+            on_tx!(self, c => sqlx::query("INSERT INTO focus_themes (programme_id, name) VALUES ($1, $2)")
+                .bind(programme_id).bind(f).execute(c).await?.rows_affected());
+        }
+        self.record(
+            "programme",
+            Some(programme_id),
+            "focus-themes",
+            serde_json::json!({ "focus_themes": themes }),
+        )
+        .await
+    }
+
     pub async fn set_max_sample(&mut self, programme_id: i64, max_sample: i64) -> Result<()> {
         on_tx!(self, c => sqlx::query("UPDATE programmes SET max_sample = $1 WHERE id = $2")
             .bind(max_sample).bind(programme_id).execute(c).await?.rows_affected());
