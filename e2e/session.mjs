@@ -65,8 +65,14 @@ async function signIn(browser, name, label) {
   return { context, page };
 }
 
+// Clicks `selector` on `page` (or the locator given as `page` when `selector` is null) and waits
+// for the page it leads to.
 async function submit(page, selector) {
-  await Promise.all([page.waitForNavigation(), page.click(selector)]);
+  if (selector === null) {
+    await Promise.all([page.page().waitForNavigation(), page.click()]);
+  } else {
+    await Promise.all([page.waitForNavigation(), page.click(selector)]);
+  }
 }
 
 const browser = await chromium.launch({
@@ -273,6 +279,25 @@ try {
   await submit(page, "text=Upload and import");
   expect((await page.textContent("main")).includes("line 2, column channel"), "the upload's problem is shown with its line and column");
   await audit(page, "pool-problems");
+  // The programmes: a mistake comes back as typed, then a new focus theme reaches the planning form.
+  await page.goto(base + "/programmes");
+  await audit(page, "programmes");
+  const first = page.locator("section.programme").first();
+  await first.locator("summary").click();
+  await first.locator("input[name=max_sample]").fill("500");
+  await first.locator("textarea[name=focus]").fill("HATE CRIME\nFIREARMS\nDOG ATTACKS");
+  // The browser's own check would stop a number out of range before it is sent; the server's
+  // check is the one under test here.
+  await first.locator("form").evaluate((f) => f.setAttribute("novalidate", ""));
+  await submit(first.locator("button[type=submit]"), null);
+  expect((await page.textContent("main")).includes("Largest sample"), "an out-of-range sample size is refused and explained");
+  expect((await page.inputValue("section.programme >> nth=0 >> textarea[name=focus]")).includes("DOG ATTACKS"), "the refused form keeps what was typed");
+  await audit(page, "programmes-refused");
+  await page.locator("section.programme").first().locator("input[name=max_sample]").fill("12");
+  await submit(page.locator("section.programme").first().locator("button[type=submit]"), null);
+  expect((await page.textContent("main")).includes("is saved"), "the programme's settings are saved");
+  await page.goto(base + "/sessions");
+  expect((await page.textContent("main")).includes("DOG ATTACKS"), "a new focus theme can be planned around");
   for (const [path, label] of [["/actions", "actions"], ["/reports", "reports"], ["/reports/annual?year=2025&format=html", "annual-report"]]) {
     await page.goto(base + path);
     await audit(page, label);

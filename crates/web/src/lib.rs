@@ -4,7 +4,8 @@
 //!
 //! [`app`] builds the router; `callaudit serve` binds it. Handlers are grouped by who uses them:
 //! [`auth`] (signing in and out, the CSRF token), `sessions` (planning and drawing), `score` (the
-//! auditor's page and the recordings), `panel` (agreeing outcomes and answering issues), `admin`.
+//! auditor's page and the recordings), `panel` (agreeing outcomes and answering issues),
+//! `programmes` (templates and their settings), `admin`.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -26,6 +27,7 @@ mod error;
 mod pages;
 mod panel;
 mod pool;
+mod programmes;
 pub mod recordings;
 mod score;
 mod security;
@@ -188,6 +190,8 @@ pub fn app(store: Store, config: Config) -> Router {
         .route("/reports", get(pages::reports))
         .route("/reports/annual", get(pages::annual))
         .route("/auditors", get(admin::auditors).post(admin::add_auditor))
+        .route("/programmes", get(programmes::list).post(programmes::add))
+        .route("/programmes/{id}", post(programmes::save))
         .route("/admin/users", get(admin::users).post(admin::add))
         .route("/admin/users/{id}", post(admin::update))
         .route("/static/app.css", get(security::css))

@@ -85,6 +85,11 @@ pub async fn home(State(state): State<AppState>, user: User) -> Result<Response>
                     "Plan a session",
                     "Choose the date, focus, panel and facilitator; then commit the pool and draw with the panel's seed.",
                 ),
+                (
+                    "/programmes",
+                    "Programmes",
+                    "Each programme's questions and areas; its largest sample, focus themes and transcript phrases.",
+                ),
                 ACTION_LOG_CARD,
                 REPORTS_CARD,
             ],

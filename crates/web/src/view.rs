@@ -27,6 +27,7 @@ impl Nav {
                 ("/pool", "Call pool"),
                 ("/sessions", "Sessions"),
                 ("/auditors", "Auditors"),
+                ("/programmes", "Programmes"),
                 ("/actions", "Action log"),
                 ("/reports", "Reports"),
             ],

@@ -25,6 +25,7 @@ struct World {
     ids: HashMap<&'static str, i64>,
     open: i64,
     other: i64,
+    programme: i64,
     _dir: tempfile::TempDir,
 }
 
@@ -170,6 +171,7 @@ async fn world() -> World {
         ids,
         open,
         other,
+        programme,
         _dir: dir,
     }
 }
@@ -302,6 +304,7 @@ async fn every_get_route_admits_exactly_its_roles() {
         // The stranger coordinates another force: they see that force's auditors.
         ("/auditors".into(), vec!["coordinator", "stranger"]),
         ("/pool".into(), vec!["coordinator", "stranger"]),
+        ("/programmes".into(), vec!["coordinator", "stranger"]),
     ];
     let mut wrong = Vec::new();
     for (path, allowed) in &routes {
@@ -420,6 +423,17 @@ async fn every_post_route_admits_exactly_its_roles_and_needs_the_csrf_token() {
             format!("/admin/users/{}", w.ids["viewer"]),
             "role=viewer".into(),
             vec!["admin"],
+        ),
+        // The stranger coordinates another force: this force's programme is not theirs.
+        (
+            format!("/programmes/{}", w.programme),
+            "max_sample=12&focus=ASB".into(),
+            vec!["coordinator"],
+        ),
+        (
+            "/programmes".into(),
+            "kind=crime-data-integrity&name=Dip+sample".into(),
+            vec!["coordinator", "stranger"],
         ),
     ];
     let mut wrong = Vec::new();
@@ -1132,4 +1146,104 @@ async fn pages_kept_in_memory_follow_every_change() {
     let res = w.get(Some("viewer"), "/sessions").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()[header::LOCATION], "/login");
+}
+
+/// The coordinator sees each programme's template and changes its settings in the browser; a
+/// mistake comes back with what was typed and saves nothing; the history says who changed what.
+#[tokio::test]
+async fn the_coordinator_keeps_the_programmes_settings() {
+    let w = world().await;
+    let body = text(w.get(Some("coordinator"), "/programmes").await).await;
+    assert!(body.contains("Call handling audit"), "{body}");
+    assert!(body.contains("Correct greeting given") || body.contains("greeting"));
+    assert!(
+        body.contains("what is your emergency"),
+        "the reference phrases are shown"
+    );
+    let path = format!("/programmes/{}", w.programme);
+
+    // A sample size out of range, and a phrase with a control character: refused, nothing saved,
+    // the form shown again as typed.
+    for (form, expect) in [
+        ("max_sample=500&focus=ASB", "Largest sample"),
+        (
+            "max_sample=12&focus=ASB&greeting=hello%0Agood%07day",
+            "Greeting phrases: item 2",
+        ),
+    ] {
+        let res = w.post("coordinator", &path, form, true).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{form}");
+        let body = text(res).await;
+        assert!(body.contains(expect), "{form}: {body}");
+        assert!(body.contains("were not saved"));
+    }
+    let res = w
+        .post(
+            "coordinator",
+            &path,
+            "max_sample=500&focus=Typed+theme",
+            true,
+        )
+        .await;
+    assert!(text(res).await.contains("Typed theme</textarea>"));
+    assert_eq!(w.store.programme(w.programme).await.unwrap().max_sample, 10);
+
+    let form = "max_sample=12&focus=HATE+CRIME%0D%0AASB%0D%0A%0D%0AASB&greeting=Hello+there&next_steps=an+officer+will&inappropriate=mate%0Apal";
+    let res = w.post("coordinator", &path, form, true).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let t = w.store.template(w.programme).await.unwrap();
+    assert_eq!(w.store.programme(w.programme).await.unwrap().max_sample, 12);
+    assert_eq!(t.focus_themes, ["ASB", "HATE CRIME"]);
+    assert_eq!(t.phrases.greeting, ["Hello there"]);
+    assert_eq!(t.phrases.inappropriate, ["mate", "pal"]);
+    let saved = format!("/programmes?saved={}", w.programme);
+    let body = text(w.get(Some("coordinator"), &saved).await).await;
+    assert!(body.contains("Call handling audit is saved"), "{body}");
+    let history = w.store.history(10_000).await.unwrap();
+    let changes: Vec<_> = history
+        .iter()
+        .rev()
+        .filter(|h| h.entity == "programme" && h.actor == "coordinator@test.invalid")
+        .map(|h| h.action.as_str())
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "max-sample",
+            "focus-themes",
+            "phrases",
+            "phrases",
+            "phrases"
+        ]
+    );
+
+    // Saving the same settings again writes nothing.
+    let res = w.post("coordinator", &path, form, true).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(w.store.history(10_000).await.unwrap().len(), history.len());
+
+    // A new programme gets the reference template of its kind; a name in use is refused.
+    let res = w
+        .post(
+            "coordinator",
+            "/programmes",
+            "kind=crime-data-integrity&name=Dip+sample",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = w
+        .post(
+            "coordinator",
+            "/programmes",
+            "kind=call-audit&name=Dip+sample",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(text(res).await.contains("already has a programme named"));
+    let res = w
+        .post("coordinator", "/programmes", "kind=other&name=X", true)
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }

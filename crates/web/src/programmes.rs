@@ -1,0 +1,247 @@
+//! The coordinator's programmes: each programme's template shown in full, its settings (largest
+//! sample, focus themes, transcript phrases) changed in a form, and new programmes added with the
+//! reference template of their kind.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use callaudit_domain::Problem;
+use callaudit_domain::audit::Role;
+use callaudit_domain::template::{
+    PHRASE_CHARS, Question, Template as AuditTemplate, clean_list, parse_max_sample,
+};
+
+use crate::AppState;
+use crate::auth::{Posted, User};
+use crate::error::{AppError, Result};
+use crate::view::Nav;
+
+/// One programme as the page shows it; the settings are the text of their form fields, so that
+/// a refused form comes back as it was typed.
+struct ProgrammeView {
+    id: i64,
+    name: String,
+    kind: &'static str,
+    questions: Vec<Question>,
+    areas: Vec<String>,
+    max_sample: String,
+    focus: String,
+    greeting: String,
+    next_steps: String,
+    inappropriate: String,
+    /// What is wrong with this programme's form as last posted.
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "programmes.html")]
+struct Page {
+    nav: Option<Nav>,
+    csrf: String,
+    programmes: Vec<ProgrammeView>,
+    saved: Option<String>,
+    /// What is wrong with the add form as last posted, with the name typed.
+    add_error: Option<String>,
+    add_name: String,
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "call-audit" => "Call handling audit",
+        "crime-data-integrity" => "Crime Data Integrity dip sample",
+        "incident-log" => "Incident log review",
+        _ => "Other",
+    }
+}
+
+fn lines(list: &[String]) -> String {
+    list.join("\n")
+}
+
+#[derive(serde::Deserialize)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<i64>,
+}
+
+async fn page(state: &AppState, user: &User, saved: Option<i64>) -> Result<Page> {
+    let force = crate::pages::user_force(state, user).await?;
+    let mut programmes = Vec::new();
+    let mut saved_name = None;
+    for p in state.store.programmes(force.id).await? {
+        let t = state.template(p.id).await?;
+        if saved == Some(p.id) {
+            saved_name = Some(p.name.clone());
+        }
+        programmes.push(ProgrammeView {
+            id: p.id,
+            kind: kind_label(&p.kind),
+            questions: t.questions.clone(),
+            areas: t.areas.iter().map(|a| a.name.clone()).collect(),
+            max_sample: p.max_sample.to_string(),
+            focus: lines(&t.focus_themes),
+            greeting: lines(&t.phrases.greeting),
+            next_steps: lines(&t.phrases.next_steps),
+            inappropriate: lines(&t.phrases.inappropriate),
+            name: p.name,
+            error: None,
+        });
+    }
+    Ok(Page {
+        nav: Some(user.nav("/programmes")),
+        csrf: user.csrf.clone(),
+        programmes,
+        saved: saved_name,
+        add_error: None,
+        add_name: String::new(),
+    })
+}
+
+/// The force's programmes and their templates.
+pub async fn list(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response> {
+    user.require(&[Role::Coordinator])?;
+    let page = page(&state, &user, q.saved).await?;
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The page again with what was typed and what is wrong with it, answered 400.
+fn refused(page: Page) -> Result<Response> {
+    Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
+}
+
+/// The settings as posted, each list one item per line.
+struct Settings {
+    max_sample: u32,
+    focus: Vec<String>,
+    phrases: [(&'static str, Vec<String>); 3],
+}
+
+fn read_settings(p: &Posted) -> std::result::Result<Settings, String> {
+    let field = |label: &str, r: std::result::Result<Vec<String>, Problem>| {
+        r.map_err(|p| format!("{label}: {p}."))
+    };
+    let list = |name: &str| clean_list(p.fields.get(name).unwrap_or("").lines(), PHRASE_CHARS);
+    Ok(Settings {
+        max_sample: parse_max_sample(&p.fields.text("max_sample"))
+            .map_err(|p| format!("Largest sample: {p}."))?,
+        focus: field("Focus themes", list("focus"))?,
+        phrases: [
+            ("greeting", field("Greeting phrases", list("greeting"))?),
+            (
+                "next-steps",
+                field("Next-steps phrases", list("next_steps"))?,
+            ),
+            (
+                "inappropriate",
+                field("Inappropriate terms", list("inappropriate"))?,
+            ),
+        ],
+    })
+}
+
+/// Saves a programme's settings. Its questions, areas and categories stay as they are, so that
+/// answers given across the year stay comparable.
+pub async fn save(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    p: Posted,
+) -> Result<Response> {
+    p.user.require(&[Role::Coordinator])?;
+    let force = crate::pages::user_force(&state, &p.user).await?;
+    let programme = state.store.programme(id).await?;
+    if programme.force_id != force.id {
+        return Err(AppError::Forbidden(
+            "This programme belongs to another force.".into(),
+        ));
+    }
+    let settings = match read_settings(&p) {
+        Ok(s) => s,
+        Err(message) => {
+            let mut page = page(&state, &p.user, None).await?;
+            if let Some(v) = page.programmes.iter_mut().find(|v| v.id == id) {
+                let typed = |name: &str| p.fields.get(name).unwrap_or("").to_string();
+                v.max_sample = typed("max_sample");
+                v.focus = typed("focus");
+                v.greeting = typed("greeting");
+                v.next_steps = typed("next_steps");
+                v.inappropriate = typed("inappropriate");
+                v.error = Some(message);
+            }
+            return refused(page);
+        }
+    };
+    let current = state.template(id).await?;
+    let mut tx = state.store.begin(&p.user.person.email).await?;
+    // Only what changed is written, so the history shows what the coordinator changed.
+    if i64::from(settings.max_sample) != programme.max_sample {
+        tx.set_max_sample(id, i64::from(settings.max_sample))
+            .await?;
+    }
+    let mut focus_now = current.focus_themes.clone();
+    let mut focus_new = settings.focus.clone();
+    focus_now.sort();
+    focus_new.sort();
+    if focus_now != focus_new {
+        tx.set_focus_themes(id, &settings.focus).await?;
+    }
+    let ph = &current.phrases;
+    for ((kind, list), now) in
+        settings
+            .phrases
+            .iter()
+            .zip([&ph.greeting, &ph.next_steps, &ph.inappropriate])
+    {
+        if list != now {
+            tx.set_phrases(id, kind, list).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/programmes?saved={id}#programme-{id}")).into_response())
+}
+
+/// Adds a programme with the reference template of the kind chosen.
+pub async fn add(State(state): State<AppState>, p: Posted) -> Result<Response> {
+    p.user.require(&[Role::Coordinator])?;
+    let force = crate::pages::user_force(&state, &p.user).await?;
+    let template = match p.fields.text("kind").as_str() {
+        "call-audit" => AuditTemplate::reference(),
+        "crime-data-integrity" => AuditTemplate::crime_data_integrity(),
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "{other:?} is not a kind of programme; expected call-audit or crime-data-integrity."
+            )));
+        }
+    };
+    let typed = p.fields.text("name");
+    let problem = match callaudit_domain::text::clean_text(&typed, 80) {
+        Ok(name) if name.is_empty() => {
+            Some("Name: give the programme a name, e.g. \"Crime Data Integrity\".".to_string())
+        }
+        Ok(name) => {
+            let mut tx = state.store.begin(&p.user.person.email).await?;
+            match tx.create_programme(force.id, &name, &template, 10).await {
+                Ok(id) => {
+                    tx.commit().await?;
+                    return Ok(
+                        Redirect::to(&format!("/programmes?saved={id}#programme-{id}"))
+                            .into_response(),
+                    );
+                }
+                Err(callaudit_storage::StoreError::Conflict(_)) => Some(format!(
+                    "Name: the force already has a programme named {name:?}; choose another name."
+                )),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(problem) => Some(format!("Name: {problem}.")),
+    };
+    let mut page = page(&state, &p.user, None).await?;
+    page.add_error = problem;
+    page.add_name = typed;
+    refused(page)
+}
