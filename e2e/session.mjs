@@ -279,6 +279,17 @@ try {
   await submit(page, "text=Upload and import");
   expect((await page.textContent("main")).includes("line 2, column channel"), "the upload's problem is shown with its line and column");
   await audit(page, "pool-problems");
+  // A column profile saved in the browser: a mistake is shown, then it is saved and offered.
+  await page.fill("#profile-name", "demoshire-cad");
+  await page.fill("#profile-text", "[columns]\ncaller_phone = \"Tel\"\n");
+  await submit(page, "text=Save the profile");
+  expect((await page.textContent("main")).includes("is not a call-pool column"), "a profile's mistake is shown before anything is saved");
+  await audit(page, "pool-profile-refused");
+  await page.fill("#profile-text", "[columns]\ncall_id = \"Event\"\n\n[values.channel]\n\"EMERGENCY\" = \"999\"\n");
+  await submit(page, "text=Save the profile");
+  expect((await page.textContent("main")).includes("The profile demoshire-cad is saved"), "the profile is saved");
+  expect(await page.locator("#profile option[value=demoshire-cad]").count() === 1, "the saved profile is offered for the next upload");
+  await audit(page, "pool-profile-saved");
   // The programmes: a mistake comes back as typed, then a new focus theme reaches the planning form.
   await page.goto(base + "/programmes");
   await audit(page, "programmes");

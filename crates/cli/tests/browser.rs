@@ -49,6 +49,8 @@ fn a_whole_session_runs_in_the_browser_and_every_page_passes_axe() {
         ))
         .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--recordings"])
         .arg(dir.path().join("recordings"))
+        .arg("--profiles")
+        .arg(dir.path().join("profiles"))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

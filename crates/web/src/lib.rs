@@ -185,6 +185,7 @@ pub fn app(store: Store, config: Config) -> Router {
                 .post(pool::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
+        .route("/pool/profiles", post(pool::save_profile))
         .route("/actions", get(pages::actions).post(pages::add_action))
         .route("/actions/status", post(pages::action_status))
         .route("/reports", get(pages::reports))

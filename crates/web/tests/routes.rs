@@ -143,6 +143,7 @@ async fn world() -> World {
         store.clone(),
         Config {
             recordings,
+            profiles: dir.path().join("profiles"),
             ..Config::default()
         },
     );
@@ -435,6 +436,11 @@ async fn every_post_route_admits_exactly_its_roles_and_needs_the_csrf_token() {
             "kind=crime-data-integrity&name=Dip+sample".into(),
             vec!["coordinator", "stranger"],
         ),
+        (
+            "/pool/profiles".into(),
+            "name=ours&replace=1&text=%5Bcolumns%5D%0Acall_id+%3D+%22Ref%22".into(),
+            vec!["coordinator", "stranger"],
+        ),
     ];
     let mut wrong = Vec::new();
     for (path, form, allowed) in &posts {
@@ -725,6 +731,16 @@ async fn a_sign_in_form_without_its_token_is_refused() {
 }
 
 async fn upload(w: &World, who: &str, csv: &str, with_csrf: bool) -> axum::response::Response {
+    upload_with(w, who, csv, with_csrf, "").await
+}
+
+async fn upload_with(
+    w: &World,
+    who: &str,
+    csv: &str,
+    with_csrf: bool,
+    profile: &str,
+) -> axum::response::Response {
     let (cookie, csrf) = &w.logins[who];
     let b = "XBOUNDARYX";
     let mut body = String::new();
@@ -734,7 +750,7 @@ async fn upload(w: &World, who: &str, csv: &str, with_csrf: bool) -> axum::respo
         ));
     }
     body.push_str(&format!(
-        "--{b}\r\nContent-Disposition: form-data; name=\"profile\"\r\n\r\n\r\n"
+        "--{b}\r\nContent-Disposition: form-data; name=\"profile\"\r\n\r\n{profile}\r\n"
     ));
     body.push_str(&format!(
         "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"export.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{b}--\r\n"
@@ -1246,4 +1262,98 @@ async fn the_coordinator_keeps_the_programmes_settings() {
         .post("coordinator", "/programmes", "kind=other&name=X", true)
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+/// A column profile saved in the browser is checked by the import's own parser first, never
+/// leaves the profiles folder, replaces another only when asked, and then reads an export.
+#[tokio::test]
+async fn the_coordinator_saves_a_column_profile_and_imports_with_it() {
+    let w = world().await;
+    let folder = w._dir.path().join("profiles");
+    fn enc(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+    let w = &w;
+    let save = |name: &str, text: &str, replace: bool| {
+        let form = format!(
+            "name={}&text={}{}",
+            enc(name),
+            enc(text),
+            if replace { "&replace=1" } else { "" }
+        );
+        async move { w.post("coordinator", "/pool/profiles", &form, true).await }
+    };
+    let page = text(w.get(Some("coordinator"), "/pool").await).await;
+    assert!(page.contains("No profiles are saved yet"), "{page}");
+
+    // Not TOML, a column that does not exist, a name that could leave the folder: each refused
+    // with its reason, the form kept as typed, nothing written.
+    let good = "[columns]\ncall_id = \"Ref\"\nstarted_at = \"When\"\n\n[values.channel]\n\"Emergency\" = \"999\"\n";
+    for (name, text_, expect) in [
+        ("ours", "[columns\ncall_id = 1", "line 1"),
+        (
+            "ours",
+            "[columns]\ncaller_name = \"Name\"",
+            "\"caller_name\" is not a call-pool column",
+        ),
+        ("../evil", good, "cannot name a profile"),
+        ("ours", "  ", "it is empty"),
+    ] {
+        let res = save(name, text_, false).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{name} {text_}");
+        let body = text(res).await;
+        assert!(body.contains("The profile was not saved"), "{body}");
+        assert!(
+            body.contains(&expect.replace('"', "&#34;")) || body.contains(expect),
+            "{expect}: {body}"
+        );
+    }
+    assert!(!folder.exists() || std::fs::read_dir(&folder).unwrap().count() == 0);
+    assert!(!w._dir.path().join("evil.toml").exists());
+
+    let res = save("ours", good, false).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION], "/pool?saved=ours#profiles");
+    let page = text(w.get(Some("coordinator"), "/pool?saved=ours").await).await;
+    assert!(page.contains("The profile ours is saved"), "{page}");
+    assert_eq!(
+        std::fs::read_to_string(folder.join("ours.toml")).unwrap(),
+        good
+    );
+
+    // The same name again: refused unless replacing is asked for.
+    let other = "[columns]\ncall_id = \"Reference\"\n";
+    let res = save("ours", other, false).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(text(res).await.contains("already saved"));
+    assert_eq!(
+        std::fs::read_to_string(folder.join("ours.toml")).unwrap(),
+        good
+    );
+    let history = w.store.history(10_000).await.unwrap();
+    let saves: Vec<_> = history.iter().filter(|h| h.entity == "profile").collect();
+    assert_eq!(saves.len(), 1);
+    assert_eq!(saves[0].actor, "coordinator@test.invalid");
+    assert!(saves[0].detail.contains("\"ours\""), "{}", saves[0].detail);
+
+    // The export in the force's own shape imports with the saved profile.
+    let csv = "Ref,When,channel,incident_type\nP-1,2024-05-03 10:00,Emergency,ASB\n";
+    let page = text(upload_with(w, "coordinator", csv, true, "ours").await).await;
+    assert!(page.contains("export.csv imported: 1 added"), "{page}");
+    assert!(
+        page.contains("<summary>ours</summary>"),
+        "the saved profile is listed"
+    );
+
+    let res = save("ours", other, true).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        std::fs::read_to_string(folder.join("ours.toml")).unwrap(),
+        other
+    );
 }
