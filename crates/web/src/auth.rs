@@ -129,6 +129,11 @@ pub struct User {
 }
 
 impl User {
+    /// A key for what is kept in memory for this sign-in alone.
+    pub fn sign_in_key(&self) -> &str {
+        &self.token_hash
+    }
+
     pub fn nav(&self, current: &str) -> Nav {
         Nav::new(self, current)
     }

@@ -24,6 +24,9 @@ pub const WATCH_EVERY: Duration = Duration::from_millis(100);
 /// stream of made-up URLs cannot push past.
 const MAX_ENTRIES: usize = 20_000;
 
+/// Of which at most this many rendered pages (about 20 KB each: 40 MB at most).
+const MAX_PAGES: usize = 2_000;
+
 /// What was read, and for which row.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Key {
@@ -43,6 +46,9 @@ pub enum Key {
     Transcript(i64),
     /// A programme's template.
     Template(i64),
+    /// A page as rendered for one sign-in (by the hash of its token) at one address. Pages hold
+    /// only what the reads above hold, so they go out of date with them.
+    Page(String, String),
 }
 
 type Value = Arc<dyn Any + Send + Sync>;
@@ -51,6 +57,7 @@ type Value = Arc<dyn Any + Send + Sync>;
 struct Entries {
     generation: u64,
     map: HashMap<Key, Value>,
+    pages: usize,
 }
 
 #[derive(Default)]
@@ -94,11 +101,19 @@ impl ReadCache {
         let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if e.generation < generation {
             e.map.clear();
+            e.pages = 0;
             e.generation = generation;
         }
         // A read from an older generation than the entries' is already out of date.
-        if e.generation == generation && e.map.len() < MAX_ENTRIES {
-            e.map.insert(key, value);
+        let page = matches!(key, Key::Page(..));
+        if e.generation != generation
+            || e.map.len() >= MAX_ENTRIES
+            || (page && e.pages >= MAX_PAGES)
+        {
+            return;
+        }
+        if e.map.insert(key, value).is_none() && page {
+            e.pages += 1;
         }
     }
 
@@ -201,6 +216,31 @@ mod tests {
         // A failed read is not kept.
         let failing = async { Err::<u64, _>(AppError::SignIn) };
         assert!(cache.get(&store, Key::Access(2), failing).await.is_err());
+        assert_eq!(cache.len(&store), 1);
+    }
+
+    #[tokio::test]
+    async fn rendered_pages_are_kept_only_up_to_their_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        let cache = ReadCache::default();
+        for i in 0..MAX_PAGES + 10 {
+            let key = Key::Page("sign-in".into(), format!("/made-up/{i}"));
+            cache.get(&store, key, async { Ok(i) }).await.unwrap();
+        }
+        assert_eq!(cache.len(&store), MAX_PAGES);
+        // Other reads are still kept.
+        cache
+            .get(&store, Key::Access(1), async { Ok(1) })
+            .await
+            .unwrap();
+        assert_eq!(cache.len(&store), MAX_PAGES + 1);
+        // A new generation starts the count again.
+        cache.forget_all();
+        cache
+            .get(&store, Key::Page("s".into(), "/".into()), async { Ok(0) })
+            .await
+            .unwrap();
         assert_eq!(cache.len(&store), 1);
     }
 }

@@ -16,8 +16,12 @@ use serde::Deserialize;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
+use axum::body::Bytes;
+use callaudit_storage::accounts::SessionAccess;
+
 use crate::AppState;
 use crate::auth::{Posted, User};
+use crate::cache::Key;
 use crate::error::{AppError, Result};
 use crate::recordings::{self, local_path};
 use crate::sessions::{access, allow};
@@ -141,13 +145,31 @@ pub async fn page(
     user: User,
     Path((id, n)): Path<(i64, i64)>,
     Query(q): Query<SavedQuery>,
+    uri: axum::http::Uri,
 ) -> Result<Response> {
     let (a, r) = access(&state, &user, id).await?;
     allow(r.score, "the calls of this session")?;
-    let (call, total) = session_call(&state, id, n).await?;
+    // An auditor moves between calls and back: the page as last rendered for this sign-in is
+    // served again until anything is committed (see `cache`).
+    let key = Key::Page(user.sign_in_key().to_string(), uri.to_string());
+    let html = state
+        .cached(key, render_page(&state, &user, &a, id, n, q))
+        .await?;
+    Ok(Html(axum::body::Body::from((*html).clone())).into_response())
+}
+
+async fn render_page(
+    state: &AppState,
+    user: &User,
+    a: &SessionAccess,
+    id: i64,
+    n: i64,
+    q: SavedQuery,
+) -> Result<Bytes> {
+    let (call, total) = session_call(state, id, n).await?;
     let template = state.template(a.programme_id).await?;
-    let mine = own_answers(&state, call.session_call_id, user.person.id).await?;
-    let proposal = own_proposal(&state, call.session_call_id, user.person.id).await?;
+    let mine = own_answers(state, call.session_call_id, user.person.id).await?;
+    let proposal = own_proposal(state, call.session_call_id, user.person.id).await?;
     let my_areas: Vec<&str> = proposal
         .as_ref()
         .map(|p| p.areas.split(';').filter(|a| !a.is_empty()).collect())
@@ -180,11 +202,11 @@ pub async fn page(
         categories: category_choices(proposal.as_ref().map(|p| p.category.as_str())),
         areas: area_choices(&template, &my_areas),
         saved: q.saved.is_some(),
-        transcript: recordings::transcript_view(&state, call.session_call_id, &template).await?,
+        transcript: recordings::transcript_view(state, call.session_call_id, &template).await?,
         prev: (n > 1).then_some(n - 1),
         next: (usize::try_from(n).unwrap_or(usize::MAX) < total).then_some(n + 1),
     };
-    Ok(Html(page.render()?).into_response())
+    Ok(Bytes::from(page.render()?))
 }
 
 pub async fn save(

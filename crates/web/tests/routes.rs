@@ -1129,6 +1129,27 @@ async fn pages_kept_in_memory_follow_every_change() {
     assert!(res.status().is_redirection(), "{}", res.status());
     let body = text(w.get(Some("auditor"), &page).await).await;
     assert!(body.contains("kept note"), "the saved note is shown");
+    // Rendered pages are kept per sign-in: another auditor on the panel sees their own page.
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.add_panel_member(w.open, w.ids["auditor2"])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        text(w.get(Some("auditor"), &page).await)
+            .await
+            .contains("kept note")
+    );
+    let theirs = text(w.get(Some("auditor2"), &page).await).await;
+    assert!(theirs.contains("Call 1 of"), "{theirs}");
+    assert!(
+        !theirs.contains("kept note"),
+        "one auditor's notes never reach another"
+    );
+    assert!(
+        !theirs.contains(&w.logins["auditor"].1),
+        "nor their CSRF token"
+    );
 
     // Another process (here a second connection with its own counters) closes the session: the
     // auditor is refused once the watcher has seen the commit.
