@@ -103,10 +103,17 @@ enum Pool {
 pub struct Store {
     pool: Pool,
     /// Transactions committed through this store and its clones: readers that keep copies in
-    /// memory compare it to know when their copies may be out of date.
-    commits: Arc<AtomicU64>,
+    /// memory compare them to know when their copies may be out of date.
+    commits: Arc<Commits>,
     /// Where a [`Watcher`] connects to notice commits made by other processes.
     watch: Watch,
+}
+
+/// Commits counted, all of them and those that changed a programme (its settings or template).
+#[derive(Default)]
+struct Commits {
+    all: AtomicU64,
+    programmes: AtomicU64,
 }
 
 #[derive(Clone)]
@@ -176,7 +183,13 @@ impl Store {
     /// How many transactions have been committed through this store (and its clones) since it
     /// connected. It only grows.
     pub fn commits(&self) -> u64 {
-        self.commits.load(Ordering::Acquire)
+        self.commits.all.load(Ordering::Acquire)
+    }
+
+    /// How many of those changed a programme. Templates change seldom while answers change all
+    /// the time, so a copy of a template can outlive every other kind of commit.
+    pub fn programme_commits(&self) -> u64 {
+        self.commits.programmes.load(Ordering::Acquire)
     }
 
     /// A separate connection that tells when anything at all has been committed to the database
@@ -184,8 +197,8 @@ impl Store {
     /// no other process can change.
     pub async fn watcher(&self) -> Result<Option<Watcher>> {
         Ok(match &self.watch {
-            Watch::Sqlite(o) => Some(Watcher::Sqlite(o.connect().await?, None)),
-            Watch::Postgres(o) => Some(Watcher::Postgres(o.connect().await?, None)),
+            Watch::Sqlite(o) => Some(Watcher::new(WatchConnection::Sqlite(o.connect().await?))),
+            Watch::Postgres(o) => Some(Watcher::new(WatchConnection::Postgres(o.connect().await?))),
             Watch::Nothing => None,
         })
     }
@@ -207,6 +220,7 @@ impl Store {
             inner,
             actor: actor.to_string(),
             commits: self.commits.clone(),
+            changes_programmes: false,
         })
     }
 
@@ -304,32 +318,85 @@ fn opts_for_watch(url: &str) -> Result<SqliteConnectOptions> {
         .busy_timeout(Duration::from_secs(10)))
 }
 
+/// The history's name for programme changes; counting them tells another process's programme
+/// changes from the rest.
+pub(crate) const PROGRAMME_ENTITY: &str = "programme";
+
+/// What a [`Watcher`] saw committed since it last looked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Changes {
+    /// Anything at all.
+    pub any: bool,
+    /// A programme's settings or template.
+    pub programmes: bool,
+}
+
+enum WatchConnection {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
 /// A connection of its own that notices commits to the database from anywhere: SQLite's
 /// `data_version` changes when another connection commits; PostgreSQL's current snapshot (oldest
 /// running transaction, next transaction id, those in progress) changes when a transaction that
 /// writes starts and again when it ends, so a commit is never missed even if the watcher looked
-/// while it was under way. Each holds the last value seen.
-pub enum Watcher {
-    Sqlite(SqliteConnection, Option<i64>),
-    Postgres(PgConnection, Option<String>),
+/// while it was under way. When something changed, the number of programme entries in the
+/// (append-only) history says whether a programme did.
+pub struct Watcher {
+    conn: WatchConnection,
+    last: Option<String>,
+    programme_entries: Option<i64>,
 }
 
 impl Watcher {
-    /// Whether anything has been committed since the last call (the first call says `false`).
-    pub async fn changed(&mut self) -> Result<bool> {
-        Ok(match self {
-            Watcher::Sqlite(c, last) => {
-                let now: i64 = sqlx::query_scalar("PRAGMA data_version")
+    fn new(conn: WatchConnection) -> Watcher {
+        Watcher {
+            conn,
+            last: None,
+            programme_entries: None,
+        }
+    }
+
+    /// What has been committed since the last call (the first call says nothing has).
+    pub async fn changed(&mut self) -> Result<Changes> {
+        let now: String = match &mut self.conn {
+            WatchConnection::Sqlite(c) => sqlx::query_scalar::<_, i64>("PRAGMA data_version")
+                .fetch_one(&mut *c)
+                .await?
+                .to_string(),
+            WatchConnection::Postgres(c) => {
+                sqlx::query_scalar("SELECT pg_current_snapshot()::text")
                     .fetch_one(&mut *c)
-                    .await?;
-                last.replace(now).is_some_and(|l| l != now)
+                    .await?
             }
-            Watcher::Postgres(c, last) => {
-                let now: String = sqlx::query_scalar("SELECT pg_current_snapshot()::text")
+        };
+        let first = self.last.is_none();
+        if self.last.as_ref() == Some(&now) {
+            return Ok(Changes::default());
+        }
+        self.last = Some(now);
+        let sql = "SELECT COUNT(*) FROM history WHERE entity = $1";
+        let entries: i64 = match &mut self.conn {
+            WatchConnection::Sqlite(c) => {
+                sqlx::query_scalar(sql)
+                    .bind(PROGRAMME_ENTITY)
                     .fetch_one(&mut *c)
-                    .await?;
-                last.replace(now.clone()).is_some_and(|l| l != now)
+                    .await?
             }
+            WatchConnection::Postgres(c) => {
+                sqlx::query_scalar(sql)
+                    .bind(PROGRAMME_ENTITY)
+                    .fetch_one(&mut *c)
+                    .await?
+            }
+        };
+        let programmes = self
+            .programme_entries
+            .replace(entries)
+            .is_some_and(|e| e != entries);
+        Ok(Changes {
+            any: !first,
+            programmes,
         })
     }
 }
@@ -343,7 +410,10 @@ enum TxInner {
 pub struct Tx {
     inner: TxInner,
     actor: String,
-    commits: Arc<AtomicU64>,
+    commits: Arc<Commits>,
+    /// Whether this transaction changed a programme (every such change is recorded in the
+    /// history under the entity "programme").
+    changes_programmes: bool,
 }
 
 impl Tx {
@@ -353,7 +423,10 @@ impl Tx {
             TxInner::Postgres(t) => t.commit().await?,
         }
         // Counted after the commit, so that a reader who sees the new count reads the new data.
-        self.commits.fetch_add(1, Ordering::AcqRel);
+        if self.changes_programmes {
+            self.commits.programmes.fetch_add(1, Ordering::AcqRel);
+        }
+        self.commits.all.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 
@@ -390,6 +463,7 @@ impl Tx {
         let now = chrono::Utc::now();
         let actor = self.actor.clone();
         let detail = detail.to_string();
+        self.changes_programmes |= entity == PROGRAMME_ENTITY;
         on_tx!(self, c => {
             sqlx::query("INSERT INTO history (at, actor, entity, entity_id, action, detail) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(now)

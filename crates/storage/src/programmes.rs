@@ -65,7 +65,7 @@ impl Tx {
             self.insert_phrases(id, kind, list).await?;
         }
         self.record(
-            "programme",
+            crate::PROGRAMME_ENTITY,
             Some(id),
             "create",
             serde_json::json!({ "name": name, "template": template.name }),
@@ -107,7 +107,7 @@ impl Tx {
             .bind(programme_id).bind(kind).execute(c).await?.rows_affected());
         self.insert_phrases(programme_id, kind, phrases).await?;
         self.record(
-            "programme",
+            crate::PROGRAMME_ENTITY,
             Some(programme_id),
             "phrases",
             serde_json::json!({ "kind": kind, "phrases": phrases }),
@@ -138,7 +138,7 @@ impl Tx {
                 .bind(programme_id).bind(f).execute(c).await?.rows_affected());
         }
         self.record(
-            "programme",
+            crate::PROGRAMME_ENTITY,
             Some(programme_id),
             "focus-themes",
             serde_json::json!({ "focus_themes": themes }),
@@ -150,7 +150,7 @@ impl Tx {
         on_tx!(self, c => sqlx::query("UPDATE programmes SET max_sample = $1 WHERE id = $2")
             .bind(max_sample).bind(programme_id).execute(c).await?.rows_affected());
         self.record(
-            "programme",
+            crate::PROGRAMME_ENTITY,
             Some(programme_id),
             "max-sample",
             serde_json::json!({ "max_sample": max_sample }),

@@ -593,44 +593,62 @@ async fn a_programmes_transcript_phrases_are_kept_and_can_be_replaced_one_list_a
 #[tokio::test]
 async fn a_watcher_notices_every_commit_even_one_under_way_when_it_looks() {
     for (store, _dir) in stores().await {
+        let backend = store.backend();
         let mut w = store
             .watcher()
             .await
             .unwrap()
             .expect("a database on disk can be watched");
-        assert!(!w.changed().await.unwrap(), "the first look sets the mark");
+        let nothing = callaudit_storage::Changes::default();
+        assert_eq!(
+            w.changed().await.unwrap(),
+            nothing,
+            "the first look sets the mark"
+        );
         // PostgreSQL's snapshot is the whole server's, which other tests write to meanwhile, so
         // only SQLite can show that nothing is noticed when nothing happens.
-        let alone = store.backend() == Backend::Sqlite;
+        let alone = backend == Backend::Sqlite;
         if alone {
-            assert!(!w.changed().await.unwrap(), "nothing committed");
+            assert_eq!(w.changed().await.unwrap(), nothing, "nothing committed");
         }
-        let before = store.commits();
+        let (before, programmes_before) = (store.commits(), store.programme_commits());
 
         let mut tx = store.begin("t").await.unwrap();
-        tx.ensure_force("x", "Xshire Police").await.unwrap();
+        let force = tx.ensure_force("x", "Xshire Police").await.unwrap();
         // Looking while the write is under way (PostgreSQL already shows it running) must not
         // use up the change that its commit makes.
         w.changed().await.unwrap();
         tx.commit().await.unwrap();
-        assert!(
-            w.changed().await.unwrap(),
-            "{:?}: the commit is noticed",
-            store.backend()
-        );
+        let seen = w.changed().await.unwrap();
+        assert!(seen.any, "{backend:?}: the commit is noticed");
+        assert!(!seen.programmes, "{backend:?}: no programme changed");
         if alone {
-            assert!(!w.changed().await.unwrap());
+            assert_eq!(w.changed().await.unwrap(), nothing);
         }
         assert_eq!(
             store.commits(),
             before + 1,
             "this process's commits are counted"
         );
+        assert_eq!(store.programme_commits(), programmes_before);
+
+        // A programme's change is told apart, here and elsewhere.
+        let mut tx = store.begin("t").await.unwrap();
+        let programme = tx.ensure_call_audit_programme(force).await.unwrap();
+        tx.commit().await.unwrap();
+        let seen = w.changed().await.unwrap();
+        assert!(seen.any && seen.programmes, "{backend:?}: {seen:?}");
+        assert_eq!(store.programme_commits(), programmes_before + 1);
+        let mut tx = store.begin("t").await.unwrap();
+        tx.set_max_sample(programme, 12).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(w.changed().await.unwrap().programmes);
+        assert_eq!(store.programme_commits(), programmes_before + 2);
 
         // A transaction that is dropped commits nothing.
         let mut tx = store.begin("t").await.unwrap();
         tx.ensure_force("y", "Yshire Police").await.unwrap();
         drop(tx);
-        assert_eq!(store.commits(), before + 1);
+        assert_eq!(store.commits(), before + 3);
     }
 }

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use callaudit_storage::Store;
+use callaudit_storage::{Changes, Store};
 
 use crate::error::AppError;
 
@@ -53,24 +53,78 @@ pub enum Key {
 
 type Value = Arc<dyn Any + Send + Sync>;
 
+/// The copies kept for one generation.
 #[derive(Default)]
-struct Entries {
+struct Shelf {
     generation: u64,
     map: HashMap<Key, Value>,
     pages: usize,
+}
+
+impl Shelf {
+    fn lookup(&self, generation: u64, key: &Key) -> Option<Value> {
+        (self.generation == generation)
+            .then(|| self.map.get(key).cloned())
+            .flatten()
+    }
+
+    fn keep(&mut self, generation: u64, key: Key, value: Value) {
+        if self.generation < generation {
+            self.map.clear();
+            self.pages = 0;
+            self.generation = generation;
+        }
+        // A read from an older generation than the shelf's is already out of date.
+        let page = matches!(key, Key::Page(..));
+        if self.generation != generation
+            || self.map.len() >= MAX_ENTRIES
+            || (page && self.pages >= MAX_PAGES)
+        {
+            return;
+        }
+        if self.map.insert(key, value).is_none() && page {
+            self.pages += 1;
+        }
+    }
+
+    fn len(&self, generation: u64) -> usize {
+        if self.generation == generation {
+            self.map.len()
+        } else {
+            0
+        }
+    }
 }
 
 #[derive(Default)]
 pub struct ReadCache {
     /// Commits noticed by the watcher (made by this process or others).
     seen_elsewhere: AtomicU64,
-    entries: Mutex<Entries>,
+    /// Programme changes noticed by the watcher.
+    programmes_seen_elsewhere: AtomicU64,
+    /// Everything but templates: out of date at every commit.
+    often: Mutex<Shelf>,
+    /// Templates: out of date only when a programme changes, so that a stream of answers (each a
+    /// commit) does not read the template again each time.
+    seldom: Mutex<Shelf>,
+}
+
+fn lock(m: &Mutex<Shelf>) -> std::sync::MutexGuard<'_, Shelf> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl ReadCache {
-    fn generation(&self, store: &Store) -> u64 {
-        // Both counters only grow, so their sum grows whenever either does.
-        store.commits() + self.seen_elsewhere.load(Ordering::Acquire)
+    /// The shelf `key` belongs on, and its current generation. Both counters of a shelf only
+    /// grow, so their sum grows whenever either does.
+    fn shelf(&self, store: &Store, key: &Key) -> (&Mutex<Shelf>, u64) {
+        if matches!(key, Key::Template(_)) {
+            let g =
+                store.programme_commits() + self.programmes_seen_elsewhere.load(Ordering::Acquire);
+            (&self.seldom, g)
+        } else {
+            let g = store.commits() + self.seen_elsewhere.load(Ordering::Acquire);
+            (&self.often, g)
+        }
     }
 
     /// The value kept for `key` in the current generation, or what `load` reads (then kept).
@@ -79,57 +133,36 @@ impl ReadCache {
         T: Send + Sync + 'static,
         F: Future<Output = Result<T, AppError>>,
     {
-        let generation = self.generation(store);
-        if let Some(v) = self.lookup(generation, &key)
+        let (shelf, generation) = self.shelf(store, &key);
+        if let Some(v) = lock(shelf).lookup(generation, &key)
             && let Ok(v) = v.downcast::<T>()
         {
             return Ok(v);
         }
         let value = Arc::new(load.await?);
-        self.keep(generation, key, value.clone());
+        lock(shelf).keep(generation, key, value.clone());
         Ok(value)
     }
 
-    fn lookup(&self, generation: u64, key: &Key) -> Option<Value> {
-        let e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        (e.generation == generation)
-            .then(|| e.map.get(key).cloned())
-            .flatten()
-    }
-
-    fn keep(&self, generation: u64, key: Key, value: Value) {
-        let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if e.generation < generation {
-            e.map.clear();
-            e.pages = 0;
-            e.generation = generation;
+    /// Moves to a new generation: everything kept so far is out of date, templates included
+    /// when `programmes`.
+    pub fn forget(&self, programmes: bool) {
+        if programmes {
+            self.programmes_seen_elsewhere
+                .fetch_add(1, Ordering::AcqRel);
         }
-        // A read from an older generation than the entries' is already out of date.
-        let page = matches!(key, Key::Page(..));
-        if e.generation != generation
-            || e.map.len() >= MAX_ENTRIES
-            || (page && e.pages >= MAX_PAGES)
-        {
-            return;
-        }
-        if e.map.insert(key, value).is_none() && page {
-            e.pages += 1;
-        }
-    }
-
-    /// Moves to a new generation: everything kept so far is out of date.
-    pub fn forget_all(&self) {
         self.seen_elsewhere.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// How many entries the current generation holds (for tests).
+    /// How many entries the current generations hold (for tests).
     pub fn len(&self, store: &Store) -> usize {
-        let e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if e.generation == self.generation(store) {
-            e.map.len()
-        } else {
-            0
-        }
+        [Key::Access(0), Key::Template(0)]
+            .iter()
+            .map(|k| {
+                let (shelf, generation) = self.shelf(store, k);
+                lock(shelf).len(generation)
+            })
+            .sum()
     }
 }
 
@@ -157,12 +190,17 @@ pub fn watch(store: Store, cache: Weak<ReadCache>) {
         loop {
             tick.tick().await;
             let Some(cache) = cache.upgrade() else { return };
-            let changed = match watcher.as_mut() {
-                Some(w) => w.changed().await.unwrap_or(true),
-                None => true,
+            // A failed look counts as a change of everything, which is always safe.
+            let everything = Changes {
+                any: true,
+                programmes: true,
             };
-            if changed {
-                cache.forget_all();
+            let changes = match watcher.as_mut() {
+                Some(w) => w.changed().await.unwrap_or(everything),
+                None => everything,
+            };
+            if changes.any {
+                cache.forget(changes.programmes);
             }
         }
     });
@@ -210,8 +248,33 @@ mod tests {
         let v = cache.get(&store, Key::Calls(1), load()).await.unwrap();
         assert_eq!(*v, 4, "read again after the commit");
 
-        cache.forget_all();
+        cache.forget(false);
         assert_eq!(*get(load()).await.unwrap(), 5, "a change seen elsewhere");
+
+        // A template outlives commits that change no programme.
+        let template = |v: u64| cache.get(&store, Key::Template(1), async move { Ok(v) });
+        assert_eq!(*template(10).await.unwrap(), 10);
+        store.begin("t").await.unwrap().commit().await.unwrap();
+        cache.forget(false);
+        assert_eq!(
+            *template(11).await.unwrap(),
+            10,
+            "kept across other commits"
+        );
+        cache.forget(true);
+        assert_eq!(
+            *template(12).await.unwrap(),
+            12,
+            "a programme changed elsewhere"
+        );
+        let mut tx = store.begin("t").await.unwrap();
+        tx.record("programme", Some(1), "test", serde_json::json!({}))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(*template(13).await.unwrap(), 13, "a programme changed here");
+        cache.forget(false);
+        assert_eq!(cache.len(&store), 1, "only the template is still kept");
 
         // A failed read is not kept.
         let failing = async { Err::<u64, _>(AppError::SignIn) };
@@ -236,7 +299,7 @@ mod tests {
             .unwrap();
         assert_eq!(cache.len(&store), MAX_PAGES + 1);
         // A new generation starts the count again.
-        cache.forget_all();
+        cache.forget(false);
         cache
             .get(&store, Key::Page("s".into(), "/".into()), async { Ok(0) })
             .await

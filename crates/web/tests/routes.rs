@@ -1155,6 +1155,29 @@ async fn pages_kept_in_memory_follow_every_change() {
     // auditor is refused once the watcher has seen the commit.
     let url = format!("sqlite://{}", w._dir.path().join("t.sqlite").display());
     let elsewhere = Store::connect(&url).await.unwrap();
+
+    // Templates outlive answers, but not a programme's change made elsewhere.
+    assert!(
+        !text(w.get(Some("coordinator"), "/programmes").await)
+            .await
+            .contains("ZEBRA")
+    );
+    let mut tx = elsewhere.begin("another process").await.unwrap();
+    tx.set_focus_themes(w.programme, &["ZEBRA CROSSINGS".to_string()])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut seen = false;
+    for _ in 0..200 {
+        seen = text(w.get(Some("coordinator"), "/programmes").await)
+            .await
+            .contains("ZEBRA");
+        if seen {
+            break;
+        }
+        tokio::time::sleep(callaudit_web::cache::WATCH_EVERY / 4).await;
+    }
+    assert!(seen, "a programme changed elsewhere is shown");
     let mut tx = elsewhere.begin("another process").await.unwrap();
     tx.set_session_status(w.open, "closed").await.unwrap();
     tx.commit().await.unwrap();
