@@ -197,6 +197,36 @@ impl Phrases {
 /// The longest transcript phrase or focus theme.
 pub const PHRASE_CHARS: usize = 80;
 
+/// The longest question or area wording.
+pub const ITEM_CHARS: usize = 200;
+
+/// A code for a new question or area worded `text`: its first words in lower case, joined by
+/// hyphens (codes go into the page's field names and the exchange formats, so plain ASCII), made
+/// unique among `taken` with a number. `fallback` is used when the wording has no ASCII letters.
+pub fn code_for(text: &str, taken: &[String], fallback: &str) -> String {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'')
+        .map(|w| w.replace('\'', "").to_ascii_lowercase())
+        .filter(|w| !w.is_empty())
+        .take(4)
+        .collect();
+    let mut base = words.join("-");
+    base.truncate(40);
+    let base = base.trim_end_matches('-').to_string();
+    let base = if base.is_empty() {
+        fallback.to_string()
+    } else {
+        base
+    };
+    let mut code = base.clone();
+    let mut n = 2;
+    while taken.contains(&code) {
+        code = format!("{base}-{n}");
+        n += 1;
+    }
+    code
+}
+
 /// No panel hears more than this many calls in a sitting; a larger number is a typing mistake.
 pub const MAX_SAMPLE_LIMIT: u32 = 200;
 
@@ -390,6 +420,23 @@ impl Template {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_codes_come_from_the_wording_and_never_repeat() {
+        let taken = vec!["callers-safety-checked".to_string()];
+        assert_eq!(
+            code_for("Caller's safety checked", &[], "q"),
+            "callers-safety-checked"
+        );
+        assert_eq!(
+            code_for("Caller's safety checked!", &taken, "q"),
+            "callers-safety-checked-2"
+        );
+        assert_eq!(code_for("¿¿", &[], "q"), "q");
+        assert_eq!(code_for("¿¿", &["q".into()], "q"), "q-2");
+        let long = code_for(&"abcdefghij ".repeat(10), &[], "q");
+        assert!(long.len() <= 40 && !long.ends_with('-'), "{long}");
+    }
 
     #[test]
     fn typed_lists_and_sample_sizes_are_cleaned_or_refused() {

@@ -146,6 +146,42 @@ impl Tx {
         .await
     }
 
+    /// Replaces a programme's questions and areas for improvement, which only a programme that
+    /// no session has used yet may do: answers and outcomes name them by code.
+    pub async fn set_questions_and_areas(
+        &mut self,
+        programme_id: i64,
+        questions: &[Question],
+        areas: &[Area],
+    ) -> Result<()> {
+        let used: i64 = on_tx!(self, c => sqlx::query_scalar(PROGRAMME_USE_SQL)
+            .bind(programme_id).fetch_one(c).await?);
+        if used > 0 {
+            return Err(StoreError::Conflict(format!(
+                "programme {programme_id} has answers or outcomes already; its questions and areas stay as they are"
+            )));
+        }
+        on_tx!(self, c => sqlx::query("DELETE FROM template_questions WHERE programme_id = $1")
+            .bind(programme_id).execute(c).await?.rows_affected());
+        on_tx!(self, c => sqlx::query("DELETE FROM template_areas WHERE programme_id = $1")
+            .bind(programme_id).execute(c).await?.rows_affected());
+        for (i, q) in questions.iter().enumerate() {
+            on_tx!(self, c => sqlx::query("INSERT INTO template_questions (programme_id, position, code, text) VALUES ($1, $2, $3, $4)")
+                .bind(programme_id).bind(i as i64).bind(&q.code).bind(&q.text).execute(c).await?.rows_affected());
+        }
+        for (i, a) in areas.iter().enumerate() {
+            on_tx!(self, c => sqlx::query("INSERT INTO template_areas (programme_id, position, code, name, aliases) VALUES ($1, $2, $3, $4, $5)")
+                .bind(programme_id).bind(i as i64).bind(&a.code).bind(&a.name).bind(a.aliases.join(";")).execute(c).await?.rows_affected());
+        }
+        self.record(
+            crate::PROGRAMME_ENTITY,
+            Some(programme_id),
+            "questions-and-areas",
+            serde_json::json!({ "questions": questions, "areas": areas }),
+        )
+        .await
+    }
+
     pub async fn set_max_sample(&mut self, programme_id: i64, max_sample: i64) -> Result<()> {
         on_tx!(self, c => sqlx::query("UPDATE programmes SET max_sample = $1 WHERE id = $2")
             .bind(max_sample).bind(programme_id).execute(c).await?.rows_affected());
@@ -173,7 +209,21 @@ impl Tx {
     }
 }
 
+/// How many of a programme's session calls have answers, proposals or an outcome.
+const PROGRAMME_USE_SQL: &str = "SELECT COUNT(*) FROM session_calls sc JOIN sessions s ON s.id = sc.session_id \
+     WHERE s.programme_id = $1 AND (EXISTS (SELECT 1 FROM answers a WHERE a.session_call_id = sc.id) \
+     OR EXISTS (SELECT 1 FROM proposals p WHERE p.session_call_id = sc.id) \
+     OR EXISTS (SELECT 1 FROM outcomes o WHERE o.session_call_id = sc.id))";
+
 impl Store {
+    /// Whether any call of the programme's sessions has answers, proposals or an outcome, after
+    /// which its questions and areas are fixed.
+    pub async fn programme_in_use(&self, programme_id: i64) -> Result<bool> {
+        let used: i64 = on_pool!(self, p => sqlx::query_scalar(PROGRAMME_USE_SQL)
+            .bind(programme_id).fetch_one(p).await?);
+        Ok(used > 0)
+    }
+
     pub async fn programmes(&self, force_id: i64) -> Result<Vec<Programme>> {
         on_pool!(self, p => Ok(sqlx::query_as::<_, Programme>(
             "SELECT id, force_id, name, kind, max_sample FROM programmes WHERE force_id = $1 ORDER BY id")

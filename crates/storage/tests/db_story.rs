@@ -248,6 +248,17 @@ async fn a_session_runs_from_answers_to_actions() {
         import(&store, f, &calls).await.unwrap();
         let mut tx = store.begin("coordinator@example.org").await.unwrap();
         let prog = tx.ensure_call_audit_programme(f).await.unwrap();
+        tx.commit().await.unwrap();
+        // Until the first answer, the questions and areas can be replaced.
+        assert!(!store.programme_in_use(prog).await.unwrap());
+        let reference = store.template(prog).await.unwrap();
+        let mut tx = store.begin("coordinator@example.org").await.unwrap();
+        tx.set_questions_and_areas(prog, &reference.questions[..3], &reference.areas)
+            .await
+            .unwrap();
+        tx.set_questions_and_areas(prog, &reference.questions, &reference.areas)
+            .await
+            .unwrap();
         let day = NaiveDate::from_ymd_opt(2024, 6, 21).unwrap();
         let s = tx
             .create_session(prog, day, "HATE CRIME", "open", "live")
@@ -273,6 +284,12 @@ async fn a_session_runs_from_answers_to_actions() {
         tx.save_proposal(sc, ann, Category::Suggestions, &["empathy".into()])
             .await
             .unwrap();
+        // From the first answer on, they are fixed.
+        assert!(matches!(
+            tx.set_questions_and_areas(prog, &reference.questions[..1], &[])
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
         let outcome = Outcome {
             category: Category::Suggestions,
             areas: vec!["empathy".into(), "reassurance".into()],
@@ -437,6 +454,9 @@ async fn a_session_runs_from_answers_to_actions() {
             store.report_text(f, 2024, "force-response").await.unwrap(),
             ""
         );
+
+        assert!(store.programme_in_use(prog).await.unwrap());
+        assert_eq!(store.template(prog).await.unwrap(), reference);
 
         // Every change above is in the history, the replaced answer included.
         let h = store.history(100).await.unwrap();

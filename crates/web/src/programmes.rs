@@ -9,7 +9,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::Problem;
 use callaudit_domain::audit::Role;
 use callaudit_domain::template::{
-    PHRASE_CHARS, Question, Template as AuditTemplate, clean_list, parse_max_sample,
+    Area, ITEM_CHARS, PHRASE_CHARS, Question, Template as AuditTemplate, clean_list, code_for,
+    parse_max_sample,
 };
 
 use crate::AppState;
@@ -25,6 +26,11 @@ struct ProgrammeView {
     kind: &'static str,
     questions: Vec<Question>,
     areas: Vec<String>,
+    /// Whether any session has answers or outcomes under it, after which its questions and
+    /// areas are fixed; until then they are in the form, one per line.
+    in_use: bool,
+    questions_text: String,
+    areas_text: String,
     max_sample: String,
     focus: String,
     greeting: String,
@@ -74,11 +80,20 @@ async fn page(state: &AppState, user: &User, saved: Option<i64>) -> Result<Page>
         if saved == Some(p.id) {
             saved_name = Some(p.name.clone());
         }
+        let areas: Vec<String> = t.areas.iter().map(|a| a.name.clone()).collect();
         programmes.push(ProgrammeView {
             id: p.id,
             kind: kind_label(&p.kind),
+            in_use: state.store.programme_in_use(p.id).await?,
+            questions_text: t
+                .questions
+                .iter()
+                .map(|q| q.text.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            areas_text: lines(&areas),
             questions: t.questions.clone(),
-            areas: t.areas.iter().map(|a| a.name.clone()).collect(),
+            areas,
             max_sample: p.max_sample.to_string(),
             focus: lines(&t.focus_themes),
             greeting: lines(&t.phrases.greeting),
@@ -119,6 +134,8 @@ struct Settings {
     max_sample: u32,
     focus: Vec<String>,
     phrases: [(&'static str, Vec<String>); 3],
+    /// The wordings of the questions and areas, when the form had them.
+    items: Option<(Vec<String>, Vec<String>)>,
 }
 
 fn read_settings(p: &Posted) -> std::result::Result<Settings, String> {
@@ -126,7 +143,23 @@ fn read_settings(p: &Posted) -> std::result::Result<Settings, String> {
         r.map_err(|p| format!("{label}: {p}."))
     };
     let list = |name: &str| clean_list(p.fields.get(name).unwrap_or("").lines(), PHRASE_CHARS);
+    let items = match (p.fields.get("questions"), p.fields.get("areas")) {
+        (Some(q), Some(a)) => {
+            let questions = field("Questions", clean_list(q.lines(), ITEM_CHARS))?;
+            if questions.is_empty() {
+                return Err(
+                    "Questions: there are none; expected at least one, one per line.".into(),
+                );
+            }
+            Some((
+                questions,
+                field("Areas for improvement", clean_list(a.lines(), ITEM_CHARS))?,
+            ))
+        }
+        _ => None,
+    };
     Ok(Settings {
+        items,
         max_sample: parse_max_sample(&p.fields.text("max_sample"))
             .map_err(|p| format!("Largest sample: {p}."))?,
         focus: field("Focus themes", list("focus"))?,
@@ -170,6 +203,10 @@ pub async fn save(
                 v.greeting = typed("greeting");
                 v.next_steps = typed("next_steps");
                 v.inappropriate = typed("inappropriate");
+                if !v.in_use {
+                    v.questions_text = typed("questions");
+                    v.areas_text = typed("areas");
+                }
                 v.error = Some(message);
             }
             return refused(page);
@@ -200,8 +237,78 @@ pub async fn save(
             tx.set_phrases(id, kind, list).await?;
         }
     }
+    if let Some((questions, areas)) = &settings.items {
+        let (questions, areas) = items(&current, questions, areas);
+        if questions != current.questions || areas != current.areas {
+            // The store refuses this for a programme in use; the form only offers it otherwise.
+            tx.set_questions_and_areas(id, &questions, &areas).await?;
+        }
+    }
     tx.commit().await?;
     Ok(Redirect::to(&format!("/programmes?saved={id}#programme-{id}")).into_response())
+}
+
+/// Questions and areas from their wordings: one worded as before keeps its code (and an area its
+/// other names); a new one gets a code of its own.
+fn items(
+    current: &AuditTemplate,
+    questions: &[String],
+    areas: &[String],
+) -> (Vec<Question>, Vec<Area>) {
+    let qs = codes(
+        questions,
+        &current.questions,
+        |q| (&q.code, &q.text),
+        "question",
+    );
+    let areas = codes(areas, &current.areas, |a| (&a.code, &a.name), "area");
+    (
+        qs.into_iter()
+            .map(|(code, text, _)| Question { code, text })
+            .collect(),
+        areas
+            .into_iter()
+            .map(|(code, name, was)| Area {
+                code,
+                name,
+                aliases: was.map(|a| a.aliases.clone()).unwrap_or_default(),
+            })
+            .collect(),
+    )
+}
+
+/// Each wording with its code: the code of the item worded the same way before (which comes
+/// along), or a new one that no kept code has.
+fn codes<'a, T>(
+    wordings: &[String],
+    before: &'a [T],
+    code_and_wording: impl Fn(&T) -> (&String, &String),
+    fallback: &str,
+) -> Vec<(String, String, Option<&'a T>)> {
+    let kept: Vec<Option<&T>> = wordings
+        .iter()
+        .map(|w| before.iter().find(|t| code_and_wording(t).1 == w))
+        .collect();
+    let mut taken: Vec<String> = kept
+        .iter()
+        .flatten()
+        .map(|t| code_and_wording(t).0.clone())
+        .collect();
+    wordings
+        .iter()
+        .zip(kept)
+        .map(|(w, was)| {
+            let code = match was {
+                Some(t) => code_and_wording(t).0.clone(),
+                None => {
+                    let c = code_for(w, &taken, fallback);
+                    taken.push(c.clone());
+                    c
+                }
+            };
+            (code, w.clone(), was)
+        })
+        .collect()
 }
 
 /// Adds a programme with the reference template of the kind chosen.

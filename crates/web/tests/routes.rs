@@ -1401,3 +1401,77 @@ async fn the_coordinator_saves_a_column_profile_and_imports_with_it() {
         other
     );
 }
+
+/// Questions and areas can be reworded until the first answer under the programme, then they are
+/// fixed: answers and outcomes name them by code.
+#[tokio::test]
+async fn questions_and_areas_change_only_until_the_first_answer() {
+    let w = world().await;
+    let path = format!("/programmes/{}", w.programme);
+    let before = w.store.template(w.programme).await.unwrap();
+    let body = text(w.get(Some("coordinator"), "/programmes").await).await;
+    assert!(
+        body.contains("name=\"questions\""),
+        "unused: the questions are in the form"
+    );
+
+    let res = w
+        .post(
+            "coordinator",
+            &path,
+            "max_sample=10&questions=+%0A&areas=",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(text(res).await.contains("Questions: there are none"));
+
+    let first = &before.questions[0];
+    let empathy = before.areas.iter().find(|a| a.code == "empathy").unwrap();
+    let form = format!(
+        "max_sample=10&questions={}%0AWas+the+caller%27s+name+checked%3F&areas={}%0AFollow-up+promised",
+        first.text.replace(' ', "+"),
+        empathy.name.replace(' ', "+")
+    );
+    let res = w.post("coordinator", &path, &form, true).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let t = w.store.template(w.programme).await.unwrap();
+    let codes: Vec<&str> = t.questions.iter().map(|q| q.code.as_str()).collect();
+    assert_eq!(codes, [first.code.as_str(), "was-the-callers-name"]);
+    assert_eq!(t.areas.len(), 2);
+    assert_eq!(t.areas[0], *empathy, "kept with its code and other names");
+    assert_eq!(t.areas[1].code, "follow-up-promised");
+    // The scoring page asks the new question.
+    let page = format!("/sessions/{}/calls/1", w.open);
+    assert!(
+        text(w.get(Some("auditor"), &page).await)
+            .await
+            .contains("caller&#39;s name checked")
+    );
+
+    // Once an auditor answers, the questions are fixed.
+    let res = w
+        .post("auditor", &page, "q_was-the-callers-name=yes", true)
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let body = text(w.get(Some("coordinator"), "/programmes").await).await;
+    assert!(
+        !body.contains("name=\"questions\""),
+        "in use: no longer in the form"
+    );
+    assert!(body.contains("Fixed: answers or outcomes have been recorded"));
+    let res = w
+        .post(
+            "coordinator",
+            &path,
+            "max_sample=10&questions=Other&areas=",
+            true,
+        )
+        .await;
+    assert_ne!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        w.store.template(w.programme).await.unwrap(),
+        t,
+        "nothing changed"
+    );
+}
