@@ -110,7 +110,10 @@ struct List {
 
 struct PlanForm {
     csrf: String,
-    focus: Vec<String>,
+    /// The force's programmes (id, name), the call audit first; chosen from when there are more.
+    programmes: Vec<(i64, String)>,
+    /// Each programme's focus themes, under its name.
+    focus: Vec<(String, Vec<String>)>,
     facilitators: Vec<(i64, String)>,
     auditors: Vec<(i64, String)>,
 }
@@ -134,9 +137,20 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Response>
         let names = |v: Vec<callaudit_storage::accounts::Person>| {
             v.into_iter().map(|p| (p.id, p.display_name)).collect()
         };
+        let mut programmes = state.store.programmes(force.id).await?;
+        // The call audit programme comes first: it is the one chosen when no other is.
+        programmes.sort_by_key(|p| p.id != programme);
+        let mut focus = Vec::new();
+        for p in &programmes {
+            focus.push((
+                p.name.clone(),
+                state.template(p.id).await?.focus_themes.clone(),
+            ));
+        }
         Some(PlanForm {
             csrf: user.csrf.clone(),
-            focus: state.store.template(programme).await?.focus_themes,
+            programmes: programmes.into_iter().map(|p| (p.id, p.name)).collect(),
+            focus,
             facilitators: names(
                 state
                     .store
@@ -182,10 +196,22 @@ fn parse_id(v: &str, what: &str) -> Result<i64> {
 pub async fn plan(State(state): State<AppState>, p: Posted) -> Result<Response> {
     p.user.require(&[Role::Coordinator])?;
     let force = user_force(&state, &p.user).await?;
-    let programme = first_programme(&state, force.id).await?;
+    let programme = match p.fields.get("programme").filter(|v| !v.is_empty()) {
+        None => first_programme(&state, force.id).await?,
+        Some(v) => {
+            let id = parse_id(v, "The programme")?;
+            let ours = state.store.programmes(force.id).await?;
+            if !ours.iter().any(|p| p.id == id) {
+                return Err(AppError::BadRequest(
+                    "Choose a programme from the list.".into(),
+                ));
+            }
+            id
+        }
+    };
     let held_on = p.fields.required_date("held_on", "The session date")?;
     let focus = p.fields.text("focus");
-    let template = state.store.template(programme).await?;
+    let template = state.template(programme).await?;
     if !focus.is_empty() && !template.focus_themes.contains(&focus) {
         return Err(AppError::BadRequest(format!(
             "{focus:?} is not one of the programme's focus themes."

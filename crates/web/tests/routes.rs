@@ -1475,3 +1475,75 @@ async fn questions_and_areas_change_only_until_the_first_answer() {
         "nothing changed"
     );
 }
+
+/// With a second programme, the plan form offers a choice of programme, and a focus must be one of
+/// the chosen programme's themes.
+#[tokio::test]
+async fn a_session_is_planned_under_the_programme_chosen() {
+    let w = world().await;
+    let body = text(w.get(Some("coordinator"), "/sessions").await).await;
+    assert!(
+        !body.contains("id=\"programme\""),
+        "one programme: no choice to make"
+    );
+    let res = w
+        .post(
+            "coordinator",
+            "/programmes",
+            "kind=crime-data-integrity&name=Dip+sample",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let force = w.store.resolve_force(Some("t")).await.unwrap().id;
+    let cdi = w
+        .store
+        .programmes(force)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.name == "Dip sample")
+        .unwrap()
+        .id;
+    let body = text(w.get(Some("coordinator"), "/sessions").await).await;
+    assert!(body.contains("id=\"programme\""), "{body}");
+    assert!(body.contains("<optgroup label=\"Dip sample\">"), "{body}");
+
+    let theme = w.store.template(cdi).await.unwrap().focus_themes[0].clone();
+    let plan = |programme: i64, focus: &str| {
+        format!(
+            "programme={programme}&held_on=2024-08-01&focus={}&facilitator={}&panel={}",
+            focus.replace(' ', "+"),
+            w.ids["facilitator"],
+            w.ids["auditor"]
+        )
+    };
+    // A theme of the other programme, and a programme of another force: refused.
+    let res = w
+        .post("coordinator", "/sessions", &plan(cdi, "ASB"), true)
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let stranger_force = w.store.resolve_force(Some("o")).await.unwrap().id;
+    let mut tx = w.store.begin("test").await.unwrap();
+    let theirs = tx
+        .ensure_call_audit_programme(stranger_force)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let res = w
+        .post("coordinator", "/sessions", &plan(theirs, ""), true)
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+    let res = w
+        .post("coordinator", "/sessions", &plan(cdi, &theme), true)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let id: i64 = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/sessions/")
+        .parse()
+        .unwrap();
+    assert_eq!(w.store.session_access(id).await.unwrap().programme_id, cdi);
+}
