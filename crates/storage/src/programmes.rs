@@ -40,22 +40,13 @@ impl Tx {
         let id: i64 = on_tx!(self, c => sqlx::query_scalar(
             "INSERT INTO programmes (force_id, name, kind, max_sample, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(force_id).bind(name).bind(template.kind.code()).bind(max_sample).bind(now).fetch_one(c).await?);
-        for (i, q) in template.questions.iter().enumerate() {
-            on_tx!(self, c => sqlx::query("INSERT INTO template_questions (programme_id, position, code, text) VALUES ($1, $2, $3, $4)")
-                .bind(id).bind(i as i64).bind(&q.code).bind(&q.text).execute(c).await?.rows_affected());
-        }
-        for (i, a) in template.areas.iter().enumerate() {
-            on_tx!(self, c => sqlx::query("INSERT INTO template_areas (programme_id, position, code, name, aliases) VALUES ($1, $2, $3, $4, $5)")
-                .bind(id).bind(i as i64).bind(&a.code).bind(&a.name).bind(a.aliases.join(";")).execute(c).await?.rows_affected());
-        }
+        self.insert_questions_and_areas(id, &template.questions, &template.areas)
+            .await?;
         for (i, cat) in Category::ALL.iter().enumerate() {
             on_tx!(self, c => sqlx::query("INSERT INTO template_categories (programme_id, position, code, label, raises_issue) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id).bind(i as i64).bind(cat.code()).bind(cat.label()).bind(cat.raises_issue()).execute(c).await?.rows_affected());
         }
-        for f in &template.focus_themes {
-            on_tx!(self, c => sqlx::query("INSERT INTO focus_themes (programme_id, name) VALUES ($1, $2)")
-                .bind(id).bind(f).execute(c).await?.rows_affected());
-        }
+        self.insert_focus_themes(id, &template.focus_themes).await?;
         let phrases = &template.phrases;
         for (kind, list) in [
             ("greeting", &phrases.greeting),
@@ -115,6 +106,32 @@ impl Tx {
         .await
     }
 
+    /// Writes a template's questions and areas in their order (the programme has none yet).
+    async fn insert_questions_and_areas(
+        &mut self,
+        programme_id: i64,
+        questions: &[Question],
+        areas: &[Area],
+    ) -> Result<()> {
+        for (i, q) in questions.iter().enumerate() {
+            on_tx!(self, c => sqlx::query("INSERT INTO template_questions (programme_id, position, code, text) VALUES ($1, $2, $3, $4)")
+                .bind(programme_id).bind(i as i64).bind(&q.code).bind(&q.text).execute(c).await?.rows_affected());
+        }
+        for (i, a) in areas.iter().enumerate() {
+            on_tx!(self, c => sqlx::query("INSERT INTO template_areas (programme_id, position, code, name, aliases) VALUES ($1, $2, $3, $4, $5)")
+                .bind(programme_id).bind(i as i64).bind(&a.code).bind(&a.name).bind(a.aliases.join(";")).execute(c).await?.rows_affected());
+        }
+        Ok(())
+    }
+
+    async fn insert_focus_themes(&mut self, programme_id: i64, themes: &[String]) -> Result<()> {
+        for f in themes {
+            on_tx!(self, c => sqlx::query("INSERT INTO focus_themes (programme_id, name) VALUES ($1, $2)")
+                .bind(programme_id).bind(f).execute(c).await?.rows_affected());
+        }
+        Ok(())
+    }
+
     async fn insert_phrases(
         &mut self,
         programme_id: i64,
@@ -133,10 +150,7 @@ impl Tx {
     pub async fn set_focus_themes(&mut self, programme_id: i64, themes: &[String]) -> Result<()> {
         on_tx!(self, c => sqlx::query("DELETE FROM focus_themes WHERE programme_id = $1")
             .bind(programme_id).execute(c).await?.rows_affected());
-        for f in themes {
-            on_tx!(self, c => sqlx::query("INSERT INTO focus_themes (programme_id, name) VALUES ($1, $2)")
-                .bind(programme_id).bind(f).execute(c).await?.rows_affected());
-        }
+        self.insert_focus_themes(programme_id, themes).await?;
         self.record(
             crate::PROGRAMME_ENTITY,
             Some(programme_id),
@@ -165,14 +179,8 @@ impl Tx {
             .bind(programme_id).execute(c).await?.rows_affected());
         on_tx!(self, c => sqlx::query("DELETE FROM template_areas WHERE programme_id = $1")
             .bind(programme_id).execute(c).await?.rows_affected());
-        for (i, q) in questions.iter().enumerate() {
-            on_tx!(self, c => sqlx::query("INSERT INTO template_questions (programme_id, position, code, text) VALUES ($1, $2, $3, $4)")
-                .bind(programme_id).bind(i as i64).bind(&q.code).bind(&q.text).execute(c).await?.rows_affected());
-        }
-        for (i, a) in areas.iter().enumerate() {
-            on_tx!(self, c => sqlx::query("INSERT INTO template_areas (programme_id, position, code, name, aliases) VALUES ($1, $2, $3, $4, $5)")
-                .bind(programme_id).bind(i as i64).bind(&a.code).bind(&a.name).bind(a.aliases.join(";")).execute(c).await?.rows_affected());
-        }
+        self.insert_questions_and_areas(programme_id, questions, areas)
+            .await?;
         self.record(
             crate::PROGRAMME_ENTITY,
             Some(programme_id),
