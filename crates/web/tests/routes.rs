@@ -1108,6 +1108,23 @@ async fn the_coordinator_adds_auditors_and_only_auditors() {
     );
 }
 
+/// `probe`'s answer once `done` holds of it, asking again for up to five seconds (a change by
+/// another process reaches the server when its watcher next looks); the last answer if never.
+async fn poll<T, F: std::future::Future<Output = T>>(
+    probe: impl Fn() -> F,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    let mut last = probe().await;
+    for _ in 0..200 {
+        if done(&last) {
+            break;
+        }
+        tokio::time::sleep(callaudit_web::cache::WATCH_EVERY / 4).await;
+        last = probe().await;
+    }
+    last
+}
+
 /// The auditor's scoring page is served from memory between commits: these prove that a change
 /// reaches it at once when made through the server, and soon when made by another process.
 #[tokio::test]
@@ -1167,28 +1184,24 @@ async fn pages_kept_in_memory_follow_every_change() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let mut seen = false;
-    for _ in 0..200 {
-        seen = text(w.get(Some("coordinator"), "/programmes").await)
-            .await
-            .contains("ZEBRA");
-        if seen {
-            break;
-        }
-        tokio::time::sleep(callaudit_web::cache::WATCH_EVERY / 4).await;
-    }
-    assert!(seen, "a programme changed elsewhere is shown");
+    let wr = &w;
+    let body = poll(
+        || async move { text(wr.get(Some("coordinator"), "/programmes").await).await },
+        |b| b.contains("ZEBRA"),
+    )
+    .await;
+    assert!(
+        body.contains("ZEBRA"),
+        "a programme changed elsewhere is shown"
+    );
     let mut tx = elsewhere.begin("another process").await.unwrap();
     tx.set_session_status(w.open, "closed").await.unwrap();
     tx.commit().await.unwrap();
-    let mut status = StatusCode::OK;
-    for _ in 0..200 {
-        status = w.get(Some("auditor"), &page).await.status();
-        if status != StatusCode::OK {
-            break;
-        }
-        tokio::time::sleep(callaudit_web::cache::WATCH_EVERY / 4).await;
-    }
+    let status = poll(
+        || async { w.get(Some("auditor"), &page).await.status() },
+        |s| *s != StatusCode::OK,
+    )
+    .await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
