@@ -128,16 +128,15 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Response>
     ])?;
     let force = user_force(&state, &user).await?;
     // A coordinator can plan once the force has a call audit programme (made by the first import).
-    let programme = match first_programme(&state, force.id).await {
-        Ok(p) => Some(p),
-        Err(AppError::NotFound(_)) => None,
-        Err(e) => return Err(e),
+    let mut programmes = if user.role == Role::Coordinator {
+        state.store.programmes(force.id).await?
+    } else {
+        Vec::new()
     };
-    let plan = if let (Role::Coordinator, Some(programme)) = (user.role, programme) {
+    let plan = if let Ok(programme) = call_audit_programme(&programmes) {
         let names = |v: Vec<callaudit_storage::accounts::Person>| {
             v.into_iter().map(|p| (p.id, p.display_name)).collect()
         };
-        let mut programmes = state.store.programmes(force.id).await?;
         // The call audit programme comes first: it is the one chosen when no other is.
         programmes.sort_by_key(|p| p.id != programme);
         let mut focus = Vec::new();
@@ -172,12 +171,10 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Response>
     Ok(Html(page.render()?).into_response())
 }
 
-async fn first_programme(state: &AppState, force_id: i64) -> Result<i64> {
-    state
-        .store
-        .programmes(force_id)
-        .await?
-        .into_iter()
+/// The force's call audit programme among `ours`, the one a session belongs to unless another is
+/// chosen.
+fn call_audit_programme(ours: &[callaudit_storage::programmes::Programme]) -> Result<i64> {
+    ours.iter()
         .find(|p| p.kind == "call-audit")
         .map(|p| p.id)
         .ok_or_else(|| {
@@ -196,11 +193,11 @@ fn parse_id(v: &str, what: &str) -> Result<i64> {
 pub async fn plan(State(state): State<AppState>, p: Posted) -> Result<Response> {
     p.user.require(&[Role::Coordinator])?;
     let force = user_force(&state, &p.user).await?;
+    let ours = state.store.programmes(force.id).await?;
     let programme = match p.fields.get("programme").filter(|v| !v.is_empty()) {
-        None => first_programme(&state, force.id).await?,
+        None => call_audit_programme(&ours)?,
         Some(v) => {
             let id = parse_id(v, "The programme")?;
-            let ours = state.store.programmes(force.id).await?;
             if !ours.iter().any(|p| p.id == id) {
                 return Err(AppError::BadRequest(
                     "Choose a programme from the list.".into(),
