@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::{Data, DataRef, Dimensions, Reader, Xlsb, Xlsx};
 
 use crate::error::FileError;
 
@@ -203,44 +203,246 @@ fn sniff_delimiter(head: &[u8]) -> u8 {
     }
 }
 
+/// The most columns a sheet may use: call exports have tens; Excel allows 16,384, and a sheet that
+/// reaches that far is a mistake or an attack, not an export.
+pub const MAX_COLUMNS: u32 = 1024;
+
+/// The most cells read from one sheet (a million calls of 60 columns).
+pub const MAX_CELLS: u64 = 64_000_000;
+
+/// The largest part of a workbook held in memory whole (shared strings, styles, the workbook):
+/// the worksheet itself is streamed, but these are read before any row is.
+pub const MAX_HELD_PART_BYTES: u64 = 48 * 1024 * 1024;
+
+/// The most a workbook may unpack to, all parts together: bounds the time a read takes.
+pub const MAX_UNPACKED_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// The most parts a workbook may have (a real one has tens).
+const MAX_PARTS: usize = 10_000;
+
+/// What kind of workbook a zip holds.
+enum Workbook {
+    Xlsx,
+    Xlsb,
+}
+
+/// Checks a zip workbook before anything in it is unpacked: every part's declared size (the zip
+/// reader never unpacks more than a part declares, so the declaration is a bound), the total, the
+/// number of parts; and says which kind of workbook it is.
+fn check_zip(path: &Path) -> Result<Workbook, FileError> {
+    let too_large = FileError::TooLarge;
+    let file = File::open(path).map_err(|e| FileError::Excel(e.to_string()))?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(file))
+        .map_err(|e| FileError::Excel(format!("it is not a readable workbook ({e})")))?;
+    if zip.len() > MAX_PARTS {
+        return Err(too_large(format!(
+            "the workbook has {} parts; a spreadsheet has tens, and at most {MAX_PARTS} are read",
+            zip.len()
+        )));
+    }
+    let (mut total, mut kind) = (0u64, None);
+    for i in 0..zip.len() {
+        let part = zip
+            .by_index_raw(i)
+            .map_err(|e| FileError::Excel(format!("it is not a readable workbook ({e})")))?;
+        let name = part
+            .name()
+            .map_err(|e| FileError::Excel(format!("it is not a readable workbook ({e})")))?
+            .into_owned();
+        let size = part.size();
+        // Worksheets are streamed; every other part calamine reads into memory whole.
+        let streamed = name.contains("/worksheets/");
+        if !streamed && size > MAX_HELD_PART_BYTES {
+            return Err(too_large(format!(
+                "its part {name} unpacks to {} MB; at most {} MB is read into memory. Save the sheet as CSV UTF-8 and import that",
+                size / 1_000_000,
+                MAX_HELD_PART_BYTES / 1_000_000
+            )));
+        }
+        total = total.saturating_add(size);
+        if total > MAX_UNPACKED_BYTES {
+            return Err(too_large(format!(
+                "the workbook unpacks to more than {} MB; save the sheet as CSV UTF-8 and import that",
+                MAX_UNPACKED_BYTES / 1_000_000
+            )));
+        }
+        match name.as_str() {
+            "xl/workbook.xml" => kind = Some(Workbook::Xlsx),
+            "xl/workbook.bin" => kind = Some(Workbook::Xlsb),
+            _ => {}
+        }
+    }
+    kind.ok_or_else(|| {
+        FileError::Excel(
+            "it is a zip file but not an Excel workbook (an OpenDocument .ods is not read); save it from Excel or LibreOffice as .xlsx or CSV UTF-8".into(),
+        )
+    })
+}
+
+/// Checks a sheet's declared size before its cells are read.
+fn check_dimensions(dims: Dimensions) -> Result<(), FileError> {
+    if dims.end.1 >= MAX_COLUMNS && dims.end.1 >= dims.start.1 {
+        return Err(FileError::TooLarge(format!(
+            "the sheet says it reaches column {}; at most {MAX_COLUMNS} columns are read. Delete the columns after the last one the export uses",
+            column_name(dims.end.1)
+        )));
+    }
+    Ok(())
+}
+
+/// Excel's letters for a 0-based column: 0 is A, 26 is AA.
+fn column_name(col: u32) -> String {
+    let mut n = col as u64 + 1;
+    let mut name = Vec::new();
+    while n > 0 {
+        let r = ((n - 1) % 26) as u8;
+        name.push(b'A' + r);
+        n = (n - 1) / 26;
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap_or_default()
+}
+
+/// Streams a sheet's cells into rows: one row is held at a time, so memory does not grow with the
+/// sheet, however its cells are spread. Rows with no cells are not reported (their numbers are
+/// skipped, as in Excel).
+fn stream_rows<'a, E: std::fmt::Display>(
+    mut next_cell: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+    first_column: u32,
+    declared_width: usize,
+    on_record: &mut impl FnMut(u64, Record<'_>) -> bool,
+) -> Result<bool, FileError> {
+    let mut row: Vec<String> = Vec::new();
+    let mut row_number: Option<u32> = None;
+    let mut cells = 0u64;
+    // Every row as wide as the sheet says it is (or as its first row, where it says nothing), as
+    // a CSV export of it would be.
+    let mut width = declared_width;
+    let mut emit =
+        |n: u32, row: &mut Vec<String>, on_record: &mut dyn FnMut(u64, Record<'_>) -> bool| {
+            width = width.max(if width == 0 { row.len() } else { 0 });
+            if row.len() < width {
+                row.resize(width, String::new());
+            }
+            let fields: Vec<&str> = row.iter().map(String::as_str).collect();
+            let go_on = on_record(u64::from(n) + 1, Record::Fields(&fields));
+            row.clear();
+            go_on
+        };
+    while let Some(cell) = next_cell().map_err(|e| FileError::Excel(e.to_string()))? {
+        let (r, c) = cell.get_position();
+        cells += 1;
+        if cells > MAX_CELLS {
+            return Err(FileError::TooLarge(format!(
+                "the sheet has more than {MAX_CELLS} cells; split it, or save it as CSV UTF-8 and import that"
+            )));
+        }
+        if c >= MAX_COLUMNS {
+            return Err(FileError::TooLarge(format!(
+                "row {}: a cell in column {} is beyond the {MAX_COLUMNS} columns read. Delete the columns after the last one the export uses",
+                u64::from(r) + 1,
+                column_name(c)
+            )));
+        }
+        let value = Data::from(cell.get_value().clone());
+        if value == Data::Empty {
+            continue;
+        }
+        match row_number {
+            Some(n) if n == r => {}
+            Some(n) if r < n => {
+                return Err(FileError::Excel(format!(
+                    "row {} comes after row {}; the sheet's rows are out of order",
+                    u64::from(r) + 1,
+                    u64::from(n) + 1
+                )));
+            }
+            Some(n) => {
+                if !emit(n, &mut row, on_record) {
+                    return Ok(false);
+                }
+                row_number = Some(r);
+            }
+            None => row_number = Some(r),
+        }
+        let Some(c) = c.checked_sub(first_column).map(|c| c as usize) else {
+            return Err(FileError::Excel(format!(
+                "row {}: a cell in column {} lies outside the sheet's declared dimension; open the file in Excel and save it again",
+                u64::from(r) + 1,
+                column_name(c)
+            )));
+        };
+        if row.len() <= c {
+            row.resize(c + 1, String::new());
+        }
+        row[c] = cell_text(&value);
+    }
+    match row_number {
+        Some(n) => Ok(emit(n, &mut row, on_record)),
+        None => Err(FileError::Empty),
+    }
+}
+
 fn read_spreadsheet(
     path: &Path,
     opts: &TableOptions,
     mut on_record: impl FnMut(u64, Record<'_>) -> bool,
 ) -> Result<(), FileError> {
-    let mut book = open_workbook_auto(path).map_err(|e| FileError::Excel(e.to_string()))?;
-    let names = book.sheet_names();
-    let sheet = match &opts.sheet {
-        Some(s) => names
-            .iter()
-            .find(|n| n.eq_ignore_ascii_case(s))
-            .cloned()
-            .ok_or_else(|| {
-                FileError::Excel(format!(
-                    "it has no sheet named {s:?}; its sheets are {names:?}"
-                ))
-            })?,
-        None => names.first().cloned().ok_or(FileError::Empty)?,
-    };
-    let range = book
-        .worksheet_range(&sheet)
-        .map_err(|e| FileError::Excel(e.to_string()))?;
-    if range.is_empty() {
-        return Err(FileError::Empty);
+    let excel = |e: &dyn std::fmt::Display| FileError::Excel(e.to_string());
+    let mut magic = [0u8; 4];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .map_err(|e| excel(&e))?;
+    if magic == [0xD0, 0xCF, 0x11, 0xE0] {
+        // calamine builds every sheet of an .xls whole, as a grid from its first cell to its last,
+        // when the file is opened: a few sparse cells would take gigabytes before any check.
+        return Err(FileError::Excel(
+            "it is an Excel 97-2003 workbook (.xls), which cannot be read in bounded memory; open it in Excel or LibreOffice and save it as .xlsx or CSV UTF-8".into(),
+        ));
     }
-    let first_row = range.start().map_or(0, |(r, _)| r);
-    let mut cells: Vec<String> = Vec::new();
-    for (i, row) in range.rows().enumerate() {
-        cells.clear();
-        cells.extend(row.iter().map(cell_text));
-        let fields: Vec<&str> = cells.iter().map(String::as_str).collect();
-        // Spreadsheet row numbers, as the user sees them in Excel.
-        let line = u64::from(first_row) + i as u64 + 1;
-        if !on_record(line, Record::Fields(&fields)) {
-            break;
+    let kind = check_zip(path)?;
+    let open = || File::open(path).map(BufReader::new).map_err(|e| excel(&e));
+    let pick = |names: Vec<String>| -> Result<String, FileError> {
+        match &opts.sheet {
+            Some(s) => names
+                .iter()
+                .find(|n| n.eq_ignore_ascii_case(s))
+                .cloned()
+                .ok_or_else(|| {
+                    FileError::Excel(format!(
+                        "it has no sheet named {s:?}; its sheets are {names:?}"
+                    ))
+                }),
+            None => names.first().cloned().ok_or(FileError::Empty),
+        }
+    };
+    match kind {
+        Workbook::Xlsx => {
+            let mut book: Xlsx<_> = Xlsx::new(open()?).map_err(|e| excel(&e))?;
+            let sheet = pick(book.sheet_names())?;
+            let mut cells = book.worksheet_cells_reader(&sheet).map_err(|e| excel(&e))?;
+            let (first, width) = declared(cells.dimensions())?;
+            stream_rows(|| cells.next_cell(), first, width, &mut on_record)?;
+        }
+        Workbook::Xlsb => {
+            let mut book: Xlsb<_> = Xlsb::new(open()?).map_err(|e| excel(&e))?;
+            let sheet = pick(book.sheet_names())?;
+            let mut cells = book.worksheet_cells_reader(&sheet).map_err(|e| excel(&e))?;
+            let (first, width) = declared(cells.dimensions())?;
+            stream_rows(|| cells.next_cell(), first, width, &mut on_record)?;
         }
     }
     Ok(())
+}
+
+/// The first column and the width a sheet declares, once checked; a sheet that declares nothing
+/// (some writers leave the dimension out) starts at column A with the width of its first row.
+fn declared(dims: Dimensions) -> Result<(u32, usize), FileError> {
+    check_dimensions(dims)?;
+    if dims == Dimensions::default() || dims.end.1 < dims.start.1 {
+        return Ok((0, 0));
+    }
+    Ok((dims.start.1, (dims.end.1 - dims.start.1 + 1) as usize))
 }
 
 /// A cell as the text a CSV export of it would hold; dates in the canonical local form.

@@ -1,83 +1,36 @@
 //! Excel exports: a real .xlsx (written here with the zip crate, as Excel lays it out) imports
 //! like its CSV twin, with numeric call references and date-formatted cells handled.
 
-use std::io::Write;
+mod support;
 
 use callaudit_ingest::pool::{Input, read_pool_vec};
 use callaudit_ingest::{Profile, ReadFailure};
 
-/// A workbook whose first sheet holds `rows`; a cell is `s:TEXT` (inline string), `n:NUMBER`, or
+/// A workbook whose sheets hold `rows`; a cell is `s:TEXT` (inline string), `n:NUMBER`, or
 /// `d:SERIAL` (a number with a date-time format, as Excel stores dates).
 fn xlsx(sheets: &[(&str, &[&[&str]])]) -> tempfile::NamedTempFile {
-    let file = tempfile::Builder::new().suffix(".xlsx").tempfile().unwrap();
-    let mut zip = zip::ZipWriter::new(file.reopen().unwrap());
-    let opts = zip::write::SimpleFileOptions::default();
-    let mut put = |name: &str, body: String| {
-        zip.start_file(name, opts).unwrap();
-        zip.write_all(body.as_bytes()).unwrap();
-    };
-    let overrides: String = (1..=sheets.len())
-        .map(|i| format!(r#"<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#))
-        .collect();
-    put(
-        "[Content_Types].xml",
-        format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>{overrides}</Types>"#
-        ),
-    );
-    put("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.into());
-    let names: String = sheets
+    let sheets: Vec<(&str, String)> = sheets
         .iter()
-        .enumerate()
-        .map(|(i, (n, _))| {
-            format!(
-                r#"<sheet name="{n}" sheetId="{}" r:id="rId{}"/>"#,
-                i + 1,
-                i + 1
-            )
+        .map(|(name, rows)| {
+            let mut data = String::from("<sheetData>");
+            for (r, row) in rows.iter().enumerate() {
+                data.push_str(&format!(r#"<row r="{}">"#, r + 1));
+                for (c, cell) in row.iter().enumerate() {
+                    let at = format!("{}{}", (b'A' + c as u8) as char, r + 1);
+                    let (kind, v) = cell.split_at(2);
+                    data.push_str(&match kind {
+                        "s:" => format!(r#"<c r="{at}" t="inlineStr"><is><t>{v}</t></is></c>"#),
+                        "n:" => format!(r#"<c r="{at}"><v>{v}</v></c>"#),
+                        _ => format!(r#"<c r="{at}" s="1"><v>{v}</v></c>"#),
+                    });
+                }
+                data.push_str("</row>");
+            }
+            data.push_str("</sheetData>");
+            (*name, data)
         })
         .collect();
-    put(
-        "xl/workbook.xml",
-        format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{names}</sheets></workbook>"#
-        ),
-    );
-    let rels: String = (1..=sheets.len())
-        .map(|i| format!(r#"<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{i}.xml"/>"#))
-        .collect();
-    put(
-        "xl/_rels/workbook.xml.rels",
-        format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#
-        ),
-    );
-    // Style 1 is built-in number format 22, "m/d/yyyy h:mm": what marks a cell as a date.
-    put("xl/styles.xml", r#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="22" applyNumberFormat="1"/></cellXfs></styleSheet>"#.into());
-    for (i, (_, rows)) in sheets.iter().enumerate() {
-        let mut data = String::new();
-        for (r, row) in rows.iter().enumerate() {
-            data.push_str(&format!(r#"<row r="{}">"#, r + 1));
-            for (c, cell) in row.iter().enumerate() {
-                let at = format!("{}{}", (b'A' + c as u8) as char, r + 1);
-                let (kind, v) = cell.split_at(2);
-                data.push_str(&match kind {
-                    "s:" => format!(r#"<c r="{at}" t="inlineStr"><is><t>{v}</t></is></c>"#),
-                    "n:" => format!(r#"<c r="{at}"><v>{v}</v></c>"#),
-                    _ => format!(r#"<c r="{at}" s="1"><v>{v}</v></c>"#),
-                });
-            }
-            data.push_str("</row>");
-        }
-        put(
-            &format!("xl/worksheets/sheet{}.xml", i + 1),
-            format!(
-                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{data}</sheetData></worksheet>"#
-            ),
-        );
-    }
-    zip.finish().unwrap();
-    file
+    support::workbook(&sheets, &[])
 }
 
 const HEADER: &[&str] = &[
