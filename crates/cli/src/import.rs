@@ -7,17 +7,16 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use callaudit_domain::call::PoolCall;
-use callaudit_ingest::pool::{Input, read_pool};
 use callaudit_ingest::{Profile, ReadFailure, RowError};
 use callaudit_storage::pool::Conflict;
+use callaudit_web::import::{Imported, read_into_pool};
 use sha2::{Digest, Sha256};
 
 use crate::Context_;
 use crate::cli::{ImportAuditsArgs, ImportCallsArgs, ImportCommand, ImportTranscriptsArgs};
 
-/// Calls per message from the reader thread to the writer.
-const PIPE_BATCH: usize = 2_000;
+/// Progress is shown each time the rows written pass a multiple of 100,000, within this many.
+const PIPE_BATCH_SHOWN: u64 = 2_000;
 /// Problems shown on the terminal; `--errors FILE` gets them all.
 const SHOWN: usize = 200;
 
@@ -124,71 +123,54 @@ async fn import_calls(ctx: &Context_, a: ImportCallsArgs) -> anyhow::Result<Exit
         || a.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let import_id = tx.begin_import(force_id, "calls", &name).await?;
-
-    let (send, mut recv) = tokio::sync::mpsc::channel::<Vec<(u64, PoolCall)>>(4);
-    let path = a.file.clone();
-    let reader = tokio::task::spawn_blocking(move || {
-        let mut batch = Vec::with_capacity(PIPE_BATCH);
-        let result = read_pool(Input::Path(&path), &profile, |line, call| {
-            batch.push((line, call));
-            if batch.len() == PIPE_BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(PIPE_BATCH));
-                // The writer hung up only if it failed; stop reading then.
-                return send.blocking_send(full).is_ok();
-            }
-            true
-        });
-        if !batch.is_empty() {
-            let _ = send.blocking_send(batch);
-        }
-        result
-    });
-
     let progress = std::io::stderr().is_terminal();
-    let (mut added, mut unchanged, mut written) = (0u64, 0u64, 0u64);
-    let mut conflicts = Vec::new();
-    while let Some(batch) = recv.recv().await {
-        let o = tx.insert_calls(force_id, import_id, &batch).await?;
-        added += o.added;
-        unchanged += o.unchanged;
-        written += batch.len() as u64;
-        conflicts.extend(o.conflicts);
-        if progress && written % 100_000 < PIPE_BATCH as u64 {
-            eprint!("\r{written} rows read and checked…");
-        }
-    }
-    if progress && written >= 100_000 {
+    let mut shown = false;
+    let read = read_into_pool(
+        &mut tx,
+        force_id,
+        &name,
+        a.file.clone(),
+        profile,
+        |written| {
+            if progress && written >= 100_000 && written % 100_000 < PIPE_BATCH_SHOWN {
+                eprint!("\r{written} rows read and checked…");
+                shown = true;
+            }
+        },
+    )
+    .await?;
+    if shown {
         eprintln!();
     }
-    let read = reader.await.context("the reader thread failed")?;
-    let summary = match read {
-        Err(f) => {
+    let (import_id, rows, added, unchanged) = match read {
+        Imported::Refused(f) => {
             tx.rollback().await?;
             let (lines, total, summary) = failure_lines(&f);
             return report(&lines, total, &summary, a.errors.as_deref());
         }
-        Ok(s) => s,
+        Imported::Conflicts(conflicts) => {
+            tx.rollback().await?;
+            let lines: Vec<String> = conflicts.iter().map(Conflict::to_string).collect();
+            let n = lines.len() as u64;
+            return report(
+                &lines,
+                n,
+                &format!("{n} calls differ from the pool; nothing was imported"),
+                a.errors.as_deref(),
+            );
+        }
+        Imported::Read {
+            import_id,
+            rows,
+            added,
+            unchanged,
+        } => (import_id, rows, added, unchanged),
     };
-    if !conflicts.is_empty() {
-        tx.rollback().await?;
-        let lines: Vec<String> = conflicts.iter().map(Conflict::to_string).collect();
-        let n = lines.len() as u64;
-        return report(
-            &lines,
-            n,
-            &format!("{n} calls differ from the pool; nothing was imported"),
-            a.errors.as_deref(),
-        );
-    }
     let sha = sha.await.context("the hashing thread failed")??;
-    tx.finish_import(import_id, &sha, summary.rows, added, unchanged)
+    tx.finish_import(import_id, &sha, rows, added, unchanged)
         .await?;
     tx.commit().await?;
-    say!(
-        "imported {name}: {} rows read, {added} added, {unchanged} unchanged",
-        summary.rows
-    );
+    say!("imported {name}: {rows} rows read, {added} added, {unchanged} unchanged");
     Ok(ExitCode::SUCCESS)
 }
 

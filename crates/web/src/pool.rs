@@ -3,20 +3,21 @@
 //! column, value and what was expected, and nothing is written unless the whole file is good.
 //! Profiles are saved here too, checked by the same parser first.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use callaudit_domain::audit::Role;
-use callaudit_ingest::pool::{Input, read_pool_vec};
 use callaudit_ingest::{Profile, ReadFailure};
 use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
 
 use crate::AppState;
-use crate::auth::{Posted, User, check_csrf};
+use crate::auth::{Posted, User, check_csrf, refuse_cross_site};
 use crate::error::{AppError, Result};
+use crate::import::{Imported, read_into_pool};
 use crate::pages::user_force;
 use crate::view::Nav;
 
@@ -189,7 +190,10 @@ pub async fn save_profile(State(state): State<AppState>, p: Posted) -> Result<Re
     if form.error.is_none() {
         write_profile(&state.config.profiles, &path, &form.text)
             .map_err(|e| AppError::Internal(format!("the profile could not be saved: {e}")))?;
-        let mut tx = state.store.begin(&p.user.person.email).await?;
+        let mut tx = state
+            .store
+            .begin_in(p.user.person.force_id, &p.user.person.email)
+            .await?;
         tx.record(
             "profile",
             None,
@@ -222,29 +226,91 @@ fn write_profile(
     })
 }
 
+/// Where uploads are kept while they are read: a folder only this account can enter.
+fn upload_dir() -> PathBuf {
+    std::env::temp_dir().join("callaudit-uploads")
+}
+
+/// The prefix of this process's upload files: the process id tells, at the next start, which
+/// files were left by a server that stopped in the middle of a read.
+fn upload_prefix(pid: u32) -> String {
+    format!("upload-{pid}-")
+}
+
+/// Removes the uploads left behind by servers that are no longer running (one killed while it
+/// read a file); returns how many. Called when a server starts.
+pub fn clear_stale_uploads() -> usize {
+    let Ok(dir) = std::fs::read_dir(upload_dir()) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in dir.filter_map(|e| e.ok()) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix("upload-")
+            .and_then(|r| r.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok());
+        let running = pid
+            .is_some_and(|p| p == std::process::id() || Path::new(&format!("/proc/{p}")).exists());
+        if pid.is_some() && !running && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// A new upload file, readable and writable by this account alone (0600) in a folder of its own
+/// (0700), removed when it is dropped, whatever path the request takes.
+fn upload_file() -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = upload_dir();
+    std::fs::create_dir_all(&dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    tempfile::Builder::new()
+        .prefix(&upload_prefix(std::process::id()))
+        .tempfile_in(dir)
+}
+
 pub async fn upload(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     user: User,
     mut form: Multipart,
 ) -> Result<Response> {
+    refuse_cross_site(&headers)?;
     user.require(&[Role::Coordinator])?;
     let bad = |e: axum::extract::multipart::MultipartError| {
         AppError::BadRequest(format!("The upload could not be read: {}", e.body_text()))
     };
+    let internal =
+        |e: std::io::Error| AppError::Internal(format!("the upload could not be kept: {e}"));
     let (mut csrf, mut profile, mut file) = (String::new(), String::new(), None);
-    while let Some(field) = form.next_field().await.map_err(bad)? {
+    while let Some(mut field) = form.next_field().await.map_err(bad)? {
         match field.name().unwrap_or("") {
             "csrf" => csrf = field.text().await.map_err(bad)?,
             "profile" => profile = field.text().await.map_err(bad)?,
             "file" => {
+                // Written to disk as it arrives, never held whole in memory.
                 let name = field.file_name().unwrap_or("upload").to_string();
-                file = Some((name, field.bytes().await.map_err(bad)?));
+                let kept = upload_file().map_err(internal)?;
+                let mut out = tokio::fs::File::from_std(kept.reopen().map_err(internal)?);
+                let (mut sha, mut size) = (Sha256::new(), 0u64);
+                while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                    sha.update(&chunk);
+                    size += chunk.len() as u64;
+                    out.write_all(&chunk).await.map_err(internal)?;
+                }
+                out.flush().await.map_err(internal)?;
+                file = Some((name, kept, size, hex::encode(sha.finalize())));
             }
             _ => {}
         }
     }
     check_csrf(&user, &csrf)?;
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let Some((name, kept, _, sha)) = file.filter(|(_, _, size, _)| *size > 0) else {
         return render(
             &state,
             &user,
@@ -266,25 +332,24 @@ pub async fn upload(
             AppError::BadRequest(format!("The profile {profile:?} cannot be used: {e}"))
         })?
     };
-    let sha = hex::encode(Sha256::digest(&bytes));
-    // The reader takes a path for spreadsheets, so the upload is kept in a private temporary file
-    // for the length of the read.
-    let read = tokio::task::spawn_blocking(move || -> std::result::Result<_, String> {
-        let path: PathBuf = std::env::temp_dir().join(format!(
-            "callaudit-upload-{}",
-            crate::auth::token().map_err(|_| "no randomness".to_string())?
-        ));
-        std::fs::write(&path, &bytes).map_err(|e| e.to_string())?;
-        let result = read_pool_vec(Input::Path(&path), &chosen);
-        let _ = std::fs::remove_file(&path);
-        Ok(result)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(AppError::Internal)?;
-    let calls = match read {
-        Ok(c) => c,
-        Err(ReadFailure::File(e)) => {
+    let force = user_force(&state, &user).await?;
+    let mut tx = state
+        .store
+        .begin_in(user.person.force_id, &user.person.email)
+        .await?;
+    let read = read_into_pool(
+        &mut tx,
+        force.id,
+        &name,
+        kept.path().to_path_buf(),
+        chosen,
+        |_| {},
+    )
+    .await?;
+    drop(kept);
+    let (import_id, rows, added, unchanged) = match read {
+        Imported::Refused(ReadFailure::File(e)) => {
+            tx.rollback().await?;
             return render(
                 &state,
                 &user,
@@ -294,7 +359,8 @@ pub async fn upload(
             )
             .await;
         }
-        Err(ReadFailure::Rows(r)) => {
+        Imported::Refused(ReadFailure::Rows(r)) => {
+            tx.rollback().await?;
             let problems: Vec<String> =
                 r.errors.iter().take(SHOWN).map(|e| e.to_string()).collect();
             let more = r.total.saturating_sub(problems.len() as u64);
@@ -307,41 +373,77 @@ pub async fn upload(
             )
             .await;
         }
+        Imported::Conflicts(conflicts) => {
+            tx.rollback().await?;
+            let problems: Vec<String> = conflicts
+                .iter()
+                .take(SHOWN)
+                .map(|c| c.to_string())
+                .collect();
+            let more = (conflicts.len() - problems.len()) as u64;
+            return render(
+                &state,
+                &user,
+                Some(format!(
+                    "Nothing was imported: {} call(s) differ from the pool.",
+                    conflicts.len()
+                )),
+                problems,
+                more,
+            )
+            .await;
+        }
+        Imported::Read {
+            import_id,
+            rows,
+            added,
+            unchanged,
+        } => (import_id, rows, added, unchanged),
     };
-    let force = user_force(&state, &user).await?;
-    let mut tx = state.store.begin(&user.person.email).await?;
-    let o = tx.import_pool(force.id, &name, &sha, &calls).await?;
-    if !o.conflicts.is_empty() {
-        tx.rollback().await?;
-        let problems: Vec<String> = o
-            .conflicts
-            .iter()
-            .take(SHOWN)
-            .map(|c| c.to_string())
-            .collect();
-        let more = (o.conflicts.len() - problems.len()) as u64;
-        return render(
-            &state,
-            &user,
-            Some(format!(
-                "Nothing was imported: {} call(s) differ from the pool.",
-                o.conflicts.len()
-            )),
-            problems,
-            more,
-        )
-        .await;
-    }
+    tx.finish_import(import_id, &sha, rows, added, unchanged)
+        .await?;
     tx.commit().await?;
     render(
         &state,
         &user,
         Some(format!(
-            "{name} imported: {} added, {} unchanged.",
-            o.added, o.unchanged
+            "{name} imported: {added} added, {unchanged} unchanged."
         )),
         Vec::new(),
         0,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploads_are_private_and_those_of_a_stopped_server_are_cleared() {
+        let kept = upload_file().unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(
+                mode(kept.path()),
+                0o600,
+                "the upload is this account's alone"
+            );
+            assert_eq!(mode(&upload_dir()), 0o700);
+        }
+        // A file left by a server killed while it read it: no process has that id.
+        let left = upload_dir().join(format!("{}abandoned", upload_prefix(u32::MAX - 1)));
+        std::fs::write(&left, "call_id\n").unwrap();
+        assert!(clear_stale_uploads() >= 1);
+        assert!(!left.exists(), "the stopped server's upload is removed");
+        assert!(kept.path().exists(), "this server's own are not");
+        let path = kept.path().to_path_buf();
+        drop(kept);
+        assert!(
+            !path.exists(),
+            "an upload is removed when its request is done"
+        );
+    }
 }

@@ -1,0 +1,84 @@
+//! A force's call export read into the pool, for `callaudit import calls` and the browser's upload
+//! alike: the file is read on a blocking thread while its calls are written in batches on this
+//! one, so memory stays bounded whatever the file's size. Nothing is kept unless the whole file is
+//! good: on a refusal or a conflict the caller rolls the transaction back.
+
+use std::path::PathBuf;
+
+use callaudit_domain::call::PoolCall;
+use callaudit_ingest::pool::{Input, read_pool};
+use callaudit_ingest::{Profile, ReadFailure};
+use callaudit_storage::pool::Conflict;
+use callaudit_storage::{StoreError, Tx};
+
+/// Calls per message from the reader thread to the writer.
+const PIPE_BATCH: usize = 2_000;
+
+/// What became of a file read into the pool.
+pub enum Imported {
+    /// Every row was good and is written (not yet committed); `import_id` is the import's record,
+    /// for [`Tx::finish_import`] once the file's digest is known.
+    Read {
+        import_id: i64,
+        rows: u64,
+        added: u64,
+        unchanged: u64,
+    },
+    /// The file has problems: every one of them.
+    Refused(ReadFailure),
+    /// Calls already in the pool with other details.
+    Conflicts(Vec<Conflict>),
+}
+
+/// Reads the export at `path` into force `force_id`'s pool inside `tx`, calling `progress` with
+/// the number of rows written so far after each batch.
+pub async fn read_into_pool(
+    tx: &mut Tx,
+    force_id: i64,
+    name: &str,
+    path: PathBuf,
+    profile: Profile,
+    mut progress: impl FnMut(u64),
+) -> Result<Imported, StoreError> {
+    let import_id = tx.begin_import(force_id, "calls", name).await?;
+    let (send, mut recv) = tokio::sync::mpsc::channel::<Vec<(u64, PoolCall)>>(4);
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut batch = Vec::with_capacity(PIPE_BATCH);
+        let result = read_pool(Input::Path(&path), &profile, |line, call| {
+            batch.push((line, call));
+            if batch.len() == PIPE_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(PIPE_BATCH));
+                // The writer hung up only if it failed; stop reading then.
+                return send.blocking_send(full).is_ok();
+            }
+            true
+        });
+        if !batch.is_empty() {
+            let _ = send.blocking_send(batch);
+        }
+        result
+    });
+    let (mut added, mut unchanged, mut written) = (0u64, 0u64, 0u64);
+    let mut conflicts = Vec::new();
+    while let Some(batch) = recv.recv().await {
+        let o = tx.insert_calls(force_id, import_id, &batch).await?;
+        added += o.added;
+        unchanged += o.unchanged;
+        written += batch.len() as u64;
+        conflicts.extend(o.conflicts);
+        progress(written);
+    }
+    let read = reader
+        .await
+        .map_err(|e| StoreError::Conflict(format!("the reader thread failed: {e}")))?;
+    Ok(match read {
+        Err(f) => Imported::Refused(f),
+        Ok(_) if !conflicts.is_empty() => Imported::Conflicts(conflicts),
+        Ok(s) => Imported::Read {
+            import_id,
+            rows: s.rows,
+            added,
+            unchanged,
+        },
+    })
+}
