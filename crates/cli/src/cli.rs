@@ -51,6 +51,56 @@ pub enum Command {
     /// Analyse call recordings: long silences, talk time.
     #[command(subcommand)]
     Audio(AudioCommand),
+    /// Check the tamper-evident history, or print where its chains end.
+    #[command(subcommand)]
+    History(HistoryCommand),
+    /// Copy the database to a new file while it is in use, and check the copy's history.
+    Backup(BackupArgs),
+    /// Accounts that are made only here, never in the browser.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Recompute every chain of the history; exit 1 naming the first entry that does not match.
+    Verify(HistoryArgs),
+    /// Print the last entry and hash of each chain, for a report to quote.
+    Head(HistoryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new file to write (SQLite); it must not exist yet.
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Add an administrator of every force on the server (a national server's): force
+    /// administrators are added in the browser and see only their own force. The password is
+    /// read from CALLAUDIT_PASSWORD, or else from the first line of standard input.
+    AddSuperAdmin(SuperAdminArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SuperAdminArgs {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub email: String,
 }
 
 #[derive(Debug, Subcommand)]

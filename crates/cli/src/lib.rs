@@ -17,6 +17,7 @@ macro_rules! say_raw {
 pub mod audio;
 pub mod cli;
 pub mod demo;
+pub mod history;
 pub mod import;
 pub mod programme;
 pub mod report;
@@ -46,6 +47,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Summary => summary::run(&ctx).await,
         Command::Serve(cmd) => serve::run(&ctx, cmd).await,
         Command::Audio(cmd) => audio::run(&ctx, cmd).await,
+        Command::History(cmd) => history::run(&ctx, cmd).await,
+        Command::Backup(a) => history::backup(&ctx, a).await,
+        Command::Account(cmd) => history::account(&ctx, cmd).await,
     }
 }
 

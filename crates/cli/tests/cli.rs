@@ -1165,3 +1165,141 @@ fn a_session_report_typesets_as_pdf_and_html_with_the_markdowns_content() {
         1 + j["issues"].as_array().unwrap().len()
     );
 }
+
+#[test]
+fn the_history_verifies_backs_up_and_names_an_edited_entry() {
+    let r = Run::new();
+    let pool = r.write("pool.csv", &pool_csv(20, None, "ASB"));
+    assert!(
+        r.cmd(&["import", "calls", pool.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let o = r.cmd(&["history", "verify"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).starts_with("the history holds: 2 entries in 1 chain(s) recomputed"),
+        "{}",
+        out(&o)
+    );
+    let head = r.cmd(&["history", "head", "--format", "json"]);
+    let heads: serde_json::Value = serde_json::from_slice(&head.stdout).unwrap();
+    assert_eq!(heads[0]["entries"], 2);
+    let noted = heads[0]["hash"].as_str().unwrap().to_string();
+    assert_eq!(noted.len(), 64);
+
+    // A backup while the database is in use, opened and verified by the command itself.
+    let o = r.cmd(&["backup", "copy.sqlite"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).contains("its history holds: 2 entries verified"),
+        "{}",
+        out(&o)
+    );
+    assert!(
+        out(&o).contains(&noted),
+        "the copy ends where the original does"
+    );
+    let again = r.cmd(&["backup", "copy.sqlite"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(err(&again).contains("already exists"), "{}", err(&again));
+    // The copy restores: the same commands work on it.
+    let restored = Command::new(env!("CARGO_BIN_EXE_callaudit"))
+        .args(["history", "verify", "--database"])
+        .arg(format!("sqlite://{}", r.path("copy.sqlite").display()))
+        .output()
+        .unwrap();
+    assert!(restored.status.success(), "{}", err(&restored));
+
+    // An edit made around the application, with the guard set aside and put back.
+    let db = r.path("db.sqlite");
+    let sql = "DROP TRIGGER history_no_update;
+        UPDATE history SET actor = 'someone else' WHERE entity = 'import';
+        CREATE TRIGGER history_no_update BEFORE UPDATE ON history BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;";
+    let edited = Command::new("sqlite3").arg(&db).arg(sql).output();
+    let Ok(edited) = edited else {
+        eprintln!("sqlite3 is not installed: the edit by hand is not tried");
+        return;
+    };
+    assert!(edited.status.success(), "{}", err(&edited));
+    let id = String::from_utf8(
+        Command::new("sqlite3")
+            .arg(&db)
+            .arg("SELECT id FROM history WHERE entity = 'import'")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let o = r.cmd(&["history", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err(&o).starts_with(&format!(
+            "the history does not hold: entry {} does not match (its content is not what was written",
+            id.trim()
+        )),
+        "{}",
+        err(&o)
+    );
+    // REPLACE, which SQLite runs without the delete trigger, is refused outright.
+    let replace = Command::new("sqlite3")
+        .arg(&db)
+        .arg("INSERT OR REPLACE INTO history (id, at, actor, entity, action, detail, seq, prev_hash, hash) SELECT id, at, 'x', entity, action, detail, seq, prev_hash, hash FROM history WHERE entity = 'force'")
+        .output()
+        .unwrap();
+    assert!(!replace.status.success());
+    assert!(
+        err(&replace).contains("an entry cannot be replaced"),
+        "{}",
+        err(&replace)
+    );
+}
+
+#[test]
+fn a_super_administrator_is_added_from_the_command_line_only() {
+    let r = Run::new();
+    let weak = Command::new(env!("CARGO_BIN_EXE_callaudit"))
+        .args([
+            "account",
+            "add-super-admin",
+            "--name",
+            "Nat",
+            "--email",
+            "nat@example.org",
+        ])
+        .env(
+            "CALLAUDIT_DATABASE_URL",
+            format!("sqlite://{}", r.path("db.sqlite").display()),
+        )
+        .env("CALLAUDIT_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert_eq!(weak.status.code(), Some(1));
+    assert!(
+        err(&weak).contains("at least 12 characters"),
+        "{}",
+        err(&weak)
+    );
+    let ok = Command::new(env!("CARGO_BIN_EXE_callaudit"))
+        .args([
+            "account",
+            "add-super-admin",
+            "--name",
+            "Nat",
+            "--email",
+            "nat@example.org",
+        ])
+        .env(
+            "CALLAUDIT_DATABASE_URL",
+            format!("sqlite://{}", r.path("db.sqlite").display()),
+        )
+        .env("CALLAUDIT_PASSWORD", "three random words")
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", err(&ok));
+    assert!(
+        out(&ok).contains("administrator of every force"),
+        "{}",
+        out(&ok)
+    );
+}

@@ -75,10 +75,12 @@ impl Store {
         person.ok_or_else(|| StoreError::NotFound(format!("there is no person {id}")))
     }
 
-    /// Everyone, by role then name.
-    pub async fn people(&self) -> Result<Vec<Person>> {
-        let sql = sqlx::AssertSqlSafe(format!("{PERSON} ORDER BY role, display_name"));
-        Ok(on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?))
+    /// The people of one force, by role then name; with no force, everyone on the server.
+    pub async fn people(&self, force_id: Option<i64>) -> Result<Vec<Person>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{PERSON} WHERE $1 IS NULL OR force_id = $1 ORDER BY role, display_name"
+        ));
+        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(force_id).fetch_all(p).await?))
     }
 
     /// The person signed in with this session token hash, with the session's CSRF token and
@@ -291,5 +293,46 @@ impl Store {
         Ok(
             on_pool!(self, p => sqlx::query_as(sql).bind(role).bind(true).bind(force_id).fetch_all(p).await?),
         )
+    }
+}
+
+/// The most sign-in keys kept at once; beyond it the oldest windows are forgotten first, so a
+/// flood of made-up emails cannot grow the table without bound.
+const MAX_SIGN_IN_KEYS: i64 = 100_000;
+
+impl Store {
+    /// Counts a sign-in attempt for `key` (the caller hashes the email) in the window of `window`
+    /// seconds that began at its first attempt, before any password is checked, and returns the
+    /// attempts in that window and when it began (Unix seconds). Windows that have ended are
+    /// removed as it goes.
+    pub async fn count_sign_in_attempt(
+        &self,
+        key: &str,
+        now: i64,
+        window: i64,
+    ) -> Result<(i64, i64)> {
+        let expired = now - window;
+        let row: (i64, i64) = on_pool!(self, p => {
+            sqlx::query("DELETE FROM sign_in_attempts WHERE window_start < $1").bind(expired).execute(p).await?;
+            let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts").fetch_one(p).await?;
+            if kept >= MAX_SIGN_IN_KEYS {
+                sqlx::query("DELETE FROM sign_in_attempts WHERE key IN (SELECT key FROM sign_in_attempts ORDER BY window_start LIMIT $1)")
+                    .bind(kept - MAX_SIGN_IN_KEYS + 1).execute(p).await?;
+            }
+            sqlx::query_as(
+                "INSERT INTO sign_in_attempts (key, window_start, attempts) VALUES ($1, $2, 1)
+                 ON CONFLICT (key) DO UPDATE SET
+                   attempts = CASE WHEN sign_in_attempts.window_start < $3 THEN 1 ELSE sign_in_attempts.attempts + 1 END,
+                   window_start = CASE WHEN sign_in_attempts.window_start < $3 THEN $2 ELSE sign_in_attempts.window_start END
+                 RETURNING attempts, window_start")
+                .bind(key).bind(now).bind(expired).fetch_one(p).await?
+        });
+        Ok(row)
+    }
+
+    /// Forgets the attempts for `key`, after a successful sign-in.
+    pub async fn clear_sign_in_attempts(&self, key: &str) -> Result<()> {
+        on_pool!(self, p => sqlx::query("DELETE FROM sign_in_attempts WHERE key = $1").bind(key).execute(p).await?.rows_affected());
+        Ok(())
     }
 }

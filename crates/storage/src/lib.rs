@@ -54,6 +54,7 @@ pub mod accounts;
 pub mod audits;
 pub mod draws;
 pub mod export;
+pub mod history;
 pub mod pool;
 pub mod programmes;
 pub mod recordings;
@@ -124,6 +125,17 @@ enum Watch {
     Nothing,
 }
 
+/// How many more times a SQLite writer asks for the lock after waiting the whole busy timeout.
+const BUSY_RETRIES: u64 = 3;
+
+/// Whether SQLite answered "busy" (5) or one of its extended forms (261, 517, ...).
+fn is_busy(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .and_then(|c| c.parse::<i64>().ok())
+        .is_some_and(|c| c & 0xff == 5)
+}
+
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite://callaudit.sqlite";
 
@@ -173,11 +185,13 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
-        Ok(Store {
+        let store = Store {
             pool,
             commits: Arc::default(),
             watch,
-        })
+        };
+        store.seal_history().await?;
+        Ok(store)
     }
 
     /// How many transactions have been committed through this store (and its clones) since it
@@ -210,10 +224,33 @@ impl Store {
         }
     }
 
-    /// Opens a transaction; every change made through it is recorded in the history as `actor`'s.
+    /// Opens a transaction; every change made through it is recorded in the history as `actor`'s,
+    /// in the server's own chain (see [`history`]).
     pub async fn begin(&self, actor: &str) -> Result<Tx> {
+        self.begin_in(None, actor).await
+    }
+
+    /// Opens a transaction whose changes are recorded in the history chain of force `force`.
+    ///
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`): one that read
+    /// first and wrote later could not wait for another writer (SQLite answers "database is
+    /// locked" at once in that case), while one that asks first waits its turn, up to the busy
+    /// timeout, and is tried again a bounded number of times after that.
+    pub async fn begin_in(&self, force: Option<i64>, actor: &str) -> Result<Tx> {
         let inner = match &self.pool {
-            Pool::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
+            Pool::Sqlite(p) => {
+                let mut tries = 0;
+                loop {
+                    match p.begin_with("BEGIN IMMEDIATE").await {
+                        Ok(t) => break TxInner::Sqlite(t),
+                        Err(e) if is_busy(&e) && tries < BUSY_RETRIES => {
+                            tries += 1;
+                            tokio::time::sleep(Duration::from_millis(50 * tries)).await;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
             Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
         Ok(Tx {
@@ -221,7 +258,23 @@ impl Store {
             actor: actor.to_string(),
             commits: self.commits.clone(),
             changes_programmes: false,
+            force,
+            tip: None,
         })
+    }
+
+    /// Writes a consistent copy of a SQLite database to `path` (a new file) while others go on
+    /// using it. PostgreSQL has its own tools for this (`pg_dump`).
+    pub async fn backup_to(&self, path: &str) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query("VACUUM INTO $1").bind(path).execute(p).await?;
+                Ok(())
+            }
+            Pool::Postgres(_) => Err(StoreError::Conflict(
+                "a PostgreSQL database is backed up with pg_dump".into(),
+            )),
+        }
     }
 
     pub async fn close(&self) {
@@ -414,6 +467,11 @@ pub struct Tx {
     /// Whether this transaction changed a programme (every such change is recorded in the
     /// history under the entity "programme").
     changes_programmes: bool,
+    /// The history chain this transaction's entries join.
+    force: Option<i64>,
+    /// The chain's last place (seq, hash) once known, so each entry after the first in a
+    /// transaction needs no query.
+    tip: Option<(i64, String)>,
 }
 
 impl Tx {
@@ -460,22 +518,38 @@ impl Tx {
         action: &str,
         detail: serde_json::Value,
     ) -> Result<()> {
+        // Microseconds are what both engines keep, and what the entry's hash is taken over.
         let now = chrono::Utc::now();
+        let now = chrono::DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
         let actor = self.actor.clone();
         let detail = detail.to_string();
         self.changes_programmes |= entity == PROGRAMME_ENTITY;
+        let (seq, prev) = match self.tip.take() {
+            Some(tip) => tip,
+            None => self.chain_tip(self.force).await?,
+        };
+        let seq = seq + 1;
+        let force = self.force;
+        let hash = history::entry_hash(
+            &prev, force, seq, &now, &actor, entity, entity_id, action, &detail,
+        );
         on_tx!(self, c => {
-            sqlx::query("INSERT INTO history (at, actor, entity, entity_id, action, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+            sqlx::query("INSERT INTO history (at, actor, entity, entity_id, action, detail, force_id, seq, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
                 .bind(now)
                 .bind(&actor)
                 .bind(entity)
                 .bind(entity_id)
                 .bind(action)
                 .bind(&detail)
+                .bind(force)
+                .bind(seq)
+                .bind(&prev)
+                .bind(&hash)
                 .execute(c)
                 .await?
                 .rows_affected()
         });
+        self.tip = Some((seq, hash));
         Ok(())
     }
 
@@ -509,8 +583,9 @@ impl Tx {
         let now = chrono::Utc::now();
         let taken: Option<i64> = on_tx!(self, c => sqlx::query_scalar("SELECT id FROM people WHERE email = $1").bind(email).fetch_optional(c).await?);
         if taken.is_some() {
+            // Emails are unique across the server; the answer never says in which force.
             return Err(StoreError::Conflict(format!(
-                "{email} already has an account"
+                "{email} is already in use on this server; give another address, or ask the administrator about the existing account"
             )));
         }
         let id: i64 = on_tx!(self, c => sqlx::query_scalar(

@@ -97,7 +97,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
     assert!(schemas[0].contains_key("calls") && schemas[0].contains_key("history"));
     assert_eq!(
         schemas[0].len(),
-        26,
+        27,
         "tables: {:?}",
         schemas[0].keys().collect::<Vec<_>>()
     );
@@ -670,5 +670,152 @@ async fn a_watcher_notices_every_commit_even_one_under_way_when_it_looks() {
         tx.ensure_force("y", "Yshire Police").await.unwrap();
         drop(tx);
         assert_eq!(store.commits(), before + 3);
+    }
+}
+
+#[tokio::test]
+async fn the_history_is_a_chain_and_verify_names_the_first_entry_changed() {
+    for (store, _keep) in stores().await {
+        let engine = store.backend();
+        let f = force(&store).await;
+        for n in 1..=3 {
+            let mut tx = store.begin_in(Some(f), "coordinator").await.unwrap();
+            tx.record("note", Some(n), "create", serde_json::json!({ "n": n }))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let v = store.verify_history().await.unwrap();
+        assert_eq!(v.broken, None, "{engine:?}");
+        assert_eq!(v.entries, 4);
+        let chains: Vec<(Option<String>, i64)> = v
+            .heads
+            .iter()
+            .map(|h| (h.force.clone(), h.entries))
+            .collect();
+        assert_eq!(
+            chains,
+            [(None, 1), (Some("demo".to_string()), 3)],
+            "{engine:?}"
+        );
+        assert_eq!(store.history_heads().await.unwrap(), v.heads);
+
+        // Replacing an entry in place is refused by the database itself.
+        let replace = match engine {
+            Backend::Sqlite => {
+                "INSERT OR REPLACE INTO history (id, at, actor, entity, entity_id, action, detail, force_id, seq, prev_hash, hash)
+                 SELECT id, at, 'someone else', entity, entity_id, action, detail, force_id, seq, prev_hash, hash FROM history WHERE entity = 'note' AND entity_id = 2"
+            }
+            Backend::Postgres => {
+                "INSERT INTO history (id, at, actor, entity, entity_id, action, detail, force_id, seq, prev_hash, hash) OVERRIDING SYSTEM VALUE
+                 SELECT id, at, 'someone else', entity, entity_id, action, detail, force_id, seq, prev_hash, hash FROM history WHERE entity = 'note' AND entity_id = 2
+                 ON CONFLICT (id) DO UPDATE SET actor = 'someone else'"
+            }
+        };
+        let err = store
+            .begin("vandal")
+            .await
+            .unwrap()
+            .rollback_after(replace)
+            .await;
+        assert!(err.contains("history is append-only"), "{engine:?}: {err}");
+
+        // Someone with the database's keys sets the triggers aside, edits an entry and puts them
+        // back: nothing in the database notices, but the chain does.
+        let mut tx = store.begin("vandal").await.unwrap();
+        let edits: [&'static str; 3] = match engine {
+            Backend::Sqlite => [
+                "DROP TRIGGER history_no_update",
+                "UPDATE history SET detail = '{\"n\":99}' WHERE entity = 'note' AND entity_id = 2",
+                "CREATE TRIGGER history_no_update BEFORE UPDATE ON history BEGIN SELECT RAISE(ABORT, 'history is append-only'); END",
+            ],
+            Backend::Postgres => [
+                "ALTER TABLE history DISABLE TRIGGER history_no_update",
+                "UPDATE history SET detail = '{\"n\":99}' WHERE entity = 'note' AND entity_id = 2",
+                "ALTER TABLE history ENABLE TRIGGER history_no_update",
+            ],
+        };
+        for sql in edits {
+            tx.execute_raw(sql).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let edited = store
+            .history(10)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.entity == "note" && e.entity_id == Some(2))
+            .unwrap();
+        let v = store.verify_history().await.unwrap();
+        let broken = v.broken.expect("the edit is found");
+        assert_eq!(broken.id, edited.id, "{engine:?}");
+        assert!(
+            broken.reason.contains("changed after the fact"),
+            "{}",
+            broken.reason
+        );
+    }
+}
+
+#[tokio::test]
+async fn entries_from_before_the_chain_are_sealed_when_the_database_is_next_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.sqlite").display());
+    let store = Store::connect(&url).await.unwrap();
+    force(&store).await;
+    // An entry as an older version wrote it: no place in the chain.
+    let mut tx = store.begin("old version").await.unwrap();
+    for sql in [
+        "DROP TRIGGER history_insert_sealed",
+        "INSERT INTO history (at, actor, entity, action, detail) VALUES ('2025-01-01T10:00:00Z', 'old', 'note', 'create', '{}')",
+        "CREATE TRIGGER history_insert_sealed BEFORE INSERT ON history WHEN NEW.hash IS NULL OR NEW.seq IS NULL BEGIN SELECT RAISE(ABORT, 'history entries are written with their place in the chain'); END",
+    ] {
+        tx.execute_raw(sql).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let broken = store.verify_history().await.unwrap().broken.unwrap();
+    assert!(
+        broken.reason.contains("no place in the chain"),
+        "{}",
+        broken.reason
+    );
+    store.close().await;
+    let reopened = Store::connect(&url).await.unwrap();
+    let v = reopened.verify_history().await.unwrap();
+    assert_eq!(v.broken, None);
+    assert_eq!(v.entries, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_imports_at_once_both_land() {
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        let mut jobs = Vec::new();
+        for part in 0..2 {
+            let store = store.clone();
+            jobs.push(tokio::spawn(async move {
+                let calls: Vec<PoolCall> = (0..2_000)
+                    .map(|i| call(&format!("P{part}-{i:05}"), Channel::Emergency, "ASB"))
+                    .collect();
+                // Each reads before it writes, as the import command does: on SQLite a
+                // transaction that began with a read could not wait for the other writer.
+                let mut tx = store.begin_in(Some(f), "importer").await?;
+                let same = tx.ensure_force("demo", "Demoshire Police").await?;
+                let o = tx.import_pool(same, "pool.csv", "00", &calls).await?;
+                tokio::task::yield_now().await;
+                tx.commit().await?;
+                Ok::<_, StoreError>((o.added, o.unchanged, o.conflicts.len()))
+            }));
+        }
+        for j in jobs {
+            assert_eq!(
+                j.await.unwrap().unwrap(),
+                (2_000, 0, 0),
+                "{:?}",
+                store.backend()
+            );
+        }
+        assert_eq!(store.count_calls(f).await.unwrap(), 4_000);
+        assert_eq!(store.verify_history().await.unwrap().broken, None);
     }
 }
