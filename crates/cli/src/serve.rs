@@ -34,6 +34,12 @@ pub async fn run(ctx: &Context_, a: ServeArgs) -> anyhow::Result<ExitCode> {
         config.demo_logins = prepare_demo(&store, &a.recordings).await?;
         config.demo_password = DEMO_PASSWORD.into();
     }
+    let stale = callaudit_web::clear_stale_uploads();
+    if stale > 0 {
+        eprintln!(
+            "Removed {stale} upload file(s) left by a server that stopped while reading them."
+        );
+    }
     let listener = tokio::net::TcpListener::bind(&a.bind)
         .await
         .with_context(|| format!("cannot listen on {}; choose another with --bind", a.bind))?;
@@ -49,8 +55,33 @@ pub async fn run(ctx: &Context_, a: ServeArgs) -> anyhow::Result<ExitCode> {
         }
     }
     say!("Stop it with Ctrl+C.");
-    callaudit_web::serve(listener, callaudit_web::app(store, config)).await?;
+    callaudit_web::serve(listener, callaudit_web::app(store.clone(), config), stop()).await?;
+    store.close().await;
+    eprintln!("callaudit stopped: the requests in flight were answered.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on Ctrl+C or SIGTERM (what a service manager sends): the server then stops taking
+/// connections and finishes the requests it has.
+async fn stop() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
 }
 
 /// The date of the session the demo leaves for the coordinator to draw: three weeks after the
@@ -61,7 +92,7 @@ pub const NEXT_SESSION: (i32, u32, u32) = (2026, 4, 1);
 async fn prepare_demo(store: &Store, recordings: &Path) -> anyhow::Result<Vec<(String, String)>> {
     let force = store.resolve_force(Some(FORCE_CODE)).await?;
     let people: Vec<_> = store
-        .people()
+        .people(None)
         .await?
         .into_iter()
         .filter(|p| p.force_id == Some(force.id))

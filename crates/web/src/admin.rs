@@ -30,9 +30,11 @@ fn roles() -> Vec<(&'static str, &'static str)> {
 
 pub async fn users(State(state): State<AppState>, user: User) -> Result<Response> {
     user.require(&[Role::Admin])?;
+    // An administrator manages their own force's people; one with no force (created from the
+    // command line for a national server) manages everyone's.
     let people = state
         .store
-        .people()
+        .people(user.person.force_id)
         .await?
         .into_iter()
         .map(|p| {
@@ -83,7 +85,10 @@ async fn new_person(
         ));
     }
     let hash = hashed(p.fields.get("password").unwrap_or("").to_string()).await?;
-    let mut tx = state.store.begin(&p.user.person.email).await?;
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
     let id = tx.add_person(force_id, &name, &email, role).await?;
     tx.set_password_hash(id, &hash).await?;
     tx.commit().await?;
@@ -140,6 +145,14 @@ pub async fn update(
 ) -> Result<Response> {
     p.user.require(&[Role::Admin])?;
     let person = state.store.person(id).await?;
+    if p.user
+        .person
+        .force_id
+        .is_some_and(|f| person.force_id != Some(f))
+    {
+        // As for a person who does not exist, so that other forces' accounts are not disclosed.
+        return Err(AppError::NotFound(format!("there is no person {id}")));
+    }
     let role = parse_role(&p.fields.text("role"))?;
     let password = p.fields.get("password").unwrap_or("").to_string();
     let hash = if password.is_empty() {
@@ -147,7 +160,10 @@ pub async fn update(
     } else {
         Some(hashed(password).await?)
     };
-    let mut tx = state.store.begin(&p.user.person.email).await?;
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
     if role.code() != person.role {
         tx.set_role(id, role).await?;
     }

@@ -8,11 +8,12 @@
 //! - Every form posted by a signed-in user must carry that CSRF token ([`Posted`] checks it before
 //!   a handler runs); the sign-in form carries a double-submit token of its own. Requests a browser
 //!   marks as cross-site are refused outright.
-//! - Five failed sign-ins for one email within fifteen minutes lock it for the rest of the window.
+//! - Five sign-in attempts for one email within fifteen minutes, counted in the database before
+//!   the password is checked, lock it for the rest of the window; at most [`HASHES_AT_ONCE`]
+//!   passwords are hashed at a time.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -191,9 +192,13 @@ impl FromRequestParts<AppState> for User {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        User::from_headers(&parts.headers, state)
+        let user = User::from_headers(&parts.headers, state)
             .await?
-            .ok_or(AppError::SignIn)
+            .ok_or(AppError::SignIn)?;
+        if let Some(who) = parts.extensions.get::<crate::log::Who>() {
+            who.set(user.person.id);
+        }
+        Ok(user)
     }
 }
 
@@ -285,7 +290,8 @@ async fn read_form(req: Request, state: &AppState) -> Result<Fields> {
     Ok(Fields(pairs))
 }
 
-fn refuse_cross_site(headers: &HeaderMap) -> Result<()> {
+/// Refuses a request the browser marks as sent from another site (forms read by hand call it).
+pub fn refuse_cross_site(headers: &HeaderMap) -> Result<()> {
     if headers
         .get("sec-fetch-site")
         .is_some_and(|v| v.as_bytes() == b"cross-site")
@@ -338,37 +344,13 @@ impl FromRequest<AppState> for Posted {
     }
 }
 
-/// Failed sign-ins per email, kept in memory: a restart forgives, which is acceptable for a
-/// limit whose job is to make guessing slow.
-#[derive(Default)]
-pub struct Throttle {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
-
-impl Throttle {
-    /// `Err(wait)` when the key is locked out.
-    fn check(&self, key: &str) -> std::result::Result<(), Duration> {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        let list = map.entry(key.to_string()).or_default();
-        list.retain(|t| now.duration_since(*t) < FAILURE_WINDOW);
-        if list.len() >= MAX_FAILURES {
-            let oldest = list.iter().min().copied().unwrap_or(now);
-            return Err(FAILURE_WINDOW.saturating_sub(now.duration_since(oldest)));
-        }
-        Ok(())
-    }
-
-    fn fail(&self, key: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(key.to_string()).or_default().push(Instant::now());
-    }
-
-    fn clear(&self, key: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(key);
-    }
-}
+/// Password hashes computed at once, at most: each argon2id hash takes 19 MiB and a core's
+/// time, so a burst of sign-ins waits its turn instead of taking the server's memory.
+pub const HASHES_AT_ONCE: usize = 4;
+/// How long a sign-in waits for its turn to hash before it is asked to try again.
+const HASH_WAIT: Duration = Duration::from_secs(20);
+/// The longest email address there can be (RFC 5321's path limit).
+const MAX_EMAIL: usize = 320;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -434,14 +416,30 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<Respon
             StatusCode::BAD_REQUEST,
         );
     }
-    let key = email.to_lowercase();
-    if let Err(wait) = state.throttle.check(&key) {
+    if email.len() > MAX_EMAIL {
+        return login_form(
+            &state,
+            String::new(),
+            Some(format!(
+                "Enter an email address of at most {MAX_EMAIL} characters."
+            )),
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    // The attempt is counted before the password is hashed, in the database: parallel guesses
+    // all count, a restart forgives nothing, and every server on one database shares the count.
+    let key = sha256_hex(&email.to_lowercase());
+    let now = Utc::now().timestamp();
+    let window = FAILURE_WINDOW.as_secs() as i64;
+    let (attempts, since) = state.store.count_sign_in_attempt(&key, now, window).await?;
+    if attempts > MAX_FAILURES as i64 {
+        let wait = (since + window - now).max(60);
         return login_form(
             &state,
             email,
             Some(format!(
                 "Too many failed attempts for this email. Try again in {} minutes, or ask an administrator to reset your password.",
-                wait.as_secs().div_ceil(60).max(1)
+                (wait as u64).div_ceil(60)
             )),
             StatusCode::TOO_MANY_REQUESTS,
         );
@@ -451,13 +449,23 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<Respon
         .as_ref()
         .and_then(|(p, h)| p.active.then(|| h.clone()).flatten())
         .unwrap_or_else(|| dummy_hash().to_string());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let Ok(Ok(permit)) =
+        tokio::time::timeout(HASH_WAIT, state.hashing.clone().acquire_owned()).await
+    else {
+        return Err(AppError::Busy(
+            "Too many people are signing in at this moment. Wait a minute and try again.".into(),
+        ));
+    };
+    let ok = tokio::task::spawn_blocking(move || {
+        let ok = verify_password(&password, &hash);
+        drop(permit);
+        ok
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
     let person = match (ok, candidate) {
         (true, Some((p, Some(_)))) if p.active => p,
         _ => {
-            state.throttle.fail(&key);
             return login_form(
                 &state,
                 email,
@@ -466,10 +474,10 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<Respon
             );
         }
     };
-    state.throttle.clear(&key);
+    state.store.clear_sign_in_attempts(&key).await?;
     let session_token = token()?;
     let csrf = token()?;
-    let mut tx = state.store.begin(&person.email).await?;
+    let mut tx = state.store.begin_in(person.force_id, &person.email).await?;
     tx.start_web_session(
         &sha256_hex(&session_token),
         person.id,
@@ -499,7 +507,10 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<Respon
 
 pub async fn logout(State(state): State<AppState>, posted: Posted) -> Result<Response> {
     let user = posted.user;
-    let mut tx = state.store.begin(&user.person.email).await?;
+    let mut tx = state
+        .store
+        .begin_in(user.person.force_id, &user.person.email)
+        .await?;
     tx.end_web_session(&user.token_hash, user.person.id).await?;
     tx.commit().await?;
     let mut res = Redirect::to("/login").into_response();
@@ -529,19 +540,6 @@ mod tests {
         assert!(!same_secret("abc", "abd"));
         assert!(!same_secret("abc", "abcd"));
         assert!(!same_secret("", "a"));
-    }
-
-    #[test]
-    fn the_throttle_locks_after_five_failures() {
-        let t = Throttle::default();
-        for _ in 0..MAX_FAILURES {
-            assert!(t.check("a@x").is_ok());
-            t.fail("a@x");
-        }
-        assert!(t.check("a@x").is_err());
-        assert!(t.check("b@x").is_ok(), "other accounts are not locked");
-        t.clear("a@x");
-        assert!(t.check("a@x").is_ok());
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub enum AppError {
     BadRequest(String),
     /// The request conflicts with what is stored; the text says what to do.
     Conflict(String),
+    /// The server is too busy for this now; the text says when to try again.
+    Busy(String),
     /// A failure of the machinery; logged, and shown only as a generic message.
     Internal(String),
 }
@@ -28,7 +30,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound(m) => AppError::NotFound(m),
             StoreError::Conflict(m) => AppError::Conflict(m),
-            other => AppError::Internal(other.to_string()),
+            other => AppError::Internal(crate::log::chain(&other)),
         }
     }
 }
@@ -55,8 +57,9 @@ impl IntoResponse for AppError {
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, "Page not found", m),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "There is a problem", m),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "This cannot be done now", m),
+            AppError::Busy(m) => (StatusCode::SERVICE_UNAVAILABLE, "The service is busy", m),
             AppError::Internal(m) => {
-                eprintln!("callaudit serve: internal error: {m}");
+                tracing::error!(target: "callaudit::error", error = %m, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Sorry, there is a problem with the service",

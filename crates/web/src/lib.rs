@@ -24,6 +24,8 @@ mod admin;
 pub mod auth;
 pub mod cache;
 mod error;
+pub mod import;
+pub mod log;
 mod pages;
 mod panel;
 mod pool;
@@ -36,6 +38,7 @@ mod view;
 
 pub use access::Rights;
 pub use error::AppError;
+pub use pool::clear_stale_uploads;
 
 /// The largest call export accepted through the browser (a year of a large force's calls).
 pub const UPLOAD_LIMIT: usize = 512 * 1024 * 1024;
@@ -75,7 +78,8 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     pub store: Store,
     pub config: Config,
-    pub throttle: auth::Throttle,
+    /// Turns to hash a password (see [`auth::HASHES_AT_ONCE`]).
+    pub hashing: Arc<tokio::sync::Semaphore>,
     /// The reads of the busiest pages, kept until anything is committed (see [`cache`]).
     pub cache: Arc<cache::ReadCache>,
 }
@@ -151,7 +155,7 @@ pub fn app(store: Store, config: Config) -> Router {
     let state = AppState(Arc::new(Inner {
         store,
         config,
-        throttle: auth::Throttle::default(),
+        hashing: Arc::new(tokio::sync::Semaphore::new(auth::HASHES_AT_ONCE)),
         cache: Arc::default(),
     }));
     cache::watch(state.store.clone(), Arc::downgrade(&state.cache));
@@ -195,6 +199,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .route("/programmes/{id}", post(programmes::save))
         .route("/admin/users", get(admin::users).post(admin::add))
         .route("/admin/users/{id}", post(admin::update))
+        .route("/healthz", get(pages::healthz))
         .route("/static/app.css", get(security::css))
         .route("/static/app.js", get(security::js))
         .fallback(pages::not_found)
@@ -202,10 +207,18 @@ pub fn app(store: Store, config: Config) -> Router {
             state.clone(),
             security::headers,
         ))
+        .layer(axum::middleware::from_fn(log::requests))
         .with_state(state)
 }
 
-/// Serves the application on a bound listener until the process is stopped.
-pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(listener, app).await
+/// Serves the application on a bound listener until `stop` completes; then it stops taking
+/// connections and returns once the requests in flight have been answered.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(stop)
+        .await
 }

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Redirect;
 use axum::response::{Html, IntoResponse, Response};
 use callaudit_domain::audit::{ActionStatus, Role};
@@ -169,7 +169,10 @@ pub async fn add_action(State(state): State<AppState>, p: Posted) -> Result<Resp
         ));
     }
     let due_on = p.fields.date("due_on", "The due date")?;
-    let mut tx = state.store.begin(&p.user.person.email).await?;
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
     tx.add_action(
         force.id,
         chrono::Utc::now().date_naive(),
@@ -197,7 +200,10 @@ pub async fn action_status(State(state): State<AppState>, p: Posted) -> Result<R
     }
     let closed_on =
         matches!(status.as_str(), "done" | "dropped").then(|| chrono::Utc::now().date_naive());
-    let mut tx = state.store.begin(&p.user.person.email).await?;
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
     tx.set_action_status(force.id, &p.fields.text("reference"), &status, closed_on)
         .await?;
     tx.commit().await?;
@@ -316,4 +322,20 @@ pub fn download(body: impl Into<axum::body::Body>, mime: &'static str, file: &st
 
 pub async fn not_found() -> AppError {
     AppError::NotFound("Check the address, or go back to the home page.".into())
+}
+
+/// For a load balancer or a monitor: 200 "ok" when the database answers, 503 when it does not.
+/// It says nothing else, and needs no sign-in.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.forces().await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::error!(target: "callaudit::error", error = %crate::log::chain(&e), "health check");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database does not answer\n",
+            )
+                .into_response()
+        }
+    }
 }

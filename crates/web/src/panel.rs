@@ -166,7 +166,10 @@ pub async fn agree(
         good_practice: f.get("good_practice") == Some("yes"),
     };
     let issue = f.note("issue", "The issue")?;
-    let mut tx = state.store.begin(&p.user.person.email).await?;
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
     tx.save_outcome(call.session_call_id, &outcome).await?;
     if !issue.is_empty() {
         tx.raise_issue(call.session_call_id, None, &issue).await?;
@@ -247,7 +250,10 @@ pub async fn respond(
         }
     };
     let feedback_relayed_on = f.date("feedback_relayed_on", "The date feedback was relayed")?;
-    let mut tx = state.store.begin(&p.user.person.email).await?;
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
     tx.respond(
         issue,
         &IssueResponse {

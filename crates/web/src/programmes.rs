@@ -213,7 +213,10 @@ pub async fn save(
         }
     };
     let current = state.template(id).await?;
-    let mut tx = state.store.begin(&p.user.person.email).await?;
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
     // Only what changed is written, so the history shows what the coordinator changed.
     if i64::from(settings.max_sample) != programme.max_sample {
         tx.set_max_sample(id, i64::from(settings.max_sample))
@@ -330,7 +333,10 @@ pub async fn add(State(state): State<AppState>, p: Posted) -> Result<Response> {
             Some("Name: give the programme a name, e.g. \"Crime Data Integrity\".".to_string())
         }
         Ok(name) => {
-            let mut tx = state.store.begin(&p.user.person.email).await?;
+            let mut tx = state
+                .store
+                .begin_in(p.user.person.force_id, &p.user.person.email)
+                .await?;
             match tx.create_programme(force.id, &name, &template, 10).await {
                 Ok(id) => {
                     tx.commit().await?;

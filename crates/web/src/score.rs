@@ -250,7 +250,10 @@ pub async fn save(
     };
     let written = changes.len() + usize::from(proposal.is_some());
     if written > 0 {
-        let mut tx = state.store.begin(&p.user.person.email).await?;
+        let mut tx = state
+            .store
+            .begin_in(p.user.person.force_id, &p.user.person.email)
+            .await?;
         for (code, answer, note) in &changes {
             tx.save_answer(call.session_call_id, me, code, *answer, note)
                 .await?;
@@ -317,7 +320,10 @@ pub async fn recording(
         .get(axum::http::header::RANGE)
         .is_none_or(|v| v.as_bytes().starts_with(b"bytes=0-"));
     if first {
-        let mut tx = state.store.begin(&user.person.email).await?;
+        let mut tx = state
+            .store
+            .begin_in(user.person.force_id, &user.person.email)
+            .await?;
         tx.record(
             "recording",
             Some(call.session_call_id),

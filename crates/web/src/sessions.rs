@@ -41,6 +41,10 @@ pub async fn access(
     id: i64,
 ) -> Result<(Arc<SessionAccess>, Rights)> {
     let a = state.session_access(id).await?;
+    if user.person.force_id.is_some_and(|f| f != a.force_id) {
+        // The same answer, word for word, as for a session that does not exist.
+        return Err(AppError::NotFound(format!("there is no session {id}")));
+    }
     let r = rights(user.role, user.person.id, user.person.force_id, &a);
     Ok((a, r))
 }
@@ -250,7 +254,10 @@ pub async fn plan(State(state): State<AppState>, p: Posted) -> Result<Response> 
             "Choose at least one auditor for the panel.".into(),
         ));
     }
-    let mut tx = state.store.begin(&p.user.person.email).await?;
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
     let id = tx
         .create_session(programme, held_on, &focus, "planned", "live")
         .await?;
@@ -450,7 +457,10 @@ pub async fn status(
             a.status
         )));
     }
-    let mut tx = state.store.begin(&p.user.person.email).await?;
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
     tx.set_session_status(id, &to).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/sessions/{id}")).into_response())

@@ -320,9 +320,15 @@ async fn every_get_route_admits_exactly_its_roles() {
             if ok != allowed.contains(&who) {
                 wrong.push(format!("{who} {path}: {}", res.status()));
             }
-            if !ok && res.status() != StatusCode::FORBIDDEN {
+            // Another force's session is "not found", as a missing one is; the rest is 403.
+            let refusal = if who == "stranger" && path.starts_with("/sessions/") {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            if !ok && res.status() != refusal {
                 wrong.push(format!(
-                    "{who} {path}: refused with {} instead of 403",
+                    "{who} {path}: refused with {} instead of {refusal}",
                     res.status()
                 ));
             }
@@ -1042,7 +1048,7 @@ async fn the_coordinator_adds_auditors_and_only_auditors() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()[header::LOCATION], "/auditors?added=1");
-    let people = w.store.people().await.unwrap();
+    let people = w.store.people(None).await.unwrap();
     let dee = people
         .iter()
         .find(|p| p.email == "dee@example.invalid")
@@ -1062,7 +1068,7 @@ async fn the_coordinator_adds_auditors_and_only_auditors() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let eve = w.store.people().await.unwrap();
+    let eve = w.store.people(None).await.unwrap();
     let eve = eve
         .iter()
         .find(|p| p.email == "eve@example.invalid")
@@ -1100,7 +1106,7 @@ async fn the_coordinator_adds_auditors_and_only_auditors() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(
         !w.store
-            .people()
+            .people(None)
             .await
             .unwrap()
             .iter()
@@ -1559,4 +1565,215 @@ async fn a_session_is_planned_under_the_programme_chosen() {
         .parse()
         .unwrap();
     assert_eq!(w.store.session_access(id).await.unwrap().programme_id, cdi);
+}
+
+/// Adds a person to `force` with a live sign-in under `key`, as the world's people have.
+async fn add_signed_in(w: &mut World, key: &'static str, role: Role, force: &str) -> i64 {
+    let force_id = w
+        .store
+        .forces()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|f| f.code == force)
+        .unwrap()
+        .id;
+    let mut tx = w.store.begin("test").await.unwrap();
+    let id = tx
+        .add_person(Some(force_id), key, &format!("{key}@test.invalid"), role)
+        .await
+        .unwrap();
+    let token = auth::token().unwrap();
+    let csrf = auth::token().unwrap();
+    tx.start_web_session(
+        &auth::sha256_hex(&token),
+        id,
+        &csrf,
+        chrono::Utc::now() + chrono::Duration::hours(1),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    w.logins
+        .insert(key, (format!("{}={token}", auth::SESSION_COOKIE), csrf));
+    w.ids.insert(key, id);
+    id
+}
+
+#[tokio::test]
+async fn an_administrator_sees_and_changes_only_their_own_forces_people() {
+    let mut w = world().await;
+    add_signed_in(&mut w, "admin2", Role::Admin, "o").await;
+    let page = text(w.get(Some("admin2"), "/admin/users").await).await;
+    assert!(page.contains("stranger@test.invalid"), "their own force");
+    assert!(
+        !page.contains("viewer@test.invalid") && !page.contains("coordinator@test.invalid"),
+        "no one of another force is listed"
+    );
+    // Making another force's viewer a coordinator (who would then read that force's panels):
+    // refused as if the person did not exist, and nothing changes.
+    let viewer = w.ids["viewer"];
+    let res = w
+        .post(
+            "admin2",
+            &format!("/admin/users/{viewer}"),
+            "role=coordinator&password=a+brand+new+password",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let missing = w
+        .post("admin2", "/admin/users/999999", "role=coordinator", true)
+        .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(w.store.person(viewer).await.unwrap().role, "viewer");
+    // Their own force's people they do manage.
+    let stranger = w.ids["stranger"];
+    let res = w
+        .post(
+            "admin2",
+            &format!("/admin/users/{stranger}"),
+            "role=viewer",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(w.store.person(stranger).await.unwrap().role, "viewer");
+    // And the first force's administrator still sees their own people, not the other force's.
+    let page = text(w.get(Some("admin"), "/admin/users").await).await;
+    assert!(page.contains("viewer@test.invalid") && !page.contains("admin2@test.invalid"));
+}
+
+#[tokio::test]
+async fn an_email_in_use_elsewhere_is_refused_without_saying_where() {
+    let w = world().await;
+    let res = w
+        .post(
+            "coordinator",
+            "/auditors",
+            "name=Sam&email=stranger%40test.invalid&password=a+long+enough+password",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = text(res).await;
+    assert!(body.contains("is already in use on this server"), "{body}");
+    assert!(!body.contains("Othershire") && !body.contains("coordinator of"));
+}
+
+#[tokio::test]
+async fn another_forces_session_is_not_found_like_a_missing_one() {
+    let w = world().await;
+    let theirs = w
+        .get(Some("stranger"), &format!("/sessions/{}", w.open))
+        .await;
+    let missing = w.get(Some("stranger"), "/sessions/999999").await;
+    assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let (a, b) = (text(theirs).await, text(missing).await);
+    assert_eq!(
+        a.replace(&format!("no session {}<", w.open), "no session N<"),
+        b.replace("no session 999999<", "no session N<"),
+        "the two answers differ only in the number asked for"
+    );
+}
+
+#[tokio::test]
+async fn a_cross_site_upload_is_refused() {
+    let w = world().await;
+    let (cookie, csrf) = &w.logins["coordinator"];
+    let b = "XBOUNDARYX";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n\r\ncall_id\r\n--{b}--\r\n"
+    );
+    let req = Request::post("/pool")
+        .header(header::COOKIE, cookie)
+        .header("sec-fetch-site", "cross-site")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={b}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    assert_eq!(
+        w.app.clone().oneshot(req).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+/// A sign-in request with its own fresh form token, ready to send.
+async fn sign_in_request(w: &World, email: &str, password: &str) -> Request<Body> {
+    let res = w.get(None, "/login").await;
+    let cookie = res.headers()[header::SET_COOKIE].to_str().unwrap();
+    let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
+    Request::post("/login")
+        .header(header::COOKIE, format!("callaudit_login={token}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "csrf={token}&email={email}&password={}",
+            password.replace(' ', "+")
+        )))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_parallel_guesses_is_held_to_the_limit_and_the_lock_survives_a_restart() {
+    let w = world().await;
+    let mut requests = Vec::new();
+    for i in 0..40 {
+        requests.push(
+            sign_in_request(&w, "lead@test.invalid", &format!("guess number {i} here")).await,
+        );
+    }
+    requests.push(sign_in_request(&w, "lead@test.invalid", PASSWORD).await);
+    let mut burst = tokio::task::JoinSet::new();
+    for req in requests {
+        let app = w.app.clone();
+        burst.spawn(async move { app.oneshot(req).await.unwrap().status() });
+    }
+    let mut statuses: HashMap<StatusCode, usize> = HashMap::new();
+    while let Some(s) = burst.join_next().await {
+        *statuses.entry(s.unwrap()).or_default() += 1;
+    }
+    let hashed = statuses
+        .get(&StatusCode::UNAUTHORIZED)
+        .copied()
+        .unwrap_or(0)
+        + statuses.get(&StatusCode::SEE_OTHER).copied().unwrap_or(0);
+    assert!(
+        hashed <= 5,
+        "at most five attempts reach the password check: {statuses:?}"
+    );
+    assert!(
+        statuses
+            .get(&StatusCode::TOO_MANY_REQUESTS)
+            .copied()
+            .unwrap_or(0)
+            >= 36,
+        "{statuses:?}"
+    );
+    // The count is in the database: a server started afresh on it still refuses.
+    let restarted = app(w.store.clone(), Config::default());
+    let req = sign_in_request(&w, "lead@test.invalid", PASSWORD).await;
+    assert_eq!(
+        restarted.oneshot(req).await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // However many emails are tried, each is kept as a fixed-size key, never as typed.
+    let long = format!("{}@test.invalid", "x".repeat(300));
+    let res = w
+        .app
+        .clone()
+        .oneshot(sign_in_request(&w, &long, "anything at all here").await)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let too_long = format!("{}@test.invalid", "x".repeat(400));
+    let res = w
+        .app
+        .clone()
+        .oneshot(sign_in_request(&w, &too_long, "anything at all here").await)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
