@@ -59,6 +59,16 @@ pub enum Command {
     /// Accounts that are made only here, never in the browser.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Remove what the programmes' retention periods no longer keep (the server also does this
+    /// once a day), recording each removal in the history.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Remove everything that is due now, in every force.
+    Apply,
 }
 
 #[derive(Debug, Subcommand)]
@@ -330,6 +340,13 @@ pub struct ProgrammeSetArgs {
     /// Terms a call handler should not use with a caller, separated by `;` (e.g. "mate;calm down").
     #[arg(long)]
     pub inappropriate: Option<String>,
+    /// Days after a session closes that its recordings stay playable (with their transcripts and
+    /// analyses), or "none" to keep them until this is set.
+    #[arg(long, value_name = "DAYS|none")]
+    pub keep_recordings: Option<String>,
+    /// Days after a session closes that notes, comments and learning points are kept, or "none".
+    #[arg(long, value_name = "DAYS|none")]
+    pub keep_free_text: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -258,6 +258,7 @@ pub async fn generate(
             .await?;
         }
         tx.set_session_status(session, "closed").await?;
+        tx.set_closed_on(session, day).await?;
         // A scheme follows up what a session found; hate crime drew more criticism, as in the
         // published report this demo is modelled on.
         if issues_in_session >= 4 || (*focus == "HATE CRIME" && issues_in_session > 0) {
@@ -395,6 +396,7 @@ async fn crime_data_integrity(
             }
         }
         tx.set_session_status(session, "closed").await?;
+        tx.set_closed_on(session, day).await?;
     }
     Ok(())
 }

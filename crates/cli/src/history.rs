@@ -1,5 +1,5 @@
-//! `callaudit history verify|head`, `callaudit backup` and `callaudit account`: the commands that
-//! look after the database itself rather than a scheme's work.
+//! `callaudit history verify|head`, `backup`, `account` and `retention`: the commands that look
+//! after the database itself rather than a scheme's work.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -10,7 +10,9 @@ use callaudit_storage::Store;
 use callaudit_storage::history::{ChainHead, Verification};
 
 use crate::Context_;
-use crate::cli::{AccountCommand, BackupArgs, HistoryArgs, HistoryCommand, TextOrJson};
+use crate::cli::{
+    AccountCommand, BackupArgs, HistoryArgs, HistoryCommand, RetentionCommand, TextOrJson,
+};
 
 pub async fn run(ctx: &Context_, cmd: HistoryCommand) -> anyhow::Result<ExitCode> {
     let store = ctx.store().await?;
@@ -158,4 +160,34 @@ pub async fn account(ctx: &Context_, cmd: AccountCommand) -> anyhow::Result<Exit
         a.email
     );
     Ok(ExitCode::SUCCESS)
+}
+
+pub async fn retention(ctx: &Context_, cmd: RetentionCommand) -> anyhow::Result<ExitCode> {
+    let RetentionCommand::Apply = cmd;
+    let store = ctx.store().await?;
+    let removed = apply_retention(&store, &ctx.actor).await?;
+    if removed.is_empty() {
+        say!("nothing is due for removal under the programmes' retention periods");
+    }
+    for r in &removed {
+        say!(
+            "session {}: {} removed ({} item(s)), {} days after it closed",
+            r.session_id,
+            r.what,
+            r.items,
+            r.policy_days
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Removes what is due now, in one transaction recorded as `actor`'s.
+pub async fn apply_retention(
+    store: &Store,
+    actor: &str,
+) -> anyhow::Result<Vec<callaudit_storage::retention::Removal>> {
+    let mut tx = store.begin(actor).await?;
+    let removed = tx.apply_retention(chrono::Utc::now()).await?;
+    tx.commit().await?;
+    Ok(removed)
 }

@@ -50,6 +50,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History(cmd) => history::run(&ctx, cmd).await,
         Command::Backup(a) => history::backup(&ctx, a).await,
         Command::Account(cmd) => history::account(&ctx, cmd).await,
+        Command::Retention(cmd) => history::retention(&ctx, cmd).await,
     }
 }
 

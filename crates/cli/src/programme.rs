@@ -66,9 +66,17 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
                     .map_err(|p| anyhow::anyhow!("{flag} {p}"))?;
                 lists.push((kind, list));
             }
-            if a.max_sample.is_none() && lists.is_empty() {
+            let mut periods = Vec::new();
+            for (flag, what, given) in [
+                ("--keep-recordings", "recordings", &a.keep_recordings),
+                ("--keep-free-text", "free text", &a.keep_free_text),
+            ] {
+                let Some(given) = given else { continue };
+                periods.push((what, retention_days(flag, given)?));
+            }
+            if a.max_sample.is_none() && lists.is_empty() && periods.is_empty() {
                 bail!(
-                    "nothing to change; expected --max-sample N, --greeting, --next-steps or --inappropriate"
+                    "nothing to change; expected --max-sample N, --greeting, --next-steps, --inappropriate, --keep-recordings or --keep-free-text"
                 );
             }
             if let Some(n) = a.max_sample {
@@ -82,7 +90,24 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
             for (kind, list) in &lists {
                 tx.set_phrases(a.id, kind, list).await?;
             }
+            for (what, days) in &periods {
+                tx.set_retention(a.id, what, *days).await?;
+            }
             tx.commit().await?;
+            for (what, days) in &periods {
+                match days {
+                    Some(d) => say!(
+                        "programme {} ({}) now keeps {what} for {d} days after a session closes",
+                        p.id,
+                        p.name
+                    ),
+                    None => say!(
+                        "programme {} ({}) now keeps {what} with no period set",
+                        p.id,
+                        p.name
+                    ),
+                }
+            }
             if let Some(n) = a.max_sample {
                 say!(
                     "programme {} ({}) now draws samples of at most {n}",
@@ -103,4 +128,18 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A retention period as given on the command line: whole days from 0 to ten years, or "none".
+fn retention_days(flag: &str, given: &str) -> anyhow::Result<Option<i64>> {
+    let max = callaudit_storage::retention::MAX_DAYS;
+    if given.trim().eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    match given.trim().parse::<i64>() {
+        Ok(d) if (0..=max).contains(&d) => Ok(Some(d)),
+        _ => {
+            bail!("{flag} {given:?} is not a period; expected whole days from 0 to {max}, or none")
+        }
+    }
 }

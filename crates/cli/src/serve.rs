@@ -55,10 +55,29 @@ pub async fn run(ctx: &Context_, a: ServeArgs) -> anyhow::Result<ExitCode> {
         }
     }
     say!("Stop it with Ctrl+C.");
+    tokio::spawn(daily_retention(store.clone()));
     callaudit_web::serve(listener, callaudit_web::app(store.clone(), config), stop()).await?;
     store.close().await;
     eprintln!("callaudit stopped: the requests in flight were answered.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Applies the programmes' retention periods when the server starts and once a day after.
+async fn daily_retention(store: callaudit_storage::Store) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+    loop {
+        every.tick().await;
+        match crate::history::apply_retention(&store, "callaudit:retention").await {
+            Ok(removed) => {
+                for r in removed {
+                    tracing::info!(target: "callaudit::retention", session = r.session_id, what = r.what, items = r.items, days = r.policy_days, "removed under the retention policy");
+                }
+            }
+            Err(e) => {
+                tracing::error!(target: "callaudit::retention", error = %format!("{e:#}"), "retention could not be applied")
+            }
+        }
+    }
 }
 
 /// Completes on Ctrl+C or SIGTERM (what a service manager sends): the server then stops taking

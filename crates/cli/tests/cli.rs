@@ -1303,3 +1303,42 @@ fn a_super_administrator_is_added_from_the_command_line_only() {
         out(&ok)
     );
 }
+
+#[test]
+fn retention_periods_are_set_per_programme_and_applied_once() {
+    let r = Run::new();
+    r.cmd(&["demo"]);
+    let o = r.cmd(&["programme", "set", "1", "--keep-recordings", "forever"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err(&o).contains("--keep-recordings \"forever\" is not a period; expected whole days from 0 to 3653, or none"),
+        "{}",
+        err(&o)
+    );
+    let o = r.cmd(&["programme", "set", "1", "--keep-free-text", "30"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).contains("now keeps free text for 30 days after a session closes"),
+        "{}",
+        out(&o)
+    );
+    // Every demo session sat more than 30 days ago: each has its notes and comments emptied.
+    let o = r.cmd(&["retention", "apply"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let printed = out(&o);
+    let removed: Vec<&str> = printed
+        .lines()
+        .filter(|l| l.contains(": free text removed ("))
+        .collect();
+    assert_eq!(removed.len(), 17, "{}", out(&o));
+    assert!(
+        !out(&o).contains("recordings removed"),
+        "no recordings period is set"
+    );
+    let o = r.cmd(&["retention", "apply"]);
+    assert_eq!(
+        out(&o),
+        "nothing is due for removal under the programmes' retention periods\n"
+    );
+    assert!(r.cmd(&["history", "verify"]).status.success());
+}

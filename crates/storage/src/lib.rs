@@ -58,6 +58,7 @@ pub mod history;
 pub mod pool;
 pub mod programmes;
 pub mod recordings;
+pub mod retention;
 pub mod sessions;
 pub mod summary;
 

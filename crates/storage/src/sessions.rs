@@ -90,9 +90,13 @@ impl Tx {
                 "session {id} is already planned for {held_on} with this focus"
             )));
         }
+        // A session recorded as already closed (an imported or demo one) closed the day it sat.
+        let closed_at = (status == "closed")
+            .then(|| held_on.and_hms_opt(23, 59, 59).map(|t| t.and_utc()))
+            .flatten();
         let id: i64 = on_tx!(self, c => sqlx::query_scalar(
-            "INSERT INTO sessions (programme_id, held_on, focus, status, source, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-            .bind(programme_id).bind(held_on).bind(focus).bind(status).bind(source).bind(now).fetch_one(c).await?);
+            "INSERT INTO sessions (programme_id, held_on, focus, status, source, created_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+            .bind(programme_id).bind(held_on).bind(focus).bind(status).bind(source).bind(now).bind(closed_at).fetch_one(c).await?);
         self.record(
             "session",
             Some(id),
@@ -105,6 +109,11 @@ impl Tx {
 
     pub async fn set_session_status(&mut self, session_id: i64, status: &str) -> Result<()> {
         on_tx!(self, c => sqlx::query("UPDATE sessions SET status = $1 WHERE id = $2").bind(status).bind(session_id).execute(c).await?.rows_affected());
+        // The retention clock starts when a session first closes.
+        if status == "closed" {
+            on_tx!(self, c => sqlx::query("UPDATE sessions SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL")
+                .bind(Utc::now()).bind(session_id).execute(c).await?.rows_affected());
+        }
         self.record(
             "session",
             Some(session_id),
@@ -112,6 +121,15 @@ impl Tx {
             serde_json::json!({ "status": status }),
         )
         .await
+    }
+
+    /// Dates a session's closing to the end of the day it sat, for sessions recorded after the
+    /// fact (the demonstration year): their retention periods run from then.
+    pub async fn set_closed_on(&mut self, session_id: i64, day: NaiveDate) -> Result<()> {
+        let at = day.and_hms_opt(23, 59, 59).map(|t| t.and_utc());
+        on_tx!(self, c => sqlx::query("UPDATE sessions SET closed_at = $1 WHERE id = $2 AND status = 'closed'")
+            .bind(at).bind(session_id).execute(c).await?.rows_affected());
+        Ok(())
     }
 
     pub async fn set_facilitator(&mut self, session_id: i64, person_id: i64) -> Result<()> {
@@ -238,7 +256,9 @@ impl Tx {
             "answer",
             Some(session_call_id),
             "save",
-            serde_json::json!({ "auditor_id": auditor_id, "question": question, "answer": answer.code(), "note": note }),
+            // The note's digest, not its text: the history is never changed, and the text must
+            // be removable when its retention period ends.
+            serde_json::json!({ "auditor_id": auditor_id, "question": question, "answer": answer.code(), "note_sha256": text_digest(note), "note_chars": note.chars().count() }),
         )
         .await
     }
@@ -446,5 +466,16 @@ impl Tx {
             on_tx!(self, c => sqlx::query_as("SELECT id, call_ref FROM session_calls WHERE session_id = $1 ORDER BY position")
             .bind(session_id).fetch_all(c).await?),
         )
+    }
+}
+
+/// The SHA-256 (hex) of a text written about a call, or "" for no text: what the history keeps in
+/// place of the text itself.
+fn text_digest(text: &str) -> String {
+    use sha2::Digest;
+    if text.is_empty() {
+        String::new()
+    } else {
+        hex::encode(sha2::Sha256::digest(text.as_bytes()))
     }
 }

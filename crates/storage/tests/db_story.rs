@@ -819,3 +819,93 @@ async fn two_imports_at_once_both_land() {
         assert_eq!(store.verify_history().await.unwrap().broken, None);
     }
 }
+
+#[tokio::test]
+async fn retention_removes_what_is_due_once_and_says_why() {
+    use callaudit_storage::recordings::StoredTranscript;
+    for (store, _keep) in stores().await {
+        let engine = store.backend();
+        let f = force(&store).await;
+        let calls = vec![call("R1", Channel::Emergency, "ASB")];
+        import(&store, f, &calls).await.unwrap();
+        let mut tx = store.begin_in(Some(f), "coordinator").await.unwrap();
+        let prog = tx.ensure_call_audit_programme(f).await.unwrap();
+        let day = NaiveDate::from_ymd_opt(2024, 6, 21).unwrap();
+        let s = tx
+            .create_session(prog, day, "", "open", "live")
+            .await
+            .unwrap();
+        let ann = tx
+            .add_person(Some(f), "Ann", "ann@example.org", Role::Auditor)
+            .await
+            .unwrap();
+        let call_id = store.call_id_by_ref(f, "R1").await.unwrap().unwrap();
+        let sc = tx
+            .add_session_call(s, 1, &calls[0], Some(call_id))
+            .await
+            .unwrap();
+        tx.save_answer(sc, ann, "empathy", Answer::No, "caller named a neighbour")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = store.begin_in(Some(f), "coordinator").await.unwrap();
+        tx.put_transcript(&StoredTranscript {
+            call_id,
+            source: "R1.vtt".into(),
+            segments: "[]".into(),
+        })
+        .await
+        .unwrap();
+        tx.set_session_status(s, "closed").await.unwrap();
+        tx.set_retention(prog, "recordings", Some(30))
+            .await
+            .unwrap();
+        tx.set_retention(prog, "free text", Some(0)).await.unwrap();
+        tx.commit().await.unwrap();
+        // The note's text never reached the history: only its digest did.
+        let h = store.history(50).await.unwrap();
+        assert!(
+            h.iter().all(|e| !e.detail.contains("neighbour")),
+            "{engine:?}"
+        );
+
+        let now = chrono::Utc::now() + chrono::Duration::seconds(5);
+        let mut tx = store.begin("callaudit:retention").await.unwrap();
+        let removed = tx.apply_retention(now).await.unwrap();
+        tx.commit().await.unwrap();
+        // Free text at once (0 days); recordings only after 30.
+        assert_eq!(removed.len(), 1, "{engine:?}: {removed:?}");
+        assert_eq!((removed[0].what, removed[0].items), ("free text", 1));
+        assert_eq!(store.call_answers(sc).await.unwrap()[0].note, "");
+        assert!(store.transcript(call_id).await.unwrap().is_some());
+        assert!(!store.recordings_removed(s).await.unwrap());
+
+        let later = now + chrono::Duration::days(31);
+        let mut tx = store.begin("callaudit:retention").await.unwrap();
+        let removed = tx.apply_retention(later).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(removed.len(), 1, "{engine:?}: {removed:?}");
+        assert_eq!(
+            (removed[0].what, removed[0].items, removed[0].policy_days),
+            ("recordings", 1, 30)
+        );
+        assert!(store.transcript(call_id).await.unwrap().is_none());
+        assert!(store.recordings_removed(s).await.unwrap());
+        let why = store.history(1).await.unwrap().remove(0);
+        assert_eq!(
+            (why.entity.as_str(), why.action.as_str()),
+            ("session", "retention")
+        );
+        assert!(
+            why.detail.contains("keeps recordings playable for 30 days"),
+            "{}",
+            why.detail
+        );
+
+        // Done once: nothing more is due, and the history still holds.
+        let mut tx = store.begin("callaudit:retention").await.unwrap();
+        assert!(tx.apply_retention(later).await.unwrap().is_empty());
+        tx.commit().await.unwrap();
+        assert_eq!(store.verify_history().await.unwrap().broken, None);
+    }
+}

@@ -19,6 +19,8 @@ pub enum AppError {
     BadRequest(String),
     /// The request conflicts with what is stored; the text says what to do.
     Conflict(String),
+    /// It was here and has been removed for good (under a retention period); the text says why.
+    Gone(String),
     /// The server is too busy for this now; the text says when to try again.
     Busy(String),
     /// A failure of the machinery; logged, and shown only as a generic message.
@@ -57,6 +59,7 @@ impl IntoResponse for AppError {
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, "Page not found", m),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "There is a problem", m),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "This cannot be done now", m),
+            AppError::Gone(m) => (StatusCode::GONE, "This is no longer kept", m),
             AppError::Busy(m) => (StatusCode::SERVICE_UNAVAILABLE, "The service is busy", m),
             AppError::Internal(m) => {
                 tracing::error!(target: "callaudit::error", error = %m, "internal error");

@@ -286,6 +286,11 @@ async fn playable_call(
 ) -> Result<(SessionOutcomeRow, CallRecording)> {
     let (_, r) = access(state, user, id).await?;
     allow(r.play, "the recordings of this session")?;
+    if state.store.recordings_removed(id).await? {
+        return Err(AppError::Gone(
+            "This session's recordings were removed when the programme's retention period ended; they can no longer be played.".into(),
+        ));
+    }
     let (call, _) = session_call(state, id, n).await?;
     let stored = (*state.recording(call.session_call_id).await?)
         .clone()

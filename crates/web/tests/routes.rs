@@ -1777,3 +1777,96 @@ async fn a_burst_of_parallel_guesses_is_held_to_the_limit_and_the_lock_survives_
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn recordings_removed_under_retention_are_gone_even_for_the_facilitator() {
+    let w = world().await;
+    let path = format!("/sessions/{}/calls/1/recording", w.open);
+    assert_eq!(
+        w.get(Some("facilitator"), &path).await.status(),
+        StatusCode::OK
+    );
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.set_session_status(w.open, "closed").await.unwrap();
+    tx.set_retention(w.programme, "recordings", Some(0))
+        .await
+        .unwrap();
+    let removed = tx
+        .apply_retention(chrono::Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(removed.len(), 1);
+    let res = w.get(Some("facilitator"), &path).await;
+    assert_eq!(res.status(), StatusCode::GONE);
+    assert!(
+        text(res)
+            .await
+            .contains("removed when the programme&#39;s retention period ended")
+    );
+    let analysis = format!("{path}/analysis");
+    assert_eq!(
+        w.get(Some("facilitator"), &analysis).await.status(),
+        StatusCode::GONE
+    );
+    // Those who could never hear it are still refused as before, not told it is gone.
+    assert_eq!(
+        w.get(Some("viewer"), &path).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_health_check_answers_without_a_sign_in() {
+    let w = world().await;
+    let res = w.get(None, "/healthz").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(text(res).await, "ok\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_auditors_saving_while_the_coordinator_adds_actions_get_no_error() {
+    let w = world().await;
+    let post = |who: &str, path: String, form: String| {
+        let (cookie, csrf) = &w.logins[who];
+        Request::post(path)
+            .header(header::COOKIE, cookie.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={csrf}&{form}")))
+            .unwrap()
+    };
+    let mut load = tokio::task::JoinSet::new();
+    for i in 0..10 {
+        let answer = if i % 2 == 0 { "yes" } else { "no" };
+        for req in [
+            post(
+                "auditor",
+                format!("/sessions/{}/calls/1", w.open),
+                format!("q_greeting={answer}&n_greeting=note+{i}"),
+            ),
+            post(
+                "auditor2",
+                format!("/sessions/{}/calls/1", w.other),
+                format!("q_greeting={answer}&n_greeting=note+{i}"),
+            ),
+            post(
+                "coordinator",
+                "/actions".into(),
+                format!("text=Action+{i}&owner=FCC+lead&due_on=2024-08-01"),
+            ),
+        ] {
+            let app = w.app.clone();
+            load.spawn(async move { app.oneshot(req).await.unwrap().status() });
+        }
+    }
+    let mut statuses = Vec::new();
+    while let Some(s) = load.join_next().await {
+        statuses.push(s.unwrap());
+    }
+    assert_eq!(statuses.len(), 30);
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::SEE_OTHER),
+        "{statuses:?}"
+    );
+    assert_eq!(w.store.verify_history().await.unwrap().broken, None);
+}
