@@ -95,7 +95,16 @@ pub fn read_path(
                 MAX_SPREADSHEET_BYTES / 1_000_000
             )));
         }
-        read_spreadsheet(path, opts, on_record)
+        // calamine can panic on a damaged workbook (an arithmetic overflow on a cell reference
+        // such as "AAAAAAAAAA1"); a damaged file is a refusal, never a crash.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_spreadsheet(path, opts, on_record)
+        }))
+        .unwrap_or_else(|_| {
+            Err(FileError::Excel(
+                "it is damaged (the workbook's contents do not follow the format); open it in Excel and save it again, or save it as CSV UTF-8".into(),
+            ))
+        })
     } else {
         read_csv(File::open(path).map_err(open_err)?, opts, on_record)
     }

@@ -139,3 +139,50 @@ fn a_damaged_workbook_is_a_clear_error() {
         "{e}"
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// A workbook damaged anywhere is read or refused, never a panic (the fuzz target
+    /// `spreadsheet` goes further).
+    #[test]
+    fn a_workbook_damaged_anywhere_never_panics(
+        flips in proptest::collection::vec((0.0f64..1.0, proptest::prelude::any::<u8>()), 1..8)
+    ) {
+        let book = xlsx(&[(
+            "Calls",
+            &[HEADER, &["s:X1", "s:2024-04-02 10:00", "s:999", "s:ASB", "n:4"]],
+        )]);
+        let mut bytes = std::fs::read(book.path()).unwrap();
+        for (at, b) in flips {
+            let i = ((bytes.len() - 1) as f64 * at) as usize;
+            bytes[i] = b;
+        }
+        let damaged = tempfile::Builder::new().suffix(".xlsx").tempfile().unwrap();
+        std::fs::write(damaged.path(), &bytes).unwrap();
+        let _ = read_pool_vec(Input::Path(damaged.path()), &Profile::default());
+    }
+}
+
+#[test]
+fn a_cell_reference_past_any_column_is_refused_not_a_crash() {
+    let book = support::workbook(
+        &[(
+            "Calls",
+            r#"<sheetData><row r="1"><c r="AAAAAAAAAAAAAAA1" t="inlineStr"><is><t>x</t></is></c></row></sheetData>"#.into(),
+        )],
+        &[],
+    );
+    let Err(ReadFailure::File(e)) = read_pool_vec(Input::Path(book.path()), &Profile::default())
+    else {
+        panic!("expected a file error")
+    };
+    // Built with overflow checks, calamine panics on the reference and the file is called
+    // damaged; without them the column wraps round and lands beyond the columns read.
+    let e = e.to_string();
+    assert!(
+        e.starts_with("the spreadsheet cannot be read: it is damaged")
+            || e.contains("is beyond the 1024 columns read"),
+        "{e}"
+    );
+}
