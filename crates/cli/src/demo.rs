@@ -150,6 +150,7 @@ pub async fn generate(
     let pool = generate_pool(&mut rng);
     let mut tx = store.begin("demo").await?;
     let force = tx.ensure_force(FORCE_CODE, FORCE_NAME).await?;
+    tx.join_chain(Some(force));
     let programme = tx.ensure_call_audit_programme(force).await?;
     let template = Template::reference();
 

@@ -119,6 +119,8 @@ async fn import_calls(ctx: &Context_, a: ImportCallsArgs) -> anyhow::Result<Exit
         }
         (None, Err(e)) => return Err(e.into()),
     };
+    // Creating a force is the server's event; the import is the force's.
+    tx.join_chain(Some(force_id));
     let name = a.file.file_name().map_or_else(
         || a.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -178,7 +180,7 @@ async fn import_audits(ctx: &Context_, a: ImportAuditsArgs) -> anyhow::Result<Ex
     let store = ctx.store().await?;
     let force = store.resolve_force(ctx.force.as_deref()).await?;
     let sha = file_sha256(&a.file)?;
-    let mut tx = store.begin(&ctx.actor).await?;
+    let mut tx = store.begin_in(Some(force.id), &ctx.actor).await?;
     let programme = tx.ensure_call_audit_programme(force.id).await?;
     // A programme created by this transaction is not yet visible to the store's other
     // connections; it was created with the reference template, which is what is used then.
@@ -319,7 +321,7 @@ async fn import_transcripts(ctx: &Context_, a: ImportTranscriptsArgs) -> anyhow:
             a.errors.as_deref(),
         );
     }
-    let mut tx = store.begin(&ctx.actor).await?;
+    let mut tx = store.begin_in(Some(force.id), &ctx.actor).await?;
     for (_, t, _) in &ready {
         tx.put_transcript(t).await?;
     }

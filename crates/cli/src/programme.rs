@@ -45,7 +45,7 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
                     "--name is empty; expected the programme's name, e.g. \"Crime Data Integrity\""
                 );
             }
-            let mut tx = store.begin(&ctx.actor).await?;
+            let mut tx = store.begin_in(Some(force.id), &ctx.actor).await?;
             let id = tx.create_programme(force.id, &name, &template, 10).await?;
             tx.commit().await?;
             say!("added programme {id}: {name} ({})", template.kind.code());
@@ -83,7 +83,7 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
                 parse_max_sample(&n.to_string())
                     .map_err(|p| anyhow::anyhow!("--max-sample {p}"))?;
             }
-            let mut tx = store.begin(&ctx.actor).await?;
+            let mut tx = store.begin_in(Some(force.id), &ctx.actor).await?;
             if let Some(n) = a.max_sample {
                 tx.set_max_sample(a.id, i64::from(n)).await?;
             }

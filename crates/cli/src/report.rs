@@ -194,7 +194,7 @@ async fn text(ctx: &Context_, a: ReportTextArgs) -> anyhow::Result<ExitCode> {
     };
     let store = ctx.store().await?;
     let force = store.resolve_force(ctx.force.as_deref()).await?;
-    let mut tx = store.begin(&ctx.actor).await?;
+    let mut tx = store.begin_in(Some(force.id), &ctx.actor).await?;
     tx.set_report_text(force.id, a.year, section, &body).await?;
     tx.commit().await?;
     say!(

@@ -19,7 +19,7 @@ pub async fn run(ctx: &Context_, cmd: SessionCommand) -> anyhow::Result<ExitCode
         }) => {
             let day = parse_date(&date).map_err(|p| anyhow::anyhow!("--date {date:?} {p}"))?;
             let focus = focus.unwrap_or_default();
-            let mut tx = store.begin(&ctx.actor).await?;
+            let mut tx = store.begin_in(Some(force.id), &ctx.actor).await?;
             let programme = match programme {
                 Some(id) => {
                     let p = store.programme(id).await?;

@@ -1178,14 +1178,17 @@ fn the_history_verifies_backs_up_and_names_an_edited_entry() {
     let o = r.cmd(&["history", "verify"]);
     assert!(o.status.success(), "{}", err(&o));
     assert!(
-        out(&o).starts_with("the history holds: 2 entries in 1 chain(s) recomputed"),
+        out(&o).starts_with("the history holds: 2 entries in 2 chain(s) recomputed"),
         "{}",
         out(&o)
     );
     let head = r.cmd(&["history", "head", "--format", "json"]);
     let heads: serde_json::Value = serde_json::from_slice(&head.stdout).unwrap();
-    assert_eq!(heads[0]["entries"], 2);
-    let noted = heads[0]["hash"].as_str().unwrap().to_string();
+    // The force's creation is the server's entry; the import is the force's.
+    assert_eq!(heads[0]["force"], serde_json::Value::Null);
+    assert_eq!(heads[1]["force"], "local");
+    assert_eq!(heads[1]["entries"], 1);
+    let noted = heads[1]["hash"].as_str().unwrap().to_string();
     assert_eq!(noted.len(), 64);
 
     // A backup while the database is in use, opened and verified by the command itself.

@@ -37,7 +37,7 @@ impl Store {
                 pool.iter(),
             )));
         }
-        let mut tx = self.begin(actor).await?;
+        let mut tx = self.begin_in(Some(programme.force_id), actor).await?;
         tx.commit_pool(session_id, &c).await?;
         tx.commit().await?;
         Ok(c)
@@ -75,7 +75,7 @@ impl Store {
             )));
         }
         let record = sampling::draw(&pool, &spec, seed);
-        let mut tx = self.begin(actor).await?;
+        let mut tx = self.begin_in(Some(programme.force_id), actor).await?;
         tx.record_draw(session_id, programme.force_id, &record, &pool)
             .await?;
         tx.set_session_status(session_id, "open").await?;

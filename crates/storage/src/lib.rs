@@ -503,6 +503,15 @@ impl Tx {
         Ok(on_tx!(self, c => sqlx::query(sql).execute(c).await?.rows_affected()))
     }
 
+    /// Records this transaction's later entries in force `force`'s history chain (for a
+    /// transaction that learns its force as it goes, such as an import that creates it).
+    pub fn join_chain(&mut self, force: Option<i64>) {
+        if self.force != force {
+            self.force = force;
+            self.tip = None;
+        }
+    }
+
     fn is_sqlite(&self) -> bool {
         matches!(self.inner, TxInner::Sqlite(_))
     }

@@ -24,6 +24,7 @@ pub struct Removal {
 #[derive(sqlx::FromRow)]
 struct Due {
     id: i64,
+    force_id: i64,
     closed_at: DateTime<Utc>,
     recording_days: Option<i64>,
     free_text_days: Option<i64>,
@@ -76,7 +77,7 @@ impl Tx {
     /// Removes everything due at `now` in every force, and returns what was removed.
     pub async fn apply_retention(&mut self, now: DateTime<Utc>) -> Result<Vec<Removal>> {
         let due: Vec<Due> = on_tx!(self, c => sqlx::query_as(
-            "SELECT s.id, s.closed_at, g.recording_days, g.free_text_days,
+            "SELECT s.id, g.force_id, s.closed_at, g.recording_days, g.free_text_days,
                     s.recordings_removed_at IS NOT NULL AS recordings_removed,
                     s.free_text_removed_at IS NOT NULL AS free_text_removed
              FROM sessions s JOIN programmes g ON g.id = s.programme_id
@@ -87,6 +88,8 @@ impl Tx {
             .fetch_all(c).await?);
         let mut removed = Vec::new();
         for s in due {
+            // Each removal joins the history chain of the session's force.
+            self.join_chain(Some(s.force_id));
             let past = |days: Option<i64>| days.filter(|d| s.closed_at + Duration::days(*d) <= now);
             if let (Some(days), false) = (past(s.recording_days), s.recordings_removed) {
                 let calls = "SELECT call_id FROM session_calls WHERE session_id = $1";

@@ -84,3 +84,22 @@ impl IntoResponse for AppError {
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_internal_error_shows_a_plain_sentence_and_never_its_cause() {
+        let res =
+            AppError::Internal("database error: password authentication failed for user x".into())
+                .into_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("Try again later"), "{body}");
+        assert!(!body.contains("password authentication") && !body.contains("database error"));
+    }
+}

@@ -1,0 +1,123 @@
+//! `callaudit serve` as a service manager runs it: the health check, one JSON log line per request
+//! naming who made it, and a clean stop on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+/// One HTTP/1.1 request over a fresh connection; the whole response as text.
+fn http(addr: &str, request: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+fn get(addr: &str, path: &str, cookie: &str) -> String {
+    http(
+        addr,
+        &format!(
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+        ),
+    )
+}
+
+/// The value of cookie `name` set by a response.
+fn set_cookie(response: &str, name: &str) -> String {
+    response
+        .lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: "))
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no cookie {name} in {response}"))
+        .to_string()
+}
+
+#[cfg(unix)]
+#[test]
+fn the_server_answers_its_health_check_logs_who_asked_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_callaudit"))
+        .arg("--database")
+        .arg(format!(
+            "sqlite://{}",
+            dir.path().join("s.sqlite").display()
+        ))
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--recordings"])
+        .arg(dir.path().join("recordings"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    std::thread::spawn(move || for _ in lines {});
+    let log = child.stderr.take().unwrap();
+    let log = std::thread::spawn(move || {
+        let mut all = String::new();
+        BufReader::new(log).read_to_string(&mut all).unwrap();
+        all
+    });
+
+    let health = get(&addr, "/healthz", "");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.ends_with("ok\n"), "{health}");
+
+    // Sign in as the demo coordinator, then ask for the home page.
+    let form = get(&addr, "/login", "");
+    let token = set_cookie(&form, "callaudit_login");
+    let body = format!(
+        "csrf={token}&email=casey.coordinator%40demo.callaudit.invalid&password=callaudit-demo"
+    );
+    let signed = http(
+        &addr,
+        &format!(
+            "POST /login HTTP/1.1\r\nHost: {addr}\r\nCookie: callaudit_login={token}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(signed.starts_with("HTTP/1.1 303"), "{signed}");
+    let session = set_cookie(&signed, "callaudit_session");
+    let home = get(&addr, "/", &format!("callaudit_session={session}"));
+    assert!(home.starts_with("HTTP/1.1 200"), "{home}");
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "SIGTERM ends the server cleanly: {status}"
+    );
+    let log = log.join().unwrap();
+    assert!(log.contains("callaudit stopped"), "{log}");
+
+    let requests: Vec<serde_json::Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["target"] == "callaudit::request")
+        .collect();
+    let health_line = requests
+        .iter()
+        .find(|v| v["fields"]["path"] == "/healthz")
+        .unwrap_or_else(|| panic!("no log line for /healthz in {log}"));
+    assert_eq!(health_line["fields"]["method"], "GET");
+    assert_eq!(health_line["fields"]["status"], 200);
+    assert!(health_line["fields"]["ms"].is_number());
+    let home_line = requests
+        .iter()
+        .find(|v| v["fields"]["path"] == "/" && v["fields"]["status"] == 200)
+        .unwrap_or_else(|| panic!("no log line for / in {log}"));
+    assert!(home_line["fields"]["person"].is_number(), "{home_line}");
+    // The password never reaches the log.
+    assert!(!log.contains("callaudit-demo"), "{log}");
+}
