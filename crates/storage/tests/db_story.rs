@@ -909,3 +909,52 @@ async fn retention_removes_what_is_due_once_and_says_why() {
         assert_eq!(store.verify_history().await.unwrap().broken, None);
     }
 }
+
+#[tokio::test]
+async fn on_postgresql_a_role_that_does_not_own_the_history_cannot_rewrite_or_drop_it() {
+    for (store, _keep) in stores().await {
+        if store.backend() != Backend::Postgres {
+            continue;
+        }
+        force(&store).await;
+        // The grants docs/security.md gives a deployment, in this test's own schema.
+        let mut tx = store.begin("owner").await.unwrap();
+        for sql in [
+            "DO $$ BEGIN CREATE ROLE callaudit_test_app NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+            "DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO callaudit_test_app', current_schema()); END $$",
+            "GRANT SELECT, INSERT ON history TO callaudit_test_app",
+            "REVOKE UPDATE, DELETE, TRUNCATE ON history FROM callaudit_test_app",
+        ] {
+            tx.execute_raw(sql).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        for attack in [
+            "DROP TABLE history",
+            "ALTER TABLE history DISABLE TRIGGER history_no_update",
+            "DELETE FROM history",
+            "TRUNCATE history",
+        ] {
+            let mut tx = store.begin("app").await.unwrap();
+            tx.execute_raw("SET LOCAL ROLE callaudit_test_app")
+                .await
+                .unwrap();
+            let err = match tx.execute_raw(attack).await {
+                Ok(_) => "it went through".to_string(),
+                Err(e) => e.to_string(),
+            };
+            tx.rollback().await.unwrap();
+            assert!(
+                err.contains("must be owner") || err.contains("permission denied"),
+                "{attack}: {err}"
+            );
+        }
+        // What the application does, appending, it still may.
+        let mut tx = store.begin("app").await.unwrap();
+        tx.execute_raw("SET LOCAL ROLE callaudit_test_app").await.unwrap();
+        tx.record("note", None, "create", serde_json::json!({}))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(store.verify_history().await.unwrap().broken, None);
+    }
+}
