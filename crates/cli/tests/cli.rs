@@ -1345,3 +1345,45 @@ fn retention_periods_are_set_per_programme_and_applied_once() {
     );
     assert!(r.cmd(&["history", "verify"]).status.success());
 }
+
+#[test]
+fn two_imports_started_at_once_both_land() {
+    let r = Run::new();
+    let first = r.write("first.csv", &pool_csv(300, None, "ASB"));
+    let second = r.write(
+        "second.csv",
+        &pool_csv(20_000, None, "BURGLARY").replace("\nC", "\nD"),
+    );
+    // The first import creates the force; the two after it, large enough to overlap, race each
+    // other: without IMMEDIATE transactions one failed at once with "database is locked".
+    assert!(
+        r.cmd(&["import", "calls", first.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let third = r.write(
+        "third.csv",
+        &pool_csv(20_000, None, "ASB").replace("\nC", "\nE"),
+    );
+    let spawn = |f: &PathBuf| {
+        Command::new(env!("CARGO_BIN_EXE_callaudit"))
+            .args(["import", "calls", f.to_str().unwrap()])
+            .env(
+                "CALLAUDIT_DATABASE_URL",
+                format!("sqlite://{}", r.path("db.sqlite").display()),
+            )
+            .env_remove("CALLAUDIT_FORCE")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(&second), spawn(&third));
+    for child in [a, b] {
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", err(&o));
+        assert!(out(&o).contains("20000 added"), "{}", out(&o));
+    }
+    let o = r.cmd(&["history", "verify"]);
+    assert!(o.status.success(), "{}", err(&o));
+}

@@ -950,7 +950,9 @@ async fn on_postgresql_a_role_that_does_not_own_the_history_cannot_rewrite_or_dr
         }
         // What the application does, appending, it still may.
         let mut tx = store.begin("app").await.unwrap();
-        tx.execute_raw("SET LOCAL ROLE callaudit_test_app").await.unwrap();
+        tx.execute_raw("SET LOCAL ROLE callaudit_test_app")
+            .await
+            .unwrap();
         tx.record("note", None, "create", serde_json::json!({}))
             .await
             .unwrap();
