@@ -1349,22 +1349,18 @@ fn retention_periods_are_set_per_programme_and_applied_once() {
 #[test]
 fn two_imports_started_at_once_both_land() {
     let r = Run::new();
-    let first = r.write("first.csv", &pool_csv(300, None, "ASB"));
     let second = r.write(
         "second.csv",
         &pool_csv(20_000, None, "BURGLARY").replace("\nC", "\nD"),
-    );
-    // The first import creates the force; the two after it, large enough to overlap, race each
-    // other: without IMMEDIATE transactions one failed at once with "database is locked".
-    assert!(
-        r.cmd(&["import", "calls", first.to_str().unwrap()])
-            .status
-            .success()
     );
     let third = r.write(
         "third.csv",
         &pool_csv(20_000, None, "ASB").replace("\nC", "\nE"),
     );
+    // The database exists, with no force yet: each import looks for the force and creates it
+    // if it is missing, reading before it writes. Without IMMEDIATE transactions the second
+    // failed at once with "database is locked".
+    assert!(r.cmd(&["history", "verify"]).status.success());
     let spawn = |f: &PathBuf| {
         Command::new(env!("CARGO_BIN_EXE_callaudit"))
             .args(["import", "calls", f.to_str().unwrap()])
