@@ -18,7 +18,40 @@ use crate::view::{Nav, answer_label, category_label, channel_label};
 pub struct Row {
     pub label: String,
     pub cells: Vec<(String, String)>,
-    pub disagree: bool,
+    pub agreement: Agreement,
+}
+
+/// Whether the panel's answers to one question agree, judged only over answers given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Agreement {
+    /// Every auditor on the panel answered, alike.
+    Same,
+    /// Two auditors who answered gave different answers.
+    Differ,
+    /// No answers differ, but this many auditors have not answered yet.
+    NotAnswered(usize),
+}
+
+impl Agreement {
+    pub fn differ(&self) -> bool {
+        *self == Agreement::Differ
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Agreement::Same => "Same".into(),
+            Agreement::Differ => "Differ".into(),
+            Agreement::NotAnswered(n) => format!("Not answered by {n}"),
+        }
+    }
+}
+
+/// How far one auditor has got with the session.
+pub struct Progress {
+    pub name: String,
+    /// Calls with every question answered.
+    pub calls_done: usize,
+    pub questions_answered: usize,
 }
 
 pub struct CallPanel {
@@ -47,6 +80,10 @@ struct Page {
     can_play: bool,
     auditors: Vec<String>,
     calls: Vec<CallPanel>,
+    progress: Vec<Progress>,
+    /// Calls in the session, and questions over all of them.
+    total_calls: usize,
+    total_questions: usize,
 }
 
 pub async fn page(
@@ -60,9 +97,31 @@ pub async fn page(
     let panel = state.store.panel(id).await?;
     let issues = state.store.session_issues(id).await?;
     let mut calls = Vec::new();
-    for c in state.store.session_outcomes(id).await? {
+    let mut progress: Vec<Progress> = panel
+        .iter()
+        .map(|p| Progress {
+            name: p.display_name.clone(),
+            calls_done: 0,
+            questions_answered: 0,
+        })
+        .collect();
+    let outcomes = state.store.session_outcomes(id).await?;
+    for c in &outcomes {
         let answers = state.store.call_answers(c.session_call_id).await?;
         let proposals = state.store.call_proposals(c.session_call_id).await?;
+        for (p, who) in progress.iter_mut().zip(&panel) {
+            let given = template
+                .questions
+                .iter()
+                .filter(|q| {
+                    answers
+                        .iter()
+                        .any(|a| a.auditor_id == who.id && a.question_code == q.code)
+                })
+                .count();
+            p.questions_answered += given;
+            p.calls_done += usize::from(given == template.questions.len());
+        }
         let mut rows = Vec::new();
         for q in &template.questions {
             let cells: Vec<(String, String)> = panel
@@ -86,14 +145,28 @@ pub async fn page(
                     .map(|x| {
                         (
                             category_label(&x.category).to_string(),
-                            x.areas.replace(';', ", "),
+                            area_names(&template, &x.areas),
                         )
                     })
                     .unwrap_or_else(|| ("–".into(), String::new()))
             })
             .collect();
         rows.push(disagreement("Proposed category".into(), cells));
-        let agreed_areas: Vec<&str> = c.areas.split(';').filter(|a| !a.is_empty()).collect();
+        // Until the panel records its outcome, what every auditor proposed alike is offered.
+        let unanimous =
+            (c.category.is_none() && !panel.is_empty() && proposals.len() == panel.len())
+                .then(|| unanimous_proposal(&proposals))
+                .flatten();
+        let (category, agreed_areas): (Option<&str>, Vec<&str>) = match &unanimous {
+            Some((cat, areas)) => (
+                Some(cat.as_str()),
+                areas.iter().map(String::as_str).collect(),
+            ),
+            None => (
+                c.category.as_deref(),
+                c.areas.split(';').filter(|a| !a.is_empty()).collect(),
+            ),
+        };
         calls.push(CallPanel {
             n: c.position,
             call_ref: c.call_ref.clone(),
@@ -101,7 +174,7 @@ pub async fn page(
             channel: channel_label(&c.channel),
             rows,
             agreed: category_label(c.category.as_deref().unwrap_or("")).to_string(),
-            categories: category_choices(c.category.as_deref()),
+            categories: category_choices(category),
             areas: area_choices(&template, &agreed_areas),
             comments: c.comments.clone().unwrap_or_default(),
             learning_points: c.learning_points.clone().unwrap_or_default(),
@@ -126,20 +199,91 @@ pub async fn page(
         can_record: r.facilitate,
         can_play: r.play,
         auditors: panel.into_iter().map(|p| p.display_name).collect(),
+        total_calls: outcomes.len(),
+        total_questions: outcomes.len() * template.questions.len(),
         calls,
+        progress,
     };
     Ok(Html(page.render()?).into_response())
 }
 
-/// A row is a disagreement when two auditors who answered gave different answers.
+/// A row's agreement over the answers given ("–" is no answer): answers that differ are a
+/// disagreement whoever else has answered; otherwise it is the same only when everyone answered.
 fn disagreement(label: String, cells: Vec<(String, String)>) -> Row {
-    let mut given = cells.iter().map(|c| &c.0).filter(|a| *a != "–");
-    let first = given.next();
-    let disagree = first.is_some_and(|f| given.any(|a| a != f));
+    let given: Vec<&String> = cells.iter().map(|c| &c.0).filter(|a| *a != "–").collect();
+    let missing = cells.len() - given.len();
+    let agreement = if given.windows(2).any(|w| w[0] != w[1]) {
+        Agreement::Differ
+    } else if missing > 0 {
+        Agreement::NotAnswered(missing)
+    } else {
+        Agreement::Same
+    };
     Row {
         label,
         cells,
-        disagree,
+        agreement,
+    }
+}
+
+/// Area codes (`;`-separated) as the template words them.
+fn area_names(template: &callaudit_domain::template::Template, codes: &str) -> String {
+    codes
+        .split(';')
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            template
+                .areas
+                .iter()
+                .find(|a| a.code == c)
+                .map_or_else(|| c.to_string(), |a| a.name.clone())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The category and the areas every auditor proposed, when they all proposed the same category.
+fn unanimous_proposal(
+    proposals: &[callaudit_storage::accounts::StoredProposal],
+) -> Option<(String, Vec<String>)> {
+    let first = proposals.first()?;
+    if proposals.iter().any(|p| p.category != first.category) {
+        return None;
+    }
+    let areas = first
+        .areas
+        .split(';')
+        .filter(|a| !a.is_empty())
+        .filter(|a| {
+            proposals
+                .iter()
+                .all(|p| p.areas.split(';').any(|b| b == *a))
+        })
+        .map(str::to_string)
+        .collect();
+    Some((first.category.clone(), areas))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(answers: &[&str]) -> Agreement {
+        let cells = answers
+            .iter()
+            .map(|a| (a.to_string(), String::new()))
+            .collect();
+        disagreement("q".into(), cells).agreement
+    }
+
+    #[test]
+    fn unfinished_scoring_never_reads_as_agreement() {
+        assert_eq!(row(&["Yes", "Yes"]), Agreement::Same);
+        assert_eq!(row(&["Yes", "No"]), Agreement::Differ);
+        assert_eq!(row(&["Yes", "–"]), Agreement::NotAnswered(1));
+        assert_eq!(row(&["–", "–"]), Agreement::NotAnswered(2));
+        assert_eq!(row(&["Yes", "No", "–"]), Agreement::Differ);
+        assert_eq!(Agreement::NotAnswered(2).label(), "Not answered by 2");
     }
 }
 

@@ -1870,3 +1870,57 @@ async fn two_auditors_saving_while_the_coordinator_adds_actions_get_no_error() {
     );
     assert_eq!(w.store.verify_history().await.unwrap().broken, None);
 }
+
+#[tokio::test]
+async fn the_panel_view_judges_agreement_only_over_answers_given_and_shows_progress() {
+    let w = world().await;
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.add_panel_member(w.open, w.ids["auditor2"])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let panel = format!("/sessions/{}/panel", w.open);
+    let page = text(w.get(Some("facilitator"), &panel).await).await;
+    assert!(
+        page.contains("Not answered by 2"),
+        "nobody has answered yet"
+    );
+    assert!(
+        !page.contains("<td>Same</td>"),
+        "unfinished scoring is never agreement"
+    );
+    assert!(page.contains("<td>0 of 4</td><td>0 of 48</td>"), "{page}");
+
+    let call = format!("/sessions/{}/calls/1", w.open);
+    let ok = StatusCode::SEE_OTHER;
+    let one = "q_greeting=yes&q_listened=yes&q_empathy=no&category=suggestions&area=silence&area=next-steps";
+    let two = "q_greeting=yes&q_listened=partly&category=suggestions&area=silence";
+    assert_eq!(w.post("auditor", &call, one, true).await.status(), ok);
+    assert_eq!(w.post("auditor2", &call, two, true).await.status(), ok);
+    let page = text(w.get(Some("facilitator"), &panel).await).await;
+    let row = |question: &str| {
+        let at = page.find(&format!(">{question}</th>")).unwrap();
+        let end = at + page[at..].find("</tr>").unwrap();
+        page[at..end].to_string()
+    };
+    assert!(row("Correct greeting given").contains("<td>Same</td>"));
+    assert!(row("Caller listened to appropriately").contains("Differ"));
+    assert!(row("Empathy, understanding and support shown").contains("Not answered by 1"));
+    // Areas read as the template words them, never as codes.
+    assert!(
+        page.contains("Told what happens next, Silences explained"),
+        "{page}"
+    );
+    assert!(!page.contains("next-steps, silence"));
+    // Both proposed "suggestions" and both ticked silences: offered to the facilitator, pre-ticked.
+    assert!(page.contains(r#"value="suggestions" checked"#), "{page}");
+    assert!(page.contains(r#"value="silence" checked"#));
+    assert!(
+        !page.contains(r#"value="next-steps" checked"#),
+        "only one auditor ticked it"
+    );
+    assert!(
+        page.contains("<td>0 of 4</td><td>3 of 48</td>")
+            && page.contains("<td>0 of 4</td><td>2 of 48</td>")
+    );
+}
