@@ -198,6 +198,10 @@ pub struct ImportCallsArgs {
 pub struct ImportAuditsArgs {
     /// The past-audits CSV.
     pub file: PathBuf,
+    /// The force's full name, used when the import creates the force (a scheme moving off its
+    /// spreadsheets starts here, before any call pool).
+    #[arg(long)]
+    pub force_name: Option<String>,
     /// Write every problem to this file (the terminal shows the first 200).
     #[arg(long)]
     pub errors: Option<PathBuf>,

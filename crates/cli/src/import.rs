@@ -105,22 +105,7 @@ async fn import_calls(ctx: &Context_, a: ImportCallsArgs) -> anyhow::Result<Exit
     let sha = tokio::task::spawn_blocking(move || file_sha256(&hash_path));
     let store = ctx.store().await?;
     let mut tx = store.begin(&ctx.actor).await?;
-    // The first import creates the force: the one named by --force, or "local" in a database
-    // that holds none yet. With several forces, one must be named.
-    let force_id = match (&ctx.force, store.resolve_force(ctx.force.as_deref()).await) {
-        (_, Ok(f)) => f.id,
-        (Some(code), Err(_)) => {
-            tx.ensure_force(code, a.force_name.as_deref().unwrap_or(code))
-                .await?
-        }
-        (None, Err(_)) if store.forces().await?.is_empty() => {
-            tx.ensure_force("local", a.force_name.as_deref().unwrap_or("Local force"))
-                .await?
-        }
-        (None, Err(e)) => return Err(e.into()),
-    };
-    // Creating a force is the server's event; the import is the force's.
-    tx.join_chain(Some(force_id));
+    let force_id = force_for_import(ctx, &store, &mut tx, a.force_name.as_deref()).await?;
     let name = a.file.file_name().map_or_else(
         || a.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -176,12 +161,35 @@ async fn import_calls(ctx: &Context_, a: ImportCallsArgs) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
+/// The force an import goes to, created by it when the database does not hold it yet: the one
+/// named by --force, or "local" in a database that holds none. With several forces, one must be
+/// named. The transaction's later entries join that force's history chain (creating a force is
+/// the server's event; the import is the force's).
+async fn force_for_import(
+    ctx: &Context_,
+    store: &callaudit_storage::Store,
+    tx: &mut callaudit_storage::Tx,
+    force_name: Option<&str>,
+) -> anyhow::Result<i64> {
+    let force_id = match (&ctx.force, store.resolve_force(ctx.force.as_deref()).await) {
+        (_, Ok(f)) => f.id,
+        (Some(code), Err(_)) => tx.ensure_force(code, force_name.unwrap_or(code)).await?,
+        (None, Err(_)) if store.forces().await?.is_empty() => {
+            tx.ensure_force("local", force_name.unwrap_or("Local force"))
+                .await?
+        }
+        (None, Err(e)) => return Err(e.into()),
+    };
+    tx.join_chain(Some(force_id));
+    Ok(force_id)
+}
+
 async fn import_audits(ctx: &Context_, a: ImportAuditsArgs) -> anyhow::Result<ExitCode> {
     let store = ctx.store().await?;
-    let force = store.resolve_force(ctx.force.as_deref()).await?;
     let sha = file_sha256(&a.file)?;
-    let mut tx = store.begin_in(Some(force.id), &ctx.actor).await?;
-    let programme = tx.ensure_call_audit_programme(force.id).await?;
+    let mut tx = store.begin(&ctx.actor).await?;
+    let force_id = force_for_import(ctx, &store, &mut tx, a.force_name.as_deref()).await?;
+    let programme = tx.ensure_call_audit_programme(force_id).await?;
     // A programme created by this transaction is not yet visible to the store's other
     // connections; it was created with the reference template, which is what is used then.
     let template = match store.template(programme).await {
@@ -200,8 +208,8 @@ async fn import_audits(ctx: &Context_, a: ImportAuditsArgs) -> anyhow::Result<Ex
         || a.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let import_id = tx.begin_import(force.id, "audits", &name).await?;
-    let o = tx.import_audits(force.id, programme, &rows).await?;
+    let import_id = tx.begin_import(force_id, "audits", &name).await?;
+    let o = tx.import_audits(force_id, programme, &rows).await?;
     if !o.conflicts.is_empty() {
         tx.rollback().await?;
         let lines: Vec<String> = o

@@ -1383,3 +1383,27 @@ fn two_imports_started_at_once_both_land() {
     let o = r.cmd(&["history", "verify"]);
     assert!(o.status.success(), "{}", err(&o));
 }
+
+#[test]
+fn a_new_coordinator_starts_from_last_years_spreadsheet_alone() {
+    let r = Run::new();
+    let csv = "audit_date,focus,call_id,channel,incident_type,category,areas,comments,good_practice\n\
+               2025-04-12,HATE CRIME,OLD-1,999,HATE CRIME,2,Call lacked empathy;next steps,Rushed,no\n";
+    let f = r.write("past.csv", csv);
+    let o = r.cmd(&[
+        "--force",
+        "dem",
+        "import",
+        "audits",
+        f.to_str().unwrap(),
+        "--force-name",
+        "Demoshire Police",
+    ]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        "imported past.csv: 1 rows read, 1 audited calls added in 1 new sessions, 0 unchanged\n"
+    );
+    let o = r.cmd(&["summary"]);
+    assert!(out(&o).starts_with("Demoshire Police"), "{}", out(&o));
+}
