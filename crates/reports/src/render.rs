@@ -40,6 +40,40 @@ pub(crate) fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
+/// What people typed (comments, issues, responses, actions, the coordinator's sections), made
+/// to read as the words typed and nothing else: HTML tags cannot open (`<` and `>` become
+/// entities) and Markdown cannot turn it into links, images, emphasis or headings (its
+/// punctuation is escaped), so `<script>` or `[x](javascript:…)` reach no reader's renderer.
+/// Line breaks are kept; use [`typed_cell`] inside a table.
+pub(crate) fn typed(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut line_start = true;
+    for ch in s.chars() {
+        match ch {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            // Links and images need brackets; code, emphasis and tables need these.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            '#' if line_start => out.push_str("\\#"),
+            _ => out.push(ch),
+        }
+        if ch == '\n' {
+            line_start = true;
+        } else if !ch.is_whitespace() {
+            line_start = false;
+        }
+    }
+    out
+}
+
+/// [`typed`] text in a table cell: on one line.
+pub(crate) fn typed_cell(s: &str) -> String {
+    typed(s).replace(['\n', '\r'], " ")
+}
+
 /// A fraction as a whole percentage, e.g. 0.75 as `75%`.
 pub(crate) fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
@@ -238,7 +272,7 @@ pub fn markdown(r: &AnnualReport) -> String {
         let _ = writeln!(
             w,
             "- *{}* ({}; {} call, {})",
-            cell(&g.text),
+            typed_cell(&g.text),
             month_name(&g.month),
             g.incident_type.to_lowercase(),
             g.channel
@@ -250,9 +284,9 @@ pub fn markdown(r: &AnnualReport) -> String {
         w,
         "{}\n",
         if r.year_ahead.is_empty() {
-            "(The coordinator has not written this section yet.)"
+            "(The coordinator has not written this section yet.)".to_string()
         } else {
-            &r.year_ahead
+            typed(&r.year_ahead)
         }
     );
     let _ = writeln!(w, "## The force's response\n");
@@ -260,9 +294,9 @@ pub fn markdown(r: &AnnualReport) -> String {
         w,
         "{}",
         if r.force_response.is_empty() {
-            "(The force has not responded yet.)"
+            "(The force has not responded yet.)".to_string()
         } else {
-            &r.force_response
+            typed(&r.force_response)
         }
     );
     s
@@ -453,7 +487,30 @@ pub fn csv_tables(r: &AnnualReport) -> Result<Vec<(&'static str, String)>, csv::
 
 #[cfg(test)]
 mod csv_tests {
-    use super::csv_table;
+    use super::{csv_table, typed, typed_cell};
+
+    #[test]
+    fn what_people_typed_cannot_become_html_or_a_link_in_markdown() {
+        assert_eq!(
+            typed(
+                "<script>alert(1)</script> see [the log](javascript:alert(1)) and <javascript:x>"
+            ),
+            "&lt;script&gt;alert(1)&lt;/script&gt; see \\[the log\\](javascript:alert(1)) and &lt;javascript:x&gt;"
+        );
+        assert_eq!(
+            typed("# not a heading\n  # nor this, but 3 # 4"),
+            "\\# not a heading\n  \\# nor this, but 3 # 4"
+        );
+        assert_eq!(
+            typed("call_ref *urgent* `x` a|b"),
+            "call\\_ref \\*urgent\\* \\`x\\` a\\|b"
+        );
+        assert_eq!(typed_cell("two\nlines"), "two lines");
+        assert_eq!(
+            typed("Caller reassured (twice)! Good."),
+            "Caller reassured (twice)! Good."
+        );
+    }
 
     #[test]
     fn text_a_spreadsheet_would_run_is_kept_as_text() {

@@ -12,7 +12,7 @@ use callaudit_storage::{Force, Result, Store, StoreError};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::render::cell;
+use crate::render::{cell, typed_cell};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DrawFacts {
@@ -313,10 +313,14 @@ pub fn markdown(r: &SessionReport) -> String {
             "- **{}. {}**: {}",
             c.position,
             c.call_ref,
-            c.comments.trim()
+            typed_cell(c.comments.trim())
         );
         if !c.learning_points.is_empty() {
-            let _ = write!(w, " *Learning point:* {}", c.learning_points.trim());
+            let _ = write!(
+                w,
+                " *Learning point:* {}",
+                typed_cell(c.learning_points.trim())
+            );
         }
         let _ = writeln!(w);
     }
@@ -343,10 +347,10 @@ pub fn markdown(r: &SessionReport) -> String {
                 "| {} | {} | {} | {} | {} | {} | {relayed} |",
                 cell(&i.call_ref),
                 cell(&i.area),
-                cell(&i.issue),
-                cell(i.response.as_deref().unwrap_or("awaiting response")),
-                cell(&i.action_taken),
-                cell(&i.escalated_to)
+                typed_cell(&i.issue),
+                typed_cell(i.response.as_deref().unwrap_or("awaiting response")),
+                typed_cell(&i.action_taken),
+                typed_cell(&i.escalated_to)
             );
         }
     }
@@ -355,7 +359,7 @@ pub fn markdown(r: &SessionReport) -> String {
         let _ = writeln!(w, "No call was marked as an example of good practice.");
     }
     for (call, text) in &r.good_practice {
-        let _ = writeln!(w, "- {}: {}", cell(call), text.trim());
+        let _ = writeln!(w, "- {}: {}", cell(call), typed_cell(text.trim()));
     }
     let _ = writeln!(w, "\n## Open actions\n");
     if r.open_actions.is_empty() {
@@ -371,8 +375,8 @@ pub fn markdown(r: &SessionReport) -> String {
                 w,
                 "| {} | {} | {} | {due} | {} |",
                 a.reference,
-                cell(&a.text),
-                cell(&a.owner),
+                typed_cell(&a.text),
+                typed_cell(&a.owner),
                 a.status
             );
         }
