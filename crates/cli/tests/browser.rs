@@ -52,10 +52,17 @@ fn a_whole_session_runs_in_the_browser_and_every_page_passes_axe() {
         .arg("--profiles")
         .arg(dir.path().join("profiles"))
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    // The server's log (a JSON line per request) is kept, and shown only if the run fails.
+    let stderr = child.stderr.take().unwrap();
+    let log = std::thread::spawn(move || {
+        let mut all = String::new();
+        let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut all);
+        all
+    });
     let server = Server(child);
     let mut lines = BufReader::new(stdout).lines();
     let first = lines
@@ -78,11 +85,15 @@ fn a_whole_session_runs_in_the_browser_and_every_page_passes_axe() {
         .output()
         .unwrap();
     drop(server);
+    let log = log.join().unwrap_or_default();
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     println!("{text}");
-    assert!(out.status.success(), "the browser run failed:\n{text}");
+    assert!(
+        out.status.success(),
+        "the browser run failed:\n{text}\nthe server's log:\n{log}"
+    );
 }
