@@ -1261,49 +1261,38 @@ fn the_history_verifies_backs_up_and_names_an_edited_entry() {
 #[test]
 fn a_super_administrator_is_added_from_the_command_line_only() {
     let r = Run::new();
-    let weak = Command::new(env!("CARGO_BIN_EXE_callaudit"))
-        .args([
-            "account",
-            "add-super-admin",
-            "--name",
-            "Nat",
-            "--email",
-            "nat@example.org",
-        ])
-        .env(
-            "CALLAUDIT_DATABASE_URL",
-            format!("sqlite://{}", r.path("db.sqlite").display()),
-        )
-        .env("CALLAUDIT_PASSWORD", "short")
-        .output()
-        .unwrap();
+    let add = |password: &str| {
+        Command::new(env!("CARGO_BIN_EXE_callaudit"))
+            .args(["account", "add-super-admin", "--name", "Nat"])
+            .args(["--email", "nat@example.org"])
+            .env(
+                "CALLAUDIT_DATABASE_URL",
+                format!("sqlite://{}", r.path("db.sqlite").display()),
+            )
+            .env("CALLAUDIT_PASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    let weak = add("short");
     assert_eq!(weak.status.code(), Some(1));
     assert!(
         err(&weak).contains("at least 12 characters"),
         "{}",
         err(&weak)
     );
-    let ok = Command::new(env!("CARGO_BIN_EXE_callaudit"))
-        .args([
-            "account",
-            "add-super-admin",
-            "--name",
-            "Nat",
-            "--email",
-            "nat@example.org",
-        ])
-        .env(
-            "CALLAUDIT_DATABASE_URL",
-            format!("sqlite://{}", r.path("db.sqlite").display()),
-        )
-        .env("CALLAUDIT_PASSWORD", "three random words")
-        .output()
-        .unwrap();
+    let ok = add("three random words");
     assert!(ok.status.success(), "{}", err(&ok));
     assert!(
         out(&ok).contains("administrator of every force"),
         "{}",
         out(&ok)
+    );
+    let again = add("three random words");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        err(&again).contains("already in use on this server"),
+        "{}",
+        err(&again)
     );
 }
 

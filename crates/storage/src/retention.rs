@@ -100,27 +100,10 @@ impl Tx {
                     ));
                     items += on_tx!(self, c => sqlx::query(sql).bind(s.id).execute(c).await?.rows_affected());
                 }
-                on_tx!(self, c => sqlx::query("UPDATE sessions SET recordings_removed_at = $1 WHERE id = $2")
-                    .bind(now).bind(s.id).execute(c).await?.rows_affected());
-                self.record(
-                    "session",
-                    Some(s.id),
-                    "retention",
-                    serde_json::json!({
-                        "removed": "recordings",
-                        "transcripts_and_analyses": items,
-                        "policy_days": days,
-                        "closed_at": s.closed_at,
-                        "why": format!("the programme keeps recordings playable for {days} days after a session closes"),
-                    }),
-                )
-                .await?;
-                removed.push(Removal {
-                    session_id: s.id,
-                    what: "recordings",
-                    items,
-                    policy_days: days,
-                });
+                let r = self
+                    .mark_removed(&s, "recordings", "playable", items, days, now)
+                    .await?;
+                removed.push(r);
             }
             if let (Some(days), false) = (past(s.free_text_days), s.free_text_removed) {
                 let calls = "SELECT id FROM session_calls WHERE session_id = $1";
@@ -136,29 +119,51 @@ impl Tx {
                     ));
                     items += on_tx!(self, c => sqlx::query(sql).bind(s.id).execute(c).await?.rows_affected());
                 }
-                on_tx!(self, c => sqlx::query("UPDATE sessions SET free_text_removed_at = $1 WHERE id = $2")
-                    .bind(now).bind(s.id).execute(c).await?.rows_affected());
-                self.record(
-                    "session",
-                    Some(s.id),
-                    "retention",
-                    serde_json::json!({
-                        "removed": "free text",
-                        "texts_emptied": items,
-                        "policy_days": days,
-                        "closed_at": s.closed_at,
-                        "why": format!("the programme keeps free text about calls for {days} days after a session closes"),
-                    }),
-                )
-                .await?;
-                removed.push(Removal {
-                    session_id: s.id,
-                    what: "free text",
-                    items,
-                    policy_days: days,
-                });
+                let r = self
+                    .mark_removed(&s, "free text", "about calls", items, days, now)
+                    .await?;
+                removed.push(r);
             }
         }
         Ok(removed)
+    }
+
+    /// Marks `what` ("recordings" or "free text") removed from session `s` at `now` and records
+    /// in the history what was removed and why.
+    async fn mark_removed(
+        &mut self,
+        s: &Due,
+        what: &'static str,
+        kept: &str,
+        items: u64,
+        days: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Removal> {
+        let column = if what == "recordings" {
+            "recordings_removed_at"
+        } else {
+            "free_text_removed_at"
+        };
+        let sql = sqlx::AssertSqlSafe(format!("UPDATE sessions SET {column} = $1 WHERE id = $2"));
+        on_tx!(self, c => sqlx::query(sql).bind(now).bind(s.id).execute(c).await?.rows_affected());
+        self.record(
+            "session",
+            Some(s.id),
+            "retention",
+            serde_json::json!({
+                "removed": what,
+                "items": items,
+                "policy_days": days,
+                "closed_at": s.closed_at,
+                "why": format!("the programme keeps {what} {kept} for {days} days after a session closes"),
+            }),
+        )
+        .await?;
+        Ok(Removal {
+            session_id: s.id,
+            what,
+            items,
+            policy_days: days,
+        })
     }
 }
