@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use callaudit_domain::template::{PHRASE_CHARS, clean_list, parse_max_sample};
+use callaudit_domain::template::{
+    PHRASE_CHARS, clean_list, parse_max_sample, parse_retention_days,
+};
 
 use crate::Context_;
 use crate::cli::ProgrammeCommand;
@@ -72,7 +74,9 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
                 ("--keep-free-text", "free text", &a.keep_free_text),
             ] {
                 let Some(given) = given else { continue };
-                periods.push((what, retention_days(flag, given)?));
+                let days =
+                    parse_retention_days(given).map_err(|p| anyhow::anyhow!("{flag} {p}"))?;
+                periods.push((what, days));
             }
             if a.max_sample.is_none() && lists.is_empty() && periods.is_empty() {
                 bail!(
@@ -128,18 +132,4 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A retention period as given on the command line: whole days from 0 to ten years, or "none".
-fn retention_days(flag: &str, given: &str) -> anyhow::Result<Option<i64>> {
-    let max = callaudit_storage::retention::MAX_DAYS;
-    if given.trim().eq_ignore_ascii_case("none") {
-        return Ok(None);
-    }
-    match given.trim().parse::<i64>() {
-        Ok(d) if (0..=max).contains(&d) => Ok(Some(d)),
-        _ => {
-            bail!("{flag} {given:?} is not a period; expected whole days from 0 to {max}, or none")
-        }
-    }
 }

@@ -242,6 +242,25 @@ pub fn parse_max_sample(s: &str) -> Result<u32, Problem> {
     }
 }
 
+/// The longest retention period a programme may set, in days: ten years.
+pub const MAX_RETENTION_DAYS: i64 = 3_653;
+
+/// A retention period as typed: whole days from 0 to [`MAX_RETENTION_DAYS`], or nothing (blank or
+/// "none") for no period set.
+pub fn parse_retention_days(s: &str) -> Result<Option<i64>, Problem> {
+    let t = s.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    match t.parse::<i64>() {
+        Ok(d) if (0..=MAX_RETENTION_DAYS).contains(&d) => Ok(Some(d)),
+        _ => Err(Problem::new(
+            format!("{t:?} is not a period"),
+            format!("whole days from 0 to {MAX_RETENTION_DAYS}, or none"),
+        )),
+    }
+}
+
 /// A list of short texts as typed (phrases, focus themes): each cleaned, blanks and repeats
 /// dropped, order kept. The problem names the item (counting from 1) that cannot be used.
 pub fn clean_list<'a>(

@@ -18,6 +18,10 @@ pub struct Programme {
     pub name: String,
     pub kind: String,
     pub max_sample: i64,
+    /// Days after a session closes that recordings stay playable; `None`: no period set.
+    pub recording_days: Option<i64>,
+    /// Days after a session closes that notes and comments are kept; `None`: no period set.
+    pub free_text_days: Option<i64>,
 }
 
 impl Tx {
@@ -234,13 +238,13 @@ impl Store {
 
     pub async fn programmes(&self, force_id: i64) -> Result<Vec<Programme>> {
         on_pool!(self, p => Ok(sqlx::query_as::<_, Programme>(
-            "SELECT id, force_id, name, kind, max_sample FROM programmes WHERE force_id = $1 ORDER BY id")
+            "SELECT id, force_id, name, kind, max_sample, recording_days, free_text_days FROM programmes WHERE force_id = $1 ORDER BY id")
             .bind(force_id).fetch_all(p).await?))
     }
 
     pub async fn programme(&self, id: i64) -> Result<Programme> {
         let found: Option<Programme> = on_pool!(self, p => sqlx::query_as(
-            "SELECT id, force_id, name, kind, max_sample FROM programmes WHERE id = $1").bind(id).fetch_optional(p).await?);
+            "SELECT id, force_id, name, kind, max_sample, recording_days, free_text_days FROM programmes WHERE id = $1").bind(id).fetch_optional(p).await?);
         found.ok_or_else(|| StoreError::NotFound(format!("there is no programme {id}")))
     }
 

@@ -32,9 +32,6 @@ struct Due {
     free_text_removed: bool,
 }
 
-/// The longest period a programme may set: ten years.
-pub const MAX_DAYS: i64 = 3_653;
-
 impl Store {
     /// Whether session `id`'s recordings have been removed under the retention policy.
     pub async fn recordings_removed(&self, session_id: i64) -> Result<bool> {

@@ -1,6 +1,6 @@
 //! The coordinator's programmes: each programme's template shown in full, its settings (largest
-//! sample, focus themes, transcript phrases) changed in a form, and new programmes added with the
-//! reference template of their kind.
+//! sample, focus themes, transcript phrases, retention periods) changed in a form, and new
+//! programmes added with the reference template of their kind.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -10,7 +10,7 @@ use callaudit_domain::Problem;
 use callaudit_domain::audit::Role;
 use callaudit_domain::template::{
     Area, ITEM_CHARS, PHRASE_CHARS, Question, Template as AuditTemplate, clean_list, code_for,
-    parse_max_sample,
+    parse_max_sample, parse_retention_days,
 };
 
 use crate::AppState;
@@ -36,6 +36,9 @@ struct ProgrammeView {
     greeting: String,
     next_steps: String,
     inappropriate: String,
+    /// Retention periods in days, "" when none is set.
+    keep_recordings: String,
+    keep_free_text: String,
     /// What is wrong with this programme's form as last posted.
     error: Option<String>,
 }
@@ -99,6 +102,8 @@ async fn page(state: &AppState, user: &User, saved: Option<i64>) -> Result<Page>
             greeting: lines(&t.phrases.greeting),
             next_steps: lines(&t.phrases.next_steps),
             inappropriate: lines(&t.phrases.inappropriate),
+            keep_recordings: p.recording_days.map(|d| d.to_string()).unwrap_or_default(),
+            keep_free_text: p.free_text_days.map(|d| d.to_string()).unwrap_or_default(),
             name: p.name,
             error: None,
         });
@@ -136,6 +141,8 @@ struct Settings {
     phrases: [(&'static str, Vec<String>); 3],
     /// The wordings of the questions and areas, when the form had them.
     items: Option<(Vec<String>, Vec<String>)>,
+    /// The retention periods ("recordings" and "free text"), when the form had them.
+    retention: Vec<(&'static str, Option<i64>)>,
 }
 
 fn read_settings(p: &Posted) -> std::result::Result<Settings, String> {
@@ -158,8 +165,23 @@ fn read_settings(p: &Posted) -> std::result::Result<Settings, String> {
         }
         _ => None,
     };
+    let mut retention = Vec::new();
+    for (name, what, label) in [
+        (
+            "keep_recordings",
+            "recordings",
+            "Keep recordings playable for",
+        ),
+        ("keep_free_text", "free text", "Keep notes and comments for"),
+    ] {
+        if let Some(v) = p.fields.get(name) {
+            let days = parse_retention_days(v).map_err(|p| format!("{label}: {p}."))?;
+            retention.push((what, days));
+        }
+    }
     Ok(Settings {
         items,
+        retention,
         max_sample: parse_max_sample(&p.fields.text("max_sample"))
             .map_err(|p| format!("Largest sample: {p}."))?,
         focus: field("Focus themes", list("focus"))?,
@@ -203,6 +225,8 @@ pub async fn save(
                 v.greeting = typed("greeting");
                 v.next_steps = typed("next_steps");
                 v.inappropriate = typed("inappropriate");
+                v.keep_recordings = typed("keep_recordings");
+                v.keep_free_text = typed("keep_free_text");
                 if !v.in_use {
                     v.questions_text = typed("questions");
                     v.areas_text = typed("areas");
@@ -238,6 +262,16 @@ pub async fn save(
     {
         if list != now {
             tx.set_phrases(id, kind, list).await?;
+        }
+    }
+    for (what, days) in &settings.retention {
+        let now = if *what == "recordings" {
+            programme.recording_days
+        } else {
+            programme.free_text_days
+        };
+        if *days != now {
+            tx.set_retention(id, what, *days).await?;
         }
     }
     if let Some((questions, areas)) = &settings.items {

@@ -1924,3 +1924,63 @@ async fn the_panel_view_judges_agreement_only_over_answers_given_and_shows_progr
             && page.contains("<td>0 of 4</td><td>2 of 48</td>")
     );
 }
+
+#[tokio::test]
+async fn the_coordinator_sets_the_retention_periods_in_the_browser() {
+    let w = world().await;
+    let path = format!("/programmes/{}", w.programme);
+    let page = text(w.get(Some("coordinator"), "/programmes").await).await;
+    assert!(page.contains("Keep recordings playable for (days after a session closes)"));
+    let res = w
+        .post(
+            "coordinator",
+            &path,
+            "max_sample=10&keep_recordings=90&keep_free_text=a+year",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = text(res).await;
+    assert!(
+        body.contains("Keep notes and comments for: &#34;a year&#34; is not a period; expected whole days from 0 to 3653, or none."),
+        "{body}"
+    );
+    assert!(body.contains(r#"name="keep_free_text" type="number" min="0" max="3653" inputmode="numeric" value="a year""#), "kept as typed");
+    let p = w.store.programme(w.programme).await.unwrap();
+    assert_eq!(
+        (p.recording_days, p.free_text_days),
+        (None, None),
+        "nothing saved"
+    );
+
+    let res = w
+        .post(
+            "coordinator",
+            &path,
+            "max_sample=10&keep_recordings=90&keep_free_text=365",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let p = w.store.programme(w.programme).await.unwrap();
+    assert_eq!((p.recording_days, p.free_text_days), (Some(90), Some(365)));
+    let h = w.store.history(5).await.unwrap();
+    assert!(
+        h.iter()
+            .any(|e| e.action == "retention" && e.detail.contains("90"))
+    );
+    // Emptied again: no period set.
+    let res = w
+        .post(
+            "coordinator",
+            &path,
+            "max_sample=10&keep_recordings=&keep_free_text=365",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        w.store.programme(w.programme).await.unwrap().recording_days,
+        None
+    );
+}
