@@ -475,7 +475,7 @@ fn the_annual_report_reconciles_across_formats() {
 
     let md = out(&r.cmd(&["report", "annual", "--year", "2025"]));
     assert!(md.contains(&format!(
-        "17 audits were carried out with a total of {calls} calls audited"
+        "17 call audits were carried out with a total of {calls} calls audited"
     )));
     let top = &j["areas"][0];
     assert!(md.contains(&format!(
@@ -499,7 +499,7 @@ fn the_annual_report_reconciles_across_formats() {
     ]);
     let html = std::fs::read_to_string(html).unwrap();
     assert!(html.contains(&format!(
-        "17 audits were carried out with a total of {calls} calls audited"
+        "17 call audits were carried out with a total of {calls} calls audited"
     )));
     assert!(html.contains(&format!(
         "<li>{} ({} calls = {}% of all calls audited)</li>",
@@ -661,7 +661,7 @@ fn the_annual_report_typesets_as_a_pdf_that_carries_the_figures() {
     assert!(text.contains("Annual report 2025/26"), "{text}");
     assert!(
         text.contains(&format!(
-            "17 audits were carried out with a total of {calls} calls audited"
+            "17 call audits were carried out with a total of {calls} calls audited"
         )),
         "{text}"
     );

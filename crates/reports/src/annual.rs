@@ -47,6 +47,10 @@ pub struct YearData {
     pub proposals: Vec<(i64, i64, Category)>,
     pub year_ahead: String,
     pub force_response: String,
+    /// Crime Data Integrity dip samples held in the year, and the incident records they checked:
+    /// counted apart from the call audits, which they are not.
+    pub cdi_sessions: u64,
+    pub cdi_records: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -149,6 +153,11 @@ pub struct AnnualReport {
     pub to: NaiveDate,
     pub audits: u64,
     pub calls: u64,
+    /// The opening sentence, worded once for every format: "In 2025/26, 17 call audits were
+    /// carried out with a total of 166 calls audited."
+    pub summary: String,
+    /// What the Crime Data Integrity dip samples of the year checked, or "" when there were none.
+    pub cdi_summary: String,
     pub channels: Vec<ChannelRow>,
     pub categories: Vec<CategoryRow>,
     pub by_audit: Vec<AuditRow>,
@@ -169,6 +178,29 @@ fn r4(x: f64) -> f64 {
 
 fn month(d: NaiveDate) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
+}
+
+/// `2025/26` for the year that starts in April 2025.
+fn year_label(year: i32) -> String {
+    format!("{}/{:02}", year, (year + 1) % 100)
+}
+
+/// "1 call", "17 calls".
+fn count(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// A session's focus as the report names it; a session planned without one audited every type.
+fn focus_or_none(focus: &str) -> String {
+    if focus.is_empty() {
+        "No focus (all incident types)".to_string()
+    } else {
+        focus.to_string()
+    }
 }
 
 /// The first and last day of a police financial year.
@@ -229,7 +261,7 @@ pub fn compute(d: &YearData) -> AnnualReport {
             let count = |c: Category| of.iter().filter(|o| o.category == c).count() as u64;
             AuditRow {
                 date: a.held_on,
-                focus: a.focus.clone(),
+                focus: focus_or_none(&a.focus),
                 calls: of.len() as u64,
                 positive: count(Category::Positive),
                 suggestions: count(Category::Suggestions),
@@ -246,11 +278,7 @@ pub fn compute(d: &YearData) -> AnnualReport {
             .copied()
             .filter(|o| o.audit_id == a.id)
             .collect();
-        let focus = if a.focus.is_empty() {
-            "All types".to_string()
-        } else {
-            a.focus.clone()
-        };
+        let focus = focus_or_none(&a.focus);
         let m = month(a.held_on);
         match focus_by_month
             .iter_mut()
@@ -365,11 +393,27 @@ pub fn compute(d: &YearData) -> AnnualReport {
     AnnualReport {
         scheme: d.scheme.clone(),
         year: d.year,
-        year_label: format!("{}/{:02}", d.year, (d.year + 1) % 100),
+        year_label: year_label(d.year),
         from,
         to,
         audits: audits.len() as u64,
         calls: total,
+        summary: format!(
+            "In {}, {} {} carried out with a total of {} audited.",
+            year_label(d.year),
+            count(audits.len() as u64, "call audit"),
+            if audits.len() == 1 { "was" } else { "were" },
+            count(total, "call")
+        ),
+        cdi_summary: if d.cdi_sessions == 0 {
+            String::new()
+        } else {
+            format!(
+                "Beside them, {} checked {}; their compliance is reported apart, in the Crime Data Integrity report.",
+                count(d.cdi_sessions, "Crime Data Integrity dip sample"),
+                count(d.cdi_records, "incident record")
+            )
+        },
         channels,
         categories,
         by_audit,

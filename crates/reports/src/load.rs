@@ -78,6 +78,15 @@ pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearDa
         })
         .collect();
     let answers = answers(store, force, "call-audit", from, to).await?;
+    // Dip samples are counted apart: they check incident records, not calls.
+    let cdi = store
+        .audits_between(force.id, "crime-data-integrity", from, to)
+        .await?;
+    let per_session = store.session_call_counts().await?;
+    let cdi_records = cdi
+        .iter()
+        .map(|s| per_session.get(&s.id).copied().unwrap_or(0).max(0) as u64)
+        .sum();
     let proposals = store
         .proposals_between(force.id, "call-audit", from, to)
         .await?
@@ -100,5 +109,7 @@ pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearDa
         proposals,
         year_ahead: store.report_text(force.id, year, "year-ahead").await?,
         force_response: store.report_text(force.id, year, "force-response").await?,
+        cdi_sessions: cdi.len() as u64,
+        cdi_records,
     })
 }

@@ -94,11 +94,7 @@ pub fn markdown(r: &AnnualReport) -> String {
         let _ = writeln!(w, "No calls were audited in {}.\n", r.year_label);
         return s;
     }
-    let _ = writeln!(
-        w,
-        "In {}, {} audits were carried out with a total of {} calls audited.",
-        r.year_label, r.audits, r.calls
-    );
+    let _ = writeln!(w, "{}", r.summary);
     let share = |c: &str| {
         r.channels
             .iter()
@@ -111,6 +107,9 @@ pub fn markdown(r: &AnnualReport) -> String {
         share("999"),
         share("101")
     );
+    if !r.cdi_summary.is_empty() {
+        let _ = writeln!(w, "{}\n", r.cdi_summary);
+    }
     let _ = writeln!(
         w,
         "| Channel | Calls | % of calls audited |\n|---|---:|---:|"

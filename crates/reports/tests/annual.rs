@@ -138,6 +138,8 @@ fn year() -> YearData {
         outcomes,
         answers,
         proposals,
+        cdi_sessions: 0,
+        cdi_records: 0,
         year_ahead: "More 999 calls.".into(),
         force_response: String::new(),
     }
@@ -179,7 +181,7 @@ fn every_table_of_the_annual_report_on_a_fixed_year() {
         [
             ("2024-04", "HATE CRIME", 4, 3),
             ("2024-05", "ASB", 4, 1),
-            ("2024-05", "All types", 2, 0)
+            ("2024-05", "No focus (all incident types)", 2, 0)
         ]
     );
     let per_audit: Vec<(u64, u64, u64)> = r
@@ -315,7 +317,9 @@ fn the_formats_carry_the_same_figures() {
     );
     assert_eq!(json["by_incident_type"][0]["ci_low"], 0.3006);
     let md = render::markdown(&r);
-    assert!(md.contains("In 2024/25, 3 audits were carried out with a total of 10 calls audited."));
+    assert!(
+        md.contains("In 2024/25, 3 call audits were carried out with a total of 10 calls audited.")
+    );
     assert!(md.contains(
         "50% of audited calls were emergency (999) calls and 50% non-emergency (101) calls."
     ));
@@ -369,12 +373,38 @@ fn the_html_report_escapes_what_people_wrote_and_carries_the_figures() {
         "{html}"
     );
     assert!(
-        html.contains("In 2024/25, 3 audits were carried out with a total of 10 calls audited.")
+        html.contains(
+            "In 2024/25, 3 call audits were carried out with a total of 10 calls audited."
+        )
     );
     assert!(html.contains("<td>HATE CRIME</td><td class=\"n\">4</td><td class=\"n\">3</td><td class=\"n\">75%</td><td>30%–95%</td><td class=\"n\">0.191</td>"));
     assert!(html.contains("<svg"), "the chart is inline");
     assert!(
         html.contains("<p>First paragraph.</p><ul><li>one</li><li>two</li></ul>"),
         "{html}"
+    );
+}
+
+#[test]
+fn one_audit_reads_in_the_singular_and_dip_samples_are_counted_apart() {
+    let mut d = year();
+    d.audits.truncate(1);
+    let first = d.outcomes.iter().find(|o| o.audit_id == 1).unwrap().clone();
+    d.outcomes = vec![first];
+    d.cdi_sessions = 12;
+    d.cdi_records = 180;
+    let r = compute(&d);
+    assert_eq!(
+        r.summary,
+        "In 2024/25, 1 call audit was carried out with a total of 1 call audited."
+    );
+    assert_eq!(
+        r.cdi_summary,
+        "Beside them, 12 Crime Data Integrity dip samples checked 180 incident records; their compliance is reported apart, in the Crime Data Integrity report."
+    );
+    let md = render::markdown(&r);
+    assert!(
+        md.contains(&r.summary) && md.contains(&r.cdi_summary),
+        "{md}"
     );
 }

@@ -49,6 +49,16 @@ pub async fn access(
     Ok((a, r))
 }
 
+/// A session's focus as pages name it: a Crime Data Integrity dip sample checks incident records,
+/// and a call audit planned without a focus takes every incident type.
+fn focus_label(focus: &str, kind: &str) -> String {
+    match (focus.is_empty(), kind) {
+        (false, _) => focus.to_string(),
+        (true, "crime-data-integrity") => "Dip sample of incident records".into(),
+        (true, _) => "No focus: all incident types".into(),
+    }
+}
+
 /// Refuses with a message unless `allowed`.
 pub fn allow(allowed: bool, what: &str) -> Result<()> {
     if allowed {
@@ -72,6 +82,16 @@ pub async fn visible_sessions(state: &AppState, user: &User) -> Result<Vec<Sessi
         }
     };
     let counts = state.store.session_call_counts().await?;
+    let kinds: std::collections::HashMap<i64, String> = match user.person.force_id {
+        Some(f) => state
+            .store
+            .programmes(f)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.kind))
+            .collect(),
+        None => Default::default(),
+    };
     let mut rows = Vec::new();
     for s in sessions {
         let (_, r) = access(state, user, s.id).await?;
@@ -87,11 +107,10 @@ pub async fn visible_sessions(state: &AppState, user: &User) -> Result<Vec<Sessi
         rows.push(SessionRow {
             id: s.id,
             held_on: s.held_on.format("%-d %B %Y").to_string(),
-            focus: if s.focus.is_empty() {
-                "All incident types".into()
-            } else {
-                s.focus.clone()
-            },
+            focus: focus_label(
+                &s.focus,
+                kinds.get(&s.programme_id).map_or("", String::as_str),
+            ),
             status_label: status_label(&s.status),
             status: s.status,
             calls: counts.get(&s.id).copied().unwrap_or(0),
@@ -365,11 +384,7 @@ pub async fn show(
         nav: Some(user.nav("/sessions")),
         id,
         held_on: session.held_on.format("%-d %B %Y").to_string(),
-        focus: if session.focus.is_empty() {
-            "All incident types".into()
-        } else {
-            session.focus.clone()
-        },
+        focus: focus_label(&session.focus, &programme.kind),
         status_label: status_label(&session.status),
         status: session.status.clone(),
         r,

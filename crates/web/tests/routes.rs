@@ -1565,6 +1565,21 @@ async fn a_session_is_planned_under_the_programme_chosen() {
         .parse()
         .unwrap();
     assert_eq!(w.store.session_access(id).await.unwrap().programme_id, cdi);
+
+    // A dip sample with no focus reads as one, and a call audit with none says so.
+    let res = w
+        .post("coordinator", "/sessions", &plan(cdi, ""), true)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let body = text(w.get(Some("coordinator"), "/sessions").await).await;
+    assert!(
+        body.contains("<td>Dip sample of incident records</td>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<td>No focus: all incident types</td>"),
+        "the world's first session"
+    );
 }
 
 /// Adds a person to `force` with a live sign-in under `key`, as the world's people have.
