@@ -45,11 +45,18 @@ pub fn rights(role: Role, person_id: i64, force: Option<i64>, s: &SessionAccess)
             report: true,
             ..Rights::default()
         },
-        // A volunteer sees a session only while it is open, and only if they sit on its panel.
+        // A volunteer scores and hears a session only while it is open, and only if they sit on
+        // its panel; once it closes they read what came of it (the agreed outcomes, the issues
+        // and the force's responses, in the session report), never the recordings again.
         Role::Auditor if s.status == "open" && s.panel.contains(&person_id) => Rights {
             view: true,
             score: true,
             play: true,
+            ..Rights::default()
+        },
+        Role::Auditor if s.status == "closed" && s.panel.contains(&person_id) => Rights {
+            view: true,
+            report: true,
             ..Rights::default()
         },
         Role::ForceLead | Role::Viewer => Rights {
@@ -84,12 +91,18 @@ mod tests {
             rights(Role::Auditor, 9, Some(10), &session("open")),
             Rights::default()
         );
-        for closed in ["planned", "closed"] {
-            assert_eq!(
-                rights(Role::Auditor, 7, Some(10), &session(closed)),
-                Rights::default()
-            );
-        }
+        assert_eq!(
+            rights(Role::Auditor, 7, Some(10), &session("planned")),
+            Rights::default()
+        );
+        // After the session: what came of it, never the recordings or the scoring.
+        let after = rights(Role::Auditor, 7, Some(10), &session("closed"));
+        assert!(after.view && after.report && !after.play && !after.score && !after.panel_view);
+        assert_eq!(
+            rights(Role::Auditor, 9, Some(10), &session("closed")),
+            Rights::default(),
+            "only those who sat on it"
+        );
     }
 
     #[test]

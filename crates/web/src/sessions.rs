@@ -101,7 +101,9 @@ pub async fn visible_sessions(state: &AppState, user: &User) -> Result<Vec<Sessi
         }
         let note = match (user.role, s.status.as_str(), r.view) {
             (Role::Auditor, "planned", _) => "Opens when the sample has been drawn",
-            (Role::Auditor, "closed", _) => "Closed: thank you",
+            (Role::Auditor, "closed", _) => {
+                "Closed: read what the panel agreed and the force's answers"
+            }
             _ => "",
         };
         rows.push(SessionRow {

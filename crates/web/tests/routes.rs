@@ -377,7 +377,7 @@ async fn an_auditor_cannot_reach_another_sessions_calls_by_guessing() {
 }
 
 #[tokio::test]
-async fn an_auditor_loses_access_when_the_session_closes() {
+async fn an_auditor_keeps_only_the_outcome_when_the_session_closes() {
     let w = world().await;
     let path = format!("/sessions/{}/calls/1/recording", w.open);
     assert!(w.get(Some("auditor"), &path).await.status().is_success());
@@ -392,6 +392,26 @@ async fn an_auditor_loses_access_when_the_session_closes() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         w.get(Some("auditor"), &path).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let scoring = format!("/sessions/{}/calls/1", w.open);
+    assert_eq!(
+        w.get(Some("auditor"), &scoring).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // They read what came of it: the session and its report with the issues and responses.
+    let session = format!("/sessions/{}", w.open);
+    assert_eq!(
+        w.get(Some("auditor"), &session).await.status(),
+        StatusCode::OK
+    );
+    let report = format!("/sessions/{}/report?format=html", w.open);
+    let res = w.get(Some("auditor"), &report).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(text(res).await.contains("Issues raised and the force"));
+    // Another session's auditor does not.
+    assert_eq!(
+        w.get(Some("auditor2"), &session).await.status(),
         StatusCode::FORBIDDEN
     );
     // The facilitator still answers the findings after the session.
