@@ -106,7 +106,7 @@ fn the_server_answers_its_health_check_logs_who_asked_and_stops_cleanly_on_sigte
         .unwrap();
     assert!(kill.success());
     std::thread::sleep(std::time::Duration::from_millis(300));
-    late.write_all(body[10..].as_bytes()).unwrap();
+    late.write_all(&body.as_bytes()[10..]).unwrap();
     let mut answer = String::new();
     late.read_to_string(&mut answer).unwrap();
     // Without the sign-in form's token it is refused, but it is answered.
