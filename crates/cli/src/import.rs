@@ -129,7 +129,7 @@ async fn import_calls(ctx: &Context_, a: ImportCallsArgs) -> anyhow::Result<Exit
     if shown {
         eprintln!();
     }
-    let (import_id, rows, added, unchanged) = match read {
+    let read = match read {
         Imported::Refused(f) => {
             tx.rollback().await?;
             let (lines, total, summary) = failure_lines(&f);
@@ -146,18 +146,17 @@ async fn import_calls(ctx: &Context_, a: ImportCallsArgs) -> anyhow::Result<Exit
                 a.errors.as_deref(),
             );
         }
-        Imported::Read {
-            import_id,
-            rows,
-            added,
-            unchanged,
-        } => (import_id, rows, added, unchanged),
+        Imported::Read(read) => read,
     };
     let sha = sha.await.context("the hashing thread failed")??;
-    tx.finish_import(import_id, &sha, rows, added, unchanged)
-        .await?;
+    read.finish(&mut tx, &sha).await?;
     tx.commit().await?;
-    say!("imported {name}: {rows} rows read, {added} added, {unchanged} unchanged");
+    say!(
+        "imported {name}: {} rows read, {} added, {} unchanged",
+        read.rows,
+        read.added,
+        read.unchanged
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -14,16 +14,32 @@ use callaudit_storage::{StoreError, Tx};
 /// Calls per message from the reader thread to the writer.
 const PIPE_BATCH: usize = 2_000;
 
+/// A file whose every row was good and is written, not yet committed.
+pub struct Read {
+    /// The import's record, completed by [`Read::finish`] once the file's digest is known.
+    import_id: i64,
+    pub rows: u64,
+    pub added: u64,
+    pub unchanged: u64,
+}
+
+impl Read {
+    /// Completes the import's record with the file's digest and the counts.
+    pub async fn finish(&self, tx: &mut Tx, sha256: &str) -> Result<(), StoreError> {
+        tx.finish_import(
+            self.import_id,
+            sha256,
+            self.rows,
+            self.added,
+            self.unchanged,
+        )
+        .await
+    }
+}
+
 /// What became of a file read into the pool.
 pub enum Imported {
-    /// Every row was good and is written (not yet committed); `import_id` is the import's record,
-    /// for [`Tx::finish_import`] once the file's digest is known.
-    Read {
-        import_id: i64,
-        rows: u64,
-        added: u64,
-        unchanged: u64,
-    },
+    Read(Read),
     /// The file has problems: every one of them.
     Refused(ReadFailure),
     /// Calls already in the pool with other details.
@@ -74,11 +90,11 @@ pub async fn read_into_pool(
     Ok(match read {
         Err(f) => Imported::Refused(f),
         Ok(_) if !conflicts.is_empty() => Imported::Conflicts(conflicts),
-        Ok(s) => Imported::Read {
+        Ok(s) => Imported::Read(Read {
             import_id,
             rows: s.rows,
             added,
             unchanged,
-        },
+        }),
     })
 }

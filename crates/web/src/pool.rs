@@ -347,7 +347,7 @@ pub async fn upload(
     )
     .await?;
     drop(kept);
-    let (import_id, rows, added, unchanged) = match read {
+    let read = match read {
         Imported::Refused(ReadFailure::File(e)) => {
             tx.rollback().await?;
             return render(
@@ -393,21 +393,16 @@ pub async fn upload(
             )
             .await;
         }
-        Imported::Read {
-            import_id,
-            rows,
-            added,
-            unchanged,
-        } => (import_id, rows, added, unchanged),
+        Imported::Read(read) => read,
     };
-    tx.finish_import(import_id, &sha, rows, added, unchanged)
-        .await?;
+    read.finish(&mut tx, &sha).await?;
     tx.commit().await?;
     render(
         &state,
         &user,
         Some(format!(
-            "{name} imported: {added} added, {unchanged} unchanged."
+            "{name} imported: {} added, {} unchanged.",
+            read.added, read.unchanged
         )),
         Vec::new(),
         0,
