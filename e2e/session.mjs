@@ -245,8 +245,73 @@ try {
   await issue.locator("textarea[name=action_taken]").fill("Team briefing on explaining silences.");
   await issue.locator("input[value=developmental]").check();
   await issue.locator("input[name=feedback_relayed_on]").fill("2026-04-08");
-  await Promise.all([page.waitForNavigation(), issue.locator("button[type=submit]").click()]);
+  await Promise.all([page.waitForNavigation(), issue.locator("button", { hasText: "Save the response" }).click()]);
   expect((await page.textContent("main")).includes("Handler spoken to"), "the response is recorded");
+
+  // The agreed area becomes an issue: the facilitator edits the drafted one and keeps it, then
+  // escalates it to the force lead.
+  await page.goto(sessionUrl + "/panel");
+  expect((await page.locator("#call-2").textContent()).includes("Not answered by 1"),
+    "auditors who have not finished read as not answered, never as agreement");
+  const draft = page.locator("#call-1 form.draft").first();
+  expect((await draft.locator("textarea").inputValue()).includes("Silences explained"), "the draft names the agreed area as the template words it");
+  await draft.locator("textarea").fill("Silences were not explained; the caller asked twice if anyone was there.");
+  await Promise.all([page.waitForNavigation(), draft.locator("button[value=keep]").click()]);
+  await audit(page, "panel-draft-kept");
+  await page.goto(sessionUrl + "/responses");
+  const kept = page.locator("section[id^=issue-]", { hasText: "the caller asked twice" });
+  await kept.locator("summary", { hasText: "Escalate this issue" }).click();
+  await kept.locator("textarea[name=note]").fill("Is silence covered in the call handlers' refresher training?");
+  await Promise.all([page.waitForNavigation(), kept.locator("button", { hasText: "Escalate to the force lead" }).click()]);
+  expect((await page.textContent("main")).includes("Awaiting the force lead's answer"), "the escalation is recorded");
+  await audit(page, "responses-escalated");
+
+  // The force lead finds it on their page and answers.
+  const lee = await signIn(browser, "lee.lead", "lee");
+  page = lee.page;
+  await submit(page, "nav >> text=Awaiting you");
+  await audit(page, "force-lead");
+  const esc = page.locator("section[id^=issue-]", { hasText: "the caller asked twice" });
+  await esc.locator("textarea[name=answer]").fill("Yes: silences are in the March refresher; the panel's example will be added.");
+  await Promise.all([page.waitForNavigation(), esc.locator("button[type=submit]").click()]);
+  expect(!(await page.textContent("main")).includes("the caller asked twice"), "an answered escalation leaves the force lead's list");
+  await fran.page.goto(sessionUrl + "/responses");
+  expect((await fran.page.textContent("main")).includes("the panel's example will be added"), "the facilitator reads the force lead's answer");
+
+  // The coordinator raises an action from the issue; the board pack carries it.
+  page = coord.page;
+  await page.goto(sessionUrl + "/responses");
+  await audit(page, "responses-coordinator");
+  await submit(page.locator("section[id^=issue-]", { hasText: "the caller asked twice" }).locator("text=Raise an action"), null);
+  await audit(page, "action-from-issue");
+  await page.fill("#text", "Add the panel's silence example to the call handlers' refresher");
+  await page.selectOption("#owner_id", { label: "Lee Lead" });
+  await page.fill("#due_on", "2026-06-30");
+  await page.selectOption("#rag", "amber");
+  await submit(page, "text=Add the action");
+  expect(await page.locator("tr", { hasText: "silence example" }).count() === 1, "the action is in the log");
+  const [pack] = await Promise.all([page.waitForEvent("download"), page.click("text=public pack (Markdown)")]);
+  const packText = readFileSync(await pack.path(), "utf8");
+  expect(packText.includes("silence example") && !packText.includes("intelligence markers"),
+    "the public board pack carries the action and leaves Part 2 out");
+  const [fullPdf] = await Promise.all([page.waitForEvent("download"), page.click("text=full pack with Part 2 (PDF)")]);
+  expect(readFileSync(await fullPdf.path()).subarray(0, 5).toString() === "%PDF-", "the full board pack downloads as a PDF");
+
+  // The force lead moves the action on with a note, and writes the force's response.
+  page = lee.page;
+  await page.goto(base + "/force");
+  await submit(page.locator("tr", { hasText: "silence example" }).locator("a"), null);
+  await audit(page, "action");
+  await page.fill("#note", "Example added to the refresher slides.");
+  await page.selectOption("#status", "in-progress");
+  await page.selectOption("#rag", "green");
+  await submit(page, "text=Save the update");
+  expect((await page.textContent("main")).includes("Example added to the refresher slides."), "the progress note is kept on the action");
+  await page.goto(base + "/reports/texts?year=2026");
+  await audit(page, "report-texts");
+  await page.fill("#text-force-response", "The force accepts the panel's findings on silences.");
+  await submit(page, "text=Save the force's management response");
+  expect((await page.inputValue("#text-force-response")).includes("accepts the panel's findings"), "the force's response is saved");
 
   // 4. The coordinator downloads the session report.
   page = coord.page;
@@ -262,6 +327,17 @@ try {
   expect((await page.textContent("h1")).startsWith("Session report"), "the session report reads as a page");
   expect((await page.textContent("main")).includes("Handler spoken to"), "the page carries the response");
   await audit(page, "session-report-html");
+  await page.goto(sessionUrl);
+  // The session closes; an auditor who sat on it reads what came of it, without the recordings.
+  await submit(page, "text=Close the session");
+  page = await alex.context.newPage();
+  watch(page, "alex-after");
+  await page.goto(sessionUrl);
+  await audit(page, "auditor-closed-session");
+  await submit(page, "text=Read the session report");
+  expect((await page.textContent("main")).includes("Handler spoken to"), "the auditor reads the force's response after the session");
+  expect(await page.locator("audio").count() === 0, "and hears no recording");
+  page = coord.page;
   await page.goto(sessionUrl);
   // The coordinator's list of auditors, and adding one.
   await page.goto(base + "/auditors");

@@ -399,6 +399,7 @@ pub struct SessionReportArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Section {
+    Introduction,
     YearAhead,
     ForceResponse,
 }

@@ -198,6 +198,11 @@ pub async fn generate(
         );
     }
 
+    let lead = tx_people
+        .iter()
+        .find(|(_, r)| *r == Role::ForceLead)
+        .map(|(id, _)| *id)
+        .expect("the demo has a force lead");
     let mut audited: Vec<CallRef> = Vec::new();
     let first = NaiveDate::from_ymd_opt(2025, 4, 9).expect("valid date");
     let mut actions_raised = 0;
@@ -241,12 +246,13 @@ pub async fn generate(
             .filter_map(|(id, r)| CallRef::parse(&r).ok().map(|r| (id, r)))
             .collect();
         let mut issues_in_session = 0;
+        let mut negative_issues = Vec::new();
         for (sc, call_ref) in session_calls {
             let call = pool
                 .iter()
                 .find(|c| c.call_ref == call_ref)
                 .expect("drawn from the pool");
-            issues_in_session += score_call(
+            let raised = score_call(
                 &mut tx,
                 &mut rng,
                 &template,
@@ -257,6 +263,25 @@ pub async fn generate(
                 day,
             )
             .await?;
+            issues_in_session += raised.len();
+            negative_issues.extend(raised.iter().filter(|(_, neg)| *neg).map(|(id, _)| *id));
+        }
+        // A negative call goes to the force lead; they have answered all but the last session's.
+        for issue in negative_issues.into_iter().take(1) {
+            tx.escalate(
+                issue,
+                "A negative call: is this handler's supervisor aware, and is it a pattern?",
+                facilitator,
+            )
+            .await?;
+            if n + 1 < session_focuses().len() {
+                tx.answer_escalation(
+                    issue,
+                    "The supervisor has listened to the call with the handler. Not a pattern: no other call by this handler was criticised this year.",
+                    lead,
+                )
+                .await?;
+            }
         }
         tx.set_session_status(session, "closed").await?;
         tx.set_closed_on(session, day).await?;
@@ -274,8 +299,11 @@ pub async fn generate(
                     &NewAction {
                         text,
                         owner: "FCC Quality Assurance".into(),
+                        owner_id: Some(lead),
                         due_on: Some(day + Duration::days(42)),
+                        rag: Some(callaudit_domain::audit::Rag::Amber),
                         session_id: Some(session),
+                        ..Default::default()
                     },
                 )
                 .await?;
@@ -284,6 +312,18 @@ pub async fn generate(
                 tx.set_action_status(force, &reference, "done", Some(day + Duration::days(35)))
                     .await?;
             }
+            let noted = (day + Duration::days(7))
+                .and_hms_opt(10, 0, 0)
+                .expect("valid time")
+                .and_utc();
+            tx.add_action_note(
+                force,
+                &reference,
+                "Dip sample booked with the QA team.",
+                "Lee Lead",
+                noted,
+            )
+            .await?;
         }
     }
     let text =
@@ -295,9 +335,39 @@ pub async fn generate(
         &NewAction {
             text,
             owner: "FCC leadership".into(),
+            owner_id: Some(lead),
             due_on: NaiveDate::from_ymd_opt(2026, 5, 1),
-            session_id: None,
+            rag: Some(callaudit_domain::audit::Rag::Green),
+            ..Default::default()
         },
+    )
+    .await?;
+    // A board also follows actions it cannot discuss in public (seed 002's Part 2 items).
+    tx.add_action(
+        force,
+        NaiveDate::from_ymd_opt(2026, 3, 11).expect("valid date"),
+        &NewAction {
+            text: "Review how intelligence markers on addresses are shown to call handlers".into(),
+            owner: "Head of the Force Control Centre".into(),
+            owner_id: Some(lead),
+            due_on: NaiveDate::from_ymd_opt(2026, 6, 30),
+            rag: Some(callaudit_domain::audit::Rag::Red),
+            private_reason: Some(
+                "Section 31 of the Freedom of Information Act: law enforcement".into(),
+            ),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.set_report_text(
+        force,
+        2025,
+        "introduction",
+        "The panel had six volunteer auditors at the end of the year. It sat every three weeks, \
+         each time with four auditors and a facilitator from the Force Control Centre, and listened to \
+         ten calls drawn at random in front of it.\n\n\
+         This year the panel moved from paper forms to callaudit: the draw of the calls can now be \
+         checked by anyone, and the force answers every issue in the same place.",
     )
     .await?;
     crime_data_integrity(&mut tx, &mut rng, force, &pool, &person("Rita Registrar")).await?;
@@ -320,7 +390,7 @@ pub async fn generate(
     )
     .await?;
     tx.commit().await?;
-    Ok((pool.len(), actions_raised + 1))
+    Ok((pool.len(), actions_raised + 2))
 }
 
 /// A Crime Data Integrity programme beside the call audits: on the 15th of every month the
@@ -403,7 +473,7 @@ async fn crime_data_integrity(
 }
 
 /// Each auditor answers and proposes; the panel agrees; issues are raised and answered.
-/// Returns the number of issues raised.
+/// Returns the issues raised, each with whether the call was judged negative.
 #[allow(clippy::too_many_arguments)]
 async fn score_call(
     tx: &mut callaudit_storage::Tx,
@@ -414,7 +484,7 @@ async fn score_call(
     panel: &[i64],
     facilitator: i64,
     day: NaiveDate,
-) -> anyhow::Result<u32> {
+) -> anyhow::Result<Vec<(i64, bool)>> {
     let issue_rate = if call.incident_type == "HATE CRIME" {
         0.6
     } else {
@@ -537,9 +607,11 @@ async fn score_call(
         },
     )
     .await?;
+    let negative = category == Category::Negative;
+    let mut raised = Vec::new();
     for a in &areas {
         let issue = tx.raise_issue(sc, Some(a), area_comment(a).0).await?;
-        let negative = category == Category::Negative;
+        raised.push((issue, negative));
         tx.respond(
             issue,
             &Response {
@@ -553,7 +625,7 @@ async fn score_call(
         )
         .await?;
     }
-    Ok(areas.len() as u32)
+    Ok(raised)
 }
 
 /// The pool: calls from mid-February 2025 (so the first session has six weeks to draw from) to

@@ -189,6 +189,7 @@ async fn text(ctx: &Context_, a: ReportTextArgs) -> anyhow::Result<ExitCode> {
     };
     let body = clean_note(&raw, 20_000).map_err(|p| anyhow::anyhow!("the text {p}"))?;
     let section = match a.section {
+        Section::Introduction => "introduction",
         Section::YearAhead => "year-ahead",
         Section::ForceResponse => "force-response",
     };

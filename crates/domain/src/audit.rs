@@ -90,10 +90,95 @@ impl ActionStatus {
             ActionStatus::Dropped => "dropped",
         }
     }
+
+    /// The status as a board paper words it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionStatus::Open => "Open",
+            ActionStatus::InProgress => "In progress",
+            ActionStatus::Done => "Complete",
+            ActionStatus::Dropped => "Dropped",
+        }
+    }
+
+    /// Still to be done: open or in progress.
+    pub fn is_live(self) -> bool {
+        matches!(self, ActionStatus::Open | ActionStatus::InProgress)
+    }
+}
+
+/// The red, amber or green rating a board gives an action (seed 002: "the RAG ratings were
+/// marked as complete").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rag {
+    Red,
+    Amber,
+    Green,
+}
+
+impl Rag {
+    pub const ALL: [Rag; 3] = [Rag::Red, Rag::Amber, Rag::Green];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Rag::ALL.into_iter().find(|r| r.code() == s)
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Rag::Red => "red",
+            Rag::Amber => "amber",
+            Rag::Green => "green",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Rag::Red => "Red",
+            Rag::Amber => "Amber",
+            Rag::Green => "Green",
+        }
+    }
+}
+
+/// Whether a live action is past its due date on `today` (an action due today is not yet late).
+pub fn is_overdue(status: ActionStatus, due_on: Option<NaiveDate>, today: NaiveDate) -> bool {
+    status.is_live() && due_on.is_some_and(|d| d < today)
 }
 
 /// The reference of an action in the log: the year it was raised and its number that year,
 /// written `2024/07` as scrutiny boards do.
 pub fn action_reference(year: i32, number: u32) -> String {
     format!("{year}/{number:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
+    }
+
+    #[test]
+    fn an_action_is_overdue_only_while_live_and_after_its_due_day() {
+        assert!(!is_overdue(ActionStatus::Open, Some(day(10)), day(10)));
+        assert!(is_overdue(ActionStatus::Open, Some(day(10)), day(11)));
+        assert!(is_overdue(ActionStatus::InProgress, Some(day(1)), day(11)));
+        assert!(!is_overdue(ActionStatus::Done, Some(day(1)), day(11)));
+        assert!(!is_overdue(ActionStatus::Dropped, Some(day(1)), day(11)));
+        assert!(!is_overdue(ActionStatus::Open, None, day(11)));
+    }
+
+    #[test]
+    fn codes_read_back() {
+        for r in Rag::ALL {
+            assert_eq!(Rag::parse(r.code()), Some(r));
+        }
+        for s in ActionStatus::ALL {
+            assert_eq!(ActionStatus::parse(s.code()), Some(s));
+        }
+        assert_eq!(Rag::parse("Red"), None);
+        assert_eq!(action_reference(2026, 13), "2026/13");
+    }
 }

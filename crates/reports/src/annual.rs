@@ -45,6 +45,9 @@ pub struct YearData {
     pub answers: Vec<(i64, i64, String, Answer)>,
     /// (session call, auditor, proposed category).
     pub proposals: Vec<(i64, i64, Category)>,
+    /// What the coordinator wrote to open the report: the panel at the year's end, how often it
+    /// sat, what changed. Left out of the report while empty.
+    pub introduction: String,
     pub year_ahead: String,
     pub force_response: String,
     /// Crime Data Integrity dip samples held in the year, and the incident records they checked:
@@ -167,6 +170,7 @@ pub struct AnnualReport {
     pub by_incident_type: Vec<TypeRow>,
     pub quarters: Vec<QuarterRow>,
     pub agreement: Vec<AlphaRow>,
+    pub introduction: String,
     pub year_ahead: String,
     pub force_response: String,
 }
@@ -423,6 +427,7 @@ pub fn compute(d: &YearData) -> AnnualReport {
         by_incident_type,
         quarters,
         agreement: agreement(d, &outcomes),
+        introduction: d.introduction.clone(),
         year_ahead: d.year_ahead.clone(),
         force_response: d.force_response.clone(),
     }

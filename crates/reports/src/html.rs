@@ -53,6 +53,7 @@ struct AnnualPage<'a> {
     /// (text, attribution).
     good: Vec<(&'a str, String)>,
     next_year: String,
+    introduction: Vec<Prose>,
     year_ahead: Vec<Prose>,
     force_response: Vec<Prose>,
 }
@@ -149,6 +150,7 @@ pub fn annual(r: &AnnualReport) -> Result<String, askama::Error> {
             })
             .collect(),
         next_year: format!("{}/{:02}", r.year + 1, (r.year + 2) % 100),
+        introduction: prose(&r.introduction),
         year_ahead: prose(&r.year_ahead),
         force_response: prose(&r.force_response),
         r,

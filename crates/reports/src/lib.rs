@@ -4,6 +4,7 @@
 //! reconcile across formats by construction.
 
 pub mod annual;
+pub mod board;
 pub mod cdi;
 pub mod chart;
 pub mod html;

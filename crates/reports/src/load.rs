@@ -107,6 +107,7 @@ pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearDa
         outcomes,
         answers,
         proposals,
+        introduction: store.report_text(force.id, year, "introduction").await?,
         year_ahead: store.report_text(force.id, year, "year-ahead").await?,
         force_response: store.report_text(force.id, year, "force-response").await?,
         cdi_sessions: cdi.len() as u64,

@@ -142,3 +142,13 @@ pub fn cdi(report: &crate::cdi::CdiReport) -> Result<Vec<u8>, String> {
         to,
     )
 }
+
+/// The board pack as a PDF, typeset from the same [`crate::board::BoardPack`] as its Markdown.
+pub fn board(pack: &crate::board::BoardPack) -> Result<Vec<u8>, String> {
+    let json = serde_json::to_vec(pack).map_err(|e| e.to_string())?;
+    typeset(
+        include_str!("../typst/board.typ"),
+        vec![("report.json", json)],
+        pack.as_of,
+    )
+}

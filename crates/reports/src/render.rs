@@ -89,6 +89,9 @@ pub fn markdown(r: &AnnualReport) -> String {
         r.from.format("%-d %B %Y"),
         r.to.format("%-d %B %Y")
     );
+    if !r.introduction.is_empty() {
+        let _ = writeln!(w, "## Introduction\n\n{}\n", typed(&r.introduction));
+    }
     let _ = writeln!(w, "## Call auditing data\n");
     if r.calls == 0 {
         let _ = writeln!(w, "No calls were audited in {}.\n", r.year_label);

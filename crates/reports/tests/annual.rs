@@ -140,6 +140,7 @@ fn year() -> YearData {
         proposals,
         cdi_sessions: 0,
         cdi_records: 0,
+        introduction: String::new(),
         year_ahead: "More 999 calls.".into(),
         force_response: String::new(),
     }
@@ -382,6 +383,36 @@ fn the_html_report_escapes_what_people_wrote_and_carries_the_figures() {
     assert!(
         html.contains("<p>First paragraph.</p><ul><li>one</li><li>two</li></ul>"),
         "{html}"
+    );
+}
+
+#[test]
+fn the_introduction_opens_the_report_once_written_in_every_format() {
+    let mut d = year();
+    let r = compute(&d);
+    assert!(
+        !render::markdown(&r).contains("## Introduction"),
+        "left out while empty"
+    );
+    d.introduction =
+        "The panel had 9 auditors at the year's end and sat monthly.\n\nIt moved online.".into();
+    let r = compute(&d);
+    let md = render::markdown(&r);
+    let intro = md.find("## Introduction").unwrap();
+    assert!(
+        intro < md.find("## Call auditing data").unwrap(),
+        "it opens the report"
+    );
+    assert!(md.contains("sat monthly.\n\nIt moved online."));
+    let html = callaudit_reports::html::annual(&r).unwrap();
+    assert!(
+        html.contains("<h2>Introduction</h2>\n<p>The panel had 9 auditors"),
+        "{html}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&render::json(&r)).unwrap();
+    assert_eq!(
+        json["introduction"],
+        "The panel had 9 auditors at the year's end and sat monthly.\n\nIt moved online."
     );
 }
 

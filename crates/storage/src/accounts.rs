@@ -270,10 +270,13 @@ impl Store {
 
     /// The force's whole action log, newest first.
     pub async fn actions(&self, force_id: i64) -> Result<Vec<crate::export::ActionRow>> {
-        Ok(on_pool!(self, p => sqlx::query_as(
-            "SELECT reference, text, owner, due_on, status, session_id FROM actions
-             WHERE force_id = $1 ORDER BY created_at DESC, reference DESC")
-            .bind(force_id).fetch_all(p).await?))
+        let sql = format!(
+            "{} WHERE a.force_id = $1 ORDER BY a.created_at DESC, a.reference DESC",
+            crate::export::ACTION_SELECT
+        );
+        Ok(
+            on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(force_id).fetch_all(p).await?),
+        )
     }
 }
 

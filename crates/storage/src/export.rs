@@ -178,18 +178,42 @@ pub struct IssueRow {
     pub escalated_to: Option<String>,
     pub feedback_kind: Option<String>,
     pub feedback_relayed_on: Option<NaiveDate>,
+    /// What the facilitator asked the force lead, once escalated.
+    pub escalation_note: Option<String>,
+    pub escalated_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The force lead's answer to the escalation.
+    pub escalation_answer: Option<String>,
 }
 
 /// An entry of the action log.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ActionRow {
+    pub id: i64,
     pub reference: String,
     pub text: String,
     pub owner: String,
+    pub owner_id: Option<i64>,
     pub due_on: Option<NaiveDate>,
     pub status: String,
+    /// Red, amber or green, once rated.
+    pub rag: Option<String>,
+    /// Part 2 (private) with the reason; `None` is Part 1 (public).
+    pub private_reason: Option<String>,
     pub session_id: Option<i64>,
+    pub session_call_id: Option<i64>,
+    pub issue_id: Option<i64>,
+    pub closed_on: Option<NaiveDate>,
+    /// The day of the session it came from, and the call's place in it, when linked.
+    pub session_held_on: Option<NaiveDate>,
+    pub call_position: Option<i64>,
 }
+
+/// Reads [`ActionRow`]s; each query adds its `WHERE` over `a` (the actions).
+pub(crate) const ACTION_SELECT: &str = "SELECT a.id, a.reference, a.text, a.owner, a.owner_id, a.due_on, a.status, a.rag,
+        a.private_reason, COALESCE(a.session_id, sc.session_id) AS session_id, a.session_call_id, a.issue_id, a.closed_on,
+        s.held_on AS session_held_on, sc.position AS call_position
+    FROM actions a LEFT JOIN session_calls sc ON sc.id = a.session_call_id
+    LEFT JOIN sessions s ON s.id = COALESCE(a.session_id, sc.session_id)";
 
 impl Store {
     pub async fn session_outcomes(&self, session_id: i64) -> Result<Vec<SessionOutcomeRow>> {
@@ -210,19 +234,21 @@ impl Store {
     pub async fn session_issues(&self, session_id: i64) -> Result<Vec<IssueRow>> {
         on_pool!(self, p => Ok(sqlx::query_as::<_, IssueRow>(
             "SELECT i.id, i.session_call_id, i.area_code, i.description, r.response, r.action_taken, r.escalated_to,
-                    r.feedback_kind, r.feedback_relayed_on
+                    r.feedback_kind, r.feedback_relayed_on, e.note AS escalation_note, e.escalated_at,
+                    e.answer AS escalation_answer
              FROM issues_raised i JOIN session_calls sc ON sc.id = i.session_call_id
-             LEFT JOIN responses r ON r.issue_id = i.id
+             LEFT JOIN responses r ON r.issue_id = i.id LEFT JOIN escalations e ON e.issue_id = i.id
              WHERE sc.session_id = $1 ORDER BY sc.position, i.id")
             .bind(session_id).fetch_all(p).await?))
     }
 
     /// The force's actions that are not done or dropped, oldest first.
     pub async fn open_actions(&self, force_id: i64) -> Result<Vec<ActionRow>> {
-        on_pool!(self, p => Ok(sqlx::query_as::<_, ActionRow>(
-            "SELECT reference, text, owner, due_on, status, session_id FROM actions
-             WHERE force_id = $1 AND status IN ('open', 'in-progress') ORDER BY created_at, reference")
-            .bind(force_id).fetch_all(p).await?))
+        let sql = format!(
+            "{ACTION_SELECT}
+             WHERE a.force_id = $1 AND a.status IN ('open', 'in-progress') ORDER BY a.created_at, a.reference"
+        );
+        on_pool!(self, p => Ok(sqlx::query_as::<_, ActionRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).fetch_all(p).await?))
     }
 
     /// How many sat on a session's panel.

@@ -50,6 +50,7 @@ macro_rules! on_tx {
     };
 }
 
+pub mod accountability;
 pub mod accounts;
 pub mod audits;
 pub mod draws;

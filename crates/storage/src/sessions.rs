@@ -57,12 +57,20 @@ pub struct Response {
 }
 
 /// A new entry of the action log.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewAction {
     pub text: String,
+    /// The owner as the board names them ("Head of the Force Control Centre").
     pub owner: String,
+    /// The person who signs in to update it, when the owner has an account.
+    pub owner_id: Option<i64>,
     pub due_on: Option<NaiveDate>,
+    pub rag: Option<callaudit_domain::audit::Rag>,
+    /// Part 2 (private) with the reason, or `None` for Part 1 (public).
+    pub private_reason: Option<String>,
     pub session_id: Option<i64>,
+    pub session_call_id: Option<i64>,
+    pub issue_id: Option<i64>,
 }
 
 fn bad_json(e: serde_json::Error) -> StoreError {
@@ -374,13 +382,21 @@ impl Tx {
             .expect("noon exists")
             .and_utc();
         let id: i64 = on_tx!(self, c => sqlx::query_scalar(
-            "INSERT INTO actions (force_id, reference, text, owner, due_on, status, session_id, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) RETURNING id")
-            .bind(force_id).bind(&reference).bind(&a.text).bind(&a.owner).bind(a.due_on).bind(a.session_id).bind(created_at).fetch_one(c).await?);
+            "INSERT INTO actions (force_id, reference, text, owner, due_on, status, session_id, created_at,
+                                  owner_id, rag, private_reason, issue_id, session_call_id)
+             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $10, $11, $12) RETURNING id")
+            .bind(force_id).bind(&reference).bind(&a.text).bind(&a.owner).bind(a.due_on).bind(a.session_id).bind(created_at)
+            .bind(a.owner_id).bind(a.rag.map(|r| r.code())).bind(&a.private_reason).bind(a.issue_id).bind(a.session_call_id)
+            .fetch_one(c).await?);
         self.record(
             "action",
             Some(id),
             "create",
-            serde_json::json!({ "reference": reference, "owner": a.owner }),
+            serde_json::json!({
+                "reference": reference, "owner": a.owner, "owner_id": a.owner_id, "due_on": a.due_on,
+                "rag": a.rag.map(|r| r.code()), "private_reason": a.private_reason,
+                "session_id": a.session_id, "session_call_id": a.session_call_id, "issue_id": a.issue_id,
+            }),
         )
         .await?;
         Ok(reference)

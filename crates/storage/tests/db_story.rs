@@ -97,7 +97,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
     assert!(schemas[0].contains_key("calls") && schemas[0].contains_key("history"));
     assert_eq!(
         schemas[0].len(),
-        27,
+        30,
         "tables: {:?}",
         schemas[0].keys().collect::<Vec<_>>()
     );
@@ -324,6 +324,7 @@ async fn a_session_runs_from_answers_to_actions() {
                     owner: "FCC QA".into(),
                     due_on: None,
                     session_id: Some(s),
+                    ..Default::default()
                 },
             )
             .await
@@ -337,6 +338,7 @@ async fn a_session_runs_from_answers_to_actions() {
                     owner: "OPCC".into(),
                     due_on: None,
                     session_id: None,
+                    ..Default::default()
                 },
             )
             .await
@@ -461,6 +463,162 @@ async fn a_session_runs_from_answers_to_actions() {
         // Every change above is in the history, the replaced answer included.
         let h = store.history(100).await.unwrap();
         assert_eq!(h.iter().filter(|e| e.entity == "answer").count(), 2);
+    }
+}
+
+#[tokio::test]
+async fn an_issue_goes_to_the_force_lead_and_an_action_is_followed_to_the_end() {
+    use callaudit_domain::audit::{ActionStatus, Rag};
+    use callaudit_storage::accountability::ActionUpdate;
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        let calls = vec![call("E1", Channel::Emergency, "DOMESTIC")];
+        import(&store, f, &calls).await.unwrap();
+        let day = NaiveDate::from_ymd_opt(2024, 6, 21).unwrap();
+        let mut tx = store
+            .begin_in(Some(f), "facilitator@example.org")
+            .await
+            .unwrap();
+        let prog = tx.ensure_call_audit_programme(f).await.unwrap();
+        let s = tx
+            .create_session(prog, day, "", "open", "live")
+            .await
+            .unwrap();
+        let lead = tx
+            .add_person(Some(f), "Lee Lead", "lee@example.org", Role::ForceLead)
+            .await
+            .unwrap();
+        let sc = tx.add_session_call(s, 1, &calls[0], None).await.unwrap();
+        let issue = tx
+            .raise_issue(sc, Some("risk"), "No risk assessment recorded")
+            .await
+            .unwrap();
+        tx.drop_draft(sc, "empathy").await.unwrap();
+        tx.drop_draft(sc, "empathy").await.unwrap();
+        tx.escalate(issue, "Is THRIVE recorded on every 999 call?", lead)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            store.dropped_drafts(s).await.unwrap(),
+            [(sc, "empathy".to_string())],
+            "dropping twice keeps one"
+        );
+        let waiting = store.force_issues(f).await.unwrap();
+        assert_eq!(waiting.len(), 1);
+        assert!(waiting[0].awaits_answer());
+        let now = waiting[0].raised_at;
+        assert!(!waiting[0].unanswered_after(28, now + chrono::Duration::days(27)));
+        assert!(waiting[0].unanswered_after(28, now + chrono::Duration::days(28)));
+
+        let mut tx = store.begin_in(Some(f), "lee@example.org").await.unwrap();
+        assert!(matches!(
+            tx.answer_escalation(issue + 100, "x", lead).await,
+            Err(StoreError::NotFound(_))
+        ));
+        tx.answer_escalation(issue, "Yes, from March; audited monthly.", lead)
+            .await
+            .unwrap();
+        let reference = tx
+            .add_action(
+                f,
+                day,
+                &NewAction {
+                    text: "Brief all call handlers on THRIVE".into(),
+                    owner: "Head of the Force Control Centre".into(),
+                    owner_id: Some(lead),
+                    due_on: NaiveDate::from_ymd_opt(2024, 7, 31),
+                    rag: Some(Rag::Amber),
+                    private_reason: Some("Section 31: law enforcement".into()),
+                    session_id: Some(s),
+                    session_call_id: Some(sc),
+                    issue_id: Some(issue),
+                },
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let issues = store.session_issues(s).await.unwrap();
+        assert_eq!(
+            issues[0].escalation_answer.as_deref(),
+            Some("Yes, from March; audited monthly.")
+        );
+        assert!(!store.force_issues(f).await.unwrap()[0].awaits_answer());
+        let action = store.actions(f).await.unwrap().remove(0);
+        assert_eq!(action.reference, reference);
+        assert_eq!(
+            (
+                action.owner_id,
+                action.rag.as_deref(),
+                action.issue_id,
+                action.session_call_id
+            ),
+            (Some(lead), Some("amber"), Some(issue), Some(sc))
+        );
+        assert_eq!(
+            action.private_reason.as_deref(),
+            Some("Section 31: law enforcement")
+        );
+
+        let later = NaiveDate::from_ymd_opt(2024, 8, 2).unwrap();
+        let mut tx = store.begin_in(Some(f), "lee@example.org").await.unwrap();
+        for (note, status, rag) in [
+            ("Briefings booked", None, Some(Rag::Green)),
+            ("All teams briefed", Some(ActionStatus::Done), None),
+        ] {
+            let u = ActionUpdate {
+                status,
+                rag,
+                note: Some(note.into()),
+            };
+            tx.update_action(f, action.id, &u, "Lee Lead", later)
+                .await
+                .unwrap();
+        }
+        // Another force's action is not found, as a missing one is.
+        assert!(matches!(
+            tx.update_action(f + 1000, action.id, &ActionUpdate::default(), "x", later)
+                .await,
+            Err(StoreError::NotFound(_))
+        ));
+        tx.commit().await.unwrap();
+        let done = store.action(f, action.id).await.unwrap();
+        assert_eq!(
+            (done.status.as_str(), done.rag.as_deref(), done.closed_on),
+            ("done", Some("green"), Some(later))
+        );
+        let notes = store.action_notes(action.id).await.unwrap();
+        assert_eq!(
+            notes.iter().map(|n| n.note.as_str()).collect::<Vec<_>>(),
+            ["Briefings booked", "All teams briefed"]
+        );
+        assert_eq!(notes[0].author, "Lee Lead");
+        assert_eq!(store.notes_of_actions(f).await.unwrap()[&action.id], notes);
+        // Notes are kept as written: the database refuses to change or remove one.
+        let mut tx = store.begin("x").await.unwrap();
+        assert!(
+            tx.execute_raw("UPDATE action_notes SET note = 'rewritten'")
+                .await
+                .is_err()
+        );
+        tx.rollback().await.unwrap();
+        let mut tx = store.begin("x").await.unwrap();
+        assert!(tx.execute_raw("DELETE FROM action_notes").await.is_err());
+        tx.rollback().await.unwrap();
+        // And every step is in the force's history.
+        let h = store.history(100).await.unwrap();
+        for (entity, action) in [
+            ("issue", "escalate"),
+            ("issue", "answer-escalation"),
+            ("issue-draft", "drop"),
+            ("action", "update"),
+        ] {
+            assert!(
+                h.iter().any(|e| e.entity == entity && e.action == action),
+                "{entity} {action}"
+            );
+        }
+        assert_eq!(store.verify_history().await.unwrap().broken, None);
     }
 }
 

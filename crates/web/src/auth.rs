@@ -263,6 +263,13 @@ impl Fields {
             .map_err(|e| AppError::BadRequest(format!("{what} {e}")))
     }
 
+    /// A report section a person writes (several paragraphs), cleaned and bounded to
+    /// [`SECTION_CHARS`]; "" when absent.
+    pub fn long_text(&self, name: &str, what: &str) -> Result<String> {
+        clean_note(self.get(name).unwrap_or(""), SECTION_CHARS)
+            .map_err(|e| AppError::BadRequest(format!("{what} {e}")))
+    }
+
     /// The template's codes of the areas ticked (fields named `area`), sorted, once each.
     pub fn areas(&self, template: &AuditTemplate) -> Result<Vec<String>> {
         let mut areas = Vec::new();
@@ -280,6 +287,9 @@ impl Fields {
 
 /// The longest note kept, in characters: several paragraphs, not a transcript.
 pub const NOTE_CHARS: usize = 4000;
+
+/// The longest section of a report a person writes (an introduction runs to a page or two).
+pub const SECTION_CHARS: usize = 20_000;
 
 async fn read_form(req: Request, state: &AppState) -> Result<Fields> {
     let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)

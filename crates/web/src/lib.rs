@@ -20,10 +20,12 @@ use callaudit_storage::export::SessionOutcomeRow;
 use callaudit_storage::recordings::CallRecording;
 
 mod access;
+mod actions;
 mod admin;
 pub mod auth;
 pub mod cache;
 mod error;
+mod force;
 pub mod import;
 pub mod log;
 mod pages;
@@ -181,6 +183,7 @@ pub fn app(store: Store, config: Config) -> Router {
         )
         .route("/sessions/{id}/panel", get(panel::page))
         .route("/sessions/{id}/calls/{n}/outcome", post(panel::agree))
+        .route("/sessions/{id}/calls/{n}/drafts", post(panel::decide_draft))
         .route("/sessions/{id}/responses", get(panel::responses))
         .route("/issues/{id}/response", post(panel::respond))
         .route(
@@ -190,8 +193,13 @@ pub fn app(store: Store, config: Config) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route("/pool/profiles", post(pool::save_profile))
-        .route("/actions", get(pages::actions).post(pages::add_action))
-        .route("/actions/status", post(pages::action_status))
+        .route("/actions", get(actions::list).post(actions::add))
+        .route("/actions/pack", get(actions::pack))
+        .route("/actions/{id}", get(actions::show).post(actions::update))
+        .route("/force", get(force::page))
+        .route("/issues/{id}/escalate", post(force::escalate))
+        .route("/issues/{id}/escalation", post(force::answer))
+        .route("/reports/texts", get(force::texts).post(force::save_text))
         .route("/reports", get(pages::reports))
         .route("/reports/annual", get(pages::annual))
         .route("/auditors", get(admin::auditors).post(admin::add_auditor))

@@ -3,17 +3,14 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Redirect;
 use axum::response::{Html, IntoResponse, Response};
-use callaudit_domain::audit::{ActionStatus, Role};
+use callaudit_domain::audit::Role;
 use callaudit_reports::{annual, html, load, pdf, render};
 use callaudit_storage::Force;
-use callaudit_storage::export::ActionRow;
-use callaudit_storage::sessions::NewAction;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{Posted, User};
+use crate::auth::User;
 use crate::error::{AppError, Result};
 use crate::sessions::{SessionRow, visible_sessions};
 use crate::view::Nav;
@@ -94,7 +91,21 @@ pub async fn home(State(state): State<AppState>, user: User) -> Result<Response>
                 REPORTS_CARD,
             ],
         ),
-        Role::ForceLead | Role::Viewer => (
+        Role::ForceLead => (
+            "The panel's findings and what the force has been asked to do: answer escalations, update the actions you own and write the force's response.",
+            "Sessions",
+            "No session has been held yet.",
+            vec![
+                (
+                    "/force",
+                    "What awaits you",
+                    "Issues escalated to you, issues without a response, and your actions, overdue first.",
+                ),
+                ACTION_LOG_CARD,
+                REPORTS_CARD,
+            ],
+        ),
+        Role::Viewer => (
             "The panel's findings, the force's actions and the published reports. This view is read-only.",
             "Sessions",
             "No session has been held yet.",
@@ -128,86 +139,6 @@ pub async fn home(State(state): State<AppState>, user: User) -> Result<Response>
         links,
     };
     Ok(Html(page.render()?).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "actions.html")]
-struct Actions {
-    nav: Option<Nav>,
-    actions: Vec<ActionRow>,
-    /// The CSRF token when the viewer may change the log (the coordinator).
-    edit: Option<String>,
-    statuses: [&'static str; 4],
-}
-
-pub async fn actions(State(state): State<AppState>, user: User) -> Result<Response> {
-    user.require(&[
-        Role::Coordinator,
-        Role::Facilitator,
-        Role::ForceLead,
-        Role::Viewer,
-    ])?;
-    let force = user_force(&state, &user).await?;
-    let page = Actions {
-        nav: Some(user.nav("/actions")),
-        actions: state.store.actions(force.id).await?,
-        edit: (user.role == Role::Coordinator).then(|| user.csrf.clone()),
-        statuses: ["open", "in-progress", "done", "dropped"],
-    };
-    Ok(Html(page.render()?).into_response())
-}
-
-/// The coordinator adds an action to the log; it gets the next reference of the year.
-pub async fn add_action(State(state): State<AppState>, p: Posted) -> Result<Response> {
-    p.user.require(&[Role::Coordinator])?;
-    let force = user_force(&state, &p.user).await?;
-    let text = p.fields.text("text");
-    let owner = p.fields.text("owner");
-    if text.is_empty() || owner.is_empty() {
-        return Err(AppError::BadRequest(
-            "Say what is to be done and who owns the action.".into(),
-        ));
-    }
-    let due_on = p.fields.date("due_on", "The due date")?;
-    let mut tx = state
-        .store
-        .begin_in(p.user.person.force_id, &p.user.person.email)
-        .await?;
-    tx.add_action(
-        force.id,
-        chrono::Utc::now().date_naive(),
-        &NewAction {
-            text,
-            owner,
-            due_on,
-            session_id: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to("/actions").into_response())
-}
-
-/// The coordinator moves an action on (open, in progress, done, dropped).
-pub async fn action_status(State(state): State<AppState>, p: Posted) -> Result<Response> {
-    p.user.require(&[Role::Coordinator])?;
-    let force = user_force(&state, &p.user).await?;
-    let status = p.fields.text("status");
-    if ActionStatus::parse(&status).is_none() {
-        return Err(AppError::BadRequest(format!(
-            "{status:?} is not a status: open, in-progress, done or dropped."
-        )));
-    }
-    let closed_on =
-        matches!(status.as_str(), "done" | "dropped").then(|| chrono::Utc::now().date_naive());
-    let mut tx = state
-        .store
-        .begin_in(p.user.person.force_id, &p.user.person.email)
-        .await?;
-    tx.set_action_status(force.id, &p.fields.text("reference"), &status, closed_on)
-        .await?;
-    tx.commit().await?;
-    Ok(Redirect::to("/actions").into_response())
 }
 
 #[derive(Template)]

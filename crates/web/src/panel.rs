@@ -67,7 +67,73 @@ pub struct CallPanel {
     pub learning_points: String,
     pub good_practice: bool,
     pub issues: Vec<String>,
+    /// Issues drafted from the agreed outcome, for the facilitator to keep or drop.
+    pub drafts: Vec<Draft>,
     pub prompts: Vec<crate::recordings::PromptView>,
+}
+
+/// An issue drafted from what the panel agreed: one per agreed area, and one for a negative
+/// category, until the facilitator keeps it (it becomes an issue) or drops it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// The area's code, or "" for the negative category.
+    pub key: String,
+    /// What it is about, as the template words it.
+    pub about: String,
+    pub text: String,
+}
+
+/// The drafts still to decide for one call: an agreed area or a negative category with no issue
+/// raised for it yet and not dropped. An issue raised by hand (no area) answers the negative
+/// category's draft.
+pub fn drafts(
+    template: &callaudit_domain::template::Template,
+    call: &callaudit_storage::export::SessionOutcomeRow,
+    issues: &[&IssueRow],
+    dropped: &[&str],
+) -> Vec<Draft> {
+    let Some(category) = call.category.as_deref() else {
+        return Vec::new();
+    };
+    let detail = [call.learning_points.as_deref(), call.comments.as_deref()]
+        .into_iter()
+        .flatten()
+        .find(|t| !t.trim().is_empty())
+        .map(|t| format!(" The panel noted: {}", t.trim()))
+        .unwrap_or_default();
+    let taken = |key: &str| {
+        dropped.contains(&key)
+            || issues
+                .iter()
+                .any(|i| i.area_code.as_deref().unwrap_or("") == key)
+    };
+    let mut out = Vec::new();
+    if category == "negative" && !taken("") {
+        out.push(Draft {
+            key: String::new(),
+            about: "The negative category".into(),
+            text: format!(
+                "The panel judged the handling of call {} ({}) negative.{detail}",
+                call.position,
+                call.incident_type.to_lowercase()
+            ),
+        });
+    }
+    for code in call.areas.split(';').filter(|a| !a.is_empty()) {
+        if taken(code) {
+            continue;
+        }
+        let name = area_names(template, code);
+        out.push(Draft {
+            key: code.to_string(),
+            about: name.clone(),
+            text: format!(
+                "Call {}: the panel agreed \"{name}\" needs improvement.{detail}",
+                call.position
+            ),
+        });
+    }
+    out
 }
 
 #[derive(Template)]
@@ -96,6 +162,7 @@ pub async fn page(
     let template = state.template(a.programme_id).await?;
     let panel = state.store.panel(id).await?;
     let issues = state.store.session_issues(id).await?;
+    let dropped = state.store.dropped_drafts(id).await?;
     let mut calls = Vec::new();
     let mut progress: Vec<Progress> = panel
         .iter()
@@ -184,6 +251,19 @@ pub async fn page(
                 .filter(|i| i.session_call_id == c.session_call_id)
                 .map(|i| i.description.clone())
                 .collect(),
+            drafts: drafts(
+                &template,
+                c,
+                &issues
+                    .iter()
+                    .filter(|i| i.session_call_id == c.session_call_id)
+                    .collect::<Vec<_>>(),
+                &dropped
+                    .iter()
+                    .filter(|(sc, _)| *sc == c.session_call_id)
+                    .map(|(_, d)| d.as_str())
+                    .collect::<Vec<_>>(),
+            ),
             prompts: crate::recordings::transcript_view(&state, c.session_call_id, &template)
                 .await?
                 .as_ref()
@@ -322,6 +402,49 @@ pub async fn agree(
     Ok(Redirect::to(&format!("/sessions/{id}/panel#call-{n}")).into_response())
 }
 
+/// The facilitator keeps a drafted issue (as edited) or drops it.
+pub async fn decide_draft(
+    State(state): State<AppState>,
+    Path((id, n)): Path<(i64, i64)>,
+    p: Posted,
+) -> Result<Response> {
+    let (a, r) = access(&state, &p.user, id).await?;
+    allow(r.facilitate, "deciding the drafted issues")?;
+    let (call, _) = session_call(&state, id, n).await?;
+    let template = state.template(a.programme_id).await?;
+    let f = &p.fields;
+    let key = f.text("draft");
+    if !key.is_empty() && !template.areas.iter().any(|a| a.code == key) {
+        return Err(AppError::BadRequest(format!(
+            "{key:?} is not an area of this programme."
+        )));
+    }
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
+    match f.text("decision").as_str() {
+        "keep" => {
+            let text = f.note("description", "The issue")?;
+            if text.is_empty() {
+                return Err(AppError::BadRequest(
+                    "Write the issue for the force to answer, or drop it.".into(),
+                ));
+            }
+            let area = (!key.is_empty()).then_some(key.as_str());
+            tx.raise_issue(call.session_call_id, area, &text).await?;
+        }
+        "drop" => tx.drop_draft(call.session_call_id, &key).await?,
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "{other:?} is not a decision: keep or drop."
+            )));
+        }
+    }
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/sessions/{id}/panel#call-{n}")).into_response())
+}
+
 pub struct IssueView {
     pub row: IssueRow,
     pub call: i64,
@@ -334,6 +457,7 @@ struct Responses {
     id: i64,
     csrf: String,
     can_respond: bool,
+    can_raise_action: bool,
     issues: Vec<IssueView>,
 }
 
@@ -364,6 +488,7 @@ pub async fn responses(
         id,
         csrf: user.csrf.clone(),
         can_respond: r.facilitate,
+        can_raise_action: r.manage,
         issues,
     };
     Ok(Html(page.render()?).into_response())

@@ -37,7 +37,14 @@ impl Nav {
                 ("/sessions", "Your sessions"),
                 ("/actions", "Action log"),
             ],
-            Role::ForceLead | Role::Viewer => &[
+            Role::ForceLead => &[
+                ("/", "Home"),
+                ("/force", "Awaiting you"),
+                ("/sessions", "Sessions"),
+                ("/actions", "Action log"),
+                ("/reports", "Reports"),
+            ],
+            Role::Viewer => &[
                 ("/", "Home"),
                 ("/sessions", "Sessions"),
                 ("/actions", "Action log"),

@@ -26,6 +26,10 @@ struct World {
     open: i64,
     other: i64,
     programme: i64,
+    /// An issue raised in `open`, escalated to the force lead.
+    issue: i64,
+    /// An action the force lead owns.
+    action: i64,
     _dir: tempfile::TempDir,
 }
 
@@ -139,6 +143,34 @@ async fn world() -> World {
         store.commit_session("test", s, spec).await.unwrap();
         store.draw_session("test", s, seed).await.unwrap();
     }
+    // An issue on the open session's first call, escalated to the force lead, and an action the
+    // force lead owns: what the force's half of the loop works on.
+    let first = store.session_calls(open).await.unwrap()[0].id;
+    let mut tx = store.begin_in(Some(force), "test").await.unwrap();
+    let issue = tx
+        .raise_issue(first, Some("empathy"), "Distress not acknowledged")
+        .await
+        .unwrap();
+    tx.escalate(issue, "Is this a pattern?", ids["facilitator"])
+        .await
+        .unwrap();
+    tx.add_action(
+        force,
+        day,
+        &callaudit_storage::sessions::NewAction {
+            text: "Refresher on empathy".into(),
+            owner: "FCC lead".into(),
+            owner_id: Some(ids["lead"]),
+            due_on: chrono::NaiveDate::from_ymd_opt(2024, 7, 1),
+            issue_id: Some(issue),
+            session_call_id: Some(first),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let action = store.actions(force).await.unwrap()[0].id;
     let app = app(
         store.clone(),
         Config {
@@ -173,6 +205,8 @@ async fn world() -> World {
         open,
         other,
         programme,
+        issue,
+        action,
         _dir: dir,
     }
 }
@@ -299,6 +333,26 @@ async fn every_get_route_admits_exactly_its_roles() {
         ),
         (
             "/reports/annual?year=2024&format=json".into(),
+            vec!["coordinator", "lead", "viewer", "stranger"],
+        ),
+        ("/force".into(), vec!["lead"]),
+        (
+            "/actions/pack?format=md".into(),
+            vec![
+                "coordinator",
+                "facilitator",
+                "facilitator2",
+                "lead",
+                "viewer",
+                "stranger",
+            ],
+        ),
+        (
+            "/actions/pack?format=md&part=full".into(),
+            vec!["coordinator", "lead", "stranger"],
+        ),
+        (
+            "/reports/texts?year=2024".into(),
             vec!["coordinator", "lead", "viewer", "stranger"],
         ),
         ("/admin/users".into(), vec!["admin"]),
@@ -437,6 +491,41 @@ async fn every_post_route_admits_exactly_its_roles_and_needs_the_csrf_token() {
             format!("/sessions/{s}/calls/1/outcome"),
             "category=suggestions&area=empathy&comments=c&issue=Explain+silences".into(),
             vec!["facilitator"],
+        ),
+        (
+            format!("/sessions/{s}/calls/1/drafts"),
+            "draft=empathy&decision=drop".into(),
+            vec!["facilitator"],
+        ),
+        (
+            format!("/issues/{}/escalate", w.issue),
+            "note=Is+THRIVE+recorded%3F".into(),
+            vec!["facilitator"],
+        ),
+        (
+            format!("/issues/{}/escalation", w.issue),
+            "answer=Yes".into(),
+            vec!["lead"],
+        ),
+        (
+            "/actions".into(),
+            "text=Brief+the+teams&owner=FCC".into(),
+            vec!["coordinator", "stranger"],
+        ),
+        (
+            format!("/actions/{}", w.action),
+            "note=Booked".into(),
+            vec!["coordinator", "lead"],
+        ),
+        (
+            "/reports/texts".into(),
+            "year=2024&section=introduction&text=Ten+auditors".into(),
+            vec!["coordinator", "stranger"],
+        ),
+        (
+            "/reports/texts".into(),
+            "year=2024&section=force-response&text=We+accept".into(),
+            vec!["lead"],
         ),
         (
             "/sessions".into(),
@@ -842,42 +931,285 @@ async fn the_coordinator_keeps_the_action_log() {
         .post(
             "coordinator",
             "/actions",
-            "text=Brief+the+panel+on+101+waits&owner=FCC+lead&due_on=2024-08-01",
+            "text=Brief+the+panel+on+101+waits&owner=FCC+lead&due_on=2024-08-01&rag=red&part=2&private_reason=Section+31",
             true,
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let force = w.store.resolve_force(Some("t")).await.unwrap().id;
     let actions = w.store.actions(force).await.unwrap();
-    assert_eq!(actions.len(), 1);
-    let reference = actions[0].reference.clone();
-    let form = format!("reference={}&status=done", reference.replace('/', "%2F"));
+    assert_eq!(actions.len(), 2);
+    let new = &actions[0];
     assert_eq!(
-        w.post("viewer", "/actions/status", &form, true)
-            .await
-            .status(),
+        (new.rag.as_deref(), new.private_reason.as_deref()),
+        (Some("red"), Some("Section 31"))
+    );
+    let path = format!("/actions/{}", new.id);
+    // Part 2 is for the coordinator and the force lead; to anyone else it does not exist.
+    for (who, status) in [
+        ("coordinator", StatusCode::OK),
+        ("lead", StatusCode::OK),
+        ("viewer", StatusCode::NOT_FOUND),
+        ("facilitator", StatusCode::NOT_FOUND),
+        ("stranger", StatusCode::NOT_FOUND),
+    ] {
+        assert_eq!(w.get(Some(who), &path).await.status(), status, "{who}");
+    }
+    let page = text(w.get(Some("viewer"), "/actions").await).await;
+    assert!(!page.contains("Brief the panel on 101 waits") && !page.contains("Add an action"));
+    let public = text(w.get(Some("viewer"), "/actions/pack?format=md").await).await;
+    assert!(
+        public.contains("1 Part 2 (private) action is left out"),
+        "{public}"
+    );
+    assert!(!public.contains("101 waits"));
+    let full = text(
+        w.get(Some("lead"), "/actions/pack?format=md&part=full")
+            .await,
+    )
+    .await;
+    assert!(full.contains("101 waits") && full.contains("Part 2 (private): Section 31"));
+    // The force lead does not own this one: only the coordinator moves it on.
+    assert_eq!(
+        w.post("lead", &path, "status=done", true).await.status(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        w.post("coordinator", "/actions/status", &form, true)
+        w.post("coordinator", &path, "status=done&note=Briefed", true)
             .await
             .status(),
         StatusCode::SEE_OTHER
     );
-    assert_eq!(w.store.actions(force).await.unwrap()[0].status, "done");
+    assert_eq!(w.store.action(force, new.id).await.unwrap().status, "done");
+    for bad in ["status=finished", "rag=purple", "status=done"] {
+        assert_eq!(
+            w.post("coordinator", &path, bad, true).await.status(),
+            StatusCode::BAD_REQUEST,
+            "{bad} (the last changes nothing)"
+        );
+    }
+    for bad in [
+        "text=x&owner=y&part=2",
+        "text=x&owner=y&part=3",
+        "text=&owner=y",
+        "text=x&owner_id=999",
+        "text=x&owner=y&due_on=tomorrow",
+    ] {
+        assert_eq!(
+            w.post("coordinator", "/actions", bad, true).await.status(),
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+    let pdf = w
+        .get(Some("coordinator"), "/actions/pack?format=pdf&part=full")
+        .await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    let bytes = pdf.into_body().collect().await.unwrap().to_bytes();
+    assert!(bytes.starts_with(b"%PDF"));
+}
+
+#[tokio::test]
+async fn an_agreed_area_becomes_an_issue_the_force_lead_answers_and_acts_on() {
+    let w = world().await;
+    let force = w.store.resolve_force(Some("t")).await.unwrap().id;
+    let ok = StatusCode::SEE_OTHER;
+    // The panel agrees call 2: negative, two areas.
+    let outcome =
+        "category=negative&area=empathy&area=silence&learning_points=Explain+every+silence";
+    let s = w.open;
     assert_eq!(
         w.post(
-            "coordinator",
-            "/actions/status",
-            "reference=x&status=finished",
+            "facilitator",
+            &format!("/sessions/{s}/calls/2/outcome"),
+            outcome,
             true
         )
         .await
         .status(),
-        StatusCode::BAD_REQUEST
+        ok
     );
-    let page = text(w.get(Some("viewer"), "/actions").await).await;
-    assert!(page.contains("Brief the panel on 101 waits") && !page.contains("Add an action"));
+    let panel = format!("/sessions/{s}/panel");
+    let page = text(w.get(Some("facilitator"), &panel).await).await;
+    let call2 = &page[page.find(r#"id="call-2""#).unwrap()..];
+    assert!(call2.contains("Issues drafted from the agreed outcome"));
+    assert!(call2.contains("The panel judged the handling of call 2"));
+    assert!(
+        call2.contains("the panel agreed &#34;Empathy")
+            || call2.contains("the panel agreed &quot;Empathy"),
+        "{call2}"
+    );
+    assert!(call2.contains("The panel noted: Explain every silence"));
+    // Keep the empathy draft as edited, drop the negative one; the silence draft stays.
+    let drafts = format!("/sessions/{s}/calls/2/drafts");
+    assert_eq!(
+        w.post(
+            "facilitator",
+            &drafts,
+            "draft=empathy&decision=keep&description=Caller%27s+distress+not+acknowledged",
+            true
+        )
+        .await
+        .status(),
+        ok
+    );
+    assert_eq!(
+        w.post("facilitator", &drafts, "draft=&decision=drop", true)
+            .await
+            .status(),
+        ok
+    );
+    for bad in [
+        "draft=nonsense&decision=keep&description=x",
+        "draft=silence&decision=keep&description=",
+        "draft=silence&decision=maybe",
+    ] {
+        assert_eq!(
+            w.post("facilitator", &drafts, bad, true).await.status(),
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+    let page = text(w.get(Some("facilitator"), &panel).await).await;
+    let call2 = &page[page.find(r#"id="call-2""#).unwrap()..];
+    let call2 = &call2[..call2.find("</section>").unwrap()];
+    assert!(
+        call2.contains("Caller&#39;s distress not acknowledged")
+            || call2.contains("Caller&#x27;s distress not acknowledged"),
+        "{call2}"
+    );
+    assert!(!call2.contains("judged the handling of call 2"), "dropped");
+    assert!(call2.contains("Silences explained"), "still offered");
+    let issues = w.store.session_issues(s).await.unwrap();
+    let kept = issues
+        .iter()
+        .find(|i| i.description == "Caller's distress not acknowledged")
+        .unwrap();
+    assert_eq!(kept.area_code.as_deref(), Some("empathy"));
+
+    // The facilitator escalates it; the force lead sees it on their page and answers.
+    assert_eq!(
+        w.post(
+            "facilitator",
+            &format!("/issues/{}/escalate", kept.id),
+            "note=Is+this+in+training%3F",
+            true
+        )
+        .await
+        .status(),
+        ok
+    );
+    let lead = text(w.get(Some("lead"), "/force").await).await;
+    assert!(
+        lead.contains("Caller&#39;s distress not acknowledged")
+            || lead.contains("Caller&#x27;s distress not acknowledged")
+    );
+    assert!(lead.contains("Is this in training?"));
+    assert!(
+        lead.contains("Refresher on empathy") && lead.contains("Overdue"),
+        "their action, overdue"
+    );
+    assert_eq!(
+        w.post(
+            "lead",
+            &format!("/issues/{}/escalation", kept.id),
+            "answer=It+is+now",
+            true
+        )
+        .await
+        .status(),
+        ok
+    );
+    let responses = text(
+        w.get(Some("facilitator"), &format!("/sessions/{s}/responses"))
+            .await,
+    )
+    .await;
+    assert!(
+        responses.contains("The force lead's answer:</strong> It is now"),
+        "{responses}"
+    );
+    assert_eq!(
+        w.post(
+            "lead",
+            &format!("/issues/{}/escalation", kept.id + 1000),
+            "answer=x",
+            true
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // The coordinator raises an action from the issue; it links back to the session and call.
+    let form = text(
+        w.get(Some("coordinator"), &format!("/actions?issue={}", kept.id))
+            .await,
+    )
+    .await;
+    assert!(form.contains("Raised from this issue"));
+    let add = format!(
+        "text=Empathy+refresher+for+all+teams&owner_id={}&due_on=2030-01-31&issue={}",
+        w.ids["lead"], kept.id
+    );
+    assert_eq!(
+        w.post("coordinator", "/actions", &add, true).await.status(),
+        ok
+    );
+    let action = w.store.actions(force).await.unwrap().remove(0);
+    assert_eq!(
+        (
+            action.owner.as_str(),
+            action.issue_id,
+            action.session_id,
+            action.call_position
+        ),
+        ("lead", Some(kept.id), Some(s), Some(2))
+    );
+    // The force lead moves it on with a note; the note is dated and signed.
+    let path = format!("/actions/{}", action.id);
+    assert_eq!(
+        w.post(
+            "lead",
+            &path,
+            "status=in-progress&rag=green&note=Sessions+booked+for+March",
+            true
+        )
+        .await
+        .status(),
+        ok
+    );
+    let page = text(w.get(Some("lead"), &path).await).await;
+    assert!(
+        page.contains("Sessions booked for March") && page.contains(">lead</"),
+        "{page}"
+    );
+    assert!(page.contains("session of 1 June 2024, call 2"), "{page}");
+    // The force's response for the annual report, written by the force lead, read by the viewer.
+    assert_eq!(
+        w.post(
+            "lead",
+            "/reports/texts",
+            "year=2024&section=force-response&text=The+force+accepts+every+finding.",
+            true
+        )
+        .await
+        .status(),
+        ok
+    );
+    assert_eq!(
+        w.post(
+            "lead",
+            "/reports/texts",
+            "year=2024&section=introduction&text=x",
+            true
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    let texts = text(w.get(Some("viewer"), "/reports/texts?year=2024").await).await;
+    assert!(texts.contains("The force accepts every finding.") && !texts.contains("<textarea"));
 }
 
 #[tokio::test]

@@ -1,0 +1,429 @@
+//! The board's action log in the browser: the coordinator raises actions (from an issue or on the
+//! board's own account) with an owner, due date, RAG rating and Part 1 or Part 2 marking; the
+//! owner and the coordinator move them on with dated, signed progress notes; everyone with the
+//! log downloads the board pack. Part 2 (private) actions are seen only by the coordinator and
+//! the force lead; to anyone else they do not exist.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use callaudit_domain::audit::{ActionStatus, Rag, Role, is_overdue};
+use callaudit_reports::board;
+use callaudit_storage::accountability::{ActionNote, ActionUpdate};
+use callaudit_storage::export::ActionRow;
+use callaudit_storage::sessions::NewAction;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{Posted, User};
+use crate::error::{AppError, Result};
+use crate::pages::{download, typeset, user_force};
+use crate::view::{Nav, local_time};
+
+/// Everyone who reads the action log.
+const READERS: [Role; 4] = [
+    Role::Coordinator,
+    Role::Facilitator,
+    Role::ForceLead,
+    Role::Viewer,
+];
+
+/// Whether `user` sees Part 2 (private) actions.
+fn sees_private(user: &User) -> bool {
+    matches!(user.role, Role::Coordinator | Role::ForceLead)
+}
+
+/// Whether `user` may move action `a` on: the coordinator, or the person who owns it.
+fn may_update(user: &User, a: &ActionRow) -> bool {
+    user.role == Role::Coordinator
+        || (user.role == Role::ForceLead && a.owner_id == Some(user.person.id))
+}
+
+/// A line of the log as a page shows it.
+pub struct ActionLine {
+    pub id: i64,
+    pub reference: String,
+    pub text: String,
+    pub owner: String,
+    pub due: String,
+    pub overdue: bool,
+    pub status: &'static str,
+    pub rag: Option<Rag>,
+    pub private_reason: Option<String>,
+    pub origin: String,
+    pub mine: bool,
+}
+
+impl ActionLine {
+    pub fn new(a: &ActionRow, user: &User, today: chrono::NaiveDate) -> ActionLine {
+        let status = ActionStatus::parse(&a.status).unwrap_or(ActionStatus::Open);
+        ActionLine {
+            id: a.id,
+            reference: a.reference.clone(),
+            text: a.text.clone(),
+            owner: a.owner.clone(),
+            due: a
+                .due_on
+                .map(|d| d.format("%-d %B %Y").to_string())
+                .unwrap_or_default(),
+            overdue: is_overdue(status, a.due_on, today),
+            status: status.label(),
+            rag: a.rag.as_deref().and_then(Rag::parse),
+            private_reason: a.private_reason.clone(),
+            origin: board::origin(a),
+            mine: a.owner_id == Some(user.person.id),
+        }
+    }
+}
+
+/// Today where the scheme is.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&callaudit_domain::time::DEFAULT_TZ)
+        .date_naive()
+}
+
+/// Someone who may own an action: (person id, name).
+type Owner = (i64, String);
+
+#[derive(Template)]
+#[template(path = "actions.html")]
+struct Log {
+    nav: Option<Nav>,
+    actions: Vec<ActionLine>,
+    /// The CSRF token when the viewer may add to the log (the coordinator).
+    edit: Option<String>,
+    owners: Vec<Owner>,
+    /// The issue an action is being raised from, with its words.
+    from_issue: Option<(i64, String)>,
+    full_pack: bool,
+}
+
+#[derive(Deserialize)]
+pub struct LogQuery {
+    #[serde(default)]
+    issue: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<LogQuery>,
+) -> Result<Response> {
+    user.require(&READERS)?;
+    let force = user_force(&state, &user).await?;
+    let today = today();
+    let actions = state
+        .store
+        .actions(force.id)
+        .await?
+        .iter()
+        .filter(|a| sees_private(&user) || a.private_reason.is_none())
+        .map(|a| ActionLine::new(a, &user, today))
+        .collect();
+    let edit = (user.role == Role::Coordinator).then(|| user.csrf.clone());
+    let from_issue = match (q.issue, &edit) {
+        (Some(id), Some(_)) => {
+            let o = state.store.issue_origin(id).await?;
+            if o.force_id != force.id {
+                return Err(AppError::NotFound(format!("There is no issue {id}.")));
+            }
+            Some((id, o.description))
+        }
+        _ => None,
+    };
+    let page = Log {
+        nav: Some(user.nav("/actions")),
+        actions,
+        owners: owners(&state, force.id).await?,
+        edit,
+        from_issue,
+        full_pack: sees_private(&user),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The force leads an action can be given to.
+async fn owners(state: &AppState, force_id: i64) -> Result<Vec<Owner>> {
+    Ok(state
+        .store
+        .people_with_role(force_id, Role::ForceLead.code())
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.display_name))
+        .collect())
+}
+
+/// The coordinator adds an action to the log; it gets the next reference of the year.
+pub async fn add(State(state): State<AppState>, p: Posted) -> Result<Response> {
+    p.user.require(&[Role::Coordinator])?;
+    let force = user_force(&state, &p.user).await?;
+    let f = &p.fields;
+    let text = f.note("text", "What is to be done")?;
+    let owner_id = match f.text("owner_id").as_str() {
+        "" => None,
+        id => {
+            let id: i64 = id.parse().map_err(|_| {
+                AppError::BadRequest(format!("{id:?} is not a person to own the action."))
+            })?;
+            let leads = owners(&state, force.id).await?;
+            Some(
+                leads
+                    .iter()
+                    .find(|(p, _)| *p == id)
+                    .ok_or_else(|| {
+                        AppError::BadRequest(
+                            "The owner chosen is not a force lead of this force.".into(),
+                        )
+                    })?
+                    .clone(),
+            )
+        }
+    };
+    let mut owner = f.text("owner");
+    if owner.is_empty()
+        && let Some((_, name)) = &owner_id
+    {
+        owner = name.clone();
+    }
+    if text.is_empty() || owner.is_empty() {
+        return Err(AppError::BadRequest(
+            "Say what is to be done and who owns the action.".into(),
+        ));
+    }
+    let private_reason = match f.text("part").as_str() {
+        "" | "1" => None,
+        "2" => {
+            let reason = f.note("private_reason", "The reason for Part 2")?;
+            if reason.is_empty() {
+                return Err(AppError::BadRequest(
+                    "Say why the action is Part 2 (private), for example the exemption that applies."
+                        .into(),
+                ));
+            }
+            Some(reason)
+        }
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "{other:?} is not a part of the log: 1 (public) or 2 (private)."
+            )));
+        }
+    };
+    let issue = match f.text("issue").as_str() {
+        "" => None,
+        id => {
+            let id: i64 = id
+                .parse()
+                .map_err(|_| AppError::BadRequest(format!("{id:?} is not an issue.")))?;
+            let o = state.store.issue_origin(id).await?;
+            if o.force_id != force.id {
+                return Err(AppError::NotFound(format!("There is no issue {id}.")));
+            }
+            Some(o)
+        }
+    };
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
+    tx.add_action(
+        force.id,
+        today(),
+        &NewAction {
+            text,
+            owner,
+            owner_id: owner_id.map(|(id, _)| id),
+            due_on: f.date("due_on", "The due date")?,
+            rag: rag(f.text("rag").as_str())?,
+            private_reason,
+            session_id: issue.as_ref().map(|o| o.session_id),
+            session_call_id: issue.as_ref().map(|o| o.session_call_id),
+            issue_id: issue.as_ref().map(|o| o.issue_id),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/actions").into_response())
+}
+
+fn rag(code: &str) -> Result<Option<Rag>> {
+    match code {
+        "" => Ok(None),
+        c => Rag::parse(c)
+            .map(Some)
+            .ok_or_else(|| AppError::BadRequest(format!("{c:?} is not red, amber or green."))),
+    }
+}
+
+/// One action and its notes, readable by `user`, or "not found".
+async fn visible_action(state: &AppState, user: &User, id: i64) -> Result<(ActionRow, i64)> {
+    user.require(&READERS)?;
+    let force = user_force(state, user).await?;
+    let a = state.store.action(force.id, id).await?;
+    if a.private_reason.is_some() && !sees_private(user) {
+        return Err(AppError::NotFound(format!("There is no action {id}.")));
+    }
+    Ok((a, force.id))
+}
+
+pub struct NoteLine {
+    pub when: String,
+    pub author: String,
+    pub note: String,
+}
+
+fn note_lines(notes: &[ActionNote]) -> Vec<NoteLine> {
+    notes
+        .iter()
+        .map(|n| NoteLine {
+            when: local_time(Some(n.written_at), "%-d %B %Y"),
+            author: n.author.clone(),
+            note: n.note.clone(),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "action.html")]
+struct One {
+    nav: Option<Nav>,
+    a: ActionLine,
+    status_code: String,
+    rag_code: String,
+    session_id: Option<i64>,
+    issue_id: Option<i64>,
+    notes: Vec<NoteLine>,
+    edit: Option<String>,
+    statuses: Vec<(&'static str, &'static str)>,
+    rags: Vec<(&'static str, &'static str)>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let (a, _) = visible_action(&state, &user, id).await?;
+    let notes = state.store.action_notes(a.id).await?;
+    let page = One {
+        nav: Some(user.nav("/actions")),
+        status_code: a.status.clone(),
+        rag_code: a.rag.clone().unwrap_or_default(),
+        session_id: a.session_id,
+        issue_id: a.issue_id,
+        edit: may_update(&user, &a).then(|| user.csrf.clone()),
+        a: ActionLine::new(&a, &user, today()),
+        notes: note_lines(&notes),
+        statuses: ActionStatus::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        rags: Rag::ALL.iter().map(|r| (r.code(), r.label())).collect(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The owner or the coordinator moves an action on: status, RAG and a progress note.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    p: Posted,
+) -> Result<Response> {
+    let (a, force_id) = visible_action(&state, &p.user, id).await?;
+    if !may_update(&p.user, &a) {
+        return Err(AppError::Forbidden(
+            "Only the action's owner and the coordinator update it.".into(),
+        ));
+    }
+    let f = &p.fields;
+    let status = match f.text("status").as_str() {
+        "" => None,
+        s => Some(ActionStatus::parse(s).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "{s:?} is not a status: open, in-progress, done or dropped."
+            ))
+        })?),
+    };
+    let note = f.note("note", "The progress note")?;
+    let update = ActionUpdate {
+        status: status.filter(|s| s.code() != a.status),
+        rag: rag(f.text("rag").as_str())?.filter(|r| Some(r.code()) != a.rag.as_deref()),
+        note: (!note.is_empty()).then_some(note),
+    };
+    if update == ActionUpdate::default() {
+        return Err(AppError::BadRequest(
+            "Nothing changed: write a progress note, or change the status or the RAG rating."
+                .into(),
+        ));
+    }
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
+    tx.update_action(
+        force_id,
+        a.id,
+        &update,
+        &p.user.person.display_name,
+        today(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/actions/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PackQuery {
+    #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
+    part: Option<String>,
+}
+
+/// The board pack: the open actions, overdue first, as Markdown or PDF. The full pack (with Part
+/// 2) is for the coordinator and the force lead; everyone else gets the public pack.
+pub async fn pack(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<PackQuery>,
+) -> Result<Response> {
+    user.require(&READERS)?;
+    let public = match q.part.as_deref().unwrap_or("public") {
+        "public" => true,
+        "full" if sees_private(&user) => false,
+        "full" => {
+            return Err(AppError::Forbidden(
+                "The full pack, with Part 2, is for the coordinator and the force lead.".into(),
+            ));
+        }
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "There is no {other:?} pack: choose public or full."
+            )));
+        }
+    };
+    let force = user_force(&state, &user).await?;
+    let actions = state.store.actions(force.id).await?;
+    let notes = state.store.notes_of_actions(force.id).await?;
+    let pack = board::compute(&force.name, &actions, &notes, today(), public);
+    let name = format!(
+        "action-log-{}-{}",
+        pack.as_of,
+        if public { "public" } else { "full" }
+    );
+    match q.format.as_deref().unwrap_or("pdf") {
+        "md" => Ok(download(
+            board::markdown(&pack),
+            "text/markdown; charset=utf-8",
+            &format!("{name}.md"),
+        )),
+        "pdf" => Ok(download(
+            typeset(move || callaudit_reports::pdf::board(&pack)).await?,
+            "application/pdf",
+            &format!("{name}.pdf"),
+        )),
+        other => Err(AppError::BadRequest(format!(
+            "There is no {other:?} format: choose pdf or md."
+        ))),
+    }
+}
