@@ -440,6 +440,25 @@ pub struct ServeArgs {
     /// network (browsers accept secure cookies from loopback without it).
     #[arg(long)]
     pub insecure_cookies: bool,
+    /// The mail server for email notifications: smtps://user:password@host (TLS),
+    /// smtp://host:587?tls=required (STARTTLS), or smtp://127.0.0.1:25 for a relay on this
+    /// machine. Without it no email is sent; notices still show on everyone's home page.
+    #[arg(long, env = "CALLAUDIT_SMTP")]
+    pub smtp: Option<String>,
+    /// The address notifications are sent from.
+    #[arg(
+        long,
+        env = "CALLAUDIT_MAIL_FROM",
+        default_value = "callaudit@localhost"
+    )]
+    pub mail_from: String,
+    /// The address people open the application at (e.g. https://audit.example.org), for the
+    /// link in each notification.
+    #[arg(long, env = "CALLAUDIT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Seconds between the mailer's rounds (queue new notices, send what is due).
+    #[arg(long, default_value_t = 60)]
+    pub mail_every: u64,
 }
 
 #[derive(Debug, Args)]

@@ -34,6 +34,15 @@ pub async fn run(ctx: &Context_, a: ServeArgs) -> anyhow::Result<ExitCode> {
         config.demo_logins = prepare_demo(&store, &a.recordings).await?;
         config.demo_password = DEMO_PASSWORD.into();
     }
+    // A wrong mail server address stops the start, rather than every notice failing later.
+    let mail = match &a.smtp {
+        Some(url) => Some(
+            callaudit_web::notify::MailSettings::new(url, &a.mail_from, a.public_url.clone())
+                .map_err(|e| anyhow::anyhow!("--smtp: {e}"))?,
+        ),
+        None => None,
+    };
+    config.mail = mail.is_some();
     let stale = callaudit_web::clear_stale_uploads();
     if stale > 0 {
         eprintln!(
@@ -56,6 +65,17 @@ pub async fn run(ctx: &Context_, a: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     say!("Stop it with Ctrl+C.");
     tokio::spawn(daily_retention(store.clone()));
+    if let Some(settings) = mail {
+        say!(
+            "Email notifications go through {}.",
+            redacted(a.smtp.as_deref().unwrap_or(""))
+        );
+        callaudit_web::notify::spawn_mailer(
+            store.clone(),
+            settings,
+            std::time::Duration::from_secs(a.mail_every.max(1)),
+        );
+    }
     callaudit_web::serve(listener, callaudit_web::app(store.clone(), config), stop()).await?;
     store.close().await;
     eprintln!("callaudit stopped: the requests in flight were answered.");
@@ -343,4 +363,14 @@ pub fn synthetic_call(variant: u32) -> Vec<u8> {
         speech(5.0, 220.0),
     ];
     wav(&[render(&turns, 8000, 0.0, 1)], 8000, Encoding::S16)
+}
+
+/// A mail server address without its password, for the log.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
 }

@@ -23,6 +23,8 @@ pub struct ForceIssue {
     pub escalation_note: Option<String>,
     pub escalated_at: Option<DateTime<Utc>>,
     pub escalation_answer: Option<String>,
+    /// Who facilitates the session it was raised in.
+    pub facilitator_id: Option<i64>,
 }
 
 impl ForceIssue {
@@ -229,7 +231,8 @@ impl Store {
     pub async fn force_issues(&self, force_id: i64) -> Result<Vec<ForceIssue>> {
         Ok(on_pool!(self, p => sqlx::query_as(
             "SELECT i.id, s.id AS session_id, s.held_on, sc.position, i.area_code, i.description, i.raised_at,
-                    r.response, e.note AS escalation_note, e.escalated_at, e.answer AS escalation_answer
+                    r.response, e.note AS escalation_note, e.escalated_at, e.answer AS escalation_answer,
+                    s.facilitator_id
              FROM issues_raised i
              JOIN session_calls sc ON sc.id = i.session_call_id
              JOIN sessions s ON s.id = sc.session_id

@@ -56,6 +56,7 @@ pub mod audits;
 pub mod draws;
 pub mod export;
 pub mod history;
+pub mod outbox;
 pub mod pool;
 pub mod programmes;
 pub mod recordings;

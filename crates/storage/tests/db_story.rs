@@ -97,7 +97,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
     assert!(schemas[0].contains_key("calls") && schemas[0].contains_key("history"));
     assert_eq!(
         schemas[0].len(),
-        30,
+        31,
         "tables: {:?}",
         schemas[0].keys().collect::<Vec<_>>()
     );
@@ -619,6 +619,97 @@ async fn an_issue_goes_to_the_force_lead_and_an_action_is_followed_to_the_end() 
             );
         }
         assert_eq!(store.verify_history().await.unwrap().broken, None);
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_queues_once_retries_and_keeps_what_failed() {
+    use callaudit_storage::outbox::MAX_ATTEMPTS;
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        let calls = vec![call("O1", Channel::Emergency, "ASB")];
+        import(&store, f, &calls).await.unwrap();
+        let day = NaiveDate::from_ymd_opt(2024, 6, 21).unwrap();
+        let now = chrono::Utc::now();
+        let mut tx = store.begin_in(Some(f), "test").await.unwrap();
+        let prog = tx.ensure_call_audit_programme(f).await.unwrap();
+        let s = tx
+            .create_session(prog, day, "", "planned", "live")
+            .await
+            .unwrap();
+        let ann = tx
+            .add_person(Some(f), "Ann", "ann@example.org", Role::Auditor)
+            .await
+            .unwrap();
+        let bob = tx
+            .add_person(Some(f), "Bob", "bob@example.org", Role::Facilitator)
+            .await
+            .unwrap();
+        tx.set_facilitator(s, bob).await.unwrap();
+        tx.add_panel_member(s, ann).await.unwrap();
+        assert!(
+            tx.queue_mail(ann, "panel:1", "ann@example.org", "S", "B", now)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !tx.queue_mail(ann, "panel:1", "ann@example.org", "S", "B", now)
+                .await
+                .unwrap(),
+            "once"
+        );
+        tx.commit().await.unwrap();
+        let seats = store.session_people(f).await.unwrap();
+        assert_eq!(
+            (
+                seats[0].session_id,
+                seats[0].facilitator_id,
+                seats[0].panel.clone()
+            ),
+            (s, Some(bob), vec![ann])
+        );
+        let m = store.due_mail(now, 10).await.unwrap().remove(0);
+        let mut tx = store.begin("mailer").await.unwrap();
+        tx.mail_failed(&m, "connection refused", now).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            store.due_mail(now, 10).await.unwrap().is_empty(),
+            "not before the delay"
+        );
+        let row = store.outbox(Some(f), 10).await.unwrap().remove(0);
+        assert_eq!(
+            (row.status.as_str(), row.attempts, row.last_error.as_deref()),
+            ("pending", 1, Some("connection refused"))
+        );
+        assert!(
+            store.outbox(Some(f + 99), 10).await.unwrap().is_empty(),
+            "another force's administrator sees none"
+        );
+        let mut tx = store.begin("admin").await.unwrap();
+        tx.retry_mail(m.id, Some(f)).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut m = store
+            .due_mail(chrono::Utc::now(), 10)
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(m.attempts, 0, "sent again from the start");
+        for _ in 0..MAX_ATTEMPTS {
+            let mut tx = store.begin("mailer").await.unwrap();
+            tx.mail_failed(&m, "refused", now).await.unwrap();
+            tx.commit().await.unwrap();
+            m.attempts += 1;
+        }
+        assert_eq!(store.outbox(None, 10).await.unwrap()[0].status, "failed");
+        let mut tx = store.begin("admin").await.unwrap();
+        tx.retry_mail(m.id, None).await.unwrap();
+        tx.mail_sent(m.id, now).await.unwrap();
+        assert!(
+            tx.retry_mail(m.id, None).await.is_err(),
+            "a sent message is not sent again"
+        );
+        tx.commit().await.unwrap();
+        assert_eq!(store.outbox(None, 10).await.unwrap()[0].status, "sent");
     }
 }
 

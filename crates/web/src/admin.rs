@@ -173,3 +173,77 @@ pub async fn update(
     tx.commit().await?;
     Ok(Redirect::to("/admin/users").into_response())
 }
+
+/// A message of the outbox as the administrator's page shows it.
+pub struct MailLine {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub status: &'static str,
+    pub attempts: i64,
+    pub when: String,
+    pub error: String,
+    pub unsent: bool,
+}
+
+#[derive(Template)]
+#[template(path = "mail.html")]
+struct Mail {
+    nav: Option<Nav>,
+    csrf: String,
+    configured: bool,
+    messages: Vec<MailLine>,
+}
+
+/// The outbox: messages that failed first, then those waiting after a failed attempt, then the
+/// rest; any unsent one can be sent again.
+pub async fn mail(State(state): State<AppState>, user: User) -> Result<Response> {
+    user.require(&[Role::Admin])?;
+    let rows = state.store.outbox(user.person.force_id, 500).await?;
+    let at = |t| crate::view::local_time(Some(t), "%-d %B %Y at %H:%M");
+    let messages = rows
+        .into_iter()
+        .map(|m| MailLine {
+            id: m.id,
+            to: format!("{} <{}>", m.person, m.email),
+            subject: m.subject,
+            status: match (m.status.as_str(), m.last_error.is_some()) {
+                ("sent", _) => "Sent",
+                ("failed", _) => "Failed: no more attempts",
+                (_, true) => "Waiting to try again",
+                _ => "Waiting",
+            },
+            attempts: m.attempts,
+            when: match (m.status.as_str(), m.sent_at) {
+                ("sent", Some(t)) => format!("sent {}", at(t)),
+                ("failed", _) => format!("queued {}", at(m.created_at)),
+                _ => format!("next attempt {}", at(m.next_attempt_at)),
+            },
+            error: m.last_error.unwrap_or_default(),
+            unsent: m.status != "sent",
+        })
+        .collect();
+    let page = Mail {
+        nav: Some(user.nav("/admin/mail")),
+        csrf: user.csrf.clone(),
+        configured: state.config.mail,
+        messages,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Sends an unsent message again at the next round.
+pub async fn retry_mail(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    p: Posted,
+) -> Result<Response> {
+    p.user.require(&[Role::Admin])?;
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
+    tx.retry_mail(id, p.user.person.force_id).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/admin/mail").into_response())
+}

@@ -28,6 +28,7 @@ mod error;
 mod force;
 pub mod import;
 pub mod log;
+pub mod notify;
 mod pages;
 mod panel;
 mod pool;
@@ -59,6 +60,8 @@ pub struct Config {
     /// ever set by `serve --demo`.
     pub demo_logins: Vec<(String, String)>,
     pub demo_password: String,
+    /// Whether a mail server was named (`serve --smtp`): said on the administrator's page.
+    pub mail: bool,
 }
 
 impl Default for Config {
@@ -69,6 +72,7 @@ impl Default for Config {
             secure_cookies: true,
             demo_logins: Vec::new(),
             demo_password: String::new(),
+            mail: false,
         }
     }
 }
@@ -206,6 +210,8 @@ pub fn app(store: Store, config: Config) -> Router {
         .route("/programmes", get(programmes::list).post(programmes::add))
         .route("/programmes/{id}", post(programmes::save))
         .route("/admin/users", get(admin::users).post(admin::add))
+        .route("/admin/mail", get(admin::mail))
+        .route("/admin/mail/{id}/retry", post(admin::retry_mail))
         .route("/admin/users/{id}", post(admin::update))
         .route("/healthz", get(pages::healthz))
         .route("/static/app.css", get(security::css))

@@ -52,6 +52,8 @@ struct Home {
     sessions: Vec<SessionRow>,
     empty: &'static str,
     links: Vec<Card>,
+    /// What needs this person now: (text, link).
+    notices: Vec<(String, String)>,
 }
 
 pub async fn home(State(state): State<AppState>, user: User) -> Result<Response> {
@@ -115,11 +117,18 @@ pub async fn home(State(state): State<AppState>, user: User) -> Result<Response>
             "Manage who can sign in, their roles, and password resets. Audit data is not shown to administrators.",
             "",
             "",
-            vec![(
-                "/admin/users",
-                "Users",
-                "Add people, change roles, reset passwords.",
-            )],
+            vec![
+                (
+                    "/admin/users",
+                    "Users",
+                    "Add people, change roles, reset passwords.",
+                ),
+                (
+                    "/admin/mail",
+                    "Email notifications",
+                    "What was sent, what is waiting, and what the mail server refused.",
+                ),
+            ],
         ),
     };
     let show_sessions = user.role != Role::Admin;
@@ -128,7 +137,19 @@ pub async fn home(State(state): State<AppState>, user: User) -> Result<Response>
     } else {
         Vec::new()
     };
+    let notices = if show_sessions {
+        let force = user_force(&state, &user).await?;
+        crate::notify::force_notices(&state.store, force.id, crate::actions::today())
+            .await?
+            .into_iter()
+            .filter(|n| n.person_id == user.person.id)
+            .map(|n| (n.text, n.link))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let page = Home {
+        notices,
         nav: Some(user.nav("/")),
         name: user.person.display_name.clone(),
         intro,

@@ -50,7 +50,11 @@ impl Nav {
                 ("/actions", "Action log"),
                 ("/reports", "Reports"),
             ],
-            Role::Admin => &[("/", "Home"), ("/admin/users", "Users")],
+            Role::Admin => &[
+                ("/", "Home"),
+                ("/admin/users", "Users"),
+                ("/admin/mail", "Email"),
+            ],
         };
         Nav {
             name: user.person.display_name.clone(),

@@ -30,6 +30,8 @@ struct World {
     issue: i64,
     /// An action the force lead owns.
     action: i64,
+    /// A message queued for the force lead.
+    mail: i64,
     _dir: tempfile::TempDir,
 }
 
@@ -169,8 +171,19 @@ async fn world() -> World {
     )
     .await
     .unwrap();
+    tx.queue_mail(
+        ids["lead"],
+        "test",
+        "lead@test.invalid",
+        "A notice",
+        "b",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let action = store.actions(force).await.unwrap()[0].id;
+    let mail = store.outbox(None, 1).await.unwrap()[0].id;
     let app = app(
         store.clone(),
         Config {
@@ -207,6 +220,7 @@ async fn world() -> World {
         programme,
         issue,
         action,
+        mail,
         _dir: dir,
     }
 }
@@ -356,6 +370,7 @@ async fn every_get_route_admits_exactly_its_roles() {
             vec!["coordinator", "lead", "viewer", "stranger"],
         ),
         ("/admin/users".into(), vec!["admin"]),
+        ("/admin/mail".into(), vec!["admin"]),
         // The stranger coordinates another force: they see that force's auditors.
         ("/auditors".into(), vec!["coordinator", "stranger"]),
         ("/pool".into(), vec!["coordinator", "stranger"]),
@@ -538,6 +553,11 @@ async fn every_post_route_admits_exactly_its_roles_and_needs_the_csrf_token() {
         (
             format!("/admin/users/{}", w.ids["viewer"]),
             "role=viewer".into(),
+            vec!["admin"],
+        ),
+        (
+            format!("/admin/mail/{}/retry", w.mail),
+            String::new(),
             vec!["admin"],
         ),
         // The stranger coordinates another force: this force's programme is not theirs.
@@ -2350,4 +2370,42 @@ async fn the_coordinator_sets_the_retention_periods_in_the_browser() {
         w.store.programme(w.programme).await.unwrap().recording_days,
         None
     );
+}
+
+#[tokio::test]
+async fn each_home_page_says_what_needs_that_person() {
+    let w = world().await;
+    let lead = text(w.get(Some("lead"), "/").await).await;
+    assert!(lead.contains("What needs you"));
+    assert!(
+        lead.contains("call 1 of the session of 1 June 2024 has been escalated to you."),
+        "{lead}"
+    );
+    assert!(
+        lead.contains("Action 2024/01 was due on 1 July 2024 and is overdue."),
+        "{lead}"
+    );
+    let fran = text(w.get(Some("facilitator"), "/").await).await;
+    assert!(
+        fran.contains("awaits the force&#39;s response")
+            || fran.contains("awaits the force&#x27;s response"),
+        "{fran}"
+    );
+    assert!(!fran.contains("escalated to you"));
+    // Nobody else is told about another's work.
+    for who in ["viewer", "auditor", "facilitator2", "stranger"] {
+        assert!(
+            !text(w.get(Some(who), "/").await)
+                .await
+                .contains("What needs you"),
+            "{who}"
+        );
+    }
+    // The administrator sees the outbox: who, about what, where it stands.
+    let mail = text(w.get(Some("admin"), "/admin/mail").await).await;
+    assert!(
+        mail.contains("lead &#60;lead@test.invalid&#62;") && mail.contains("A notice"),
+        "{mail}"
+    );
+    assert!(mail.contains("started without a mail server"));
 }
