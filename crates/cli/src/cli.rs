@@ -452,7 +452,7 @@ pub struct ServeArgs {
         default_value = "callaudit@localhost"
     )]
     pub mail_from: String,
-    /// The address people open the application at (e.g. https://audit.example.org), for the
+    /// The address people open the application at (such as `https://audit.example.org`), for the
     /// link in each notification.
     #[arg(long, env = "CALLAUDIT_PUBLIC_URL")]
     pub public_url: Option<String>,
