@@ -255,11 +255,11 @@ try {
     "auditors who have not finished read as not answered, never as agreement");
   const draft = page.locator("#call-1 form.draft").first();
   expect((await draft.locator("textarea").inputValue()).includes("Silences explained"), "the draft names the agreed area as the template words it");
-  await draft.locator("textarea").fill("Silences were not explained; the caller asked twice if anyone was there.");
+  await draft.locator("textarea").fill("Silences were not explained; Mrs Hughes asked twice if anyone was there.");
   await Promise.all([page.waitForNavigation(), draft.locator("button[value=keep]").click()]);
   await audit(page, "panel-draft-kept");
   await page.goto(sessionUrl + "/responses");
-  const kept = page.locator("section[id^=issue-]", { hasText: "the caller asked twice" });
+  const kept = page.locator("section[id^=issue-]", { hasText: "asked twice" });
   await kept.locator("summary", { hasText: "Escalate this issue" }).click();
   await kept.locator("textarea[name=note]").fill("Is silence covered in the call handlers' refresher training?");
   await Promise.all([page.waitForNavigation(), kept.locator("button", { hasText: "Escalate to the force lead" }).click()]);
@@ -271,10 +271,10 @@ try {
   page = lee.page;
   await submit(page, "nav >> text=Awaiting you");
   await audit(page, "force-lead");
-  const esc = page.locator("section[id^=issue-]", { hasText: "the caller asked twice" });
+  const esc = page.locator("section[id^=issue-]", { hasText: "asked twice" });
   await esc.locator("textarea[name=answer]").fill("Yes: silences are in the March refresher; the panel's example will be added.");
   await Promise.all([page.waitForNavigation(), esc.locator("button[type=submit]").click()]);
-  expect(!(await page.textContent("main")).includes("the caller asked twice"), "an answered escalation leaves the force lead's list");
+  expect(!(await page.textContent("main")).includes("asked twice"), "an answered escalation leaves the force lead's list");
   await fran.page.goto(sessionUrl + "/responses");
   expect((await fran.page.textContent("main")).includes("the panel's example will be added"), "the facilitator reads the force lead's answer");
 
@@ -282,7 +282,7 @@ try {
   page = coord.page;
   await page.goto(sessionUrl + "/responses");
   await audit(page, "responses-coordinator");
-  await submit(page.locator("section[id^=issue-]", { hasText: "the caller asked twice" }).locator("text=Raise an action"), null);
+  await submit(page.locator("section[id^=issue-]", { hasText: "asked twice" }).locator("text=Raise an action"), null);
   await audit(page, "action-from-issue");
   await page.fill("#text", "Add the panel's silence example to the call handlers' refresher");
   await page.selectOption("#owner_id", { label: "Lee Lead" });
@@ -388,6 +388,25 @@ try {
   for (const [path, label] of [["/actions", "actions"], ["/reports", "reports"], ["/reports/annual?year=2025&format=html", "annual-report"]]) {
     await page.goto(base + path);
     await audit(page, label);
+  }
+  // Publishing the demo year: every mask is shown before anything goes out; the public reads it
+  // without signing in.
+  await page.goto(base + "/reports/publish?year=2026");
+  await audit(page, "publish");
+  expect((await page.locator("mark", { hasText: "Mrs Hughes" }).count()) === 1, "the name in the kept issue is shown as a mask to accept or undo");
+  await submit(page, "text=Publish the 2026/27 report");
+  expect((await page.textContent("main")).includes("Last published"), "the year is published");
+  await audit(page, "published");
+  {
+    const ctx = await browser.newContext();
+    const pub = await ctx.newPage();
+    watch(pub, "public");
+    await pub.goto(base + "/public/demo/2026");
+    const text = await pub.textContent("main");
+    expect(text.includes("The sessions held") && text.includes("[name removed] asked twice") && !text.includes("Hughes"),
+      "the public reads the published report with its sessions, the name masked");
+    await audit(pub, "public-report");
+    await ctx.close();
   }
 
   // The other roles' pages.

@@ -56,9 +56,19 @@ struct AnnualPage<'a> {
     introduction: Vec<Prose>,
     year_ahead: Vec<Prose>,
     force_response: Vec<Prose>,
+    /// The sessions' summaries of a published report (none in the report itself).
+    sessions: &'a [crate::publish::PublicSession],
 }
 
 pub fn annual(r: &AnnualReport) -> Result<String, askama::Error> {
+    annual_with(r, &[])
+}
+
+/// The annual report followed by a summary of each session held, as published.
+pub fn annual_with(
+    r: &AnnualReport,
+    sessions: &[crate::publish::PublicSession],
+) -> Result<String, askama::Error> {
     let share = |c: &str| {
         r.channels
             .iter()
@@ -153,6 +163,7 @@ pub fn annual(r: &AnnualReport) -> Result<String, askama::Error> {
         introduction: prose(&r.introduction),
         year_ahead: prose(&r.year_ahead),
         force_response: prose(&r.force_response),
+        sessions,
         r,
     }
     .render()

@@ -10,5 +10,7 @@ pub mod chart;
 pub mod html;
 pub mod load;
 pub mod pdf;
+pub mod publish;
+pub mod redact;
 pub mod render;
 pub mod session;

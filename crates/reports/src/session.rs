@@ -193,9 +193,12 @@ pub fn compute(d: &SessionData) -> SessionReport {
             .collect(),
         issues,
         calls,
+        // Part 2 (private) actions are the board's alone: a session report is read by the
+        // panel's volunteers and viewers too.
         open_actions: d
             .open_actions
             .iter()
+            .filter(|a| a.private_reason.is_none())
             .map(|a| ActionLine {
                 reference: a.reference.clone(),
                 text: a.text.clone(),

@@ -59,6 +59,7 @@ pub mod history;
 pub mod outbox;
 pub mod pool;
 pub mod programmes;
+pub mod publications;
 pub mod recordings;
 pub mod retention;
 pub mod sessions;

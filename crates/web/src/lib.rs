@@ -33,6 +33,7 @@ mod pages;
 mod panel;
 mod pool;
 mod programmes;
+mod publish;
 pub mod recordings;
 mod score;
 mod security;
@@ -204,6 +205,11 @@ pub fn app(store: Store, config: Config) -> Router {
         .route("/issues/{id}/escalate", post(force::escalate))
         .route("/issues/{id}/escalation", post(force::answer))
         .route("/reports/texts", get(force::texts).post(force::save_text))
+        .route(
+            "/reports/publish",
+            get(publish::page).post(publish::publish),
+        )
+        .route("/public/{force}/{year}", get(publish::public))
         .route("/reports", get(pages::reports))
         .route("/reports/annual", get(pages::annual))
         .route("/auditors", get(admin::auditors).post(admin::add_auditor))

@@ -166,6 +166,7 @@ pub async fn home(State(state): State<AppState>, user: User) -> Result<Response>
 #[template(path = "reports.html")]
 struct Reports {
     nav: Option<Nav>,
+    can_publish: bool,
     years: Vec<(i32, String)>,
 }
 
@@ -184,6 +185,7 @@ pub async fn reports(State(state): State<AppState>, user: User) -> Result<Respon
     years.sort_unstable_by(|a, b| b.cmp(a));
     years.dedup();
     let page = Reports {
+        can_publish: user.role == Role::Coordinator,
         nav: Some(user.nav("/reports")),
         years: years
             .into_iter()

@@ -351,6 +351,10 @@ async fn every_get_route_admits_exactly_its_roles() {
         ),
         ("/force".into(), vec!["lead"]),
         (
+            "/reports/publish?year=2024".into(),
+            vec!["coordinator", "stranger"],
+        ),
+        (
             "/actions/pack?format=md".into(),
             vec![
                 "coordinator",
@@ -535,6 +539,11 @@ async fn every_post_route_admits_exactly_its_roles_and_needs_the_csrf_token() {
         (
             "/reports/texts".into(),
             "year=2024&section=introduction&text=Ten+auditors".into(),
+            vec!["coordinator", "stranger"],
+        ),
+        (
+            "/reports/publish".into(),
+            "year=2024".into(),
             vec!["coordinator", "stranger"],
         ),
         (
@@ -2408,4 +2417,95 @@ async fn each_home_page_says_what_needs_that_person() {
         "{mail}"
     );
     assert!(mail.contains("started without a mail server"));
+}
+
+#[tokio::test]
+async fn the_coordinator_publishes_the_year_with_every_mask_shown_and_the_public_reads_it() {
+    let w = world().await;
+    let s = w.open;
+    let ok = StatusCode::SEE_OTHER;
+    // Nothing is published yet: the public address is not found, like any other.
+    assert_eq!(
+        w.get(None, "/public/t/2024").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // An issue whose words name the caller and give a number; its response names a team.
+    let call1 = format!("/sessions/{s}/calls/1/outcome");
+    let outcome = "category=negative&issue=Mrs+Okafor+gave+07700+900123+and+was+not+called+back";
+    assert_eq!(
+        w.post("facilitator", &call1, outcome, true).await.status(),
+        ok
+    );
+    assert_eq!(
+        w.post(
+            "coordinator",
+            &format!("/sessions/{s}/status"),
+            "status=closed",
+            true
+        )
+        .await
+        .status(),
+        ok
+    );
+    for who in ["facilitator", "lead", "viewer", "admin", "auditor"] {
+        assert_eq!(
+            w.get(Some(who), "/reports/publish?year=2024")
+                .await
+                .status(),
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    let page = text(
+        w.get(Some("coordinator"), "/reports/publish?year=2024")
+            .await,
+    )
+    .await;
+    assert!(page.contains("<mark>Mrs Okafor</mark>"), "{page}");
+    assert!(page.contains("<mark>07700 900123</mark>"));
+    // The coordinator keeps the name's mask and undoes the number's (say it was a switchboard).
+    let id = |hidden: &str| {
+        let at = page.find(&format!("<mark>{hidden}</mark>")).unwrap();
+        let before = &page[..at];
+        let v = before.rfind("value=\"").unwrap() + 7;
+        before[v..v + before[v..].find('"').unwrap()].to_string()
+    };
+    let keep = id("Mrs Okafor");
+    assert_ne!(keep, id("07700 900123"));
+    let form = format!("year=2024&mask={keep}");
+    assert_eq!(
+        w.post("viewer", "/reports/publish", &form, true)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        w.post("coordinator", "/reports/publish", &form, true)
+            .await
+            .status(),
+        ok
+    );
+    let public = w.get(None, "/public/t/2024").await;
+    assert_eq!(public.status(), StatusCode::OK);
+    let html = text(public).await;
+    assert!(html.contains("[name removed] gave 07700 900123"), "{html}");
+    assert!(!html.contains("Okafor"));
+    assert!(!html.contains("T-00"), "no call reference is published");
+    assert!(html.contains("The sessions held") && html.contains("Session of 1 June 2024"));
+    let md = text(w.get(None, "/public/t/2024?format=md").await).await;
+    assert!(
+        md.contains(r"\[name removed\] gave 07700 900123") && !md.contains("Okafor"),
+        "{md}"
+    );
+    let page = text(
+        w.get(Some("coordinator"), "/reports/publish?year=2024")
+            .await,
+    )
+    .await;
+    assert!(page.contains("with 1 mask applied and 1 undone"), "{page}");
+    // Another force's address publishes nothing of this one.
+    assert_eq!(
+        w.get(None, "/public/o/2024").await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
