@@ -97,7 +97,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
     assert!(schemas[0].contains_key("calls") && schemas[0].contains_key("history"));
     assert_eq!(
         schemas[0].len(),
-        31,
+        32,
         "tables: {:?}",
         schemas[0].keys().collect::<Vec<_>>()
     );
@@ -710,6 +710,47 @@ async fn the_outbox_queues_once_retries_and_keeps_what_failed() {
         );
         tx.commit().await.unwrap();
         assert_eq!(store.outbox(None, 10).await.unwrap()[0].status, "sent");
+    }
+}
+
+#[tokio::test]
+async fn every_publication_is_kept_and_the_latest_is_read() {
+    use callaudit_storage::publications::NewPublication;
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        assert_eq!(store.publication(f, 2025).await.unwrap(), None);
+        for (md, applied) in [("first", 3), ("second", 2)] {
+            let mut tx = store
+                .begin_in(Some(f), "coordinator@example.org")
+                .await
+                .unwrap();
+            tx.publish(
+                f,
+                &NewPublication {
+                    year: 2025,
+                    markdown: md,
+                    html: "<p>x</p>",
+                    masks_applied: applied,
+                    masks_undone: 1,
+                },
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let p = store.publication(f, 2025).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                p.markdown.as_str(),
+                p.masks_applied,
+                p.masks_undone,
+                p.published_by.as_str()
+            ),
+            ("second", 2, 1, "coordinator@example.org")
+        );
+        assert_eq!(store.publication(f, 2024).await.unwrap(), None);
+        let h = store.history(10).await.unwrap();
+        assert_eq!(h.iter().filter(|e| e.entity == "publication").count(), 2);
     }
 }
 
