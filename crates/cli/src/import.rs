@@ -184,63 +184,38 @@ async fn force_for_import(
 }
 
 async fn import_audits(ctx: &Context_, a: ImportAuditsArgs) -> anyhow::Result<ExitCode> {
+    use callaudit_web::import::{AuditsImported, audit_conflict, read_past_audits};
     let store = ctx.store().await?;
     let sha = file_sha256(&a.file)?;
     let mut tx = store.begin(&ctx.actor).await?;
     let force_id = force_for_import(ctx, &store, &mut tx, a.force_name.as_deref()).await?;
-    let programme = tx.ensure_call_audit_programme(force_id).await?;
-    // A programme created by this transaction is not yet visible to the store's other
-    // connections; it was created with the reference template, which is what is used then.
-    let template = match store.template(programme).await {
-        Ok(t) if !t.areas.is_empty() => t,
-        _ => callaudit_domain::template::Template::reference(),
-    };
-    let rows = match callaudit_ingest::audits::read_audits(&a.file, &template) {
-        Ok(r) => r,
-        Err(f) => {
-            tx.rollback().await?;
-            let (lines, total, summary) = failure_lines(&f);
-            return report(&lines, total, &summary, a.errors.as_deref());
-        }
-    };
     let name = a.file.file_name().map_or_else(
         || a.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let import_id = tx.begin_import(force_id, "audits", &name).await?;
-    let o = tx.import_audits(force_id, programme, &rows).await?;
-    if !o.conflicts.is_empty() {
-        tx.rollback().await?;
-        let lines: Vec<String> = o
-            .conflicts
-            .iter()
-            .map(|c| {
-                format!(
-                    "line {}, column {}: {:?} differs from the audit of call {} already stored ({:?}); expected the same outcome",
-                    c.line, c.field, c.new, c.call_ref, c.stored
-                )
-            })
-            .collect();
-        let n = lines.len() as u64;
-        return report(
-            &lines,
-            n,
-            &format!("{n} audited calls differ from what is stored; nothing was imported"),
-            a.errors.as_deref(),
-        );
-    }
-    tx.finish_import(
-        import_id,
-        &sha,
-        rows.len() as u64,
-        o.calls_added,
-        o.unchanged,
-    )
-    .await?;
+    let (rows, o) =
+        match read_past_audits(&store, &mut tx, force_id, &name, a.file.clone(), &sha).await? {
+            AuditsImported::Done(rows, o) => (rows, o),
+            AuditsImported::Refused(f) => {
+                tx.rollback().await?;
+                let (lines, total, summary) = failure_lines(&f);
+                return report(&lines, total, &summary, a.errors.as_deref());
+            }
+            AuditsImported::Conflicts(conflicts) => {
+                tx.rollback().await?;
+                let lines: Vec<String> = conflicts.iter().map(audit_conflict).collect();
+                let n = lines.len() as u64;
+                return report(
+                    &lines,
+                    n,
+                    &format!("{n} audited calls differ from what is stored; nothing was imported"),
+                    a.errors.as_deref(),
+                );
+            }
+        };
     tx.commit().await?;
     say!(
-        "imported {name}: {} rows read, {} audited calls added in {} new sessions, {} unchanged",
-        rows.len(),
+        "imported {name}: {rows} rows read, {} audited calls added in {} new sessions, {} unchanged",
         o.calls_added,
         o.sessions_added,
         o.unchanged

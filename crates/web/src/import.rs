@@ -98,3 +98,65 @@ pub async fn read_into_pool(
         }),
     })
 }
+
+/// What became of a file of past audits.
+pub enum AuditsImported {
+    /// Every row was good and is written, not yet committed: rows read and what was added.
+    Done(u64, callaudit_storage::audits::AuditImportOutcome),
+    /// The file has problems: every one of them.
+    Refused(ReadFailure),
+    /// Audited calls already stored with another outcome.
+    Conflicts(Vec<Conflict>),
+}
+
+/// Reads a scheme's past audits (the spreadsheet it kept before this system) at `path` into force
+/// `force_id` inside `tx`, under its call-audit programme (created if it has none), for
+/// `callaudit import audits` and the browser's upload alike. On a refusal or a conflict the
+/// caller rolls back.
+pub async fn read_past_audits(
+    store: &callaudit_storage::Store,
+    tx: &mut Tx,
+    force_id: i64,
+    name: &str,
+    path: PathBuf,
+    sha256: &str,
+) -> Result<AuditsImported, StoreError> {
+    let programme = tx.ensure_call_audit_programme(force_id).await?;
+    // A programme created by this transaction is not yet visible to the store's other
+    // connections; it was created with the reference template, which is what is used then.
+    let template = match store.template(programme).await {
+        Ok(t) if !t.areas.is_empty() => t,
+        _ => callaudit_domain::template::Template::reference(),
+    };
+    let rows = tokio::task::spawn_blocking(move || {
+        callaudit_ingest::audits::read_audits(&path, &template)
+    })
+    .await
+    .map_err(|e| StoreError::Conflict(format!("the reader thread failed: {e}")))?;
+    let rows = match rows {
+        Ok(r) => r,
+        Err(f) => return Ok(AuditsImported::Refused(f)),
+    };
+    let import_id = tx.begin_import(force_id, "audits", name).await?;
+    let o = tx.import_audits(force_id, programme, &rows).await?;
+    if !o.conflicts.is_empty() {
+        return Ok(AuditsImported::Conflicts(o.conflicts));
+    }
+    tx.finish_import(
+        import_id,
+        sha256,
+        rows.len() as u64,
+        o.calls_added,
+        o.unchanged,
+    )
+    .await?;
+    Ok(AuditsImported::Done(rows.len() as u64, o))
+}
+
+/// A stored audit that a row of past audits contradicts, as a sentence.
+pub fn audit_conflict(c: &Conflict) -> String {
+    format!(
+        "line {}, column {}: {:?} differs from the audit of call {} already stored ({:?}); expected the same outcome",
+        c.line, c.field, c.new, c.call_ref, c.stored
+    )
+}

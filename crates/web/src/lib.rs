@@ -198,6 +198,10 @@ pub fn app(store: Store, config: Config) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route("/pool/profiles", post(pool::save_profile))
+        .route(
+            "/pool/audits",
+            post(pool::upload_audits).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
         .route("/actions", get(actions::list).post(actions::add))
         .route("/actions/pack", get(actions::pack))
         .route("/actions/{id}", get(actions::show).post(actions::update))

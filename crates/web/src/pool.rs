@@ -274,24 +274,32 @@ fn upload_file() -> std::io::Result<tempfile::NamedTempFile> {
         .tempfile_in(dir)
 }
 
-pub async fn upload(
-    State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-    user: User,
-    mut form: Multipart,
-) -> Result<Response> {
-    refuse_cross_site(&headers)?;
-    user.require(&[Role::Coordinator])?;
+/// A multipart form as received: its text fields, and its file (name, the kept copy, SHA-256)
+/// when one was sent and was not empty. The CSRF token is checked before anything is used.
+struct Received {
+    fields: Vec<(String, String)>,
+    file: Option<(String, tempfile::NamedTempFile, String)>,
+}
+
+impl Received {
+    fn field(&self, name: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+async fn receive(user: &User, form: &mut Multipart) -> Result<Received> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         AppError::BadRequest(format!("The upload could not be read: {}", e.body_text()))
     };
     let internal =
         |e: std::io::Error| AppError::Internal(format!("the upload could not be kept: {e}"));
-    let (mut csrf, mut profile, mut file) = (String::new(), String::new(), None);
+    let (mut fields, mut file) = (Vec::new(), None);
     while let Some(mut field) = form.next_field().await.map_err(bad)? {
         match field.name().unwrap_or("") {
-            "csrf" => csrf = field.text().await.map_err(bad)?,
-            "profile" => profile = field.text().await.map_err(bad)?,
             "file" => {
                 // Written to disk as it arrives, never held whole in memory.
                 let name = field.file_name().unwrap_or("upload").to_string();
@@ -304,13 +312,128 @@ pub async fn upload(
                     out.write_all(&chunk).await.map_err(internal)?;
                 }
                 out.flush().await.map_err(internal)?;
-                file = Some((name, kept, size, hex::encode(sha.finalize())));
+                if size > 0 {
+                    file = Some((name, kept, hex::encode(sha.finalize())));
+                }
             }
-            _ => {}
+            other => {
+                let name = other.to_string();
+                // Text fields are short; a long one is a mistake or an attack.
+                let text = field.text().await.map_err(bad)?;
+                if text.len() > 4096 {
+                    return Err(AppError::BadRequest(format!(
+                        "The form's field {name:?} is too long."
+                    )));
+                }
+                fields.push((name, text));
+            }
         }
     }
-    check_csrf(&user, &csrf)?;
-    let Some((name, kept, _, sha)) = file.filter(|(_, _, size, _)| *size > 0) else {
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    check_csrf(user, csrf)?;
+    Ok(Received { fields, file })
+}
+
+/// The coordinator brings over the scheme's past audits (the spreadsheet kept before this
+/// system): each date and focus becomes a closed session with the panel's outcomes, all or
+/// nothing, as `callaudit import audits` does.
+pub async fn upload_audits(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    user: User,
+    mut form: Multipart,
+) -> Result<Response> {
+    use crate::import::{AuditsImported, audit_conflict, read_past_audits};
+    refuse_cross_site(&headers)?;
+    user.require(&[Role::Coordinator])?;
+    let received = receive(&user, &mut form).await?;
+    let Some((name, kept, sha)) = received.file else {
+        return render(
+            &state,
+            &user,
+            Some("Choose the file of past audits to upload: it was empty or missing.".into()),
+            Vec::new(),
+            0,
+        )
+        .await;
+    };
+    let force = user_force(&state, &user).await?;
+    let mut tx = state
+        .store
+        .begin_in(user.person.force_id, &user.person.email)
+        .await?;
+    let result = read_past_audits(
+        &state.store,
+        &mut tx,
+        force.id,
+        &name,
+        kept.path().to_path_buf(),
+        &sha,
+    )
+    .await?;
+    drop(kept);
+    let (outcome, problems, more) = match result {
+        AuditsImported::Done(rows, o) => {
+            tx.commit().await?;
+            (
+                format!(
+                    "{name} imported: {rows} rows read, {} audited calls added in {} new sessions, {} unchanged.",
+                    o.calls_added, o.sessions_added, o.unchanged
+                ),
+                Vec::new(),
+                0,
+            )
+        }
+        AuditsImported::Refused(ReadFailure::File(e)) => {
+            tx.rollback().await?;
+            (format!("Nothing was imported: {e}"), Vec::new(), 0)
+        }
+        AuditsImported::Refused(ReadFailure::Rows(r)) => {
+            tx.rollback().await?;
+            let problems: Vec<String> =
+                r.errors.iter().take(SHOWN).map(|e| e.to_string()).collect();
+            let more = r.total.saturating_sub(problems.len() as u64);
+            (
+                format!(
+                    "Nothing was imported: {} problem(s) in {name}. Correct them and upload the file again.",
+                    r.total
+                ),
+                problems,
+                more,
+            )
+        }
+        AuditsImported::Conflicts(c) => {
+            tx.rollback().await?;
+            let problems: Vec<String> = c.iter().take(SHOWN).map(audit_conflict).collect();
+            let more = (c.len() - problems.len()) as u64;
+            (
+                format!(
+                    "Nothing was imported: {} audited call(s) differ from what is stored.",
+                    c.len()
+                ),
+                problems,
+                more,
+            )
+        }
+    };
+    render(&state, &user, Some(outcome), problems, more).await
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    user: User,
+    mut form: Multipart,
+) -> Result<Response> {
+    refuse_cross_site(&headers)?;
+    user.require(&[Role::Coordinator])?;
+    let received = receive(&user, &mut form).await?;
+    let profile = received.field("profile");
+    let Some((name, kept, sha)) = received.file else {
         return render(
             &state,
             &user,

@@ -885,6 +885,17 @@ async fn upload_with(
     with_csrf: bool,
     profile: &str,
 ) -> axum::response::Response {
+    upload_to(w, "/pool", who, csv, with_csrf, profile).await
+}
+
+async fn upload_to(
+    w: &World,
+    path: &str,
+    who: &str,
+    csv: &str,
+    with_csrf: bool,
+    profile: &str,
+) -> axum::response::Response {
     let (cookie, csrf) = &w.logins[who];
     let b = "XBOUNDARYX";
     let mut body = String::new();
@@ -899,7 +910,7 @@ async fn upload_with(
     body.push_str(&format!(
         "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"export.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{b}--\r\n"
     ));
-    let req = Request::post("/pool")
+    let req = Request::post(path)
         .header(header::COOKIE, cookie)
         .header(
             header::CONTENT_TYPE,
@@ -2507,5 +2518,87 @@ async fn the_coordinator_publishes_the_year_with_every_mask_shown_and_the_public
     assert_eq!(
         w.get(None, "/public/o/2024").await.status(),
         StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_coordinator_brings_over_past_audits_in_the_browser_all_or_nothing() {
+    let w = world().await;
+    let force = w.store.resolve_force(Some("t")).await.unwrap().id;
+    let before = w.store.sessions(force).await.unwrap().len();
+    let head =
+        "audit_date,focus,call_id,channel,incident_type,category,areas,comments,good_practice\n";
+    let bad = format!(
+        "{head}2023-05-10,ASB,P-1,999,ASB,positive,,,no\n2023-05-10,ASB,P-2,pigeon,ASB,sometimes,,,no\n"
+    );
+    let page = text(upload_to(&w, "/pool/audits", "coordinator", &bad, true, "").await).await;
+    assert!(
+        page.contains("Nothing was imported: 2 problem(s)"),
+        "{page}"
+    );
+    assert!(
+        page.contains("line 3, column channel") && page.contains("line 3, column category"),
+        "{page}"
+    );
+    assert_eq!(
+        w.store.sessions(force).await.unwrap().len(),
+        before,
+        "nothing written"
+    );
+    let good = format!(
+        "{head}2023-05-10,ASB,P-1,999,ASB,positive,,,no\n2023-05-10,ASB,P-2,101,ASB,Good call but with suggestions for improvement/development,Call lacked empathy,Kind but rushed,no\n"
+    );
+    let page = text(upload_to(&w, "/pool/audits", "coordinator", &good, true, "").await).await;
+    assert!(
+        page.contains("2 rows read, 2 audited calls added in 1 new sessions, 0 unchanged"),
+        "{page}"
+    );
+    let sessions = w.store.sessions(force).await.unwrap();
+    assert_eq!(sessions.len(), before + 1);
+    let s = sessions
+        .iter()
+        .find(|s| s.held_on.to_string() == "2023-05-10")
+        .unwrap();
+    assert_eq!((s.status.as_str(), s.focus.as_str()), ("closed", "ASB"));
+    // Again: nothing changes. A different outcome for a stored call: refused, nothing written.
+    let page = text(upload_to(&w, "/pool/audits", "coordinator", &good, true, "").await).await;
+    assert!(
+        page.contains("0 audited calls added in 0 new sessions, 2 unchanged"),
+        "{page}"
+    );
+    let changed = good.replace(
+        "Good call but with suggestions for improvement/development",
+        "negative",
+    );
+    let page = text(upload_to(&w, "/pool/audits", "coordinator", &changed, true, "").await).await;
+    assert!(
+        page.contains("Nothing was imported: 1 audited call(s) differ"),
+        "{page}"
+    );
+    // The year's report counts them.
+    let report = text(
+        w.get(Some("coordinator"), "/reports/annual?year=2023&format=md")
+            .await,
+    )
+    .await;
+    assert!(
+        report.contains("1 call audit was carried out with a total of 2 calls audited"),
+        "{report}"
+    );
+    // Only the coordinator, and only with the form's token.
+    for who in ["auditor", "facilitator", "lead", "viewer", "admin"] {
+        assert_eq!(
+            upload_to(&w, "/pool/audits", who, &good, true, "")
+                .await
+                .status(),
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    assert_eq!(
+        upload_to(&w, "/pool/audits", "coordinator", &good, false, "")
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
     );
 }
