@@ -410,7 +410,7 @@ try {
   }
 
   // The other roles' pages.
-  for (const [name, label, paths] of [["ada.admin", "admin", ["/", "/admin/users"]], ["val.viewer", "viewer", ["/", sessionUrl]], ["lee.lead", "lead", ["/"]]]) {
+  for (const [name, label, paths] of [["ada.admin", "admin", ["/", "/admin/users", "/admin/mail"]], ["val.viewer", "viewer", ["/", sessionUrl]], ["lee.lead", "lead", ["/"]]]) {
     const s = await signIn(browser, name, label);
     for (const p of paths) {
       await s.page.goto(p.startsWith("http") ? p : base + p);

@@ -91,7 +91,7 @@ static INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Capitalised words that are not names: the words of policing, of the calendar, and those that
+/// Capitalised words that are not names: the words of policing, the days, and those that
 /// open sentences. A run of capitalised words is a name only if none of its words is here.
 const NOT_NAMES: &[&str] = &[
     "The",
@@ -181,18 +181,6 @@ const NOT_NAMES: &[&str] = &[
     "Friday",
     "Saturday",
     "Sunday",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
     "Yes",
     "No",
     "Not",
@@ -244,7 +232,9 @@ const NOT_NAMES: &[&str] = &[
 ];
 
 fn is_name(words: &str) -> bool {
-    words.split_whitespace().all(|w| !NOT_NAMES.contains(&w))
+    words
+        .split_whitespace()
+        .all(|w| !NOT_NAMES.contains(&w) && !crate::render::MONTHS.contains(&w))
 }
 
 /// Every stretch of `text` to mask, in order, none overlapping. Where two findings overlap the

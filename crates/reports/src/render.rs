@@ -11,26 +11,28 @@ pub fn json(r: &AnnualReport) -> String {
 }
 
 /// `2025-06` as `June 2025`.
+/// The months as people write them.
+pub(crate) const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 pub fn month_name(m: &str) -> String {
-    const NAMES: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     match m
         .split_once('-')
         .and_then(|(y, mm)| Some((y, mm.parse::<usize>().ok()?)))
     {
-        Some((y, mm)) if (1..=12).contains(&mm) => format!("{} {y}", NAMES[mm - 1]),
+        Some((y, mm)) if (1..=12).contains(&mm) => format!("{} {y}", MONTHS[mm - 1]),
         _ => m.to_string(),
     }
 }

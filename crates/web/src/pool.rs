@@ -291,7 +291,14 @@ impl Received {
     }
 }
 
-async fn receive(user: &User, form: &mut Multipart) -> Result<Received> {
+/// Reads an upload of the coordinator's: refused when sent from another site or by anyone else.
+async fn receive(
+    headers: &axum::http::HeaderMap,
+    user: &User,
+    form: &mut Multipart,
+) -> Result<Received> {
+    refuse_cross_site(headers)?;
+    user.require(&[Role::Coordinator])?;
     let bad = |e: axum::extract::multipart::MultipartError| {
         AppError::BadRequest(format!("The upload could not be read: {}", e.body_text()))
     };
@@ -348,9 +355,7 @@ pub async fn upload_audits(
     mut form: Multipart,
 ) -> Result<Response> {
     use crate::import::{AuditsImported, audit_conflict, read_past_audits};
-    refuse_cross_site(&headers)?;
-    user.require(&[Role::Coordinator])?;
-    let received = receive(&user, &mut form).await?;
+    let received = receive(&headers, &user, &mut form).await?;
     let Some((name, kept, sha)) = received.file else {
         return render(
             &state,
@@ -429,9 +434,7 @@ pub async fn upload(
     user: User,
     mut form: Multipart,
 ) -> Result<Response> {
-    refuse_cross_site(&headers)?;
-    user.require(&[Role::Coordinator])?;
-    let received = receive(&user, &mut form).await?;
+    let received = receive(&headers, &user, &mut form).await?;
     let profile = received.field("profile");
     let Some((name, kept, sha)) = received.file else {
         return render(
