@@ -363,6 +363,27 @@ pub enum ReportCommand {
     Cdi(YearReportArgs),
     /// Write a free-text section of a year's report.
     Text(ReportTextArgs),
+    /// Control-room performance from the call pool: answer times, abandonment and call length,
+    /// per channel and per month, for a financial year or any period.
+    Performance(PerformanceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PerformanceArgs {
+    /// The financial year by the year it starts in (or give --from and --to).
+    #[arg(long, conflicts_with_all = ["from", "to"], required_unless_present_all = ["from", "to"])]
+    pub year: Option<i32>,
+    /// The first day of the period, e.g. 2026-04-01.
+    #[arg(long, requires = "to")]
+    pub from: Option<chrono::NaiveDate>,
+    /// The last day of the period, included.
+    #[arg(long, requires = "from")]
+    pub to: Option<chrono::NaiveDate>,
+    /// md, json or csv (one table: the whole period per channel, then each month).
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: ReportFormat,
+    #[arg(long)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

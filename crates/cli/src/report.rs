@@ -18,7 +18,39 @@ pub async fn run(ctx: &Context_, cmd: ReportCommand) -> anyhow::Result<ExitCode>
         ReportCommand::Session(a) => session_report(ctx, a).await,
         ReportCommand::Cdi(a) => cdi_report(ctx, a).await,
         ReportCommand::Text(a) => text(ctx, a).await,
+        ReportCommand::Performance(a) => performance_report(ctx, a).await,
     }
+}
+
+async fn performance_report(
+    ctx: &Context_,
+    a: crate::cli::PerformanceArgs,
+) -> anyhow::Result<ExitCode> {
+    use callaudit_reports::performance;
+    let (from, to) = match (a.year, a.from, a.to) {
+        (Some(y), _, _) => {
+            check_year(y)?;
+            annual::year_bounds(y)
+        }
+        (None, Some(f), Some(t)) if f <= t => (f, t),
+        (None, Some(f), Some(t)) => {
+            bail!("--from {f} is after --to {t}: give the first day, then the last")
+        }
+        _ => bail!("give --year, or --from and --to"),
+    };
+    let store = ctx.store().await?;
+    let force = store.resolve_force(ctx.force.as_deref()).await?;
+    let report = performance::load(&store, &force, from, to).await?;
+    let text = match a.format {
+        ReportFormat::Md => performance::markdown(&report),
+        ReportFormat::Json => format!("{}\n", performance::json(&report)),
+        ReportFormat::Csv => performance::csv(&report)?,
+        ReportFormat::Html | ReportFormat::Pdf => bail!(
+            "the performance report is written as md, json or csv so far; the web page and the board pack are not built yet"
+        ),
+    };
+    emit(&text, a.output.as_deref(), "performance report")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Financial years a scheme can have held audits in; anything else is a typing mistake.

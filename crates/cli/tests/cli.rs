@@ -1396,3 +1396,93 @@ fn a_new_coordinator_starts_from_last_years_spreadsheet_alone() {
     let o = r.cmd(&["summary"]);
     assert!(out(&o).starts_with("Demoshire Police"), "{}", out(&o));
 }
+
+#[test]
+fn the_performance_report_says_the_same_in_every_format_for_any_period() {
+    let r = Run::new();
+    // A pool whose figures are known: four 999 calls answered in 4, 8, 12 and 70 seconds, and
+    // two 101 calls, one abandoned, in April 2026; one 999 call in May.
+    let csv = "call_id,started_at,channel,incident_type,answer_s,abandoned,duration_s\n\
+               A1,2026-04-02 10:00,999,ASB,4,false,100\n\
+               A2,2026-04-03 10:00,999,ASB,8,false,200\n\
+               A3,2026-04-04 10:00,999,ASB,12,false,300\n\
+               A4,2026-04-05 10:00,999,ASB,70,false,400\n\
+               B1,2026-04-06 10:00,101,ASB,300,false,600\n\
+               B2,2026-04-07 10:00,101,ASB,,true,\n\
+               C1,2026-05-02 10:00,999,ASB,3,false,50\n";
+    let file = r.write("pool.csv", csv);
+    let imported = r.cmd(&[
+        "import",
+        "calls",
+        file.to_str().unwrap(),
+        "--force",
+        "t",
+        "--force-name",
+        "Testshire Police",
+    ]);
+    assert!(imported.status.success(), "{}", err(&imported));
+    let april = [
+        "report",
+        "performance",
+        "--from",
+        "2026-04-01",
+        "--to",
+        "2026-04-30",
+    ];
+    let json = r.cmd(&[&april[..], &["--format", "json"]].concat());
+    assert!(json.status.success(), "{}", err(&json));
+    let j: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(j["calls"], 6, "May's call is outside the period");
+    let e = &j["channels"][0];
+    assert_eq!(
+        (e["channel"].as_str(), e["calls"].as_u64()),
+        (Some("999"), Some(4))
+    );
+    // 2 of 4 within 10 s; 1 of 4 from 11 to 60 s; 1 of 4 over 60 s; median (8 + 12) / 2.
+    assert_eq!(e["within_10s_percent"], 50.0);
+    assert_eq!(e["from_11_to_60s_percent"], 25.0);
+    assert_eq!(e["over_60s_percent"], 25.0);
+    assert_eq!(e["median_answer_s"], 10.0);
+    assert_eq!(e["p90_answer_s"], 70.0);
+    assert_eq!(e["mean_duration_s"], 250.0);
+    let n = &j["channels"][1];
+    assert_eq!(
+        (n["abandoned"].as_u64(), n["abandoned_percent"].as_f64()),
+        (Some(1), Some(50.0))
+    );
+    let md = out(&r.cmd(&april));
+    assert!(md.contains("50.0% of answered 999 calls were answered within 10 seconds, below the national expectation of 90%."), "{md}");
+    assert!(md.contains("50.0% of 101 callers hung up"));
+    assert!(md.contains("| 999 (emergency) | 4 | 4 | 0 (0.0%) | 50.0% | 25.0% | 25.0% | 0 | 10.0 | 70.0 | 250.0 |"), "{md}");
+    let csv = out(&r.cmd(&[&april[..], &["--format", "csv"]].concat()));
+    assert!(
+        csv.contains("all,999,4,4,0,0.0,50.0,25.0,25.0,0,10.0,70.0,250.0"),
+        "{csv}"
+    );
+    assert!(csv.contains("2026-04,101,2,1,1,50.0,"), "{csv}");
+    // The financial year takes both months; a period backwards is refused.
+    let year = r.cmd(&[
+        "report",
+        "performance",
+        "--year",
+        "2026",
+        "--format",
+        "json",
+    ]);
+    let y: serde_json::Value = serde_json::from_slice(&year.stdout).unwrap();
+    assert_eq!(y["calls"], 7);
+    assert_eq!(
+        y["months"].as_array().unwrap().len(),
+        3,
+        "April 999 and 101, May 999"
+    );
+    let backwards = r.cmd(&[
+        "report",
+        "performance",
+        "--from",
+        "2026-05-01",
+        "--to",
+        "2026-04-01",
+    ]);
+    assert!(!backwards.status.success() && err(&backwards).contains("is after --to"));
+}

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod call;
+pub mod performance;
 pub mod problem;
 pub mod sampling;
 pub mod stats;

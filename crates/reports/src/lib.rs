@@ -10,6 +10,7 @@ pub mod chart;
 pub mod html;
 pub mod load;
 pub mod pdf;
+pub mod performance;
 pub mod publish;
 pub mod redact;
 pub mod render;

@@ -302,6 +302,40 @@ impl Tx {
 }
 
 impl Store {
+    /// What the performance figures need of each call a force received in `[from, to)`, in
+    /// time order; rows the pool could not hold (an unknown channel) are left out.
+    pub async fn call_times(
+        &self,
+        force_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<callaudit_domain::performance::CallTimes>> {
+        type Row = (
+            DateTime<Utc>,
+            String,
+            Option<i64>,
+            Option<bool>,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(
+            "SELECT started_at, channel, answer_s, abandoned, duration_s FROM calls
+             WHERE force_id = $1 AND started_at >= $2 AND started_at < $3 AND training = $4 ORDER BY started_at")
+            .bind(force_id).bind(from).bind(to).bind(false).fetch_all(p).await?);
+        let secs = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
+        Ok(rows
+            .into_iter()
+            .filter_map(|(started_at, channel, answer_s, abandoned, duration_s)| {
+                Some(callaudit_domain::performance::CallTimes {
+                    started_at,
+                    channel: callaudit_domain::call::Channel::parse(&channel).ok()?,
+                    answer_s: secs(answer_s),
+                    abandoned,
+                    duration_s: secs(duration_s),
+                })
+            })
+            .collect())
+    }
+
     /// The whole pool of a force.
     pub async fn pool(&self, force_id: i64) -> Result<Vec<PoolCall>> {
         let sql = format!("{SELECT_CALLS} WHERE force_id = $1");

@@ -755,6 +755,47 @@ async fn every_publication_is_kept_and_the_latest_is_read() {
 }
 
 #[tokio::test]
+async fn the_performance_figures_read_the_calls_of_a_period_only() {
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        let mut calls = Vec::new();
+        for (i, at) in [
+            "2026-03-31T23:59:59Z",
+            "2026-04-01T00:00:00Z",
+            "2026-04-15T12:30:00.5Z",
+            "2026-04-30T23:59:59Z",
+            "2026-05-01T00:00:00Z",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let mut c = call(&format!("P{i}"), Channel::Emergency, "ASB");
+            c.started_at = at.parse().unwrap();
+            c.answer_s = Some(i as u32);
+            calls.push(c);
+        }
+        let mut training = call("PT", Channel::Emergency, "ASB");
+        training.started_at = "2026-04-10T10:00:00Z".parse().unwrap();
+        training.training = true;
+        calls.push(training);
+        import(&store, f, &calls).await.unwrap();
+        let got = store
+            .call_times(
+                f,
+                "2026-04-01T00:00:00Z".parse().unwrap(),
+                "2026-05-01T00:00:00Z".parse().unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            got.iter().map(|c| c.answer_s).collect::<Vec<_>>(),
+            [Some(1), Some(2), Some(3)],
+            "from the first instant, up to but not including the last; training calls left out"
+        );
+    }
+}
+
+#[tokio::test]
 async fn past_audits_import_once_and_conflicts_are_found() {
     for (store, _keep) in stores().await {
         let f = force(&store).await;

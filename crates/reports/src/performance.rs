@@ -1,0 +1,214 @@
+//! The control-room performance report (`callaudit report performance`): answer times,
+//! abandonment and call length per channel and per month, from the pool alone, for any period.
+//! Every figure comes from [`callaudit_domain::performance`]; this module loads the period's
+//! calls and writes the same figures as JSON, Markdown and CSV.
+
+use std::fmt::Write as _;
+
+use callaudit_domain::performance::{ChannelFigures, Figures, MonthFigures, by_channel, by_month};
+use callaudit_storage::{Force, Result, Store};
+use chrono::{NaiveDate, TimeZone};
+use serde::Serialize;
+
+/// The Home Office's expectation for 999 calls: answered within 10 seconds.
+pub const TARGET_999_WITHIN_10S: f64 = 90.0;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PerformanceReport {
+    pub scheme: String,
+    /// The first and last days of the period (UK dates), both included.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub calls: u64,
+    pub channels: Vec<ChannelFigures>,
+    pub months: Vec<MonthFigures>,
+}
+
+/// Midnight at the start of a UK day, as an instant.
+fn uk_midnight(d: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    callaudit_domain::time::DEFAULT_TZ
+        .from_local_datetime(&naive)
+        .earliest()
+        .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&chrono::Utc))
+}
+
+/// The report of the calls a force received from `from` to `to` (UK days, both included).
+pub async fn load(
+    store: &Store,
+    force: &Force,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<PerformanceReport> {
+    let calls = store
+        .call_times(
+            force.id,
+            uk_midnight(from),
+            uk_midnight(to.succ_opt().unwrap_or(to)),
+        )
+        .await?;
+    Ok(PerformanceReport {
+        scheme: force.name.clone(),
+        from,
+        to,
+        calls: calls.len() as u64,
+        channels: by_channel(&calls),
+        months: by_month(&calls),
+    })
+}
+
+pub fn json(r: &PerformanceReport) -> String {
+    serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn one(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".to_string(), |v| format!("{v:.1}"))
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".to_string(), |v| format!("{v:.1}%"))
+}
+
+fn channel_name(code: &str) -> String {
+    match code {
+        "999" => "999 (emergency)".into(),
+        "101" => "101 (non-emergency)".into(),
+        other => other.replace('-', " "),
+    }
+}
+
+const HEAD: &str = "| Calls | Answered | Abandoned | Within 10 s | 11–60 s | Over 60 s | Over 2 min | Median answer (s) | 90th percentile (s) | Mean length (s) |";
+
+fn row(f: &Figures) -> String {
+    format!(
+        "| {} | {} | {} ({}) | {} | {} | {} | {} | {} | {} | {} |",
+        f.calls,
+        f.answered,
+        f.abandoned,
+        pct(f.abandoned_percent),
+        pct(f.within_10s_percent),
+        pct(f.from_11_to_60s_percent),
+        pct(f.over_60s_percent),
+        f.over_2min,
+        one(f.median_answer_s),
+        one(f.p90_answer_s),
+        one(f.mean_duration_s)
+    )
+}
+
+/// The report in words and tables, for a board paper.
+pub fn markdown(r: &PerformanceReport) -> String {
+    let mut s = String::new();
+    let w = &mut s;
+    let _ = writeln!(w, "# {}: control-room performance\n", r.scheme);
+    let _ = writeln!(
+        w,
+        "Calls received from {} to {}: {}.\n",
+        r.from.format("%-d %B %Y"),
+        r.to.format("%-d %B %Y"),
+        r.calls
+    );
+    if r.calls == 0 {
+        let _ = writeln!(
+            w,
+            "The pool holds no call in this period: import the control room's export first."
+        );
+        return s;
+    }
+    if let Some(e) = r.channels.iter().find(|c| c.channel == "999")
+        && let Some(p) = e.figures.within_10s_percent
+    {
+        let verdict = if p >= TARGET_999_WITHIN_10S {
+            "meeting"
+        } else {
+            "below"
+        };
+        let _ = writeln!(
+            w,
+            "{p:.1}% of answered 999 calls were answered within 10 seconds, {verdict} the national expectation of {TARGET_999_WITHIN_10S:.0}%.\n"
+        );
+    }
+    if let Some(n) = r.channels.iter().find(|c| c.channel == "101")
+        && let Some(p) = n.figures.abandoned_percent
+    {
+        let _ = writeln!(
+            w,
+            "{p:.1}% of 101 callers hung up before their call was answered.\n"
+        );
+    }
+    let _ = writeln!(w, "## By channel\n\n| Channel {HEAD}");
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for c in &r.channels {
+        let _ = writeln!(w, "| {} {}", channel_name(&c.channel), row(&c.figures));
+    }
+    let _ = writeln!(w, "\n## By month\n\n| Month | Channel {HEAD}");
+    let _ = writeln!(
+        w,
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for m in &r.months {
+        let _ = writeln!(
+            w,
+            "| {} | {} {}",
+            crate::render::month_name(&m.month),
+            channel_name(&m.channel),
+            row(&m.figures)
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nAnswer-time shares are of answered calls; abandonment is of all calls. Medians of an even count are the mean of the two middle values; the 90th percentile is the nearest rank. Figures are given to one decimal place, halves rounded up."
+    );
+    s
+}
+
+/// One CSV table: a row per channel for the whole period (`period` = `all`), then per month.
+pub fn csv(r: &PerformanceReport) -> std::result::Result<String, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "period",
+        "channel",
+        "calls",
+        "answered",
+        "abandoned",
+        "abandoned_percent",
+        "within_10s_percent",
+        "from_11_to_60s_percent",
+        "over_60s_percent",
+        "over_2min",
+        "median_answer_s",
+        "p90_answer_s",
+        "mean_duration_s",
+    ])?;
+    let opt = |x: Option<f64>| x.map_or_else(String::new, |v| format!("{v:.1}"));
+    let rows = r
+        .channels
+        .iter()
+        .map(|c| ("all".to_string(), &c.channel, &c.figures))
+        .chain(
+            r.months
+                .iter()
+                .map(|m| (m.month.clone(), &m.channel, &m.figures)),
+        );
+    for (period, channel, f) in rows {
+        out.write_record([
+            period,
+            channel.clone(),
+            f.calls.to_string(),
+            f.answered.to_string(),
+            f.abandoned.to_string(),
+            opt(f.abandoned_percent),
+            opt(f.within_10s_percent),
+            opt(f.from_11_to_60s_percent),
+            opt(f.over_60s_percent),
+            f.over_2min.to_string(),
+            opt(f.median_answer_s),
+            opt(f.p90_answer_s),
+            opt(f.mean_duration_s),
+        ])?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| csv::Error::from(std::io::Error::other(e.to_string())))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
