@@ -385,7 +385,7 @@ try {
   expect((await page.textContent("main")).includes("is saved"), "the programme's settings are saved");
   await page.goto(base + "/sessions");
   expect((await page.textContent("main")).includes("DOG ATTACKS"), "a new focus theme can be planned around");
-  for (const [path, label] of [["/actions", "actions"], ["/reports", "reports"], ["/reports/annual?year=2025&format=html", "annual-report"]]) {
+  for (const [path, label] of [["/actions", "actions"], ["/performance", "performance"], ["/reports", "reports"], ["/reports/annual?year=2025&format=html", "annual-report"]]) {
     await page.goto(base + path);
     await audit(page, label);
   }

@@ -336,6 +336,13 @@ impl Store {
             .collect())
     }
 
+    /// When the newest call of a force's pool started, if it has any.
+    pub async fn latest_call(&self, force_id: i64) -> Result<Option<DateTime<Utc>>> {
+        Ok(on_pool!(self, p => sqlx::query_scalar(
+            "SELECT started_at FROM calls WHERE force_id = $1 ORDER BY started_at DESC LIMIT 1")
+            .bind(force_id).fetch_optional(p).await?))
+    }
+
     /// The whole pool of a force.
     pub async fn pool(&self, force_id: i64) -> Result<Vec<PoolCall>> {
         let sql = format!("{SELECT_CALLS} WHERE force_id = $1");

@@ -31,6 +31,7 @@ pub mod log;
 pub mod notify;
 mod pages;
 mod panel;
+mod performance;
 mod pool;
 mod programmes;
 mod publish;
@@ -215,6 +216,9 @@ pub fn app(store: Store, config: Config) -> Router {
         )
         .route("/public/{force}/{year}", get(publish::public))
         .route("/reports", get(pages::reports))
+        .route("/performance", get(performance::page))
+        .route("/performance.json", get(performance::json))
+        .route("/performance.csv", get(performance::csv))
         .route("/reports/annual", get(pages::annual))
         .route("/auditors", get(admin::auditors).post(admin::add_auditor))
         .route("/programmes", get(programmes::list).post(programmes::add))

@@ -29,6 +29,7 @@ impl Nav {
                 ("/auditors", "Auditors"),
                 ("/programmes", "Programmes"),
                 ("/actions", "Action log"),
+                ("/performance", "Performance"),
                 ("/reports", "Reports"),
             ],
             Role::Auditor => &[("/", "Home"), ("/sessions", "Your sessions")],
@@ -42,12 +43,14 @@ impl Nav {
                 ("/force", "Awaiting you"),
                 ("/sessions", "Sessions"),
                 ("/actions", "Action log"),
+                ("/performance", "Performance"),
                 ("/reports", "Reports"),
             ],
             Role::Viewer => &[
                 ("/", "Home"),
                 ("/sessions", "Sessions"),
                 ("/actions", "Action log"),
+                ("/performance", "Performance"),
                 ("/reports", "Reports"),
             ],
             Role::Admin => &[

@@ -351,6 +351,18 @@ async fn every_get_route_admits_exactly_its_roles() {
         ),
         ("/force".into(), vec!["lead"]),
         (
+            "/performance".into(),
+            vec!["coordinator", "lead", "viewer", "stranger"],
+        ),
+        (
+            "/performance.json?from=2024-04-01&to=2024-06-30".into(),
+            vec!["coordinator", "lead", "viewer", "stranger"],
+        ),
+        (
+            "/performance.csv".into(),
+            vec!["coordinator", "lead", "viewer", "stranger"],
+        ),
+        (
             "/reports/publish?year=2024".into(),
             vec!["coordinator", "stranger"],
         ),
@@ -2601,4 +2613,45 @@ async fn the_coordinator_brings_over_past_audits_in_the_browser_all_or_nothing()
             .status(),
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn the_performance_page_shows_the_pools_figures_for_the_period_asked() {
+    let w = world().await;
+    // Forty calls on 1 May 2024, all answered in 4 s: every 999 call within 10 seconds.
+    let page = text(w.get(Some("viewer"), "/performance").await).await;
+    assert!(
+        page.contains("Calls received from 1 April 2024 to 31 March 2025: 40."),
+        "{page}"
+    );
+    assert!(page.contains("100.0% of answered 999 calls were answered within 10 seconds, meeting the national expectation of 90%."));
+    assert!(page.contains("<th scope=\"row\">May 2024</th>"));
+    let empty = text(
+        w.get(Some("viewer"), "/performance?from=2025-01-01&to=2025-01-31")
+            .await,
+    )
+    .await;
+    assert!(empty.contains("The pool holds no call in this period"));
+    for bad in [
+        "?from=2025-02-01&to=2025-01-01",
+        "?from=yesterday&to=2025-01-01",
+    ] {
+        assert_eq!(
+            w.get(Some("viewer"), &format!("/performance{bad}"))
+                .await
+                .status(),
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+    let json = text(
+        w.get(
+            Some("lead"),
+            "/performance.json?from=2024-05-01&to=2024-05-01",
+        )
+        .await,
+    )
+    .await;
+    let j: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(j["calls"], 40);
 }
