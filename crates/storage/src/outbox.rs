@@ -10,6 +10,9 @@ use crate::{Result, Store, StoreError, Tx};
 /// How many times a message is tried before it is kept as failed.
 pub const MAX_ATTEMPTS: i64 = 8;
 
+/// Minutes a server holds a message it is sending, so that two servers never send it both.
+pub const CLAIM_MINUTES: i64 = 5;
+
 /// A message to send.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Mail {
@@ -71,6 +74,16 @@ impl Tx {
              VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $6) ON CONFLICT (person_id, notice_key) DO NOTHING")
             .bind(person_id).bind(key).bind(email).bind(subject).bind(body).bind(now)
             .execute(c).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Takes a due message for sending: `false` when another server took it first. The claim
+    /// lasts [`CLAIM_MINUTES`]; a server that stops mid-send leaves it to be sent again then.
+    pub async fn claim_mail(&mut self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let until = now + chrono::Duration::minutes(CLAIM_MINUTES);
+        let n = on_tx!(self, c => sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND status = 'pending' AND next_attempt_at <= $3")
+            .bind(until).bind(id).bind(now).execute(c).await?.rows_affected());
         Ok(n == 1)
     }
 

@@ -669,7 +669,10 @@ async fn the_outbox_queues_once_retries_and_keeps_what_failed() {
             (s, Some(bob), vec![ann])
         );
         let m = store.due_mail(now, 10).await.unwrap().remove(0);
+        // Two servers see it due; only the first to claim it sends it.
         let mut tx = store.begin("mailer").await.unwrap();
+        assert!(tx.claim_mail(m.id, now).await.unwrap());
+        assert!(!tx.claim_mail(m.id, now).await.unwrap(), "already taken");
         tx.mail_failed(&m, "connection refused", now).await.unwrap();
         tx.commit().await.unwrap();
         assert!(

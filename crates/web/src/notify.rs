@@ -270,6 +270,13 @@ pub async fn mail_round(
         tx.commit().await?;
     }
     for m in store.due_mail(now, 100).await? {
+        // Another server on the same database may be sending the same round.
+        let mut tx = store.begin("mailer").await?;
+        let mine = tx.claim_mail(m.id, now).await?;
+        tx.commit().await?;
+        if !mine {
+            continue;
+        }
         let result = match message(settings, &m) {
             Ok(msg) => settings
                 .transport
