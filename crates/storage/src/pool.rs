@@ -310,6 +310,7 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<callaudit_domain::performance::CallTimes>> {
+        use futures_util::TryStreamExt;
         type Row = (
             DateTime<Utc>,
             String,
@@ -317,23 +318,28 @@ impl Store {
             Option<bool>,
             Option<i64>,
         );
-        let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(
-            "SELECT started_at, channel, answer_s, abandoned, duration_s FROM calls
-             WHERE force_id = $1 AND started_at >= $2 AND started_at < $3 AND training = $4 ORDER BY started_at")
-            .bind(force_id).bind(from).bind(to).bind(false).fetch_all(p).await?);
         let secs = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
-        Ok(rows
-            .into_iter()
-            .filter_map(|(started_at, channel, answer_s, abandoned, duration_s)| {
-                Some(callaudit_domain::performance::CallTimes {
-                    started_at,
-                    channel: callaudit_domain::call::Channel::parse(&channel).ok()?,
-                    answer_s: secs(answer_s),
-                    abandoned,
-                    duration_s: secs(duration_s),
-                })
+        let convert = |(started_at, channel, answer_s, abandoned, duration_s): Row| {
+            Some(callaudit_domain::performance::CallTimes {
+                started_at,
+                channel: callaudit_domain::call::Channel::parse(&channel).ok()?,
+                answer_s: secs(answer_s),
+                abandoned,
+                duration_s: secs(duration_s),
             })
-            .collect())
+        };
+        // Streamed: only the small per-call record is kept, never the rows as read.
+        let mut out = Vec::new();
+        on_pool!(self, p => {
+            let mut rows = sqlx::query_as::<_, Row>(
+                "SELECT started_at, channel, answer_s, abandoned, duration_s FROM calls
+                 WHERE force_id = $1 AND started_at >= $2 AND started_at < $3 AND training = $4 ORDER BY started_at")
+                .bind(force_id).bind(from).bind(to).bind(false).fetch(p);
+            while let Some(row) = rows.try_next().await? {
+                out.extend(convert(row));
+            }
+        });
+        Ok(out)
     }
 
     /// When the newest call of a force's pool started, if it has any.
