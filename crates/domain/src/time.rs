@@ -130,6 +130,16 @@ pub fn canonical_utc(d: &DateTime<Utc>) -> String {
 }
 
 /// The police financial year a date falls in, named by the year it starts in (1 April – 31 March).
+/// A day as people write it: "3 March 2026".
+pub fn long_date(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+/// `2025/26` for the financial year that starts in April 2025.
+pub fn year_label(year: i32) -> String {
+    format!("{year}/{:02}", (year + 1) % 100)
+}
+
 pub fn financial_year(d: NaiveDate) -> i32 {
     use chrono::Datelike;
     if d.month() >= 4 {

@@ -184,11 +184,6 @@ fn month(d: NaiveDate) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
-/// `2025/26` for the year that starts in April 2025.
-fn year_label(year: i32) -> String {
-    format!("{}/{:02}", year, (year + 1) % 100)
-}
-
 /// "1 call", "17 calls".
 fn count(n: u64, what: &str) -> String {
     if n == 1 {
@@ -397,14 +392,14 @@ pub fn compute(d: &YearData) -> AnnualReport {
     AnnualReport {
         scheme: d.scheme.clone(),
         year: d.year,
-        year_label: year_label(d.year),
+        year_label: callaudit_domain::time::year_label(d.year),
         from,
         to,
         audits: audits.len() as u64,
         calls: total,
         summary: format!(
             "In {}, {} {} carried out with a total of {} audited.",
-            year_label(d.year),
+            callaudit_domain::time::year_label(d.year),
             count(audits.len() as u64, "call audit"),
             if audits.len() == 1 { "was" } else { "were" },
             count(total, "call")

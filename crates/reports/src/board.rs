@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use callaudit_domain::audit::{ActionStatus, Rag, is_overdue};
+use callaudit_domain::time::long_date;
 use callaudit_storage::accountability::ActionNote;
 use callaudit_storage::export::ActionRow;
 use chrono::NaiveDate;
@@ -51,10 +52,6 @@ pub struct PackNote {
     pub date: String,
     pub author: String,
     pub note: String,
-}
-
-fn long_date(d: NaiveDate) -> String {
-    d.format("%-d %B %Y").to_string()
 }
 
 /// Where an action came from, in words.

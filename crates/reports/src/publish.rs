@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
+use callaudit_domain::time::long_date;
 use callaudit_storage::{Force, Result, Store};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -141,10 +142,6 @@ pub fn redacted(mut d: Draft, undone: &HashSet<String>) -> (Draft, usize, usize)
         *text = redact::apply(text, &found);
     }
     (d, applied, kept)
-}
-
-fn long_date(d: NaiveDate) -> String {
-    d.format("%-d %B %Y").to_string()
 }
 
 /// The year's draft: the annual report and each call-audit session held in it.

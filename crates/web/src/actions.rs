@@ -64,7 +64,7 @@ impl ActionLine {
             owner: a.owner.clone(),
             due: a
                 .due_on
-                .map(|d| d.format("%-d %B %Y").to_string())
+                .map(callaudit_domain::time::long_date)
                 .unwrap_or_default(),
             overdue: is_overdue(status, a.due_on, today),
             status: status.label(),

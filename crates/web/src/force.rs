@@ -55,7 +55,7 @@ pub async fn page(State(state): State<AppState>, user: User) -> Result<Response>
         session_id: i.session_id,
         where_: format!(
             "Session of {}, call {}",
-            i.held_on.format("%-d %B %Y"),
+            callaudit_domain::time::long_date(i.held_on),
             i.position
         ),
         description: i.description.clone(),
@@ -82,10 +82,7 @@ pub async fn page(State(state): State<AppState>, user: User) -> Result<Response>
         .filter(|a| {
             callaudit_domain::audit::ActionStatus::parse(&a.status).is_some_and(|s| s.is_live())
         })
-        .map(|a| (a.due_on, ActionLine::new(a, &user, today)))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|(_, l)| l)
+        .map(|a| ActionLine::new(a, &user, today))
         .collect();
     // Overdue first; the log's order (newest first) otherwise.
     actions.sort_by_key(|a| !a.overdue);
@@ -98,7 +95,7 @@ pub async fn page(State(state): State<AppState>, user: User) -> Result<Response>
         actions,
         days: ANSWER_WITHIN_DAYS,
         year,
-        year_label: year_label(year),
+        year_label: callaudit_domain::time::year_label(year),
         response_written: !state
             .store
             .report_text(force.id, year, "force-response")
@@ -122,10 +119,6 @@ async fn report_year(state: &AppState, force_id: i64) -> Result<i32> {
     Ok(callaudit_domain::time::financial_year(
         latest.unwrap_or_else(today),
     ))
-}
-
-fn year_label(y: i32) -> String {
-    format!("{y}/{:02}", (y + 1) % 100)
 }
 
 /// The facilitator escalates an issue to the force lead, saying what is asked of them.
@@ -242,7 +235,7 @@ pub async fn texts(
     user.require(&TEXT_ROLES)?;
     let force = user_force(&state, &user).await?;
     let year = match q.year {
-        Some(y) => checked_year(y)?,
+        Some(y) => crate::pages::checked_year(y)?,
         None => report_year(&state, force.id).await?,
     };
     let mut sections = Vec::new();
@@ -259,27 +252,17 @@ pub async fn texts(
         nav: Some(user.nav("/reports")),
         csrf: user.csrf.clone(),
         year,
-        year_label: year_label(year),
+        year_label: callaudit_domain::time::year_label(year),
         sections,
     };
     Ok(Html(page.render()?).into_response())
-}
-
-fn checked_year(y: i32) -> Result<i32> {
-    if (2000..=2100).contains(&y) {
-        Ok(y)
-    } else {
-        Err(AppError::BadRequest(
-            "The year must be a financial year such as 2025 (for 2025/26).".into(),
-        ))
-    }
 }
 
 /// Saves one written section; only the role that writes it may.
 pub async fn save_text(State(state): State<AppState>, p: Posted) -> Result<Response> {
     p.user.require(&[Role::Coordinator, Role::ForceLead])?;
     let f = &p.fields;
-    let year = checked_year(f.text("year").parse().map_err(|_| {
+    let year = crate::pages::checked_year(f.text("year").parse().map_err(|_| {
         AppError::BadRequest("The year must be a financial year such as 2025.".into())
     })?)?;
     let code = f.text("section");

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use callaudit_domain::audit::{ActionStatus, is_overdue};
+use callaudit_domain::time::long_date;
 use callaudit_storage::Store;
 use callaudit_storage::accountability::ForceIssue;
 use callaudit_storage::export::ActionRow;
@@ -31,10 +32,6 @@ pub struct Notice {
     pub key: String,
     pub text: String,
     pub link: String,
-}
-
-fn long_date(d: NaiveDate) -> String {
-    d.format("%-d %B %Y").to_string()
 }
 
 /// Every notice of one force on `today`.

@@ -189,7 +189,7 @@ pub async fn reports(State(state): State<AppState>, user: User) -> Result<Respon
         nav: Some(user.nav("/reports")),
         years: years
             .into_iter()
-            .map(|y| (y, format!("{y}/{:02}", (y + 1) % 100)))
+            .map(|y| (y, callaudit_domain::time::year_label(y)))
             .collect(),
     };
     Ok(Html(page.render()?).into_response())
@@ -209,11 +209,7 @@ pub async fn annual(
     Query(q): Query<AnnualQuery>,
 ) -> Result<Response> {
     user.require(&REPORT_ROLES)?;
-    if !(2000..=2100).contains(&q.year) {
-        return Err(AppError::BadRequest(
-            "The year must be a financial year such as 2025 (for 2025/26).".into(),
-        ));
-    }
+    checked_year(q.year)?;
     let force = user_force(&state, &user).await?;
     let report = annual::compute(&load::year_data(&state.store, &force, q.year).await?);
     let name = format!("annual-report-{}", q.year);
@@ -237,6 +233,17 @@ pub async fn annual(
         other => Err(AppError::BadRequest(format!(
             "There is no {other:?} format: choose html, pdf, json or md."
         ))),
+    }
+}
+
+/// A financial year a scheme can have held audits in; anything else is a typing mistake.
+pub fn checked_year(y: i32) -> Result<i32> {
+    if (2000..=2100).contains(&y) {
+        Ok(y)
+    } else {
+        Err(AppError::BadRequest(
+            "The year must be a financial year such as 2025 (for 2025/26).".into(),
+        ))
     }
 }
 

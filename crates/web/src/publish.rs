@@ -38,23 +38,13 @@ pub struct YearQuery {
     year: i32,
 }
 
-fn checked(year: i32) -> Result<i32> {
-    if (2000..=2100).contains(&year) {
-        Ok(year)
-    } else {
-        Err(AppError::BadRequest(
-            "The year must be a financial year such as 2025 (for 2025/26).".into(),
-        ))
-    }
-}
-
 pub async fn page(
     State(state): State<AppState>,
     user: User,
     Query(q): Query<YearQuery>,
 ) -> Result<Response> {
     user.require(&[Role::Coordinator])?;
-    let year = checked(q.year)?;
+    let year = crate::pages::checked_year(q.year)?;
     let force = user_force(&state, &user).await?;
     let draft = publish::load(&state.store, &force, year).await?;
     let latest = state.store.publication(force.id, year).await?.map(|p| {
@@ -69,7 +59,7 @@ pub async fn page(
         nav: Some(user.nav("/reports")),
         csrf: user.csrf.clone(),
         year,
-        year_label: format!("{year}/{:02}", (year + 1) % 100),
+        year_label: callaudit_domain::time::year_label(year),
         masks: publish::masks(&draft),
         sessions: draft.sessions.len(),
         latest,
@@ -82,7 +72,7 @@ pub async fn page(
 pub async fn publish(State(state): State<AppState>, p: Posted) -> Result<Response> {
     p.user.require(&[Role::Coordinator])?;
     let f = &p.fields;
-    let year = checked(
+    let year = crate::pages::checked_year(
         f.text("year")
             .parse()
             .map_err(|_| AppError::BadRequest("The year must be a year such as 2025.".into()))?,
