@@ -101,13 +101,14 @@ pub fn nearest_rank(sorted: &[u32], p: u32) -> Option<f64> {
 
 /// The figures of `calls`.
 pub fn figures<'a>(calls: impl IntoIterator<Item = &'a CallTimes>) -> Figures {
-    let (mut n, mut abandoned, mut over_2min) = (0u64, 0u64, 0u64);
+    let (mut n, mut abandoned, mut over_2min, mut known) = (0u64, 0u64, 0u64, 0u64);
     let (mut within_10, mut to_60) = (0u64, 0u64);
     let mut answers: Vec<u32> = Vec::new();
     let (mut duration_sum, mut durations) = (0u64, 0u64);
     for c in calls {
         n += 1;
         abandoned += u64::from(c.abandoned == Some(true));
+        known += u64::from(c.abandoned.is_some());
         if let Some(a) = c.answer_s {
             answers.push(a);
             match a {
@@ -128,7 +129,12 @@ pub fn figures<'a>(calls: impl IntoIterator<Item = &'a CallTimes>) -> Figures {
         calls: n,
         answered,
         abandoned,
-        abandoned_percent: percent(abandoned, n),
+        // An export with no abandonment column says nothing of it: no share, rather than 0%.
+        abandoned_percent: if known == 0 {
+            None
+        } else {
+            percent(abandoned, n)
+        },
         within_10s_percent: percent(within_10, answered),
         from_11_to_60s_percent: percent(to_60, answered),
         over_60s_percent: percent(answered - within_10 - to_60, answered),
@@ -291,6 +297,14 @@ mod tests {
             Some(9.0)
         );
         assert_eq!(nearest_rank(&[7], 90), Some(7.0));
+    }
+
+    #[test]
+    fn an_export_without_abandonment_gives_no_share_of_it() {
+        let mut c = call("2026-04-01T10:00:00Z", Channel::NonEmergency, None, false);
+        c.abandoned = None;
+        let f = figures(&[c]);
+        assert_eq!((f.abandoned, f.abandoned_percent), (0, None));
     }
 
     #[test]
