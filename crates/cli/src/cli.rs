@@ -63,6 +63,16 @@ pub enum Command {
     /// once a day), recording each removal in the history.
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// Show the force's attendance targets, or set them: minutes within which an officer should
+    /// arrive, per grade (the performance report measures attendance against them).
+    Targets(TargetsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TargetsArgs {
+    /// The targets, replacing all of the force's: GRADE=MINUTES, e.g. IMMEDIATE=15 PRIORITY=60.
+    /// None: show them.
+    pub targets: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -379,7 +389,8 @@ pub struct PerformanceArgs {
     /// The last day of the period, included.
     #[arg(long, requires = "from")]
     pub to: Option<chrono::NaiveDate>,
-    /// md, json or csv (one table: the whole period per channel, then each month).
+    /// md, json or csv (csv: the answer-time table, the whole period per channel then each
+    /// month; the other figures are in md and json).
     #[arg(long, value_enum, default_value = "md")]
     pub format: ReportFormat,
     #[arg(long)]

@@ -152,10 +152,9 @@ async fn import_calls(ctx: &Context_, a: ImportCallsArgs) -> anyhow::Result<Exit
     read.finish(&mut tx, &sha).await?;
     tx.commit().await?;
     say!(
-        "imported {name}: {} rows read, {} added, {} unchanged",
-        read.rows,
-        read.added,
-        read.unchanged
+        "imported {name}: {} rows read, {}",
+        read.counts.read,
+        read.counts.summary()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -51,6 +51,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup(a) => history::backup(&ctx, a).await,
         Command::Account(cmd) => history::account(&ctx, cmd).await,
         Command::Retention(cmd) => history::retention(&ctx, cmd).await,
+        Command::Targets(a) => report::targets(&ctx, a).await,
     }
 }
 

@@ -53,6 +53,34 @@ async fn performance_report(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `callaudit targets [GRADE=MINUTES ...]`: shows the force's attendance targets, or replaces them.
+pub async fn targets(ctx: &Context_, a: crate::cli::TargetsArgs) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
+    let force = store.resolve_force(ctx.force.as_deref()).await?;
+    if !a.targets.is_empty() {
+        let mut targets = callaudit_domain::performance::Targets::new();
+        let mut problems = Vec::new();
+        for t in &a.targets {
+            match callaudit_domain::performance::parse_target(t) {
+                Ok((grade, minutes)) => {
+                    targets.insert(grade, minutes);
+                }
+                Err(p) => problems.push(format!("{t:?} {p}")),
+            }
+        }
+        if !problems.is_empty() {
+            bail!("{}; nothing was changed", problems.join("; "));
+        }
+        let mut tx = store.begin_in(Some(force.id), &ctx.actor).await?;
+        tx.set_attendance_targets(force.id, &targets).await?;
+        tx.commit().await?;
+    }
+    for (grade, minutes) in store.attendance_targets(force.id).await? {
+        say!("{grade}: an officer within {minutes} minutes");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Financial years a scheme can have held audits in; anything else is a typing mistake.
 fn check_year(year: i32) -> anyhow::Result<()> {
     if !(2000..=2100).contains(&year) {

@@ -34,6 +34,7 @@ fn main() {
             area: None,
             training: i % 100 == 0,
             recording: None,
+            details: Default::default(),
         })
         .collect();
     let mut spec = DrawSpec::new(10);

@@ -156,6 +156,101 @@ pub fn parse_optional(s: &str, max_chars: usize) -> Result<Option<String>, Probl
     Ok((!t.is_empty()).then_some(t))
 }
 
+/// A small closed set of words an export may use for one field, parsed loosely (case, spaces,
+/// `_` and `-` ignored) and printed canonically.
+macro_rules! word_enum {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $field:literal, { $($variant:ident => $code:literal $(| $alias:literal)*),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// Empty means not given.
+            pub fn parse_optional(s: &str) -> Result<Option<Self>, Problem> {
+                let key = crate::text::match_key(s);
+                if key.is_empty() {
+                    return Ok(None);
+                }
+                $(
+                    if key == crate::text::match_key($code) $(|| key == crate::text::match_key($alias))* {
+                        return Ok(Some($name::$variant));
+                    }
+                )+
+                let all: Vec<&str> = Self::ALL.iter().map(|c| c.code()).collect();
+                Err(Problem::new(
+                    concat!("is not a known ", $what),
+                    format!(
+                        "one of {}, or empty (map other words with a profile's [values.{}])",
+                        all.join(", "),
+                        $field
+                    ),
+                ))
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = Problem;
+            fn try_from(s: String) -> Result<Self, Problem> {
+                Self::parse_optional(&s)?.ok_or_else(|| Problem::new("is empty", $what))
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(c: $name) -> String {
+                c.code().to_string()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
+}
+
+word_enum!(
+    /// How the force dealt with a call once it was handled.
+    Resolution, "resolution", "resolution", {
+        Deployed => "deployed",
+        WithoutDeployment => "resolved-without-deployment" | "RWD",
+        Appointment => "appointment",
+        Referred => "referred",
+        NoAction => "no-action",
+    }
+);
+
+word_enum!(
+    /// The caller's answer in the force's satisfaction survey.
+    Satisfaction, "satisfaction answer", "satisfaction", {
+        Satisfied => "satisfied",
+        Neutral => "neutral",
+        Dissatisfied => "dissatisfied",
+    }
+);
+
+/// What else an export may say of a call: what happened next and who called. None of it is in
+/// the draw's pool digest, so a later export may fill in what an earlier one left empty (an
+/// arrival time is often recorded after the export was taken) without changing any draw.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallDetails {
+    /// When the first officer arrived; never before the call started.
+    pub arrived_at: Option<DateTime<Utc>>,
+    pub resolution: Option<Resolution>,
+    /// The force's pseudonymous reference of the caller (a keyed hash), never a name or number.
+    pub caller: Option<String>,
+    /// The incident log the call created or was linked to.
+    pub incident_ref: Option<String>,
+    pub satisfaction: Option<Satisfaction>,
+}
+
 /// One call of a pool, in canonical form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PoolCall {
@@ -171,6 +266,8 @@ pub struct PoolCall {
     pub area: Option<String>,
     pub training: bool,
     pub recording: Option<String>,
+    #[serde(default)]
+    pub details: CallDetails,
 }
 
 #[cfg(test)]
@@ -186,6 +283,31 @@ mod tests {
         );
         let p = Channel::parse("911").unwrap_err();
         assert!(p.expected.starts_with("one of 999, 101, online"), "{p}");
+    }
+
+    #[test]
+    fn resolutions_and_satisfaction_read_the_documented_words_and_their_short_forms() {
+        assert_eq!(
+            Resolution::parse_optional("rwd").unwrap(),
+            Some(Resolution::WithoutDeployment)
+        );
+        assert_eq!(
+            Resolution::parse_optional("Resolved without deployment").unwrap(),
+            Some(Resolution::WithoutDeployment)
+        );
+        assert_eq!(Resolution::parse_optional(" ").unwrap(), None);
+        let p = Resolution::parse_optional("arrested").unwrap_err();
+        assert_eq!(p.what, "is not a known resolution");
+        assert!(
+            p.expected
+                .starts_with("one of deployed, resolved-without-deployment")
+        );
+        assert!(p.expected.contains("[values.resolution]"), "{p}");
+        assert_eq!(
+            Satisfaction::parse_optional("DISSATISFIED").unwrap(),
+            Some(Satisfaction::Dissatisfied)
+        );
+        assert!(Satisfaction::parse_optional("happy").is_err());
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Control-room performance from the call pool: how fast calls are answered, how many callers give
-//! up, how long calls last; per channel and per month. Pure functions over the calls of a period,
-//! so each figure is tested on numbers worked out by hand.
+//! up, how long calls last, per channel and per month; how soon officers arrive per grade; how
+//! many calls are resolved without sending anyone; who calls again and again; how satisfied
+//! callers are. Pure functions over the calls of a period, so each figure is tested on numbers
+//! worked out by hand.
 //!
 //! Definitions (shared with the report's text): a call is *answered* when the pool gives its
 //! answer time; percentages of answered calls fall in the Home Office's 999 bands (up to 10 s,
@@ -15,16 +17,53 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::call::Channel;
+use crate::call::{Channel, Resolution, Satisfaction};
 
 /// What the figures need of one call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallTimes {
     pub started_at: DateTime<Utc>,
     pub channel: Channel,
     pub answer_s: Option<u32>,
     pub abandoned: Option<bool>,
     pub duration_s: Option<u32>,
+    /// Shared between the calls of one grade: a period holds a handful of grades and a million
+    /// calls.
+    pub grade: Option<std::sync::Arc<str>>,
+    pub arrived_at: Option<DateTime<Utc>>,
+    pub resolution: Option<Resolution>,
+    pub satisfaction: Option<Satisfaction>,
+    /// The caller's reference as a key: equal references give equal keys.
+    pub caller: Option<u64>,
+    /// Whether the scheme sampled the call for a panel.
+    pub sampled: bool,
+}
+
+impl CallTimes {
+    /// A call with nothing known beyond when and how it came in.
+    pub fn new(started_at: DateTime<Utc>, channel: Channel) -> Self {
+        CallTimes {
+            started_at,
+            channel,
+            answer_s: None,
+            abandoned: None,
+            duration_s: None,
+            grade: None,
+            arrived_at: None,
+            resolution: None,
+            satisfaction: None,
+            caller: None,
+            sampled: false,
+        }
+    }
+
+    /// The call's month in UK time, `YYYY-MM`.
+    pub fn month(&self) -> String {
+        self.started_at
+            .with_timezone(&crate::time::DEFAULT_TZ)
+            .format("%Y-%m")
+            .to_string()
+    }
 }
 
 /// The figures of a set of calls.
@@ -162,28 +201,296 @@ pub fn by_channel(calls: &[CallTimes]) -> Vec<ChannelFigures> {
 
 /// Figures per month (UK time) and channel, months in order.
 pub fn by_month(calls: &[CallTimes]) -> Vec<MonthFigures> {
-    let mut months: BTreeMap<String, Vec<CallTimes>> = BTreeMap::new();
-    for c in calls {
-        let month = c
-            .started_at
-            .with_timezone(&crate::time::DEFAULT_TZ)
-            .format("%Y-%m")
-            .to_string();
-        months.entry(month).or_default().push(*c);
-    }
-    months
+    months(calls)
         .into_iter()
         .flat_map(|(month, calls)| {
-            by_channel(&calls)
-                .into_iter()
-                .map(move |c| MonthFigures {
+            Channel::ALL.iter().filter_map(move |ch| {
+                let mine: Vec<&CallTimes> =
+                    calls.iter().copied().filter(|c| c.channel == *ch).collect();
+                (!mine.is_empty()).then(|| MonthFigures {
                     month: month.clone(),
-                    channel: c.channel,
-                    figures: c.figures,
+                    channel: ch.code().to_string(),
+                    figures: figures(mine),
                 })
-                .collect::<Vec<_>>()
+            })
         })
         .collect()
+}
+
+/// The calls of each month (UK time), months in order.
+fn months(calls: &[CallTimes]) -> BTreeMap<String, Vec<&CallTimes>> {
+    let mut months: BTreeMap<String, Vec<&CallTimes>> = BTreeMap::new();
+    for c in calls {
+        months.entry(c.month()).or_default().push(c);
+    }
+    months
+}
+
+/// Minutes within which an officer should arrive, per grade: the force's setting.
+pub type Targets = BTreeMap<String, u32>;
+
+/// The targets a force starts with: an officer within 15 minutes for an IMMEDIATE call and
+/// within an hour for a PRIORITY one, as forces in England and Wales commonly set them.
+pub fn default_targets() -> Targets {
+    BTreeMap::from([("IMMEDIATE".into(), 15), ("PRIORITY".into(), 60)])
+}
+
+/// Reads one target as typed: `GRADE=MINUTES`, e.g. `IMMEDIATE=15`; the grade is kept in capitals,
+/// as the pool keeps grades.
+pub fn parse_target(s: &str) -> Result<(String, u32), crate::Problem> {
+    let expected = "GRADE=MINUTES, e.g. IMMEDIATE=15, with minutes from 1 to 10080 (a week)";
+    let (grade, minutes) = s
+        .split_once('=')
+        .ok_or_else(|| crate::Problem::new("has no =", expected))?;
+    let grade = crate::text::clean_text(grade, 32)?.to_uppercase();
+    let minutes = minutes
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|m| (1..=10_080).contains(m));
+    match (grade.is_empty(), minutes) {
+        (false, Some(m)) => Ok((grade, m)),
+        (true, _) => Err(crate::Problem::new("names no grade", expected)),
+        (false, None) => Err(crate::Problem::new("gives no number of minutes", expected)),
+    }
+}
+
+/// How soon officers arrived for the calls of one grade.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attendance {
+    pub grade: String,
+    pub target_minutes: Option<u32>,
+    /// Calls of the grade (those an officer raised left out).
+    pub incidents: u64,
+    /// Of those, calls with an arrival time.
+    pub attended: u64,
+    /// Attended within the target; `None` for a grade with no target.
+    pub within_target: Option<u64>,
+    /// Of `attended`.
+    pub within_target_percent: Option<f64>,
+    pub median_minutes: Option<f64>,
+}
+
+/// The usual order of grades, most urgent first; other grades follow in byte order.
+const GRADE_ORDER: [&str; 4] = ["IMMEDIATE", "PRIORITY", "STANDARD", "SCHEDULED"];
+
+/// Attendance per grade: minutes from the call's start to the first officer's arrival, over the
+/// calls of each grade except those an officer raised (they start where the officer already
+/// is). A call is within target when it was attended at most the target's minutes after it
+/// started.
+pub fn attendance(calls: &[CallTimes], targets: &Targets) -> Vec<Attendance> {
+    let mut grades: BTreeMap<&str, (u64, Vec<u32>)> = BTreeMap::new();
+    for c in calls.iter().filter(|c| c.channel != Channel::Officer) {
+        let Some(grade) = c.grade.as_deref() else {
+            continue;
+        };
+        let entry = grades.entry(grade).or_default();
+        entry.0 += 1;
+        if let Some(arrived) = c.arrived_at {
+            let secs = (arrived - c.started_at).num_seconds().max(0);
+            entry.1.push(u32::try_from(secs).unwrap_or(u32::MAX));
+        }
+    }
+    let rank = |g: &str| {
+        GRADE_ORDER
+            .iter()
+            .position(|o| *o == g)
+            .unwrap_or(GRADE_ORDER.len())
+    };
+    let mut out: Vec<Attendance> = grades
+        .into_iter()
+        .map(|(grade, (incidents, mut secs))| {
+            secs.sort_unstable();
+            let attended = secs.len() as u64;
+            let target = targets.get(grade).copied();
+            let within = target.map(|t| {
+                let limit = u64::from(t) * 60;
+                secs.iter().filter(|s| u64::from(**s) <= limit).count() as u64
+            });
+            Attendance {
+                grade: grade.to_string(),
+                target_minutes: target,
+                incidents,
+                attended,
+                within_target: within,
+                within_target_percent: within.and_then(|w| percent(w, attended)),
+                median_minutes: median_twice(&secs).and_then(|twice| mean_tenths(twice, 120)),
+            }
+        })
+        .collect();
+    out.sort_by_key(|a| rank(&a.grade));
+    out
+}
+
+/// Twice the median of sorted values (the sum of the middle two, or twice the middle one), so
+/// that it stays a whole number.
+fn median_twice(sorted: &[u32]) -> Option<u64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(2 * u64::from(sorted[n / 2])),
+        _ => Some(u64::from(sorted[n / 2 - 1]) + u64::from(sorted[n / 2])),
+    }
+}
+
+/// How the calls of a month were resolved, over the calls whose resolution the export gives.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResolutionFigures {
+    /// `YYYY-MM`, or `all` for the whole period.
+    pub month: String,
+    pub resolved: u64,
+    pub deployed: u64,
+    pub without_deployment: u64,
+    pub appointment: u64,
+    pub referred: u64,
+    pub no_action: u64,
+    /// Resolved without deployment, of `resolved`.
+    pub without_deployment_percent: Option<f64>,
+}
+
+fn resolution_figures<'a>(
+    month: String,
+    calls: impl IntoIterator<Item = &'a CallTimes>,
+) -> ResolutionFigures {
+    let mut counts = [0u64; 5];
+    for r in calls.into_iter().filter_map(|c| c.resolution) {
+        counts[Resolution::ALL.iter().position(|x| *x == r).unwrap_or(0)] += 1;
+    }
+    let resolved = counts.iter().sum();
+    let [
+        deployed,
+        without_deployment,
+        appointment,
+        referred,
+        no_action,
+    ] = counts;
+    ResolutionFigures {
+        month,
+        resolved,
+        deployed,
+        without_deployment,
+        appointment,
+        referred,
+        no_action,
+        without_deployment_percent: percent(without_deployment, resolved),
+    }
+}
+
+/// Resolution for the whole period (first, `all`) and per month; months with no resolution given
+/// are left out, and an export without resolutions gives nothing.
+pub fn resolution(calls: &[CallTimes]) -> Vec<ResolutionFigures> {
+    if calls.iter().all(|c| c.resolution.is_none()) {
+        return Vec::new();
+    }
+    let mut out = vec![resolution_figures("all".into(), calls)];
+    out.extend(
+        months(calls)
+            .into_iter()
+            .map(|(m, calls)| resolution_figures(m, calls))
+            .filter(|r| r.resolved > 0),
+    );
+    out
+}
+
+/// A caller who rang three or more times within 28 days counts as a repeat caller.
+pub const REPEAT_CALLS: usize = 3;
+pub const REPEAT_DAYS: i64 = 28;
+
+/// Callers who called again and again, and how many of their calls the scheme heard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RepeatCallers {
+    /// Callers with three or more calls within some 28 days of the period.
+    pub callers: u64,
+    /// All their calls in the period.
+    pub calls: u64,
+    /// Of those, calls sampled for a panel.
+    pub sampled: u64,
+    /// The most calls one of them made.
+    pub most_calls: u64,
+}
+
+/// Repeat callers, by the caller's reference; `None` when the export gives no caller references.
+pub fn repeat_callers(calls: &[CallTimes]) -> Option<RepeatCallers> {
+    let mut by_caller: std::collections::HashMap<u64, Vec<&CallTimes>> =
+        std::collections::HashMap::new();
+    for c in calls {
+        if let Some(k) = c.caller {
+            by_caller.entry(k).or_default().push(c);
+        }
+    }
+    if by_caller.is_empty() {
+        return None;
+    }
+    let window = chrono::Duration::days(REPEAT_DAYS);
+    let mut out = RepeatCallers {
+        callers: 0,
+        calls: 0,
+        sampled: 0,
+        most_calls: 0,
+    };
+    for mut theirs in by_caller.into_values() {
+        if theirs.len() < REPEAT_CALLS {
+            continue;
+        }
+        theirs.sort_by_key(|c| c.started_at);
+        // Some run of three consecutive calls fits within the window.
+        let repeat = theirs
+            .windows(REPEAT_CALLS)
+            .any(|w| w[REPEAT_CALLS - 1].started_at - w[0].started_at < window);
+        if repeat {
+            out.callers += 1;
+            out.calls += theirs.len() as u64;
+            out.sampled += theirs.iter().filter(|c| c.sampled).count() as u64;
+            out.most_calls = out.most_calls.max(theirs.len() as u64);
+        }
+    }
+    Some(out)
+}
+
+/// The satisfaction survey's answers for one channel over a month (or `all`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SatisfactionFigures {
+    pub month: String,
+    pub channel: String,
+    pub responses: u64,
+    pub satisfied_percent: Option<f64>,
+    pub neutral_percent: Option<f64>,
+    pub dissatisfied_percent: Option<f64>,
+}
+
+/// Satisfaction per channel for the whole period (`all`) and then per month and channel; only
+/// where callers answered the survey.
+pub fn satisfaction(calls: &[CallTimes]) -> Vec<SatisfactionFigures> {
+    let one = |month: &str, calls: &[&CallTimes]| {
+        Channel::ALL
+            .iter()
+            .filter_map(|ch| {
+                let mut n = [0u64; 3];
+                for s in calls
+                    .iter()
+                    .filter(|c| c.channel == *ch)
+                    .filter_map(|c| c.satisfaction)
+                {
+                    n[Satisfaction::ALL.iter().position(|x| *x == s).unwrap_or(0)] += 1;
+                }
+                let responses: u64 = n.iter().sum();
+                (responses > 0).then(|| SatisfactionFigures {
+                    month: month.to_string(),
+                    channel: ch.code().to_string(),
+                    responses,
+                    satisfied_percent: percent(n[0], responses),
+                    neutral_percent: percent(n[1], responses),
+                    dissatisfied_percent: percent(n[2], responses),
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let all: Vec<&CallTimes> = calls.iter().collect();
+    let mut out = one("all", &all);
+    for (m, calls) in months(calls) {
+        out.extend(one(&m, &calls));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -192,11 +499,10 @@ mod tests {
 
     fn call(at: &str, channel: Channel, answer: Option<u32>, abandoned: bool) -> CallTimes {
         CallTimes {
-            started_at: at.parse().unwrap(),
-            channel,
             answer_s: answer,
             abandoned: Some(abandoned),
             duration_s: answer.map(|a| a * 10),
+            ..CallTimes::new(at.parse().unwrap(), channel)
         }
     }
 
@@ -305,6 +611,232 @@ mod tests {
         c.abandoned = None;
         let f = figures(&[c]);
         assert_eq!((f.abandoned, f.abandoned_percent), (0, None));
+    }
+
+    fn at(day_hour: &str) -> DateTime<Utc> {
+        format!("2026-{day_hour}:00:00Z").parse().unwrap()
+    }
+
+    fn graded(start: &str, grade: &str, channel: Channel, after_s: Option<i64>) -> CallTimes {
+        let started_at = at(start);
+        CallTimes {
+            grade: Some(grade.into()),
+            arrived_at: after_s.map(|s| started_at + chrono::Duration::seconds(s)),
+            ..CallTimes::new(started_at, channel)
+        }
+    }
+
+    /// Worked by hand, with the default targets (IMMEDIATE 15 min, PRIORITY 60 min):
+    /// IMMEDIATE: arrivals after 5, 12, 15 (exactly the target: within) and 20 minutes, one never
+    ///   attended; an officer's own IMMEDIATE call is left out. Incidents 5, attended 4, within
+    ///   3 of 4 = 75.0%, median (12 + 15) / 2 = 13.5 min.
+    /// PRIORITY: 30 and 90 minutes: 1 of 2 = 50.0%, median 60.0 min.
+    /// STANDARD (no target): one arrival after 7,520 s = 125.33… min → 125.3; no share.
+    /// A call with no grade counts nowhere.
+    #[test]
+    fn attendance_matches_what_was_worked_out_by_hand() {
+        let e = Channel::Emergency;
+        let calls = vec![
+            graded("04-01T10", "IMMEDIATE", e, Some(300)),
+            graded("04-02T10", "IMMEDIATE", e, Some(720)),
+            graded("04-03T10", "IMMEDIATE", e, Some(900)),
+            graded("04-04T10", "IMMEDIATE", e, Some(1200)),
+            graded("04-05T10", "IMMEDIATE", e, None),
+            graded("04-05T11", "IMMEDIATE", Channel::Officer, Some(0)),
+            graded("04-06T10", "PRIORITY", Channel::NonEmergency, Some(5400)),
+            graded("04-07T10", "PRIORITY", e, Some(1800)),
+            graded("04-08T10", "STANDARD", Channel::NonEmergency, Some(7520)),
+            CallTimes::new(at("04-09T10"), e),
+        ];
+        let a = attendance(&calls, &default_targets());
+        let got: Vec<_> = a
+            .iter()
+            .map(|a| {
+                (
+                    a.grade.as_str(),
+                    a.target_minutes,
+                    a.incidents,
+                    a.attended,
+                    a.within_target,
+                    a.within_target_percent,
+                    a.median_minutes,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("IMMEDIATE", Some(15), 5, 4, Some(3), Some(75.0), Some(13.5)),
+                ("PRIORITY", Some(60), 2, 2, Some(1), Some(50.0), Some(60.0)),
+                ("STANDARD", None, 1, 1, None, None, Some(125.3)),
+            ]
+        );
+        // 61 s and 62 s: a median of 61.5 s is 1.025 minutes, shown as 1.0.
+        let two = [
+            graded("04-01T10", "X", e, Some(61)),
+            graded("04-01T11", "X", e, Some(62)),
+        ];
+        assert_eq!(
+            attendance(&two, &Targets::new())[0].median_minutes,
+            Some(1.0)
+        );
+    }
+
+    /// April: deployed 2, RWD 3, referred 1 and one with no resolution → resolved 6, RWD 50.0%.
+    /// May: RWD 1, no further action 2 → 3, 33.3%. The period: 9 resolved, RWD 4 → 44.4%.
+    #[test]
+    fn resolution_matches_what_was_worked_out_by_hand() {
+        use Resolution::*;
+        let mut calls = Vec::new();
+        for (day, r) in [
+            ("04-01T10", Some(Deployed)),
+            ("04-02T10", Some(Deployed)),
+            ("04-03T10", Some(WithoutDeployment)),
+            ("04-04T10", Some(WithoutDeployment)),
+            ("04-05T10", Some(WithoutDeployment)),
+            ("04-06T10", Some(Referred)),
+            ("04-07T10", None),
+            ("05-01T10", Some(WithoutDeployment)),
+            ("05-02T10", Some(NoAction)),
+            ("05-03T10", Some(NoAction)),
+        ] {
+            calls.push(CallTimes {
+                resolution: r,
+                ..CallTimes::new(at(day), Channel::NonEmergency)
+            });
+        }
+        let r = resolution(&calls);
+        let got: Vec<_> = r
+            .iter()
+            .map(|r| {
+                (
+                    r.month.as_str(),
+                    r.resolved,
+                    [
+                        r.deployed,
+                        r.without_deployment,
+                        r.appointment,
+                        r.referred,
+                        r.no_action,
+                    ],
+                    r.without_deployment_percent,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("all", 9, [2, 4, 0, 1, 2], Some(44.4)),
+                ("2026-04", 6, [2, 3, 0, 1, 0], Some(50.0)),
+                ("2026-05", 3, [0, 1, 0, 0, 2], Some(33.3)),
+            ]
+        );
+        assert!(resolution(&[CallTimes::new(at("04-01T10"), Channel::Emergency)]).is_empty());
+    }
+
+    /// Caller 1: 1, 10 and 28 April (27 days): a repeat caller, 3 calls, one heard by a panel.
+    /// Caller 2: 1, 15 and 29 April are exactly 28 days apart (not within), but 15 April, 29 April
+    /// and 2 May are: a repeat caller, 4 calls, one heard. Caller 3 rang twice. 2 callers, 7 calls,
+    /// 2 sampled, at most 4 calls.
+    #[test]
+    fn repeat_callers_match_what_was_worked_out_by_hand() {
+        let mut calls = Vec::new();
+        for (caller, day, sampled) in [
+            (1, "04-01T10", false),
+            (1, "04-10T10", true),
+            (1, "04-28T10", false),
+            (2, "04-01T10", false),
+            (2, "04-15T10", false),
+            (2, "04-29T10", true),
+            (2, "05-02T10", false),
+            (3, "04-01T10", true),
+            (3, "04-02T10", false),
+        ] {
+            calls.push(CallTimes {
+                caller: Some(caller),
+                sampled,
+                ..CallTimes::new(at(day), Channel::NonEmergency)
+            });
+        }
+        calls.push(CallTimes::new(at("04-03T10"), Channel::Emergency));
+        assert_eq!(
+            repeat_callers(&calls),
+            Some(RepeatCallers {
+                callers: 2,
+                calls: 7,
+                sampled: 2,
+                most_calls: 4
+            })
+        );
+        // Without caller 2's call on 2 May, their calls are 28 days apart: not a repeat caller.
+        calls.retain(|c| !(c.caller == Some(2) && c.started_at == at("05-02T10")));
+        assert_eq!(repeat_callers(&calls).map(|r| r.callers), Some(1));
+        assert_eq!(
+            repeat_callers(&[CallTimes::new(at("04-01T10"), Channel::Emergency)]),
+            None,
+            "an export without caller references says nothing of repeat callers"
+        );
+    }
+
+    /// 999 in April: satisfied 2, neutral 1 → 66.7%, 33.3%, 0.0%. 101: dissatisfied in April,
+    /// satisfied in May → 50.0%, 0.0%, 50.0% over the period.
+    #[test]
+    fn satisfaction_matches_what_was_worked_out_by_hand() {
+        use Satisfaction::*;
+        let mut calls = Vec::new();
+        for (day, ch, s) in [
+            ("04-01T10", Channel::Emergency, Some(Satisfied)),
+            ("04-02T10", Channel::Emergency, Some(Satisfied)),
+            ("04-03T10", Channel::Emergency, Some(Neutral)),
+            ("04-04T10", Channel::Emergency, None),
+            ("04-05T10", Channel::NonEmergency, Some(Dissatisfied)),
+            ("05-01T10", Channel::NonEmergency, Some(Satisfied)),
+        ] {
+            calls.push(CallTimes {
+                satisfaction: s,
+                ..CallTimes::new(at(day), ch)
+            });
+        }
+        let got: Vec<_> = satisfaction(&calls)
+            .into_iter()
+            .map(|s| {
+                (
+                    s.month,
+                    s.channel,
+                    s.responses,
+                    [
+                        s.satisfied_percent,
+                        s.neutral_percent,
+                        s.dissatisfied_percent,
+                    ],
+                )
+            })
+            .collect();
+        let row = |m: &str, c: &str, n, p: [f64; 3]| (m.to_string(), c.to_string(), n, p.map(Some));
+        assert_eq!(
+            got,
+            [
+                row("all", "999", 3, [66.7, 33.3, 0.0]),
+                row("all", "101", 2, [50.0, 0.0, 50.0]),
+                row("2026-04", "999", 3, [66.7, 33.3, 0.0]),
+                row("2026-04", "101", 1, [0.0, 0.0, 100.0]),
+                row("2026-05", "101", 1, [100.0, 0.0, 0.0]),
+            ]
+        );
+    }
+
+    #[test]
+    fn targets_are_read_as_typed() {
+        assert_eq!(
+            parse_target(" immediate = 15").unwrap(),
+            ("IMMEDIATE".into(), 15)
+        );
+        assert_eq!(parse_target("PRIORITY").unwrap_err().what, "has no =");
+        assert_eq!(parse_target("=5").unwrap_err().what, "names no grade");
+        assert_eq!(
+            parse_target("PRIORITY=0").unwrap_err().what,
+            "gives no number of minutes"
+        );
     }
 
     #[test]

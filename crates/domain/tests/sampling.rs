@@ -25,6 +25,7 @@ fn call(i: usize, channel: Channel, kind: &str, handler: Option<&str>, training:
         area: None,
         training,
         recording: None,
+        details: Default::default(),
     }
 }
 

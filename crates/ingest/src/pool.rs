@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use callaudit_domain::Problem;
-use callaudit_domain::call::{CallRef, Channel, PoolCall, parse_incident_type, parse_optional};
+use callaudit_domain::call::{
+    CallDetails, CallRef, Channel, PoolCall, Resolution, Satisfaction, parse_incident_type,
+    parse_optional,
+};
 use callaudit_domain::text::{parse_bool, parse_seconds};
 use callaudit_domain::time::{parse_datetime, parse_with_format};
 
@@ -16,7 +19,7 @@ use crate::profile::Profile;
 use crate::table::{Record, TableOptions, read_csv, read_path};
 
 /// The canonical call-pool columns, in the documented order.
-pub const POOL_COLUMNS: [ColumnDef; 12] = [
+pub const POOL_COLUMNS: [ColumnDef; 17] = [
     ColumnDef::new("call_id", true),
     ColumnDef::new("started_at", true),
     ColumnDef::new("channel", true),
@@ -29,6 +32,11 @@ pub const POOL_COLUMNS: [ColumnDef; 12] = [
     ColumnDef::new("area", false),
     ColumnDef::new("training", false),
     ColumnDef::new("recording", false),
+    ColumnDef::new("arrived_at", false),
+    ColumnDef::new("resolution", false),
+    ColumnDef::new("caller", false),
+    ColumnDef::new("incident_ref", false),
+    ColumnDef::new("satisfaction", false),
 ];
 
 /// What a file is read from: a path (CSV or spreadsheet), or CSV bytes.
@@ -244,7 +252,7 @@ fn parse_call(
     };
     // Every field is read before any is unwrapped, so that all of a row's problems are reported.
     let call_ref = f.get(0, CallRef::parse);
-    let started_at = f.get(1, |v| parse_started_at(v, profile));
+    let started_at = f.get(1, |v| parse_time(v, profile, "started_at"));
     let channel = f.get(2, Channel::parse);
     let incident_type = f.get(3, parse_incident_type);
     let handler = f.get(4, |v| parse_optional(v, 32));
@@ -257,6 +265,23 @@ fn parse_call(
     let area = f.get(9, |v| parse_optional(v, 80));
     let training = f.get(10, parse_bool);
     let recording = f.get(11, parse_recording);
+    let arrived_at = f.get(12, |v| {
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        let arrived = parse_time(v, profile, "arrived_at")?;
+        match started_at {
+            Some(started) if arrived < started => Err(Problem::new(
+                "is before the call started",
+                "the time the first officer arrived, after started_at, or empty",
+            )),
+            _ => Ok(Some(arrived)),
+        }
+    });
+    let resolution = f.get(13, Resolution::parse_optional);
+    let caller = f.get(14, |v| parse_optional(v, 64));
+    let incident_ref = f.get(15, |v| parse_optional(v, 64));
+    let satisfaction = f.get(16, Satisfaction::parse_optional);
     Some(PoolCall {
         call_ref: call_ref?,
         started_at: started_at?,
@@ -270,11 +295,29 @@ fn parse_call(
         area: area?,
         training: training?.unwrap_or(false),
         recording: recording?,
+        details: CallDetails {
+            arrived_at: arrived_at?,
+            resolution: resolution?,
+            caller: caller?,
+            incident_ref: incident_ref?,
+            satisfaction: satisfaction?,
+        },
     })
 }
 
-fn parse_started_at(v: &str, profile: &Profile) -> Result<chrono::DateTime<chrono::Utc>, Problem> {
-    match profile.formats.get("started_at") {
+/// A date and time column, in the profile's layout for that column if it gives one, else in the
+/// layout it gives for `started_at` (an export writes all its times alike), else any documented
+/// form.
+fn parse_time(
+    v: &str,
+    profile: &Profile,
+    column: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, Problem> {
+    let layout = profile
+        .formats
+        .get(column)
+        .or_else(|| profile.formats.get("started_at"));
+    match layout {
         // Spreadsheet date cells arrive in the canonical form whatever the profile says.
         Some(f) => parse_with_format(v, f, profile.timezone)
             .or_else(|e| parse_datetime(v, profile.timezone).map_err(|_| e)),
@@ -360,6 +403,51 @@ mod tests {
                 "line 3, column incident_type: \"\" is empty; expected the incident or crime type, e.g. HATE CRIME",
                 "line 3, column answer_s: \"x\" is not a number of seconds; expected a whole number such as 12",
                 "line 4, column call_id: \"A\" appears again (first on line 2); expected each call once",
+            ]
+        );
+    }
+
+    #[test]
+    fn what_happened_next_is_read_and_checked() {
+        let calls = read(
+            "call_id,started_at,channel,incident_type,arrived_at,resolution,caller,incident_ref,satisfaction\n\
+             A,2024-04-02 10:00,999,ASB,2024-04-02 10:12,Deployed,c-7f3a,INC-1,satisfied\n\
+             B,2024-04-02 11:00,101,ASB,,RWD,,,\n",
+            &Profile::default(),
+        )
+        .unwrap();
+        let a = &calls[0].details;
+        assert_eq!(
+            a.arrived_at.unwrap().to_rfc3339(),
+            "2024-04-02T09:12:00+00:00"
+        );
+        assert_eq!(a.resolution, Some(Resolution::Deployed));
+        assert_eq!(a.caller.as_deref(), Some("c-7f3a"));
+        assert_eq!(a.incident_ref.as_deref(), Some("INC-1"));
+        assert_eq!(a.satisfaction, Some(Satisfaction::Satisfied));
+        assert_eq!(
+            calls[1].details,
+            CallDetails {
+                resolution: Some(Resolution::WithoutDeployment),
+                ..CallDetails::default()
+            }
+        );
+        let m = messages(
+            read(
+                "call_id,started_at,channel,incident_type,arrived_at,resolution,satisfaction\n\
+                 A,2024-04-02 10:00,999,ASB,2024-04-02 09:59,arrested,happy\n\
+                 B,2024-04-02 10:00,999,ASB,soon,,\n",
+                &Profile::default(),
+            )
+            .unwrap_err(),
+        );
+        assert_eq!(
+            m,
+            [
+                "line 2, column arrived_at: \"2024-04-02 09:59\" is before the call started; expected the time the first officer arrived, after started_at, or empty",
+                "line 2, column resolution: \"arrested\" is not a known resolution; expected one of deployed, resolved-without-deployment, appointment, referred, no-action, or empty (map other words with a profile's [values.resolution])",
+                "line 2, column satisfaction: \"happy\" is not a known satisfaction answer; expected one of satisfied, neutral, dissatisfied, or empty (map other words with a profile's [values.satisfaction])",
+                "line 3, column arrived_at: \"soon\" is not a date and time; expected YYYY-MM-DD HH:MM[:SS], DD/MM/YYYY HH:MM[:SS] or RFC 3339",
             ]
         );
     }

@@ -51,7 +51,7 @@ impl Default for Profile {
     }
 }
 
-const DATE_COLUMNS: [&str; 1] = ["started_at"];
+const DATE_COLUMNS: [&str; 2] = ["started_at", "arrived_at"];
 
 impl Profile {
     /// Parses and checks a profile, reporting every mistake in it at once.
@@ -78,7 +78,7 @@ impl Profile {
         for (c, f) in &raw.formats {
             if !DATE_COLUMNS.contains(&c.as_str()) {
                 errors.push(format!(
-                    "[formats] {c:?} is not a date column; expected started_at"
+                    "[formats] {c:?} is not a date column; expected started_at or arrived_at"
                 ));
             } else if chrono::format::StrftimeItems::new(f)
                 .any(|i| matches!(i, chrono::format::Item::Error))
@@ -156,11 +156,11 @@ mod tests {
     #[test]
     fn every_mistake_in_a_profile_is_reported_together() {
         let e = Profile::parse(
-            "timezone = \"Mars/Olympus\"\n[columns]\ncaller = \"Name\"\n[formats]\nstarted_at = \"%Q\"\n",
+            "timezone = \"Mars/Olympus\"\n[columns]\nname = \"Name\"\n[formats]\nstarted_at = \"%Q\"\n",
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("\"caller\" is not a call-pool column"), "{e}");
+        assert!(e.contains("\"name\" is not a call-pool column"), "{e}");
         assert!(
             e.contains("timezone \"Mars/Olympus\" is not a time zone"),
             "{e}"

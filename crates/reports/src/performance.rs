@@ -1,11 +1,16 @@
 //! The control-room performance report (`callaudit report performance`): answer times,
-//! abandonment and call length per channel and per month, from the pool alone, for any period.
+//! abandonment and call length per channel and per month, attendance per grade, resolution
+//! without deployment, repeat callers and satisfaction, from the pool alone, for any period.
 //! Every figure comes from [`callaudit_domain::performance`]; this module loads the period's
 //! calls and writes the same figures as JSON, Markdown and CSV.
 
 use std::fmt::Write as _;
 
-use callaudit_domain::performance::{ChannelFigures, Figures, MonthFigures, by_channel, by_month};
+use callaudit_domain::performance::{
+    Attendance, ChannelFigures, Figures, MonthFigures, REPEAT_CALLS, REPEAT_DAYS, RepeatCallers,
+    ResolutionFigures, SatisfactionFigures, attendance, by_channel, by_month, repeat_callers,
+    resolution, satisfaction,
+};
 use callaudit_storage::{Force, Result, Store};
 use chrono::{NaiveDate, TimeZone};
 use serde::Serialize;
@@ -22,6 +27,14 @@ pub struct PerformanceReport {
     pub calls: u64,
     pub channels: Vec<ChannelFigures>,
     pub months: Vec<MonthFigures>,
+    /// Per grade, most urgent first; empty when the pool gives no grades.
+    pub attendance: Vec<Attendance>,
+    /// The period (`all`) then each month; empty when the pool gives no resolutions.
+    pub resolution: Vec<ResolutionFigures>,
+    /// `null` when the pool gives no caller references.
+    pub repeat_callers: Option<RepeatCallers>,
+    /// Per channel for the period (`all`) then per month; empty without survey answers.
+    pub satisfaction: Vec<SatisfactionFigures>,
 }
 
 /// Midnight at the start of a UK day, as an instant.
@@ -47,6 +60,7 @@ pub async fn load(
             uk_midnight(to.succ_opt().unwrap_or(to)),
         )
         .await?;
+    let targets = store.attendance_targets(force.id).await?;
     Ok(PerformanceReport {
         scheme: force.name.clone(),
         from,
@@ -54,6 +68,10 @@ pub async fn load(
         calls: calls.len() as u64,
         channels: by_channel(&calls),
         months: by_month(&calls),
+        attendance: attendance(&calls, &targets),
+        resolution: resolution(&calls),
+        repeat_callers: repeat_callers(&calls),
+        satisfaction: satisfaction(&calls),
     })
 }
 
@@ -133,8 +151,164 @@ pub fn headlines(r: &PerformanceReport) -> Vec<String> {
         .and_then(|n| n.figures.abandoned_percent)
     {
         out.push(format!(
-            "{p:.1}% of 101 callers hung up before their call was answered."
+            "{p:.1}% of 101 callers hung up before their call was answered. For comparison, the inspectorate found 43% of 101 calls unanswered in Sussex Police over the year to March 2019, and about 20% of 101 callers hanging up in Essex Police in 2017–18 (HMICFRS, A call for help)."
         ));
+    }
+    for a in &r.attendance {
+        if let (Some(t), Some(p)) = (a.target_minutes, a.within_target_percent) {
+            out.push(format!(
+                "{p:.1}% of the {} incidents officers attended were reached within the force's target of {t} minutes.",
+                a.grade
+            ));
+        }
+    }
+    if let Some(p) = r
+        .resolution
+        .first()
+        .and_then(|x| x.without_deployment_percent)
+    {
+        out.push(format!(
+            "{p:.1}% of calls with a recorded outcome were resolved without sending an officer."
+        ));
+    }
+    if let Some(rc) = &r.repeat_callers {
+        out.push(repeat_sentence(rc));
+    }
+    out
+}
+
+/// The repeat callers in words.
+pub fn repeat_sentence(rc: &RepeatCallers) -> String {
+    if rc.callers == 0 {
+        return format!("No caller rang {REPEAT_CALLS} or more times within {REPEAT_DAYS} days.");
+    }
+    format!(
+        "{} {} rang {REPEAT_CALLS} or more times within {REPEAT_DAYS} days; they made {} calls in the period (at most {} from one caller), and the panel heard {} of them.",
+        rc.callers,
+        if rc.callers == 1 { "caller" } else { "callers" },
+        rc.calls,
+        rc.most_calls,
+        rc.sampled
+    )
+}
+
+/// Attendance's column names, in table order.
+pub const ATTENDANCE_HEADS: [&str; 6] = [
+    "Grade",
+    "Target",
+    "Incidents",
+    "Attended",
+    "Within target",
+    "Median (min)",
+];
+
+/// One grade's attendance as table cells, in [`ATTENDANCE_HEADS`] order.
+pub fn attendance_cells(a: &Attendance) -> Vec<String> {
+    vec![
+        a.grade.clone(),
+        a.target_minutes
+            .map_or_else(|| "none set".to_string(), |t| format!("{t} min")),
+        a.incidents.to_string(),
+        a.attended.to_string(),
+        match (a.within_target, a.within_target_percent) {
+            (Some(n), Some(p)) => format!("{n} ({p:.1}%)"),
+            _ => "–".into(),
+        },
+        one(a.median_minutes),
+    ]
+}
+
+/// Resolution's column names, in table order.
+pub const RESOLUTION_HEADS: [&str; 8] = [
+    "Period",
+    "Recorded outcome",
+    "Deployed",
+    "Without deployment",
+    "Appointment",
+    "Referred",
+    "No further action",
+    "Without deployment (%)",
+];
+
+pub fn resolution_cells(r: &ResolutionFigures) -> Vec<String> {
+    vec![
+        period_name(&r.month),
+        r.resolved.to_string(),
+        r.deployed.to_string(),
+        r.without_deployment.to_string(),
+        r.appointment.to_string(),
+        r.referred.to_string(),
+        r.no_action.to_string(),
+        pct(r.without_deployment_percent),
+    ]
+}
+
+/// Satisfaction's column names, in table order.
+pub const SATISFACTION_HEADS: [&str; 6] = [
+    "Period",
+    "Channel",
+    "Responses",
+    "Satisfied",
+    "Neutral",
+    "Dissatisfied",
+];
+
+pub fn satisfaction_cells(s: &SatisfactionFigures) -> Vec<String> {
+    vec![
+        period_name(&s.month),
+        channel_name(&s.channel),
+        s.responses.to_string(),
+        pct(s.satisfied_percent),
+        pct(s.neutral_percent),
+        pct(s.dissatisfied_percent),
+    ]
+}
+
+/// `all` as "Whole period", a month as its name.
+pub fn period_name(month: &str) -> String {
+    if month == "all" {
+        "Whole period".into()
+    } else {
+        crate::render::month_name(month)
+    }
+}
+
+/// One of the report's further tables (attendance, resolution, satisfaction) as every format
+/// shows it: a heading, a sentence on what it counts, and cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub heads: &'static [&'static str],
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The further tables the pool has figures for, in the report's order.
+pub fn tables(r: &PerformanceReport) -> Vec<Table> {
+    let mut out = Vec::new();
+    if !r.attendance.is_empty() {
+        out.push(Table {
+            title: "Attendance",
+            intro: "Minutes from the start of the call to the first officer's arrival, per grade; calls officers raised themselves are left out. The share within target is of the incidents attended.",
+            heads: &ATTENDANCE_HEADS,
+            rows: r.attendance.iter().map(attendance_cells).collect(),
+        });
+    }
+    if !r.resolution.is_empty() {
+        out.push(Table {
+            title: "Resolved without deployment",
+            intro: "Of the calls whose outcome the export records.",
+            heads: &RESOLUTION_HEADS,
+            rows: r.resolution.iter().map(resolution_cells).collect(),
+        });
+    }
+    if !r.satisfaction.is_empty() {
+        out.push(Table {
+            title: "Satisfaction",
+            intro: "The answers of callers who took the force's survey.",
+            heads: &SATISFACTION_HEADS,
+            rows: r.satisfaction.iter().map(satisfaction_cells).collect(),
+        });
     }
     out
 }
@@ -186,9 +360,22 @@ pub fn markdown(r: &PerformanceReport) -> String {
             row(&m.figures)
         );
     }
+    let _ = writeln!(w);
+    for t in tables(r) {
+        let _ = writeln!(w, "## {}\n\n{}\n", t.title, t.intro);
+        let _ = writeln!(w, "| {} |", t.heads.join(" | "));
+        let _ = writeln!(w, "|{}", "---|".repeat(t.heads.len()));
+        for row in &t.rows {
+            let _ = writeln!(w, "| {} |", row.join(" | "));
+        }
+        let _ = writeln!(w);
+    }
+    if let Some(rc) = &r.repeat_callers {
+        let _ = writeln!(w, "## Repeat callers\n\n{}\n", repeat_sentence(rc));
+    }
     let _ = writeln!(
         w,
-        "\nAnswer-time shares are of answered calls; abandonment is of all calls. Medians of an even count are the mean of the two middle values; the 90th percentile is the nearest rank. Figures are given to one decimal place, halves rounded up."
+        "Answer-time shares are of answered calls; abandonment is of all calls. Medians of an even count are the mean of the two middle values; the 90th percentile is the nearest rank. Figures are given to one decimal place, halves rounded up."
     );
     s
 }

@@ -4,18 +4,19 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use callaudit_domain::call::{CallRef, Channel, PoolCall};
+use callaudit_domain::call::{CallDetails, CallRef, Channel, PoolCall, Resolution, Satisfaction};
+use callaudit_domain::performance::{Targets, default_targets};
 use chrono::{DateTime, Utc};
 
 use crate::{Result, Store, Tx};
 
-/// Rows per INSERT: 12 parameters a row stays well inside both engines' parameter limits, and
+/// Rows per INSERT: 17 parameters a row stays well inside both engines' parameter limits, and
 /// larger batches stop paying off.
 pub const BATCH_ROWS: usize = 250;
 
-const CALL_COLUMNS: &str = "force_id, import_id, call_ref, started_at, channel, incident_type, handler, answer_s, duration_s, abandoned, grade, area, training, recording";
+const CALL_COLUMNS: &str = "force_id, import_id, call_ref, started_at, channel, incident_type, handler, answer_s, duration_s, abandoned, grade, area, training, recording, arrived_at, resolution, caller, incident_ref, satisfaction";
 /// Bound values a row: every column but the two ids, which are the same for the whole import.
-const BOUND: usize = 12;
+const BOUND: usize = 17;
 
 /// A pool call as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -32,6 +33,11 @@ struct CallRow {
     area: Option<String>,
     training: bool,
     recording: Option<String>,
+    arrived_at: Option<DateTime<Utc>>,
+    resolution: Option<String>,
+    caller: Option<String>,
+    incident_ref: Option<String>,
+    satisfaction: Option<String>,
 }
 
 impl CallRow {
@@ -49,11 +55,24 @@ impl CallRow {
             area: self.area,
             training: self.training,
             recording: self.recording,
+            // A word this version does not know reads as not given, as an unknown channel
+            // leaves the call out, rather than failing the whole pool.
+            details: CallDetails {
+                arrived_at: self.arrived_at,
+                resolution: self
+                    .resolution
+                    .and_then(|r| Resolution::parse_optional(&r).ok().flatten()),
+                caller: self.caller,
+                incident_ref: self.incident_ref,
+                satisfaction: self
+                    .satisfaction
+                    .and_then(|r| Satisfaction::parse_optional(&r).ok().flatten()),
+            },
         })
     }
 }
 
-const SELECT_CALLS: &str = "SELECT call_ref, started_at, channel, incident_type, handler, answer_s, duration_s, abandoned, grade, area, training, recording FROM calls";
+const SELECT_CALLS: &str = "SELECT call_ref, started_at, channel, incident_type, handler, answer_s, duration_s, abandoned, grade, area, training, recording, arrived_at, resolution, caller, incident_ref, satisfaction FROM calls";
 
 /// A call of the file that is already in the pool with other details.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,11 +100,100 @@ impl std::fmt::Display for Conflict {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BatchOutcome {
     pub added: u64,
+    /// Calls already in the pool to which the file added details they lacked.
+    pub filled: u64,
     pub unchanged: u64,
     pub conflicts: Vec<Conflict>,
 }
 
-/// The first field in which a stored call differs from the same call in a new file.
+/// What an import did to its file's rows: read, added as new calls, filled in (details added to
+/// calls already held), and found already there unchanged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub read: u64,
+    pub added: u64,
+    pub filled: u64,
+    pub unchanged: u64,
+}
+
+impl ImportCounts {
+    /// What the import did, as a person reads it: `3 added, 1 unchanged`, and the calls filled in
+    /// when there were any.
+    pub fn summary(&self) -> String {
+        let mut s = format!("{} added, {} unchanged", self.added, self.unchanged);
+        if self.filled > 0 {
+            s.push_str(&format!(
+                ", {} already held given details they lacked",
+                self.filled
+            ));
+        }
+        s
+    }
+}
+
+/// What a new file says of a call already in the pool.
+#[derive(Debug, PartialEq, Eq)]
+enum Comparison {
+    Same,
+    /// Only details the stored call lacked: these, to be filled in.
+    Fills(CallDetails),
+    /// The first field that differs, with the stored and the new value.
+    Differs(&'static str, String, String),
+}
+
+/// Compares a stored call with the same call in a new file. The draw's fields must match exactly;
+/// a detail the stored call lacks may be added, and one the file leaves empty is kept.
+fn compare(a: &PoolCall, b: &PoolCall) -> Comparison {
+    if let Some((field, x, y)) = first_difference(a, b) {
+        return Comparison::Differs(field, x, y);
+    }
+    let (old, new) = (&a.details, &b.details);
+    let time = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+    let word = |w: Option<&'static str>| w.unwrap_or_default().to_string();
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    let fields: [(&'static str, String, String); 5] = [
+        ("arrived_at", time(old.arrived_at), time(new.arrived_at)),
+        (
+            "resolution",
+            word(old.resolution.map(Resolution::code)),
+            word(new.resolution.map(Resolution::code)),
+        ),
+        ("caller", opt(&old.caller), opt(&new.caller)),
+        (
+            "incident_ref",
+            opt(&old.incident_ref),
+            opt(&new.incident_ref),
+        ),
+        (
+            "satisfaction",
+            word(old.satisfaction.map(Satisfaction::code)),
+            word(new.satisfaction.map(Satisfaction::code)),
+        ),
+    ];
+    if let Some((field, x, y)) = fields
+        .into_iter()
+        .find(|(_, x, y)| !x.is_empty() && !y.is_empty() && x != y)
+    {
+        return Comparison::Differs(field, x, y);
+    }
+    let fills = CallDetails {
+        arrived_at: old.arrived_at.or(new.arrived_at),
+        resolution: old.resolution.or(new.resolution),
+        caller: old.caller.clone().or_else(|| new.caller.clone()),
+        incident_ref: old
+            .incident_ref
+            .clone()
+            .or_else(|| new.incident_ref.clone()),
+        satisfaction: old.satisfaction.or(new.satisfaction),
+    };
+    if &fills == old {
+        Comparison::Same
+    } else {
+        Comparison::Fills(fills)
+    }
+}
+
+/// The first of the draw's fields in which a stored call differs from the same call in a new file.
 fn first_difference(a: &PoolCall, b: &PoolCall) -> Option<(&'static str, String, String)> {
     let opt = |o: &Option<String>| o.clone().unwrap_or_default();
     let num = |o: Option<u32>| o.map(|n| n.to_string()).unwrap_or_default();
@@ -163,19 +271,23 @@ impl Tx {
         &mut self,
         import_id: i64,
         file_sha256: &str,
-        read: u64,
-        added: u64,
-        unchanged: u64,
+        counts: ImportCounts,
     ) -> Result<()> {
+        let ImportCounts {
+            read,
+            added,
+            filled,
+            unchanged,
+        } = counts;
         let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        on_tx!(self, c => sqlx::query("UPDATE imports SET rows_read = $1, rows_added = $2, rows_unchanged = $3, file_sha256 = $4 WHERE id = $5")
-            .bind(n(read)).bind(n(added)).bind(n(unchanged)).bind(file_sha256).bind(import_id).execute(c).await?.rows_affected());
+        on_tx!(self, c => sqlx::query("UPDATE imports SET rows_read = $1, rows_added = $2, rows_unchanged = $3, rows_filled = $4, file_sha256 = $5 WHERE id = $6")
+            .bind(n(read)).bind(n(added)).bind(n(unchanged)).bind(n(filled)).bind(file_sha256).bind(import_id).execute(c).await?.rows_affected());
         let kind: String = on_tx!(self, c => sqlx::query_scalar("SELECT kind FROM imports WHERE id = $1").bind(import_id).fetch_one(c).await?);
         self.record(
             "import",
             Some(import_id),
             "create",
-            serde_json::json!({ "kind": kind, "file_sha256": file_sha256, "rows_read": read, "rows_added": added, "rows_unchanged": unchanged }),
+            serde_json::json!({ "kind": kind, "file_sha256": file_sha256, "rows_read": read, "rows_added": added, "rows_filled": filled, "rows_unchanged": unchanged }),
         )
         .await
     }
@@ -197,9 +309,12 @@ impl Tx {
             self.finish_import(
                 import,
                 file_sha256,
-                calls.len() as u64,
-                o.added,
-                o.unchanged,
+                ImportCounts {
+                    read: calls.len() as u64,
+                    added: o.added,
+                    filled: o.filled,
+                    unchanged: o.unchanged,
+                },
             )
             .await?;
         }
@@ -237,7 +352,12 @@ impl Tx {
                         .bind(&call.grade)
                         .bind(&call.area)
                         .bind(call.training)
-                        .bind(&call.recording);
+                        .bind(&call.recording)
+                        .bind(call.details.arrived_at)
+                        .bind(call.details.resolution.map(Resolution::code))
+                        .bind(&call.details.caller)
+                        .bind(&call.details.incident_ref)
+                        .bind(call.details.satisfaction.map(Satisfaction::code));
                 }
                 q
             };
@@ -278,6 +398,7 @@ impl Tx {
                 .into_iter()
                 .map(|r| (r.call_ref.clone(), r))
                 .collect();
+            let mut fills = Vec::new();
             for (line, call) in chunk {
                 let Some(row) = by_ref.get(call.call_ref.as_str()) else {
                     continue;
@@ -285,9 +406,12 @@ impl Tx {
                 let Some(stored) = row.clone().into_call() else {
                     continue;
                 };
-                match first_difference(&stored, call) {
-                    None => outcome.unchanged += 1,
-                    Some((field, stored, new)) => outcome.conflicts.push(Conflict {
+                match compare(&stored, call) {
+                    Comparison::Same => outcome.unchanged += 1,
+                    Comparison::Fills(details) => {
+                        fills.push((call.call_ref.as_str(), details));
+                    }
+                    Comparison::Differs(field, stored, new) => outcome.conflicts.push(Conflict {
                         line: *line,
                         call_ref: call.call_ref.to_string(),
                         field,
@@ -295,6 +419,19 @@ impl Tx {
                         new,
                     }),
                 }
+            }
+            outcome.filled += fills.len() as u64;
+            for (call_ref, d) in fills {
+                on_tx!(self, c => sqlx::query(
+                    "UPDATE calls SET arrived_at = $1, resolution = $2, caller = $3, incident_ref = $4, satisfaction = $5 WHERE force_id = $6 AND call_ref = $7")
+                    .bind(d.arrived_at)
+                    .bind(d.resolution.map(Resolution::code))
+                    .bind(&d.caller)
+                    .bind(&d.incident_ref)
+                    .bind(d.satisfaction.map(Satisfaction::code))
+                    .bind(force_id)
+                    .bind(call_ref)
+                    .execute(c).await?.rows_affected());
             }
         }
         Ok(outcome)
@@ -310,29 +447,68 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<callaudit_domain::performance::CallTimes>> {
+        use callaudit_domain::performance::CallTimes;
         use futures_util::TryStreamExt;
-        type Row = (
-            DateTime<Utc>,
-            String,
-            Option<i64>,
-            Option<bool>,
-            Option<i64>,
-        );
+        use std::hash::{Hash, Hasher};
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            call_ref: String,
+            started_at: DateTime<Utc>,
+            channel: String,
+            answer_s: Option<i64>,
+            abandoned: Option<bool>,
+            duration_s: Option<i64>,
+            grade: Option<String>,
+            arrived_at: Option<DateTime<Utc>>,
+            resolution: Option<String>,
+            caller: Option<String>,
+            satisfaction: Option<String>,
+        }
+        let sampled: std::collections::HashSet<String> = self
+            .audited_refs(force_id)
+            .await?
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let mut grades: HashMap<String, Arc<str>> = HashMap::new();
         let secs = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
-        let convert = |(started_at, channel, answer_s, abandoned, duration_s): Row| {
-            Some(callaudit_domain::performance::CallTimes {
-                started_at,
-                channel: callaudit_domain::call::Channel::parse(&channel).ok()?,
-                answer_s: secs(answer_s),
-                abandoned,
-                duration_s: secs(duration_s),
+        let mut convert = |r: Row| {
+            // A period holds a handful of grades: each is kept once and shared.
+            let grade = r.grade.map(|g| {
+                grades
+                    .entry(g)
+                    .or_insert_with_key(|g| Arc::from(g.as_str()))
+                    .clone()
+            });
+            // Only equality of callers matters, so a 64-bit key stands for the reference.
+            let caller = r.caller.map(|c| {
+                let mut h = std::hash::DefaultHasher::new();
+                c.hash(&mut h);
+                h.finish()
+            });
+            Some(CallTimes {
+                channel: Channel::parse(&r.channel).ok()?,
+                answer_s: secs(r.answer_s),
+                abandoned: r.abandoned,
+                duration_s: secs(r.duration_s),
+                grade,
+                arrived_at: r.arrived_at,
+                resolution: r
+                    .resolution
+                    .and_then(|v| Resolution::parse_optional(&v).ok().flatten()),
+                satisfaction: r
+                    .satisfaction
+                    .and_then(|v| Satisfaction::parse_optional(&v).ok().flatten()),
+                caller,
+                sampled: sampled.contains(&r.call_ref),
+                ..CallTimes::new(r.started_at, Channel::Other)
             })
         };
         // Streamed: only the small per-call record is kept, never the rows as read.
         let mut out = Vec::new();
         on_pool!(self, p => {
             let mut rows = sqlx::query_as::<_, Row>(
-                "SELECT started_at, channel, answer_s, abandoned, duration_s FROM calls
+                "SELECT call_ref, started_at, channel, answer_s, abandoned, duration_s, grade, arrived_at, resolution, caller, satisfaction FROM calls
                  WHERE force_id = $1 AND started_at >= $2 AND started_at < $3 AND training = $4 ORDER BY started_at")
                 .bind(force_id).bind(from).bind(to).bind(false).fetch(p);
             while let Some(row) = rows.try_next().await? {
@@ -376,5 +552,41 @@ impl Store {
 
     pub async fn count_calls(&self, force_id: i64) -> Result<i64> {
         on_pool!(self, p => Ok(sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE force_id = $1").bind(force_id).fetch_one(p).await?))
+    }
+}
+
+impl Store {
+    /// The force's attendance targets, or the defaults while it has set none.
+    pub async fn attendance_targets(&self, force_id: i64) -> Result<Targets> {
+        let rows: Vec<(String, i64)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT grade, minutes FROM attendance_targets WHERE force_id = $1")
+            .bind(force_id).fetch_all(p).await?);
+        if rows.is_empty() {
+            return Ok(default_targets());
+        }
+        Ok(rows
+            .into_iter()
+            .filter_map(|(g, m)| Some((g, u32::try_from(m).ok()?)))
+            .collect())
+    }
+}
+
+impl Tx {
+    /// Replaces the force's attendance targets.
+    pub async fn set_attendance_targets(&mut self, force_id: i64, targets: &Targets) -> Result<()> {
+        on_tx!(self, c => sqlx::query("DELETE FROM attendance_targets WHERE force_id = $1")
+            .bind(force_id).execute(c).await?.rows_affected());
+        for (grade, minutes) in targets {
+            on_tx!(self, c => sqlx::query(
+                "INSERT INTO attendance_targets (force_id, grade, minutes) VALUES ($1, $2, $3)")
+                .bind(force_id).bind(grade).bind(i64::from(*minutes)).execute(c).await?.rows_affected());
+        }
+        self.record(
+            "force",
+            Some(force_id),
+            "attendance-targets",
+            serde_json::json!({ "targets": targets }),
+        )
+        .await
     }
 }

@@ -59,6 +59,7 @@ fn call(id: &str, channel: Channel, kind: &str) -> PoolCall {
         area: None,
         training: false,
         recording: Some("2024/05/a.wav".into()),
+        details: Default::default(),
     }
 }
 
@@ -97,7 +98,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
     assert!(schemas[0].contains_key("calls") && schemas[0].contains_key("history"));
     assert_eq!(
         schemas[0].len(),
-        32,
+        33,
         "tables: {:?}",
         schemas[0].keys().collect::<Vec<_>>()
     );
@@ -138,6 +139,66 @@ async fn importing_the_same_pool_twice_changes_nothing_and_a_changed_call_is_ref
         let pool = store.pool(f).await.unwrap();
         let a1 = pool.iter().find(|c| c.call_ref.as_str() == "A1").unwrap();
         assert_eq!(a1, &calls[0], "a call reads back exactly as imported");
+    }
+}
+
+#[tokio::test]
+async fn a_later_export_fills_in_what_an_earlier_one_left_empty_and_never_changes_it() {
+    use callaudit_domain::call::{CallDetails, Resolution, Satisfaction};
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        let mut first = call("D1", Channel::Emergency, "ASB");
+        first.details.caller = Some("c-1".into());
+        import(&store, f, std::slice::from_ref(&first))
+            .await
+            .unwrap();
+
+        // The arrival and the survey came in after the first export was taken; the second export
+        // leaves the caller out.
+        let mut later = first.clone();
+        later.details = CallDetails {
+            arrived_at: Some("2024-05-01T09:41:00Z".parse().unwrap()),
+            resolution: Some(Resolution::Deployed),
+            caller: None,
+            incident_ref: Some("INC-9".into()),
+            satisfaction: Some(Satisfaction::Neutral),
+        };
+        let mut tx = store.begin("test").await.unwrap();
+        let o = tx
+            .import_pool(f, "later.csv", "01", std::slice::from_ref(&later))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!((o.added, o.filled, o.unchanged), (0, 1, 0));
+        let held = store.pool(f).await.unwrap().remove(0);
+        assert_eq!(
+            held.details,
+            CallDetails {
+                caller: Some("c-1".into()),
+                ..later.details.clone()
+            },
+            "{:?}: filled in, and the caller the later file left out kept",
+            store.backend()
+        );
+        assert_eq!(
+            import(&store, f, &[later.clone()]).await.unwrap(),
+            (0, 1, 0)
+        );
+
+        let mut changed = later.clone();
+        changed.details.arrived_at = Some("2024-05-01T09:50:00Z".parse().unwrap());
+        let mut tx = store.begin("test").await.unwrap();
+        let o = tx
+            .import_pool(f, "changed.csv", "02", &[changed])
+            .await
+            .unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!(o.conflicts.len(), 1);
+        assert_eq!(o.conflicts[0].field, "arrived_at");
+        assert_eq!(
+            store.pool(f).await.unwrap()[0].details.arrived_at,
+            later.details.arrived_at
+        );
     }
 }
 

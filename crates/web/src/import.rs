@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use callaudit_domain::call::PoolCall;
 use callaudit_ingest::pool::{Input, read_pool};
 use callaudit_ingest::{Profile, ReadFailure};
-use callaudit_storage::pool::Conflict;
+use callaudit_storage::pool::{Conflict, ImportCounts};
 use callaudit_storage::{StoreError, Tx};
 
 /// Calls per message from the reader thread to the writer.
@@ -18,22 +18,13 @@ const PIPE_BATCH: usize = 2_000;
 pub struct Read {
     /// The import's record, completed by [`Read::finish`] once the file's digest is known.
     import_id: i64,
-    pub rows: u64,
-    pub added: u64,
-    pub unchanged: u64,
+    pub counts: ImportCounts,
 }
 
 impl Read {
     /// Completes the import's record with the file's digest and the counts.
     pub async fn finish(&self, tx: &mut Tx, sha256: &str) -> Result<(), StoreError> {
-        tx.finish_import(
-            self.import_id,
-            sha256,
-            self.rows,
-            self.added,
-            self.unchanged,
-        )
-        .await
+        tx.finish_import(self.import_id, sha256, self.counts).await
     }
 }
 
@@ -74,12 +65,14 @@ pub async fn read_into_pool(
         }
         result
     });
-    let (mut added, mut unchanged, mut written) = (0u64, 0u64, 0u64);
+    let mut counts = ImportCounts::default();
+    let mut written = 0u64;
     let mut conflicts = Vec::new();
     while let Some(batch) = recv.recv().await {
         let o = tx.insert_calls(force_id, import_id, &batch).await?;
-        added += o.added;
-        unchanged += o.unchanged;
+        counts.added += o.added;
+        counts.filled += o.filled;
+        counts.unchanged += o.unchanged;
         written += batch.len() as u64;
         conflicts.extend(o.conflicts);
         progress(written);
@@ -92,9 +85,10 @@ pub async fn read_into_pool(
         Ok(_) if !conflicts.is_empty() => Imported::Conflicts(conflicts),
         Ok(s) => Imported::Read(Read {
             import_id,
-            rows: s.rows,
-            added,
-            unchanged,
+            counts: ImportCounts {
+                read: s.rows,
+                ..counts
+            },
         }),
     })
 }
@@ -145,9 +139,12 @@ pub async fn read_past_audits(
     tx.finish_import(
         import_id,
         sha256,
-        rows.len() as u64,
-        o.calls_added,
-        o.unchanged,
+        ImportCounts {
+            read: rows.len() as u64,
+            added: o.calls_added,
+            filled: 0,
+            unchanged: o.unchanged,
+        },
     )
     .await?;
     Ok(AuditsImported::Done(rows.len() as u64, o))

@@ -79,6 +79,8 @@ struct Page {
     heads: [&'static str; 10],
     channels: Vec<(String, Vec<String>)>,
     months: Vec<(String, String, Vec<String>)>,
+    tables: Vec<performance::Table>,
+    repeat: Option<String>,
 }
 
 pub async fn page(
@@ -118,6 +120,8 @@ pub async fn page(
                 )
             })
             .collect(),
+        tables: performance::tables(&r),
+        repeat: r.repeat_callers.as_ref().map(performance::repeat_sentence),
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -526,10 +526,7 @@ pub async fn upload(
     render(
         &state,
         &user,
-        Some(format!(
-            "{name} imported: {} added, {} unchanged.",
-            read.added, read.unchanged
-        )),
+        Some(format!("{name} imported: {}.", read.counts.summary())),
         Vec::new(),
         0,
     )

@@ -96,6 +96,7 @@ fn call(n: usize) -> PoolCall {
         area: None,
         training: false,
         recording: None,
+        details: Default::default(),
     }
 }
 

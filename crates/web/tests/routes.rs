@@ -54,6 +54,7 @@ fn call(n: usize, channel: Channel) -> PoolCall {
         area: None,
         training: false,
         recording: Some(format!("2024/05/T-{n:04}.wav")),
+        details: Default::default(),
     }
 }
 
@@ -2626,6 +2627,16 @@ async fn the_performance_page_shows_the_pools_figures_for_the_period_asked() {
     );
     assert!(page.contains("100.0% of answered 999 calls were answered within 10 seconds, meeting the national expectation of 90%."));
     assert!(page.contains("<th scope=\"row\">May 2024</th>"));
+    // Every call is PRIORITY and none has an arrival: the grade is counted, nothing attended.
+    assert!(page.contains("<h2>Attendance</h2>"), "{page}");
+    assert!(
+        page.contains("<th scope=\"row\">PRIORITY</th><td>60 min</td><td>40</td><td>0</td><td>–</td><td>–</td>"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Repeat callers") && !page.contains("<h2>Satisfaction</h2>"),
+        "a pool without callers or survey answers shows neither"
+    );
     let empty = text(
         w.get(Some("viewer"), "/performance?from=2025-01-01&to=2025-01-31")
             .await,
