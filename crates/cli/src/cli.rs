@@ -389,8 +389,9 @@ pub struct PerformanceArgs {
     /// The last day of the period, included.
     #[arg(long, requires = "from")]
     pub to: Option<chrono::NaiveDate>,
-    /// md, json or csv (csv: the answer-time table, the whole period per channel then each
-    /// month; the other figures are in md and json).
+    /// md, json, csv, html, or pdf (the board performance pack, with charts; needs --output).
+    /// csv is the answer-time table, the whole period per channel then each month; the other
+    /// figures are in every other format.
     #[arg(long, value_enum, default_value = "md")]
     pub format: ReportFormat,
     #[arg(long)]

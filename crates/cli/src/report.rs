@@ -45,9 +45,15 @@ async fn performance_report(
         ReportFormat::Md => performance::markdown(&report),
         ReportFormat::Json => format!("{}\n", performance::json(&report)),
         ReportFormat::Csv => performance::csv(&report)?,
-        ReportFormat::Html | ReportFormat::Pdf => bail!(
-            "the performance report is written as md, json or csv so far; the web page and the board pack are not built yet"
-        ),
+        ReportFormat::Html => callaudit_reports::html::performance(&report)?,
+        ReportFormat::Pdf => {
+            write_pdf(
+                callaudit_reports::pdf::performance(&report),
+                a.output.as_deref(),
+                "board performance pack",
+            )?;
+            return Ok(ExitCode::SUCCESS);
+        }
     };
     emit(&text, a.output.as_deref(), "performance report")?;
     Ok(ExitCode::SUCCESS)

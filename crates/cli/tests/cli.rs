@@ -1533,6 +1533,34 @@ fn the_performance_report_says_the_same_in_every_format_for_any_period() {
         "{csv}"
     );
     assert!(csv.contains("2026-04,101,2,1,1,50.0,"), "{csv}");
+    // The HTML page and the board pack carry the same headline and rows.
+    let html = out(&r.cmd(&[&april[..], &["--format", "html"]].concat()));
+    assert!(html.contains("50.0% of answered 999 calls were answered within 10 seconds, below the national expectation of 90%."));
+    assert!(
+        html.contains("<th scope=\"row\">999 (emergency)</th><td class=\"n\">4</td><td class=\"n\">4</td><td class=\"n\">0 (0.0%)</td><td class=\"n\">50.0%</td>"),
+        "{html}"
+    );
+    let no_file = r.cmd(&[&april[..], &["--format", "pdf"]].concat());
+    assert!(err(&no_file).contains("give a file with --output FILE.pdf"));
+    let pdf = r.cmd(&[&april[..], &["--format", "pdf", "--output", "pack.pdf"]].concat());
+    assert!(pdf.status.success(), "{}", err(&pdf));
+    let bytes = std::fs::read(r.path("pack.pdf")).unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    if let Ok(t) = Command::new("pdftotext")
+        .arg(r.path("pack.pdf"))
+        .arg("-")
+        .output()
+    {
+        let t = String::from_utf8_lossy(&t.stdout);
+        assert!(
+            t.contains("50.0% of answered 999 calls were answered within 10 seconds"),
+            "{t}"
+        );
+        assert!(
+            t.contains("The panel held no session in this period."),
+            "{t}"
+        );
+    }
     // The financial year takes both months; a period backwards is refused.
     let year = r.cmd(&[
         "report",

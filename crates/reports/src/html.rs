@@ -216,3 +216,34 @@ pub fn cdi(r: &crate::cdi::CdiReport) -> Result<String, askama::Error> {
     }
     .render()
 }
+
+#[derive(Template)]
+#[template(path = "performance.html")]
+struct PerformancePage<'a> {
+    r: &'a crate::performance::PerformanceReport,
+    period: String,
+    headlines: Vec<String>,
+    trend: String,
+    bands: String,
+    tables: Vec<crate::performance::Table>,
+    repeat: Option<String>,
+    note: &'static str,
+}
+
+/// The control-room performance report as a self-contained HTML page: the charts inline, each
+/// beside the table of its figures.
+pub fn performance(r: &crate::performance::PerformanceReport) -> Result<String, askama::Error> {
+    use crate::performance as p;
+    let (trend, bands) = p::charts(r);
+    PerformancePage {
+        r,
+        period: p::period(r),
+        headlines: p::headlines(r),
+        trend,
+        bands,
+        tables: p::tables(r),
+        repeat: r.repeat_callers.as_ref().map(p::repeat_sentence),
+        note: p::NOTE,
+    }
+    .render()
+}

@@ -31,17 +31,22 @@ pub async fn answers(
         .collect())
 }
 
-pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearData> {
-    let (from, to) = year_bounds(year);
-    let template = match store
+/// The template of the force's call-audit programme, or the reference template while it has none.
+pub async fn call_audit_template(store: &Store, force: &Force) -> Result<Template> {
+    match store
         .programmes(force.id)
         .await?
         .iter()
         .find(|p| p.kind == "call-audit")
     {
-        Some(p) => store.template(p.id).await?,
-        None => Template::reference(),
-    };
+        Some(p) => store.template(p.id).await,
+        None => Ok(Template::reference()),
+    }
+}
+
+pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearData> {
+    let (from, to) = year_bounds(year);
+    let template = call_audit_template(store, force).await?;
     let audits = store
         .audits_between(force.id, "call-audit", from, to)
         .await?

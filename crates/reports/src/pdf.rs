@@ -152,3 +152,29 @@ pub fn board(pack: &crate::board::BoardPack) -> Result<Vec<u8>, String> {
         pack.as_of,
     )
 }
+
+/// The board performance pack as a PDF, typeset from the same tables and sentences as the
+/// Markdown and HTML, with the same two charts.
+pub fn performance(report: &crate::performance::PerformanceReport) -> Result<Vec<u8>, String> {
+    use crate::performance as p;
+    let (trend, bands) = p::charts(report);
+    let view = serde_json::json!({
+        "scheme": report.scheme,
+        "period": p::period(report),
+        "calls": report.calls,
+        "headlines": p::headlines(report),
+        "tables": p::tables(report),
+        "repeat": report.repeat_callers.as_ref().map(p::repeat_sentence),
+        "note": p::NOTE,
+    });
+    let json = serde_json::to_vec(&view).map_err(|e| e.to_string())?;
+    typeset(
+        include_str!("../typst/performance.typ"),
+        vec![
+            ("report.json", json),
+            ("trend.svg", trend.into_bytes()),
+            ("bands.svg", bands.into_bytes()),
+        ],
+        report.to,
+    )
+}

@@ -2,7 +2,9 @@
 //! abandonment and call length per channel and per month, attendance per grade, resolution
 //! without deployment, repeat callers and satisfaction, from the pool alone, for any period.
 //! Every figure comes from [`callaudit_domain::performance`]; this module loads the period's
-//! calls and writes the same figures as JSON, Markdown and CSV.
+//! calls, and the panel's findings for the same months, and writes the same figures as JSON,
+//! Markdown, CSV, HTML and a PDF board performance pack. Every format's tables come from
+//! [`tables`], so they cannot disagree.
 
 use std::fmt::Write as _;
 
@@ -11,6 +13,7 @@ use callaudit_domain::performance::{
     ResolutionFigures, SatisfactionFigures, attendance, by_channel, by_month, repeat_callers,
     resolution, satisfaction,
 };
+use callaudit_domain::template::Category;
 use callaudit_storage::{Force, Result, Store};
 use chrono::{NaiveDate, TimeZone};
 use serde::Serialize;
@@ -35,6 +38,72 @@ pub struct PerformanceReport {
     pub repeat_callers: Option<RepeatCallers>,
     /// Per channel for the period (`all`) then per month; empty without survey answers.
     pub satisfaction: Vec<SatisfactionFigures>,
+    /// What the panel found in the sessions held in the period, month by month.
+    pub panel: Vec<PanelMonth>,
+}
+
+/// The panel's findings in the sessions held in one month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PanelMonth {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub sessions: u64,
+    /// Calls with an agreed outcome.
+    pub calls: u64,
+    pub positive: u64,
+    pub suggestions: u64,
+    pub negative: u64,
+    /// The areas for improvement raised most, most first (at most three), with how many calls.
+    pub areas: Vec<(String, u64)>,
+}
+
+/// One agreed outcome, as the panel months need it: the session, when it sat, the category and
+/// the areas raised.
+pub struct Finding<'a> {
+    pub session: i64,
+    pub held_on: NaiveDate,
+    pub category: Category,
+    pub areas: Vec<&'a str>,
+}
+
+/// The panel's findings per month of the sessions' dates, months in order. Areas are named as
+/// `name` names them; ties between areas go to the name first in byte order.
+pub fn panel_months<'a>(
+    findings: &[Finding<'a>],
+    name: impl Fn(&'a str) -> String,
+) -> Vec<PanelMonth> {
+    let mut months: std::collections::BTreeMap<String, Vec<&Finding<'a>>> =
+        std::collections::BTreeMap::new();
+    for f in findings {
+        months
+            .entry(f.held_on.format("%Y-%m").to_string())
+            .or_default()
+            .push(f);
+    }
+    months
+        .into_iter()
+        .map(|(month, fs)| {
+            let sessions: std::collections::BTreeSet<i64> = fs.iter().map(|f| f.session).collect();
+            let count = |c: Category| fs.iter().filter(|f| f.category == c).count() as u64;
+            let mut areas: std::collections::BTreeMap<String, u64> =
+                std::collections::BTreeMap::new();
+            for a in fs.iter().flat_map(|f| f.areas.iter()) {
+                *areas.entry(name(a)).or_default() += 1;
+            }
+            let mut areas: Vec<(String, u64)> = areas.into_iter().collect();
+            areas.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            areas.truncate(3);
+            PanelMonth {
+                month,
+                sessions: sessions.len() as u64,
+                calls: fs.len() as u64,
+                positive: count(Category::Positive),
+                suggestions: count(Category::Suggestions),
+                negative: count(Category::Negative),
+                areas,
+            }
+        })
+        .collect()
 }
 
 /// Midnight at the start of a UK day, as an instant.
@@ -61,6 +130,26 @@ pub async fn load(
         )
         .await?;
     let targets = store.attendance_targets(force.id).await?;
+    let template = crate::load::call_audit_template(store, force).await?;
+    let outcomes = store
+        .outcomes_between(force.id, "call-audit", from, to)
+        .await?;
+    let findings: Vec<Finding> = outcomes
+        .iter()
+        .filter_map(|o| {
+            Some(Finding {
+                session: o.session_id,
+                held_on: o.held_on,
+                category: Category::parse(&o.category).ok()?,
+                areas: o.areas.split(';').filter(|a| !a.is_empty()).collect(),
+            })
+        })
+        .collect();
+    let panel = panel_months(&findings, |code| {
+        template
+            .find_area(code)
+            .map_or_else(|_| code.to_string(), |a| a.name.clone())
+    });
     Ok(PerformanceReport {
         scheme: force.name.clone(),
         from,
@@ -72,6 +161,7 @@ pub async fn load(
         resolution: resolution(&calls),
         repeat_callers: repeat_callers(&calls),
         satisfaction: satisfaction(&calls),
+        panel,
     })
 }
 
@@ -273,50 +363,220 @@ pub fn period_name(month: &str) -> String {
     }
 }
 
-/// One of the report's further tables (attendance, resolution, satisfaction) as every format
-/// shows it: a heading, a sentence on what it counts, and cells.
-#[derive(Debug, Clone, PartialEq)]
+/// One of the report's tables as every format shows it: a heading, a sentence on what it counts,
+/// and cells already worded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Table {
     pub title: &'static str,
-    pub intro: &'static str,
-    pub heads: &'static [&'static str],
+    pub intro: String,
+    pub heads: Vec<&'static str>,
     pub rows: Vec<Vec<String>>,
+    /// Per column: whether it holds figures (set right-aligned), i.e. every cell is a number,
+    /// a share, a count with its share, or a dash.
+    pub numeric: Vec<bool>,
 }
 
-/// The further tables the pool has figures for, in the report's order.
+impl Table {
+    fn new(
+        title: &'static str,
+        intro: impl Into<String>,
+        heads: Vec<&'static str>,
+        rows: Vec<Vec<String>>,
+    ) -> Table {
+        let numeric = (0..heads.len())
+            .map(|i| {
+                rows.iter().all(|r| {
+                    r.get(i)
+                        .is_some_and(|c| c == "–" || c.starts_with(|ch: char| ch.is_ascii_digit()))
+                })
+            })
+            .collect();
+        Table {
+            title,
+            intro: intro.into(),
+            heads,
+            rows,
+            numeric,
+        }
+    }
+}
+
+/// The report's tables, in its order: by channel, by month, then those the pool has figures
+/// for (attendance, resolution, satisfaction), then the panel's findings.
 pub fn tables(r: &PerformanceReport) -> Vec<Table> {
-    let mut out = Vec::new();
+    let with = |first: &[&'static str]| -> Vec<&'static str> {
+        first.iter().chain(HEADS.iter()).copied().collect()
+    };
+    let mut out = vec![
+        Table::new(
+            "By channel",
+            "Answer times and abandonment for the whole period.",
+            with(&["Channel"]),
+            r.channels
+                .iter()
+                .map(|c| {
+                    let mut row = vec![channel_name(&c.channel)];
+                    row.extend(cells(&c.figures));
+                    row
+                })
+                .collect(),
+        ),
+        Table::new(
+            "By month",
+            "The same figures month by month, so the trend shows.",
+            with(&["Month", "Channel"]),
+            r.months
+                .iter()
+                .map(|m| {
+                    let mut row = vec![
+                        crate::render::month_name(&m.month),
+                        channel_name(&m.channel),
+                    ];
+                    row.extend(cells(&m.figures));
+                    row
+                })
+                .collect(),
+        ),
+    ];
     if !r.attendance.is_empty() {
-        out.push(Table {
-            title: "Attendance",
-            intro: "Minutes from the start of the call to the first officer's arrival, per grade; calls officers raised themselves are left out. The share within target is of the incidents attended.",
-            heads: &ATTENDANCE_HEADS,
-            rows: r.attendance.iter().map(attendance_cells).collect(),
-        });
+        out.push(Table::new(
+            "Attendance",
+            "Minutes from the start of the call to the first officer's arrival, per grade; calls officers raised themselves are left out. The share within target is of the incidents attended.",
+            ATTENDANCE_HEADS.to_vec(),
+            r.attendance.iter().map(attendance_cells).collect(),
+        ));
     }
     if !r.resolution.is_empty() {
-        out.push(Table {
-            title: "Resolved without deployment",
-            intro: "Of the calls whose outcome the export records.",
-            heads: &RESOLUTION_HEADS,
-            rows: r.resolution.iter().map(resolution_cells).collect(),
-        });
+        out.push(Table::new(
+            "Resolved without deployment",
+            "Of the calls whose outcome the export records.",
+            RESOLUTION_HEADS.to_vec(),
+            r.resolution.iter().map(resolution_cells).collect(),
+        ));
     }
     if !r.satisfaction.is_empty() {
-        out.push(Table {
-            title: "Satisfaction",
-            intro: "The answers of callers who took the force's survey.",
-            heads: &SATISFACTION_HEADS,
-            rows: r.satisfaction.iter().map(satisfaction_cells).collect(),
-        });
+        out.push(Table::new(
+            "Satisfaction",
+            "The answers of callers who took the force's survey.",
+            SATISFACTION_HEADS.to_vec(),
+            r.satisfaction.iter().map(satisfaction_cells).collect(),
+        ));
     }
+    out.push(Table::new(
+        "The panel's findings",
+        if r.panel.is_empty() {
+            "The panel held no session in this period.".to_string()
+        } else {
+            "What the panel found in the calls it heard at the sessions held in these months, beside the figures above.".to_string()
+        },
+        PANEL_HEADS.to_vec(),
+        r.panel.iter().map(panel_cells).collect(),
+    ));
     out
 }
 
-const HEAD: &str = "| Calls | Answered | Abandoned | Within 10 s | 11–60 s | Over 60 s | Over 2 min | Median answer (s) | 90th percentile (s) | Mean length (s) |";
+/// The panel table's column names, in table order.
+pub const PANEL_HEADS: [&str; 7] = [
+    "Month",
+    "Sessions",
+    "Calls heard",
+    "Fully positive",
+    "Suggestions",
+    "Negative",
+    "Areas raised most",
+];
 
-fn row(f: &Figures) -> String {
-    format!("| {} |", cells(f).join(" | "))
+pub fn panel_cells(p: &PanelMonth) -> Vec<String> {
+    let areas = p
+        .areas
+        .iter()
+        .map(|(a, n)| format!("{a} ({n})"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    vec![
+        crate::render::month_name(&p.month),
+        p.sessions.to_string(),
+        p.calls.to_string(),
+        p.positive.to_string(),
+        p.suggestions.to_string(),
+        p.negative.to_string(),
+        if areas.is_empty() {
+            "none".into()
+        } else {
+            areas
+        },
+    ]
+}
+
+/// The two charts of the pack and the web page, as SVG: the monthly trend (999 calls answered
+/// within 10 seconds, beside the national expectation, and 101 calls abandoned), and the
+/// answer-time bands per channel. The "By month" and "By channel" tables hold the same figures.
+pub fn charts(r: &PerformanceReport) -> (String, String) {
+    use crate::chart::{NEGATIVE, POSITIVE, Trend, bands_svg, trend_svg};
+    let months: Vec<String> = {
+        let mut m: Vec<&str> = r.months.iter().map(|m| m.month.as_str()).collect();
+        m.dedup();
+        m.into_iter().map(crate::render::short_month).collect()
+    };
+    let keys: Vec<&str> = {
+        let mut m: Vec<&str> = r.months.iter().map(|m| m.month.as_str()).collect();
+        m.dedup();
+        m
+    };
+    let series = |channel: &str, pick: fn(&Figures) -> Option<f64>| -> Vec<Option<f64>> {
+        keys.iter()
+            .map(|k| {
+                r.months
+                    .iter()
+                    .find(|m| m.month == *k && m.channel == channel)
+                    .and_then(|m| pick(&m.figures))
+            })
+            .collect()
+    };
+    let trend = trend_svg(
+        &months,
+        &[
+            Trend {
+                name: "999 answered within 10 s".into(),
+                colour: POSITIVE,
+                values: series("999", |f| f.within_10s_percent),
+            },
+            Trend {
+                name: "101 calls abandoned".into(),
+                colour: NEGATIVE,
+                values: series("101", |f| f.abandoned_percent),
+            },
+        ],
+        Some((TARGET_999_WITHIN_10S, "999 expectation (90%)")),
+    );
+    let bands: Vec<(String, [f64; 3])> = r
+        .channels
+        .iter()
+        .filter_map(|c| {
+            let f = &c.figures;
+            Some((
+                channel_name(&c.channel),
+                [
+                    f.within_10s_percent?,
+                    f.from_11_to_60s_percent?,
+                    f.over_60s_percent?,
+                ],
+            ))
+        })
+        .collect();
+    (trend, bands_svg(&bands))
+}
+
+/// The note on definitions every format ends with.
+pub const NOTE: &str = "Answer-time shares are of answered calls; abandonment is of all calls. Medians of an even count are the mean of the two middle values; the 90th percentile is the nearest rank. Figures are given to one decimal place, halves rounded up.";
+
+/// The period in words: "1 April 2025 to 31 March 2026".
+pub fn period(r: &PerformanceReport) -> String {
+    format!(
+        "{} to {}",
+        callaudit_domain::time::long_date(r.from),
+        callaudit_domain::time::long_date(r.to)
+    )
 }
 
 /// The report in words and tables, for a board paper.
@@ -324,13 +584,7 @@ pub fn markdown(r: &PerformanceReport) -> String {
     let mut s = String::new();
     let w = &mut s;
     let _ = writeln!(w, "# {}: control-room performance\n", r.scheme);
-    let _ = writeln!(
-        w,
-        "Calls received from {} to {}: {}.\n",
-        r.from.format("%-d %B %Y"),
-        r.to.format("%-d %B %Y"),
-        r.calls
-    );
+    let _ = writeln!(w, "Calls received from {}: {}.\n", period(r), r.calls);
     if r.calls == 0 {
         let _ = writeln!(
             w,
@@ -341,30 +595,18 @@ pub fn markdown(r: &PerformanceReport) -> String {
     for h in headlines(r) {
         let _ = writeln!(w, "{h}\n");
     }
-    let _ = writeln!(w, "## By channel\n\n| Channel {HEAD}");
-    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for c in &r.channels {
-        let _ = writeln!(w, "| {} {}", channel_name(&c.channel), row(&c.figures));
-    }
-    let _ = writeln!(w, "\n## By month\n\n| Month | Channel {HEAD}");
-    let _ = writeln!(
-        w,
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    );
-    for m in &r.months {
-        let _ = writeln!(
-            w,
-            "| {} | {} {}",
-            crate::render::month_name(&m.month),
-            channel_name(&m.channel),
-            row(&m.figures)
-        );
-    }
-    let _ = writeln!(w);
     for t in tables(r) {
         let _ = writeln!(w, "## {}\n\n{}\n", t.title, t.intro);
+        if t.rows.is_empty() {
+            continue;
+        }
         let _ = writeln!(w, "| {} |", t.heads.join(" | "));
-        let _ = writeln!(w, "|{}", "---|".repeat(t.heads.len()));
+        let rule: String = t
+            .numeric
+            .iter()
+            .map(|n| if *n { "---:|" } else { "---|" })
+            .collect();
+        let _ = writeln!(w, "|{rule}");
         for row in &t.rows {
             let _ = writeln!(w, "| {} |", row.join(" | "));
         }
@@ -373,10 +615,7 @@ pub fn markdown(r: &PerformanceReport) -> String {
     if let Some(rc) = &r.repeat_callers {
         let _ = writeln!(w, "## Repeat callers\n\n{}\n", repeat_sentence(rc));
     }
-    let _ = writeln!(
-        w,
-        "Answer-time shares are of answered calls; abandonment is of all calls. Medians of an even count are the mean of the two middle values; the 90th percentile is the nearest rank. Figures are given to one decimal place, halves rounded up."
-    );
+    let _ = writeln!(w, "{NOTE}");
     s
 }
 
@@ -429,4 +668,68 @@ pub fn csv(r: &PerformanceReport) -> std::result::Result<String, csv::Error> {
         .into_inner()
         .map_err(|e| csv::Error::from(std::io::Error::other(e.to_string())))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// Two sessions in April (three calls: positive, suggestions raising empathy and questioning,
+    /// negative raising empathy) and one in May (one positive call): April has 2 sessions, 3
+    /// calls, 1/1/1, empathy raised twice and questioning once; May 1 session, 1 call, none.
+    #[test]
+    fn the_panels_findings_are_counted_per_month_of_the_session() {
+        let f = |session, held: &str, category, areas: Vec<&'static str>| Finding {
+            session,
+            held_on: day(held),
+            category,
+            areas,
+        };
+        let findings = [
+            f(1, "2026-04-03", Category::Positive, vec![]),
+            f(
+                1,
+                "2026-04-03",
+                Category::Suggestions,
+                vec!["empathy", "questioning"],
+            ),
+            f(2, "2026-04-20", Category::Negative, vec!["empathy"]),
+            f(3, "2026-05-02", Category::Positive, vec![]),
+        ];
+        let months = panel_months(&findings, |c| c.to_uppercase());
+        assert_eq!(
+            months[0],
+            PanelMonth {
+                month: "2026-04".into(),
+                sessions: 2,
+                calls: 3,
+                positive: 1,
+                suggestions: 1,
+                negative: 1,
+                areas: vec![("EMPATHY".into(), 2), ("QUESTIONING".into(), 1)],
+            }
+        );
+        assert_eq!(
+            panel_cells(&months[1]),
+            ["May 2026", "1", "1", "1", "0", "0", "none"]
+        );
+    }
+
+    #[test]
+    fn a_column_is_figures_when_every_cell_is_a_number_a_share_or_a_dash() {
+        let t = Table::new(
+            "t",
+            "",
+            vec!["Grade", "Target", "Within"],
+            vec![
+                vec!["IMMEDIATE".into(), "15 min".into(), "3 (75.0%)".into()],
+                vec!["STANDARD".into(), "none set".into(), "–".into()],
+            ],
+        );
+        assert_eq!(t.numeric, [false, false, true]);
+    }
 }

@@ -37,6 +37,19 @@ pub fn month_name(m: &str) -> String {
     }
 }
 
+/// `2025-04` as `Apr 25`, for a chart's axis where twelve months must fit.
+pub fn short_month(m: &str) -> String {
+    match m
+        .split_once('-')
+        .and_then(|(y, mm)| Some((y, mm.parse::<usize>().ok()?)))
+    {
+        Some((y, mm)) if (1..=12).contains(&mm) => {
+            format!("{} {}", &MONTHS[mm - 1][..3], y.get(2..).unwrap_or(y))
+        }
+        _ => m.to_string(),
+    }
+}
+
 /// Text placed in a Markdown table cell: no line breaks, no column separators.
 pub(crate) fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")

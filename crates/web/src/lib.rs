@@ -219,6 +219,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .route("/performance", get(performance::page))
         .route("/performance.json", get(performance::json))
         .route("/performance.csv", get(performance::csv))
+        .route("/performance.pdf", get(performance::pdf))
         .route("/reports/annual", get(pages::annual))
         .route("/auditors", get(admin::auditors).post(admin::add_auditor))
         .route("/programmes", get(programmes::list).post(programmes::add))

@@ -72,15 +72,14 @@ struct Page {
     scheme: String,
     from: NaiveDate,
     to: NaiveDate,
-    from_text: String,
-    to_text: String,
+    period: String,
     calls: u64,
     headlines: Vec<String>,
-    heads: [&'static str; 10],
-    channels: Vec<(String, Vec<String>)>,
-    months: Vec<(String, String, Vec<String>)>,
+    trend: String,
+    bands: String,
     tables: Vec<performance::Table>,
     repeat: Option<String>,
+    note: &'static str,
 }
 
 pub async fn page(
@@ -89,41 +88,38 @@ pub async fn page(
     Query(q): Query<Period>,
 ) -> Result<Response> {
     let r = report(&state, &user, &q).await?;
+    // Charts drawn by this program from its own figures: the only markup the page inserts.
+    let (trend, bands) = performance::charts(&r);
     let page = Page {
         nav: Some(user.nav("/performance")),
         scheme: r.scheme.clone(),
         from: r.from,
         to: r.to,
-        from_text: callaudit_domain::time::long_date(r.from),
-        to_text: callaudit_domain::time::long_date(r.to),
+        period: performance::period(&r),
         calls: r.calls,
         headlines: performance::headlines(&r),
-        heads: performance::HEADS,
-        channels: r
-            .channels
-            .iter()
-            .map(|c| {
-                (
-                    performance::channel_name(&c.channel),
-                    performance::cells(&c.figures),
-                )
-            })
-            .collect(),
-        months: r
-            .months
-            .iter()
-            .map(|m| {
-                (
-                    callaudit_reports::render::month_name(&m.month),
-                    performance::channel_name(&m.channel),
-                    performance::cells(&m.figures),
-                )
-            })
-            .collect(),
+        trend,
+        bands,
         tables: performance::tables(&r),
         repeat: r.repeat_callers.as_ref().map(performance::repeat_sentence),
+        note: performance::NOTE,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// The board performance pack for the period, as a PDF.
+pub async fn pdf(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<Period>,
+) -> Result<Response> {
+    let r = report(&state, &user, &q).await?;
+    let name = format!("performance-{}-{}.pdf", r.from, r.to);
+    Ok(download(
+        crate::pages::typeset(move || callaudit_reports::pdf::performance(&r)).await?,
+        "application/pdf",
+        &name,
+    ))
 }
 
 pub async fn json(

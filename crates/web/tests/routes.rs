@@ -364,6 +364,10 @@ async fn every_get_route_admits_exactly_its_roles() {
             vec!["coordinator", "lead", "viewer", "stranger"],
         ),
         (
+            "/performance.pdf?from=2024-05-01&to=2024-05-31".into(),
+            vec!["coordinator", "lead", "viewer", "stranger"],
+        ),
+        (
             "/reports/publish?year=2024".into(),
             vec!["coordinator", "stranger"],
         ),
@@ -2627,10 +2631,17 @@ async fn the_performance_page_shows_the_pools_figures_for_the_period_asked() {
     );
     assert!(page.contains("100.0% of answered 999 calls were answered within 10 seconds, meeting the national expectation of 90%."));
     assert!(page.contains("<th scope=\"row\">May 2024</th>"));
+    // Both charts, each pointing at the table of its figures.
+    assert!(page.contains("<figure class=\"chart\" aria-describedby=\"t2\">\n  <svg"));
+    assert!(page.contains("<table class=\"table\" id=\"t2\">"));
+    assert!(
+        page.contains("The panel held no session in this period."),
+        "{page}"
+    );
     // Every call is PRIORITY and none has an arrival: the grade is counted, nothing attended.
     assert!(page.contains("<h2>Attendance</h2>"), "{page}");
     assert!(
-        page.contains("<th scope=\"row\">PRIORITY</th><td>60 min</td><td>40</td><td>0</td><td>–</td><td>–</td>"),
+        page.contains("<th scope=\"row\">PRIORITY</th><td class=\"n\">60 min</td><td class=\"n\">40</td><td class=\"n\">0</td><td class=\"n\">–</td><td class=\"n\">–</td>"),
         "{page}"
     );
     assert!(
@@ -2665,4 +2676,14 @@ async fn the_performance_page_shows_the_pools_figures_for_the_period_asked() {
     .await;
     let j: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(j["calls"], 40);
+    let pdf = w
+        .get(
+            Some("coordinator"),
+            "/performance.pdf?from=2024-05-01&to=2024-05-31",
+        )
+        .await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.into_body().collect().await.unwrap().to_bytes();
+    assert!(bytes.starts_with(b"%PDF"));
 }
