@@ -4,7 +4,8 @@
 Usage: verify_draw.py RECORD.json POOL.csv
 
 POOL.csv must be in the canonical pool format (call_id, started_at as RFC 3339 UTC
-`YYYY-MM-DDTHH:MM:SSZ`, channel, incident_type, handler, training). It exists so that anybody can
+`YYYY-MM-DDTHH:MM:SSZ`, channel, incident_type, handler, training; and area, grade, duration_s,
+recording and resolution where the record's filters use them). It exists so that anybody can
 check a draw without trusting callaudit's own code; it needs nothing but Python's standard library.
 """
 import csv
@@ -23,6 +24,17 @@ def match_key(s):
     return "".join(c.lower() for c in s if c.isalnum() or unicodedata.category(c).startswith("N"))
 
 
+RESOLUTIONS = ["deployed", "resolved-without-deployment", "appointment", "referred", "no-action"]
+
+
+def resolution(s):
+    # The canonical code, from the code or the short form RWD, compared by match key.
+    k = match_key(s)
+    if k == "rwd":
+        return "resolved-without-deployment"
+    return next((r for r in RESOLUTIONS if match_key(r) == k), "")
+
+
 def spec_canonical(spec):
     lines = [ALGORITHM, "size=%d" % spec["size"]]
     lines += ["focus=" + f for f in sorted({match_key(f) for f in spec.get("focus", [])})]
@@ -30,6 +42,14 @@ def spec_canonical(spec):
     lines += ["from=" + (spec.get("from") or ""), "to=" + (spec.get("to") or "")]
     cap = spec.get("max_per_handler")
     lines += ["max_per_handler=" + ("" if cap is None else str(cap)), "timezone=" + spec["timezone"]]
+    # The filters added later: a line only when set.
+    lines += ["area=" + a for a in sorted({match_key(a) for a in spec.get("areas", [])})]
+    lines += ["grade=" + g for g in sorted({match_key(g) for g in spec.get("grades", [])})]
+    lines += ["resolution=" + r for r in sorted(set(spec.get("resolutions", [])))]
+    if spec.get("min_duration_s") is not None:
+        lines.append("min_duration_s=%d" % spec["min_duration_s"])
+    if spec.get("recording_required"):
+        lines.append("recording_required=yes")
     lines += ["exclude=" + e for e in sorted(set(spec.get("exclude", [])), key=lambda s: s.encode())]
     return "".join(l + "\n" for l in lines)
 
@@ -37,12 +57,24 @@ def spec_canonical(spec):
 def eligible(pool, spec):
     focus = {match_key(f) for f in spec.get("focus", [])}
     exclude = set(spec.get("exclude", []))
+    areas = {match_key(a) for a in spec.get("areas", [])}
+    grades = {match_key(g) for g in spec.get("grades", [])}
+    resolutions = set(spec.get("resolutions", []))
+    min_duration = spec.get("min_duration_s")
     tz = ZoneInfo(spec["timezone"])
     out = []
     for c in pool:
         if c["training"] or c["call_id"] in exclude:
             continue
         if focus and match_key(c["incident_type"]) not in focus:
+            continue
+        if areas and match_key(c["area"]) not in areas or grades and match_key(c["grade"]) not in grades:
+            continue
+        if resolutions and c["resolution"] not in resolutions:
+            continue
+        if min_duration is not None and (c["duration_s"] is None or c["duration_s"] < min_duration):
+            continue
+        if spec.get("recording_required") and not c["recording"]:
             continue
         when = datetime.datetime.strptime(c["started_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
         day = when.astimezone(tz).date().isoformat()
@@ -96,6 +128,11 @@ def main():
                 "incident_type": r["incident_type"].strip(),
                 "handler": (r.get("handler") or "").strip(),
                 "training": (r.get("training") or "").strip().lower() in ("true", "yes", "y", "1"),
+                "area": (r.get("area") or "").strip(),
+                "grade": (r.get("grade") or "").strip(),
+                "duration_s": int(r["duration_s"]) if (r.get("duration_s") or "").strip() else None,
+                "recording": (r.get("recording") or "").strip(),
+                "resolution": resolution((r.get("resolution") or "").strip()),
             }
             for r in csv.DictReader(f)
         ]

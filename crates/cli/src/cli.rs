@@ -226,7 +226,7 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 pub enum SampleCommand {
     /// Commit to a pool (without --seed) or draw from it (with the panel's --seed).
-    Draw(DrawArgs),
+    Draw(Box<DrawArgs>),
     /// Check that a draw record reproduces exactly from its pool.
     Verify(VerifyArgs),
 }
@@ -263,6 +263,23 @@ pub struct DrawArgs {
     /// A call never to draw, e.g. one already audited (repeatable; file mode).
     #[arg(long)]
     pub exclude: Vec<String>,
+    /// Draw only calls in this area (repeatable).
+    #[arg(long)]
+    pub area: Vec<String>,
+    /// Draw only calls of this grade, e.g. IMMEDIATE (repeatable).
+    #[arg(long)]
+    pub grade: Vec<String>,
+    /// Draw only calls resolved this way: deployed, RWD, appointment, referred, no-action
+    /// (repeatable).
+    #[arg(long)]
+    pub resolution: Vec<String>,
+    /// Draw only calls that lasted at least this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub min_duration: Option<u32>,
+    /// required: only calls with a recording; any: with or without. Default: required when some
+    /// call of the pool has a recording (and the programme audits calls), otherwise any.
+    #[arg(long, value_enum)]
+    pub recording: Option<RecordingRule>,
     /// The seed the panel chose. Without it the pool is committed and its digest shown.
     #[arg(long)]
     pub seed: Option<String>,
@@ -274,6 +291,12 @@ pub struct DrawArgs {
     /// Largest sample allowed (file mode; in database mode the programme's setting applies).
     #[arg(long, default_value_t = callaudit_domain::sampling::DEFAULT_MAX_SIZE)]
     pub max_size: u32,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum RecordingRule {
+    Required,
+    Any,
 }
 
 #[derive(Debug, Args)]

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use callaudit_domain::call::{CallRef, Channel, PoolCall};
+use callaudit_domain::call::{CallRef, Channel, PoolCall, Resolution};
 use callaudit_domain::sampling::{
     self, Commitment, DEFAULT_MAX_SIZE, DEFAULT_SIZE, DrawRecord, DrawSpec,
 };
@@ -21,7 +21,7 @@ use crate::cli::{DrawArgs, Format, SampleCommand, VerifyArgs};
 
 pub async fn run(ctx: &Context_, cmd: SampleCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        SampleCommand::Draw(a) => draw(ctx, a).await,
+        SampleCommand::Draw(a) => draw(ctx, *a).await,
         SampleCommand::Verify(a) => verify(ctx, a).await,
     }
 }
@@ -47,7 +47,13 @@ fn pool_from_file(path: &Path, profile: Option<&Path>) -> anyhow::Result<Option<
 }
 
 /// Turns the flags into a specification, reporting every mistake at once.
-fn spec_from(a: &DrawArgs, default_focus: Option<&str>, max_size: u32) -> anyhow::Result<DrawSpec> {
+/// `recordings` is whether recordings are required when `--recording` is not given.
+fn spec_from(
+    a: &DrawArgs,
+    default_focus: Option<&str>,
+    max_size: u32,
+    recordings: bool,
+) -> anyhow::Result<DrawSpec> {
     let mut errors = Vec::new();
     let mut spec = DrawSpec::new(a.size.unwrap_or(DEFAULT_SIZE.min(max_size)));
     spec.focus = if a.focus.is_empty() {
@@ -89,6 +95,23 @@ fn spec_from(a: &DrawArgs, default_focus: Option<&str>, max_size: u32) -> anyhow
         }
     }
     spec.max_per_handler = a.max_per_handler;
+    spec.areas = a.area.clone();
+    spec.grades = a.grade.clone();
+    for r in &a.resolution {
+        match Resolution::parse_optional(r) {
+            Ok(Some(r)) => spec.resolutions.push(r),
+            Ok(None) => errors.push(
+                "--resolution is empty; expected deployed, RWD, appointment, referred or no-action"
+                    .to_string(),
+            ),
+            Err(p) => errors.push(format!("--resolution {r:?} {p}")),
+        }
+    }
+    spec.min_duration_s = a.min_duration;
+    spec.recording_required = match a.recording {
+        Some(rule) => rule == crate::cli::RecordingRule::Required,
+        None => recordings,
+    };
     for e in &a.exclude {
         match CallRef::parse(e) {
             Ok(r) => spec.exclude.push(r),
@@ -119,6 +142,11 @@ fn print_commitment(c: &Commitment, format: Format) -> anyhow::Result<()> {
         Format::Json => say!("{}", serde_json::to_string_pretty(c)?),
         Format::Text => {
             say!("pool committed: {} eligible calls", c.eligible_calls);
+            if c.spec.recording_required {
+                say!(
+                    "  only calls with a recording are eligible (--recording any to draw without)"
+                );
+            }
             say!("  pool digest  {}", c.pool_digest);
             say!("  spec digest  {}", c.spec_digest);
             say!("Show both digests to the panel. Then the panel chooses a seed, and the draw is");
@@ -171,10 +199,11 @@ async fn draw(ctx: &Context_, a: DrawArgs) -> anyhow::Result<ExitCode> {
         .transpose()
         .map_err(|p| anyhow::anyhow!("--seed {p}"))?;
     if let Some(pool_path) = &a.pool {
-        let spec = spec_from(&a, None, a.max_size)?;
         let Some(pool) = pool_from_file(pool_path, a.profile.as_deref())? else {
             return Ok(ExitCode::from(1));
         };
+        let recorded = pool.iter().any(|c| c.recording.is_some());
+        let spec = spec_from(&a, None, a.max_size, recorded)?;
         match seed {
             None => {
                 let c = sampling::commit(&pool, &spec);
@@ -195,13 +224,20 @@ async fn draw(ctx: &Context_, a: DrawArgs) -> anyhow::Result<ExitCode> {
         let session = store.session(session_id).await?;
         let programme = store.programme(session.programme_id).await?;
         let focus = (!session.focus.is_empty()).then_some(session.focus.as_str());
+        let recorded =
+            programme.kind == "call-audit" && store.pool_has_recordings(programme.force_id).await?;
         let spec = spec_from(
             &a,
             focus,
             u32::try_from(programme.max_sample).unwrap_or(DEFAULT_MAX_SIZE),
+            recorded,
         )?;
         let c = store.commit_session(&ctx.actor, session_id, spec).await?;
         print_commitment(&c, a.format)?;
+        // What the export may be missing goes beside the digests, for the panel to weigh.
+        for gap in store.completeness_of(programme.force_id, &c.spec).await? {
+            eprintln!("warning: {gap}");
+        }
         return Ok(ExitCode::SUCCESS);
     };
     let record = store.draw_session(&ctx.actor, session_id, &seed).await?;

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod call;
+pub mod completeness;
 pub mod performance;
 pub mod problem;
 pub mod sampling;

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::Problem;
-use crate::call::{CallRef, Channel, PoolCall};
+use crate::call::{CallRef, Channel, PoolCall, Resolution};
 use crate::text::{clean_text, match_key};
 use crate::time::canonical_utc;
 
@@ -50,6 +50,32 @@ pub struct DrawSpec {
     /// Calls never eligible because they were audited already.
     #[serde(default)]
     pub exclude: Vec<CallRef>,
+    /// Only calls in these areas (compared by match key); empty means every area. The filters
+    /// below are left out of the record when unset, so records made before they existed read
+    /// and digest exactly as they did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub areas: Vec<String>,
+    /// Only calls of these grades (compared by match key); empty means every grade.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grades: Vec<String>,
+    /// Only calls resolved in one of these ways; empty means any (or none recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resolutions: Vec<Resolution>,
+    /// Only calls that lasted at least this many seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_duration_s: Option<u32>,
+    /// Only calls with a recording: a panel that listens has nothing to hear without one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recording_required: bool,
+}
+
+/// What a specification's eligibility rules need, worked out once for a whole pool.
+struct Rules<'a> {
+    spec: &'a DrawSpec,
+    focus: BTreeSet<String>,
+    excluded: BTreeSet<&'a str>,
+    areas: BTreeSet<String>,
+    grades: BTreeSet<String>,
 }
 
 impl DrawSpec {
@@ -63,6 +89,11 @@ impl DrawSpec {
             max_per_handler: None,
             timezone: crate::time::DEFAULT_TZ.name().to_string(),
             exclude: Vec::new(),
+            areas: Vec::new(),
+            grades: Vec::new(),
+            resolutions: Vec::new(),
+            min_duration_s: None,
+            recording_required: false,
         }
     }
 
@@ -100,9 +131,15 @@ impl DrawSpec {
                 self.timezone
             ));
         }
-        for f in &self.focus {
-            if let Err(p) = clean_text(f, 120) {
-                errors.push(format!("focus {f:?} {p}"));
+        for (what, list) in [
+            ("focus", &self.focus),
+            ("area", &self.areas),
+            ("grade", &self.grades),
+        ] {
+            for f in list {
+                if let Err(p) = clean_text(f, 120) {
+                    errors.push(format!("{what} {f:?} {p}"));
+                }
             }
         }
         if !errors.is_empty() {
@@ -118,6 +155,17 @@ impl DrawSpec {
             .collect();
         self.exclude.sort();
         self.exclude.dedup();
+        for list in [&mut self.areas, &mut self.grades] {
+            *list = list
+                .iter()
+                .map(|f| f.trim().to_string())
+                .filter(|f| !f.is_empty())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+        }
+        self.resolutions.sort();
+        self.resolutions.dedup();
         Ok(self)
     }
 
@@ -147,6 +195,24 @@ impl DrawSpec {
             "max_per_handler={cap}\ntimezone={}\n",
             self.timezone
         ));
+        // The filters added after the first version: a line only when set, so that every
+        // earlier specification keeps its canonical text and digest.
+        for (name, list) in [("area", &self.areas), ("grade", &self.grades)] {
+            let keys: BTreeSet<String> = list.iter().map(|f| match_key(f)).collect();
+            for k in keys {
+                s.push_str(&format!("{name}={k}\n"));
+            }
+        }
+        let resolutions: BTreeSet<&str> = self.resolutions.iter().map(|r| r.code()).collect();
+        for r in resolutions {
+            s.push_str(&format!("resolution={r}\n"));
+        }
+        if let Some(n) = self.min_duration_s {
+            s.push_str(&format!("min_duration_s={n}\n"));
+        }
+        if self.recording_required {
+            s.push_str("recording_required=yes\n");
+        }
         let exclude: BTreeSet<&str> = self.exclude.iter().map(CallRef::as_str).collect();
         for e in exclude {
             s.push_str(&format!("exclude={e}\n"));
@@ -158,36 +224,21 @@ impl DrawSpec {
         hex::encode(Sha256::digest(self.canonical().as_bytes()))
     }
 
-    /// Whether a call may be drawn at all under this specification.
-    pub fn is_eligible(
-        &self,
-        call: &PoolCall,
-        focus_keys: &BTreeSet<String>,
-        excluded: &BTreeSet<&str>,
-    ) -> bool {
-        if call.training || excluded.contains(call.call_ref.as_str()) {
-            return false;
+    fn rules(&self) -> Rules<'_> {
+        let keys = |list: &[String]| list.iter().map(|f| match_key(f)).collect();
+        Rules {
+            spec: self,
+            focus: keys(&self.focus),
+            excluded: self.exclude.iter().map(CallRef::as_str).collect(),
+            areas: keys(&self.areas),
+            grades: keys(&self.grades),
         }
-        if !focus_keys.is_empty() && !focus_keys.contains(&match_key(&call.incident_type)) {
-            return false;
-        }
-        if self.from.is_some() || self.to.is_some() {
-            let day = call.started_at.with_timezone(&self.tz()).date_naive();
-            if self.from.is_some_and(|f| day < f) || self.to.is_some_and(|t| day > t) {
-                return false;
-            }
-        }
-        true
     }
 
     /// The eligible calls of a pool, sorted by call reference (the canonical order).
     pub fn eligible<'a>(&self, pool: &'a [PoolCall]) -> Vec<&'a PoolCall> {
-        let focus_keys: BTreeSet<String> = self.focus.iter().map(|f| match_key(f)).collect();
-        let excluded: BTreeSet<&str> = self.exclude.iter().map(CallRef::as_str).collect();
-        let mut calls: Vec<&PoolCall> = pool
-            .iter()
-            .filter(|c| self.is_eligible(c, &focus_keys, &excluded))
-            .collect();
+        let rules = self.rules();
+        let mut calls: Vec<&PoolCall> = pool.iter().filter(|c| rules.admit(c)).collect();
         calls.sort_unstable_by(|a, b| {
             a.call_ref
                 .as_str()
@@ -195,6 +246,49 @@ impl DrawSpec {
                 .cmp(b.call_ref.as_str().as_bytes())
         });
         calls
+    }
+}
+
+impl Rules<'_> {
+    /// Whether a call may be drawn at all under the specification.
+    fn admit(&self, call: &PoolCall) -> bool {
+        let spec = self.spec;
+        if call.training || self.excluded.contains(call.call_ref.as_str()) {
+            return false;
+        }
+        let within = |set: &BTreeSet<String>, value: Option<&str>| {
+            set.is_empty() || value.is_some_and(|v| set.contains(&match_key(v)))
+        };
+        if !within(&self.focus, Some(&call.incident_type))
+            || !within(&self.areas, call.area.as_deref())
+            || !within(&self.grades, call.grade.as_deref())
+        {
+            return false;
+        }
+        if !spec.resolutions.is_empty()
+            && !call
+                .details
+                .resolution
+                .is_some_and(|r| spec.resolutions.contains(&r))
+        {
+            return false;
+        }
+        if spec
+            .min_duration_s
+            .is_some_and(|min| call.duration_s.is_none_or(|d| d < min))
+        {
+            return false;
+        }
+        if spec.recording_required && call.recording.is_none() {
+            return false;
+        }
+        if spec.from.is_some() || spec.to.is_some() {
+            let day = call.started_at.with_timezone(&spec.tz()).date_naive();
+            if spec.from.is_some_and(|f| day < f) || spec.to.is_some_and(|t| day > t) {
+                return false;
+            }
+        }
+        true
     }
 }
 
@@ -274,7 +368,7 @@ pub fn nothing_eligible<'a>(pool: impl Iterator<Item = &'a PoolCall>) -> String 
         .map(|(t, n)| format!("{t} ({n})"))
         .collect();
     format!(
-        "no call of the pool ({total} calls) is eligible under this specification: check the focus and the dates. The pool's commonest incident types are: {}",
+        "no call of the pool ({total} calls) is eligible under this specification: check the focus, the dates and any filter (area, grade, resolution, length, recording required). The pool's commonest incident types are: {}",
         if shown.is_empty() {
             "none".into()
         } else {

@@ -518,6 +518,71 @@ impl Store {
         Ok(out)
     }
 
+    /// What the force's export may be missing from `from` to `to` (UK days, both included):
+    /// days far under their weekday's usual count, and gaps in references issued in sequence.
+    /// Read before a panel trusts a draw from that window.
+    pub async fn completeness(
+        &self,
+        force_id: i64,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<callaudit_domain::completeness::Gap>> {
+        use callaudit_domain::completeness::{missing_references, short_days};
+        use chrono::TimeZone;
+        let tz = callaudit_domain::time::DEFAULT_TZ;
+        let instant = |d: chrono::NaiveDate| {
+            let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+            tz.from_local_datetime(&naive)
+                .earliest()
+                .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
+        };
+        let rows: Vec<(String, DateTime<Utc>)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT call_ref, started_at FROM calls WHERE force_id = $1 AND started_at >= $2 AND started_at < $3")
+            .bind(force_id).bind(instant(from)).bind(instant(to.succ_opt().unwrap_or(to))).fetch_all(p).await?);
+        let mut counts = std::collections::BTreeMap::new();
+        for (_, at) in &rows {
+            *counts
+                .entry(at.with_timezone(&tz).date_naive())
+                .or_insert(0u64) += 1;
+        }
+        let mut gaps = short_days(&counts, from, to);
+        gaps.extend(missing_references(rows.iter().map(|(r, _)| r.as_str())));
+        Ok(gaps)
+    }
+
+    /// [`Store::completeness`] over a draw's window: its dates, or up to the newest call and
+    /// six weeks back where it leaves them open (a year at most).
+    pub async fn completeness_of(
+        &self,
+        force_id: i64,
+        spec: &callaudit_domain::sampling::DrawSpec,
+    ) -> Result<Vec<callaudit_domain::completeness::Gap>> {
+        let to = match spec.to {
+            Some(t) => t,
+            None => match self.latest_call(force_id).await? {
+                Some(t) => t
+                    .with_timezone(&callaudit_domain::time::DEFAULT_TZ)
+                    .date_naive(),
+                None => return Ok(Vec::new()),
+            },
+        };
+        let year_back = to - chrono::Duration::days(365);
+        let from = spec
+            .from
+            .unwrap_or(to - chrono::Duration::days(41))
+            .max(year_back);
+        self.completeness(force_id, from, to).await
+    }
+
+    /// Whether any call of the force's pool has a recording: a scheme that listens in this
+    /// program then draws only calls it can hear.
+    pub async fn pool_has_recordings(&self, force_id: i64) -> Result<bool> {
+        let found: Option<i64> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT 1 FROM calls WHERE force_id = $1 AND recording IS NOT NULL LIMIT 1")
+            .bind(force_id).fetch_optional(p).await?);
+        Ok(found.is_some())
+    }
+
     /// When the newest call of a force's pool started, if it has any.
     pub async fn latest_call(&self, force_id: i64) -> Result<Option<DateTime<Utc>>> {
         Ok(on_pool!(self, p => sqlx::query_scalar(

@@ -307,6 +307,8 @@ struct DrawView {
     size: u32,
     seed: Option<String>,
     shortfalls: Vec<String>,
+    /// What the export may be missing in the draw's window, for the panel to weigh.
+    gaps: Vec<String>,
 }
 
 #[derive(Template)]
@@ -327,6 +329,9 @@ struct Show {
     default_from: String,
     default_to: String,
     max_sample: i64,
+    /// Whether "only calls with a recording" starts ticked: for a call audit whose pool has
+    /// recordings.
+    recordings: bool,
 }
 
 pub async fn show(
@@ -350,14 +355,24 @@ pub async fn show(
         .into_iter()
         .map(|p| p.display_name)
         .collect();
-    let draw = state.store.draw(id).await?.map(|d| DrawView {
-        pool_digest: d.commitment.pool_digest,
-        spec_digest: d.commitment.spec_digest,
-        eligible: d.commitment.eligible_calls,
-        size: d.commitment.spec.size,
-        seed: d.record.as_ref().map(|r| r.seed.clone()),
-        shortfalls: d.record.map(|r| r.shortfalls).unwrap_or_default(),
-    });
+    let draw = match state.store.draw(id).await? {
+        None => None,
+        Some(d) => Some(DrawView {
+            gaps: state
+                .store
+                .completeness_of(programme.force_id, &d.commitment.spec)
+                .await?
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            pool_digest: d.commitment.pool_digest,
+            spec_digest: d.commitment.spec_digest,
+            eligible: d.commitment.eligible_calls,
+            size: d.commitment.spec.size,
+            seed: d.record.as_ref().map(|r| r.seed.clone()),
+            shortfalls: d.record.map(|r| r.shortfalls).unwrap_or_default(),
+        }),
+    };
     let mut calls = Vec::new();
     for c in state.store.session_outcomes(id).await? {
         let progress = if r.score {
@@ -398,6 +413,8 @@ pub async fn show(
         default_from: (session.held_on - chrono::Duration::days(42)).to_string(),
         default_to: (session.held_on - chrono::Duration::days(1)).to_string(),
         max_sample: programme.max_sample,
+        recordings: programme.kind == "call-audit"
+            && state.store.pool_has_recordings(programme.force_id).await?,
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -429,6 +446,18 @@ pub async fn commit(
     spec.from = f.date("from", "The first date")?;
     spec.to = f.date("to", "The last date")?;
     spec.max_per_handler = f.count("max_per_handler", "The most calls per handler")?;
+    let list = |name: &str| -> Vec<String> {
+        f.text(name)
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    spec.grades = list("grades");
+    spec.areas = list("areas");
+    spec.min_duration_s = f.count("min_duration", "The shortest call")?;
+    spec.recording_required = f.get("recording").is_some();
     let max = u32::try_from(programme.max_sample).unwrap_or(sampling::DEFAULT_MAX_SIZE);
     let spec = spec
         .validate(max)
