@@ -224,6 +224,22 @@ fn the_seattle_export_imports_through_its_profile() {
             "\"SCHEDULED\" null 16 16 null null 17.5",
         ]
     );
+    // A dispatch export has no answer times: no empty charts, a sentence instead.
+    let html = out(&r.cmd(&[
+        "report",
+        "performance",
+        "--from",
+        "2018-01-01",
+        "--to",
+        "2023-12-31",
+        "--format",
+        "html",
+    ]));
+    assert!(
+        html.contains("The export gives no answer times, so there are no answer-time charts")
+            && !html.contains("<svg"),
+        "{html}"
+    );
     // A force sets its own targets; the report measures against them.
     let set = r.cmd(&["targets", "IMMEDIATE=10", "priority=30", "STANDARD=120"]);
     assert_eq!(

@@ -223,8 +223,9 @@ struct PerformancePage<'a> {
     r: &'a crate::performance::PerformanceReport,
     period: String,
     headlines: Vec<String>,
-    trend: String,
-    bands: String,
+    /// The trend and the bands, when there are answer times to draw.
+    charts: Option<(String, String)>,
+    no_charts: &'static str,
     tables: Vec<crate::performance::Table>,
     repeat: Option<String>,
     note: &'static str,
@@ -234,13 +235,12 @@ struct PerformancePage<'a> {
 /// beside the table of its figures.
 pub fn performance(r: &crate::performance::PerformanceReport) -> Result<String, askama::Error> {
     use crate::performance as p;
-    let (trend, bands) = p::charts(r);
     PerformancePage {
         r,
         period: p::period(r),
         headlines: p::headlines(r),
-        trend,
-        bands,
+        charts: p::charts(r),
+        no_charts: p::NO_CHARTS,
         tables: p::tables(r),
         repeat: r.repeat_callers.as_ref().map(p::repeat_sentence),
         note: p::NOTE,

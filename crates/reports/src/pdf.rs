@@ -157,8 +157,10 @@ pub fn board(pack: &crate::board::BoardPack) -> Result<Vec<u8>, String> {
 /// Markdown and HTML, with the same two charts.
 pub fn performance(report: &crate::performance::PerformanceReport) -> Result<Vec<u8>, String> {
     use crate::performance as p;
-    let (trend, bands) = p::charts(report);
+    let charts = p::charts(report);
     let view = serde_json::json!({
+        "charts": charts.is_some(),
+        "no_charts": p::NO_CHARTS,
         "scheme": report.scheme,
         "period": p::period(report),
         "calls": report.calls,
@@ -167,14 +169,13 @@ pub fn performance(report: &crate::performance::PerformanceReport) -> Result<Vec
         "repeat": report.repeat_callers.as_ref().map(p::repeat_sentence),
         "note": p::NOTE,
     });
-    let json = serde_json::to_vec(&view).map_err(|e| e.to_string())?;
-    typeset(
-        include_str!("../typst/performance.typ"),
-        vec![
-            ("report.json", json),
-            ("trend.svg", trend.into_bytes()),
-            ("bands.svg", bands.into_bytes()),
-        ],
-        report.to,
-    )
+    let mut files = vec![(
+        "report.json",
+        serde_json::to_vec(&view).map_err(|e| e.to_string())?,
+    )];
+    if let Some((trend, bands)) = charts {
+        files.push(("trend.svg", trend.into_bytes()));
+        files.push(("bands.svg", bands.into_bytes()));
+    }
+    typeset(include_str!("../typst/performance.typ"), files, report.to)
 }

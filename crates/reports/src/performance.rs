@@ -511,8 +511,12 @@ pub fn panel_cells(p: &PanelMonth) -> Vec<String> {
 /// The two charts of the pack and the web page, as SVG: the monthly trend (999 calls answered
 /// within 10 seconds, beside the national expectation, and 101 calls abandoned), and the
 /// answer-time bands per channel. The "By month" and "By channel" tables hold the same figures.
-pub fn charts(r: &PerformanceReport) -> (String, String) {
+/// `None` when the export gives no answer times (a dispatch export, say): nothing to draw.
+pub fn charts(r: &PerformanceReport) -> Option<(String, String)> {
     use crate::chart::{NEGATIVE, POSITIVE, Trend, bands_svg, trend_svg};
+    if r.channels.iter().all(|c| c.figures.answered == 0) {
+        return None;
+    }
     let months: Vec<String> = {
         let mut m: Vec<&str> = r.months.iter().map(|m| m.month.as_str()).collect();
         m.dedup();
@@ -564,8 +568,11 @@ pub fn charts(r: &PerformanceReport) -> (String, String) {
             ))
         })
         .collect();
-    (trend, bands_svg(&bands))
+    Some((trend, bands_svg(&bands)))
 }
+
+/// Said where the charts would be when the export gives no answer times.
+pub const NO_CHARTS: &str = "The export gives no answer times, so there are no answer-time charts; the tables below give what it does hold.";
 
 /// The note on definitions every format ends with.
 pub const NOTE: &str = "Answer-time shares are of answered calls; abandonment is of all calls. Medians of an even count are the mean of the two middle values; the 90th percentile is the nearest rank. Figures are given to one decimal place, halves rounded up.";

@@ -75,8 +75,8 @@ struct Page {
     period: String,
     calls: u64,
     headlines: Vec<String>,
-    trend: String,
-    bands: String,
+    charts: Option<(String, String)>,
+    no_charts: &'static str,
     tables: Vec<performance::Table>,
     repeat: Option<String>,
     note: &'static str,
@@ -89,7 +89,6 @@ pub async fn page(
 ) -> Result<Response> {
     let r = report(&state, &user, &q).await?;
     // Charts drawn by this program from its own figures: the only markup the page inserts.
-    let (trend, bands) = performance::charts(&r);
     let page = Page {
         nav: Some(user.nav("/performance")),
         scheme: r.scheme.clone(),
@@ -98,8 +97,8 @@ pub async fn page(
         period: performance::period(&r),
         calls: r.calls,
         headlines: performance::headlines(&r),
-        trend,
-        bands,
+        charts: performance::charts(&r),
+        no_charts: performance::NO_CHARTS,
         tables: performance::tables(&r),
         repeat: r.repeat_callers.as_ref().map(performance::repeat_sentence),
         note: performance::NOTE,
