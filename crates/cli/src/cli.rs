@@ -66,6 +66,16 @@ pub enum Command {
     /// Show the force's attendance targets, or set them: minutes within which an officer should
     /// arrive, per grade (the performance report measures attendance against them).
     Targets(TargetsArgs),
+    /// Show the force's own daily call totals, or enter some: the completeness check warns of a
+    /// day the pool holds fewer calls of.
+    Totals(TotalsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TotalsArgs {
+    /// Days and their totals: DAY=CALLS, e.g. 2026-04-16=312 (a day given again is replaced).
+    /// None: show them.
+    pub totals: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -52,6 +52,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Account(cmd) => history::account(&ctx, cmd).await,
         Command::Retention(cmd) => history::retention(&ctx, cmd).await,
         Command::Targets(a) => report::targets(&ctx, a).await,
+        Command::Totals(a) => report::totals(&ctx, a).await,
     }
 }
 

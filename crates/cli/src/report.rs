@@ -87,6 +87,44 @@ pub async fn targets(ctx: &Context_, a: crate::cli::TargetsArgs) -> anyhow::Resu
     Ok(ExitCode::SUCCESS)
 }
 
+/// `callaudit totals [DAY=CALLS ...]`: shows the force's own daily totals, or enters some.
+pub async fn totals(ctx: &Context_, a: crate::cli::TotalsArgs) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
+    let force = store.resolve_force(ctx.force.as_deref()).await?;
+    if !a.totals.is_empty() {
+        let mut totals = Vec::new();
+        let mut problems = Vec::new();
+        for t in &a.totals {
+            let parsed = t.split_once('=').and_then(|(d, n)| {
+                Some((
+                    callaudit_domain::time::parse_date(d.trim()).ok()?,
+                    n.trim().parse::<u64>().ok()?,
+                ))
+            });
+            match parsed {
+                Some(p) => totals.push(p),
+                None => problems.push(format!(
+                    "{t:?} is not a day and its total; expected DAY=CALLS, e.g. 2026-04-16=312"
+                )),
+            }
+        }
+        if !problems.is_empty() {
+            bail!("{}; nothing was changed", problems.join("; "));
+        }
+        let mut tx = store.begin_in(Some(force.id), &ctx.actor).await?;
+        tx.set_published_totals(force.id, &totals).await?;
+        tx.commit().await?;
+    }
+    let all = store.published_totals(force.id).await?;
+    if all.is_empty() {
+        say!("no daily totals entered; enter the force's own figures as DAY=CALLS");
+    }
+    for (day, calls) in all {
+        say!("{day}: {calls} calls");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Financial years a scheme can have held audits in; anything else is a typing mistake.
 fn check_year(year: i32) -> anyhow::Result<()> {
     if !(2000..=2100).contains(&year) {

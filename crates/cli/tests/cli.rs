@@ -671,6 +671,16 @@ fn a_commitment_says_what_the_export_may_be_missing() {
     let pool = r.write("pool.csv", &csv);
     r.cmd(&["import", "calls", pool.to_str().unwrap()]);
     r.cmd(&["session", "plan", "--date", "2024-05-10"]);
+    // The force's own figures say 17 April had 13 calls; the export holds 12.
+    let totals = r.cmd(&["totals", "2024-04-17=13", "2024-04-18=12"]);
+    assert_eq!(
+        out(&totals),
+        "2024-04-17: 13 calls\n2024-04-18: 12 calls\n",
+        "{}",
+        err(&totals)
+    );
+    let bad = r.cmd(&["totals", "17/04=13"]);
+    assert!(err(&bad).contains("\"17/04=13\" is not a day and its total"));
     let c = r.cmd(&[
         "sample",
         "draw",
@@ -686,7 +696,8 @@ fn a_commitment_says_what_the_export_may_be_missing() {
     assert_eq!(
         err(&c),
         format!(
-            "warning: 16 April 2024 has 2 calls, where a Tuesday usually has 12: the export may be missing part of that day\n\
+            "warning: 17 April 2024 has 12 calls in the pool, where the force's own total is 13: 1 missing\n\
+             warning: 16 April 2024 has 2 calls, where a Tuesday usually has 12: the export may be missing part of that day\n\
              warning: {} references in the sequence INC-… are missing (INC-000030 to INC-000032, INC-{:06} to INC-{:06})\n",
             3 + 10,
             missing_day.0,

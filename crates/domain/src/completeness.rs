@@ -18,6 +18,12 @@ pub const SEQUENTIAL_PERCENT: u64 = 90;
 /// Something the export may be missing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Gap {
+    /// A day with fewer calls in the pool than the force says it received.
+    BelowPublished {
+        day: NaiveDate,
+        calls: u64,
+        published: u64,
+    },
     /// A day with fewer calls than half its weekday's median (none at all included).
     ShortDay {
         day: NaiveDate,
@@ -38,6 +44,17 @@ pub enum Gap {
 impl std::fmt::Display for Gap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Gap::BelowPublished {
+                day,
+                calls,
+                published,
+            } => write!(
+                f,
+                "{} has {calls} {} in the pool, where the force's own total is {published}: {} missing",
+                crate::time::long_date(*day),
+                if *calls == 1 { "call" } else { "calls" },
+                published - calls,
+            ),
             Gap::ShortDay {
                 day,
                 calls,
@@ -120,6 +137,26 @@ pub fn short_days(counts: &BTreeMap<NaiveDate, u64>, from: NaiveDate, to: NaiveD
                     weekday_median: median,
                 },
             )
+        })
+        .collect()
+}
+
+/// Days whose count in the pool falls below the force's own total for the day. Days without a
+/// total are not judged; a day the pool holds more of is not a gap (totals may leave out
+/// channels the export includes).
+pub fn below_published(
+    counts: &BTreeMap<NaiveDate, u64>,
+    published: &BTreeMap<NaiveDate, u64>,
+) -> Vec<Gap> {
+    published
+        .iter()
+        .filter_map(|(day, total)| {
+            let calls = counts.get(day).copied().unwrap_or(0);
+            (calls < *total).then_some(Gap::BelowPublished {
+                day: *day,
+                calls,
+                published: *total,
+            })
         })
         .collect()
 }
@@ -216,6 +253,30 @@ mod tests {
         // A quiet force (a median of 2 a day) is not judged.
         let quiet: BTreeMap<NaiveDate, u64> = counts.keys().map(|d| (*d, 2)).collect();
         assert!(short_days(&quiet, from, to).is_empty());
+    }
+
+    #[test]
+    fn a_day_below_the_forces_own_total_is_found() {
+        let counts = BTreeMap::from([(day("2026-04-01"), 300), (day("2026-04-02"), 310)]);
+        let published = BTreeMap::from([
+            (day("2026-04-01"), 300),
+            (day("2026-04-02"), 312),
+            (day("2026-04-03"), 5),
+        ]);
+        let gaps = below_published(&counts, &published);
+        assert_eq!(gaps.len(), 2, "{gaps:?}");
+        assert_eq!(
+            gaps[0].to_string(),
+            "2 April 2026 has 310 calls in the pool, where the force's own total is 312: 2 missing"
+        );
+        assert_eq!(
+            gaps[1],
+            Gap::BelowPublished {
+                day: day("2026-04-03"),
+                calls: 0,
+                published: 5
+            }
+        );
     }
 
     #[test]

@@ -525,7 +525,7 @@ impl Store {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> Result<Vec<callaudit_domain::completeness::Gap>> {
-        use callaudit_domain::completeness::{missing_references, short_days};
+        use callaudit_domain::completeness::{below_published, missing_references, short_days};
         use chrono::TimeZone;
         let tz = callaudit_domain::time::DEFAULT_TZ;
         let instant = |d: chrono::NaiveDate| {
@@ -543,9 +543,24 @@ impl Store {
                 .entry(at.with_timezone(&tz).date_naive())
                 .or_insert(0u64) += 1;
         }
-        let mut gaps = short_days(&counts, from, to);
+        let published: Vec<(chrono::NaiveDate, i64)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT day, calls FROM published_totals WHERE force_id = $1 AND day >= $2 AND day <= $3 ORDER BY day")
+            .bind(force_id).bind(from).bind(to).fetch_all(p).await?);
+        let published = published
+            .into_iter()
+            .map(|(d, n)| (d, u64::try_from(n).unwrap_or(0)))
+            .collect();
+        let mut gaps = below_published(&counts, &published);
+        gaps.extend(short_days(&counts, from, to));
         gaps.extend(missing_references(rows.iter().map(|(r, _)| r.as_str())));
         Ok(gaps)
+    }
+
+    /// The force's own daily totals, in date order.
+    pub async fn published_totals(&self, force_id: i64) -> Result<Vec<(chrono::NaiveDate, i64)>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT day, calls FROM published_totals WHERE force_id = $1 ORDER BY day")
+            .bind(force_id).fetch_all(p).await?))
     }
 
     /// [`Store::completeness`] over a draw's window: its dates, or up to the newest call and
@@ -649,6 +664,31 @@ impl Tx {
             Some(force_id),
             "attendance-targets",
             serde_json::json!({ "targets": targets }),
+        )
+        .await
+    }
+}
+
+impl Tx {
+    /// Enters the force's own totals for some days, replacing any given before for those days.
+    pub async fn set_published_totals(
+        &mut self,
+        force_id: i64,
+        totals: &[(chrono::NaiveDate, u64)],
+    ) -> Result<()> {
+        for (day, calls) in totals {
+            let calls = i64::try_from(*calls).unwrap_or(i64::MAX);
+            on_tx!(self, c => sqlx::query(
+                "INSERT INTO published_totals (force_id, day, calls) VALUES ($1, $2, $3)
+                 ON CONFLICT (force_id, day) DO UPDATE SET calls = excluded.calls")
+                .bind(force_id).bind(day).bind(calls).execute(c).await?.rows_affected());
+        }
+        let days: Vec<String> = totals.iter().map(|(d, n)| format!("{d}={n}")).collect();
+        self.record(
+            "force",
+            Some(force_id),
+            "published-totals",
+            serde_json::json!({ "totals": days }),
         )
         .await
     }

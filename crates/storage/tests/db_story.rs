@@ -98,7 +98,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
     assert!(schemas[0].contains_key("calls") && schemas[0].contains_key("history"));
     assert_eq!(
         schemas[0].len(),
-        33,
+        34,
         "tables: {:?}",
         schemas[0].keys().collect::<Vec<_>>()
     );
@@ -198,6 +198,35 @@ async fn a_later_export_fills_in_what_an_earlier_one_left_empty_and_never_change
         assert_eq!(
             store.pool(f).await.unwrap()[0].details.arrived_at,
             later.details.arrived_at
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_day_below_the_forces_own_total_is_found_and_totals_are_replaced() {
+    use callaudit_domain::completeness::Gap;
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        // One call on 1 May 2024 (10:30 UK time).
+        import(&store, f, &[call("T1", Channel::Emergency, "ASB")])
+            .await
+            .unwrap();
+        let day = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+        let mut tx = store.begin("test").await.unwrap();
+        tx.set_published_totals(f, &[(day, 4)]).await.unwrap();
+        tx.set_published_totals(f, &[(day, 3)]).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(store.published_totals(f).await.unwrap(), [(day, 3)]);
+        let gaps = store.completeness(f, day, day).await.unwrap();
+        assert_eq!(
+            gaps,
+            [Gap::BelowPublished {
+                day,
+                calls: 1,
+                published: 3
+            }],
+            "{:?}",
+            store.backend()
         );
     }
 }
