@@ -145,17 +145,9 @@ impl DrawSpec {
         if !errors.is_empty() {
             return Err(errors);
         }
-        self.focus = self
-            .focus
-            .iter()
-            .map(|f| f.trim().to_string())
-            .filter(|f| !f.is_empty())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
         self.exclude.sort();
         self.exclude.dedup();
-        for list in [&mut self.areas, &mut self.grades] {
+        for list in [&mut self.focus, &mut self.areas, &mut self.grades] {
             *list = list
                 .iter()
                 .map(|f| f.trim().to_string())

@@ -97,6 +97,16 @@ pub fn parse_with_format(s: &str, format: &str, tz: Tz) -> Result<DateTime<Utc>,
 
 /// Local wall-clock time to UTC. In the autumn hour that happens twice the earlier one is taken;
 /// a time inside the spring gap never happened, so it is refused rather than guessed.
+/// The instant a UK day starts (midnight, Europe/London), for day-bounded queries: the first
+/// instant of `d` and, from the next day, the end of a period that includes `d`.
+pub fn uk_day_start(d: NaiveDate) -> DateTime<Utc> {
+    let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    DEFAULT_TZ
+        .from_local_datetime(&naive)
+        .earliest()
+        .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
+}
+
 pub fn local_to_utc(naive: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, Problem> {
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(d) => Ok(d.with_timezone(&Utc)),

@@ -217,33 +217,8 @@ pub fn cdi(r: &crate::cdi::CdiReport) -> Result<String, askama::Error> {
     .render()
 }
 
-#[derive(Template)]
-#[template(path = "performance.html")]
-struct PerformancePage<'a> {
-    r: &'a crate::performance::PerformanceReport,
-    period: String,
-    headlines: Vec<String>,
-    /// The trend and the bands, when there are answer times to draw.
-    charts: Option<(String, String)>,
-    no_charts: &'static str,
-    tables: Vec<crate::performance::Table>,
-    repeat: Option<String>,
-    note: &'static str,
-}
-
 /// The control-room performance report as a self-contained HTML page: the charts inline, each
 /// beside the table of its figures.
 pub fn performance(r: &crate::performance::PerformanceReport) -> Result<String, askama::Error> {
-    use crate::performance as p;
-    PerformancePage {
-        r,
-        period: p::period(r),
-        headlines: p::headlines(r),
-        charts: p::charts(r),
-        no_charts: p::NO_CHARTS,
-        tables: p::tables(r),
-        repeat: r.repeat_callers.as_ref().map(p::repeat_sentence),
-        note: p::NOTE,
-    }
-    .render()
+    crate::performance::view(r).render()
 }

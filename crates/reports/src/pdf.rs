@@ -156,24 +156,12 @@ pub fn board(pack: &crate::board::BoardPack) -> Result<Vec<u8>, String> {
 /// The board performance pack as a PDF, typeset from the same tables and sentences as the
 /// Markdown and HTML, with the same two charts.
 pub fn performance(report: &crate::performance::PerformanceReport) -> Result<Vec<u8>, String> {
-    use crate::performance as p;
-    let charts = p::charts(report);
-    let view = serde_json::json!({
-        "charts": charts.is_some(),
-        "no_charts": p::NO_CHARTS,
-        "scheme": report.scheme,
-        "period": p::period(report),
-        "calls": report.calls,
-        "headlines": p::headlines(report),
-        "tables": p::tables(report),
-        "repeat": report.repeat_callers.as_ref().map(p::repeat_sentence),
-        "note": p::NOTE,
-    });
+    let view = crate::performance::view(report);
     let mut files = vec![(
         "report.json",
         serde_json::to_vec(&view).map_err(|e| e.to_string())?,
     )];
-    if let Some((trend, bands)) = charts {
+    if let Some((trend, bands)) = view.charts {
         files.push(("trend.svg", trend.into_bytes()));
         files.push(("bands.svg", bands.into_bytes()));
     }

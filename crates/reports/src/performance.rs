@@ -14,8 +14,9 @@ use callaudit_domain::performance::{
     resolution, satisfaction,
 };
 use callaudit_domain::template::Category;
+use callaudit_domain::time::uk_day_start;
 use callaudit_storage::{Force, Result, Store};
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 /// The Home Office's expectation for 999 calls: answered within 10 seconds.
@@ -106,15 +107,6 @@ pub fn panel_months<'a>(
         .collect()
 }
 
-/// Midnight at the start of a UK day, as an instant.
-fn uk_midnight(d: NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-    callaudit_domain::time::DEFAULT_TZ
-        .from_local_datetime(&naive)
-        .earliest()
-        .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&chrono::Utc))
-}
-
 /// The report of the calls a force received from `from` to `to` (UK days, both included).
 pub async fn load(
     store: &Store,
@@ -125,8 +117,8 @@ pub async fn load(
     let calls = store
         .call_times(
             force.id,
-            uk_midnight(from),
-            uk_midnight(to.succ_opt().unwrap_or(to)),
+            uk_day_start(from),
+            uk_day_start(to.succ_opt().unwrap_or(to)),
         )
         .await?;
     let targets = store.attendance_targets(force.id).await?;
@@ -517,16 +509,10 @@ pub fn charts(r: &PerformanceReport) -> Option<(String, String)> {
     if r.channels.iter().all(|c| c.figures.answered == 0) {
         return None;
     }
-    let months: Vec<String> = {
-        let mut m: Vec<&str> = r.months.iter().map(|m| m.month.as_str()).collect();
-        m.dedup();
-        m.into_iter().map(crate::render::short_month).collect()
-    };
-    let keys: Vec<&str> = {
-        let mut m: Vec<&str> = r.months.iter().map(|m| m.month.as_str()).collect();
-        m.dedup();
-        m
-    };
+    // The month rows come in month order, a row per channel: each month once.
+    let mut keys: Vec<&str> = r.months.iter().map(|m| m.month.as_str()).collect();
+    keys.dedup();
+    let months: Vec<String> = keys.iter().map(|k| crate::render::short_month(k)).collect();
     let series = |channel: &str, pick: fn(&Figures) -> Option<f64>| -> Vec<Option<f64>> {
         keys.iter()
             .map(|k| {
@@ -573,6 +559,50 @@ pub fn charts(r: &PerformanceReport) -> Option<(String, String)> {
 
 /// Said where the charts would be when the export gives no answer times.
 pub const NO_CHARTS: &str = "The export gives no answer times, so there are no answer-time charts; the tables below give what it does hold.";
+
+/// The report worded for reading: the HTML page is this rendered, the PDF pack is typeset from it
+/// and the web page shows it, so they say the same.
+#[derive(Debug, Clone, Serialize, askama::Template)]
+#[template(path = "performance.html")]
+pub struct View {
+    pub scheme: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub period: String,
+    pub calls: u64,
+    pub headlines: Vec<String>,
+    /// The trend and the bands as SVG, when there are answer times to draw. Typst reads the
+    /// pictures as files beside the text, so the text says only whether there are any.
+    #[serde(serialize_with = "present")]
+    pub charts: Option<(String, String)>,
+    pub no_charts: &'static str,
+    pub tables: Vec<Table>,
+    pub repeat: Option<String>,
+    pub note: &'static str,
+}
+
+fn present<S: serde::Serializer>(
+    charts: &Option<(String, String)>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_bool(charts.is_some())
+}
+
+pub fn view(r: &PerformanceReport) -> View {
+    View {
+        scheme: r.scheme.clone(),
+        from: r.from,
+        to: r.to,
+        period: period(r),
+        calls: r.calls,
+        headlines: headlines(r),
+        charts: charts(r),
+        no_charts: NO_CHARTS,
+        tables: tables(r),
+        repeat: r.repeat_callers.as_ref().map(repeat_sentence),
+        note: NOTE,
+    }
+}
 
 /// The note on definitions every format ends with.
 pub const NOTE: &str = "Answer-time shares are of answered calls; abandonment is of all calls. Medians of an even count are the mean of the two middle values; the 90th percentile is the nearest rank. Figures are given to one decimal place, halves rounded up.";

@@ -526,14 +526,7 @@ impl Store {
         to: chrono::NaiveDate,
     ) -> Result<Vec<callaudit_domain::completeness::Gap>> {
         use callaudit_domain::completeness::{below_published, missing_references, short_days};
-        use chrono::TimeZone;
-        let tz = callaudit_domain::time::DEFAULT_TZ;
-        let instant = |d: chrono::NaiveDate| {
-            let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-            tz.from_local_datetime(&naive)
-                .earliest()
-                .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
-        };
+        use callaudit_domain::time::{DEFAULT_TZ as tz, uk_day_start as instant};
         let rows: Vec<(String, DateTime<Utc>)> = on_pool!(self, p => sqlx::query_as(
             "SELECT call_ref, started_at FROM calls WHERE force_id = $1 AND started_at >= $2 AND started_at < $3")
             .bind(force_id).bind(instant(from)).bind(instant(to.succ_opt().unwrap_or(to))).fetch_all(p).await?);

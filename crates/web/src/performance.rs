@@ -69,17 +69,7 @@ async fn report(state: &AppState, user: &User, q: &Period) -> Result<Performance
 #[template(path = "performance.html")]
 struct Page {
     nav: Option<Nav>,
-    scheme: String,
-    from: NaiveDate,
-    to: NaiveDate,
-    period: String,
-    calls: u64,
-    headlines: Vec<String>,
-    charts: Option<(String, String)>,
-    no_charts: &'static str,
-    tables: Vec<performance::Table>,
-    repeat: Option<String>,
-    note: &'static str,
+    v: performance::View,
 }
 
 pub async fn page(
@@ -88,20 +78,9 @@ pub async fn page(
     Query(q): Query<Period>,
 ) -> Result<Response> {
     let r = report(&state, &user, &q).await?;
-    // Charts drawn by this program from its own figures: the only markup the page inserts.
     let page = Page {
         nav: Some(user.nav("/performance")),
-        scheme: r.scheme.clone(),
-        from: r.from,
-        to: r.to,
-        period: performance::period(&r),
-        calls: r.calls,
-        headlines: performance::headlines(&r),
-        charts: performance::charts(&r),
-        no_charts: performance::NO_CHARTS,
-        tables: performance::tables(&r),
-        repeat: r.repeat_callers.as_ref().map(performance::repeat_sentence),
-        note: performance::NOTE,
+        v: performance::view(&r),
     };
     Ok(Html(page.render()?).into_response())
 }
