@@ -39,6 +39,24 @@ impl Run {
     }
 }
 
+/// Checks a draw record with the independent re-implementation (scripts/verify_draw.py, written
+/// from docs/sampling.md) when Python is there to run it, and gives what it printed.
+fn python_verifies(record: &Path, pool: &str) -> Option<String> {
+    let py = Command::new("python3")
+        .arg(repo("scripts/verify_draw.py"))
+        .arg(record)
+        .arg(pool)
+        .output()
+        .ok()?;
+    assert!(
+        py.status.success(),
+        "python check: {}{}",
+        out(&py),
+        err(&py)
+    );
+    Some(out(&py))
+}
+
 fn out(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -350,19 +368,7 @@ fn a_draw_filtered_by_grade_length_and_outcome_takes_only_recorded_calls_and_ver
     );
     let ok = r.cmd(&["sample", "verify", "rec.json", "--pool", p]);
     assert!(ok.status.success(), "{}", err(&ok));
-    if let Ok(py) = Command::new("python3")
-        .arg(repo("scripts/verify_draw.py"))
-        .arg(r.path("rec.json"))
-        .arg(p)
-        .output()
-    {
-        assert!(
-            py.status.success(),
-            "python check: {}{}",
-            out(&py),
-            err(&py)
-        );
-    }
+    python_verifies(&r.path("rec.json"), p);
     // Without the outcome filter, a quarter of the calls have no recording: left out by default,
     // back with --recording any.
     let by_grade = &spec[..10];
@@ -446,19 +452,8 @@ fn a_file_draw_verifies_and_any_change_to_the_pool_is_caught() {
     assert!(out(&ok).starts_with("verified: the pool (39 eligible calls"));
 
     // The independent re-implementation agrees, when Python is there to run it.
-    if let Ok(py) = Command::new("python3")
-        .arg(repo("scripts/verify_draw.py"))
-        .arg(r.path("rec.json"))
-        .arg(p)
-        .output()
-    {
-        assert!(
-            py.status.success(),
-            "python check: {}{}",
-            out(&py),
-            err(&py)
-        );
-        assert!(out(&py).starts_with("reproduces: 6 calls from 39 eligible"));
+    if let Some(said) = python_verifies(&r.path("rec.json"), p) {
+        assert!(said.starts_with("reproduces: 6 calls from 39 eligible"));
     }
 
     let tampered = r.write("tampered.csv", &csv.replace("C005,", "C005X,"));
