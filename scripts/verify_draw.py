@@ -5,7 +5,7 @@ Usage: verify_draw.py RECORD.json POOL.csv
 
 POOL.csv must be in the canonical pool format (call_id, started_at as RFC 3339 UTC
 `YYYY-MM-DDTHH:MM:SSZ`, channel, incident_type, handler, training; and area, grade, duration_s,
-recording and resolution where the record's filters use them). It exists so that anybody can
+recording, resolution, satisfaction and caller where the record's filters or strata use them). It exists so that anybody can
 check a draw without trusting callaudit's own code; it needs nothing but Python's standard library.
 """
 import csv
@@ -35,6 +35,33 @@ def resolution(s):
     return next((r for r in RESOLUTIONS if match_key(r) == k), "")
 
 
+SATISFACTION = ["satisfied", "neutral", "dissatisfied"]
+
+
+def satisfaction(s):
+    k = match_key(s)
+    return next((x for x in SATISFACTION if match_key(x) == k), "")
+
+
+def stratum_key(st):
+    # What a stratum compares a call's value with: match key, satisfaction code, or nothing.
+    if st["by"] in ("area", "grade"):
+        return match_key(st.get("value") or "")
+    if st["by"] == "satisfaction":
+        return satisfaction(st.get("value") or "")
+    return ""
+
+
+def stratum_line(st):
+    if st["by"] == "repeat-callers":
+        return "stratum=repeat-callers:%d" % st["calls"]
+    return "stratum=%s:%s:%d" % (st["by"], stratum_key(st), st["calls"])
+
+
+# The order in which the strata's dimensions add their values to a pool digest line.
+DIMENSIONS = [("area", "area"), ("grade", "grade"), ("satisfaction", "satisfaction"), ("repeat-callers", "caller")]
+
+
 def spec_canonical(spec):
     lines = [ALGORITHM, "size=%d" % spec["size"]]
     lines += ["focus=" + f for f in sorted({match_key(f) for f in spec.get("focus", [])})]
@@ -50,6 +77,7 @@ def spec_canonical(spec):
         lines.append("min_duration_s=%d" % spec["min_duration_s"])
     if spec.get("recording_required"):
         lines.append("recording_required=yes")
+    lines += sorted({stratum_line(st) for st in spec.get("strata", [])}, key=lambda s: s.encode())
     lines += ["exclude=" + e for e in sorted(set(spec.get("exclude", [])), key=lambda s: s.encode())]
     return "".join(l + "\n" for l in lines)
 
@@ -84,18 +112,47 @@ def eligible(pool, spec):
     return sorted(out, key=lambda c: c["call_id"].encode())
 
 
+def repeat_callers(calls):
+    # Callers with some three consecutive calls (in time order) less than 28 days apart.
+    times = {}
+    for c in calls:
+        if c["caller"]:
+            times.setdefault(c["caller"], []).append(c["started_at"])
+    out = set()
+    for caller, ts in times.items():
+        ts = sorted(datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ") for t in ts)
+        if any(ts[i + 2] - ts[i] < datetime.timedelta(days=28) for i in range(len(ts) - 2)):
+            out.add(caller)
+    return out
+
+
+def counts(st, key, c, repeat):
+    if st["by"] in ("area", "grade"):
+        return bool(c[st["by"]]) and match_key(c[st["by"]]) == key
+    if st["by"] == "satisfaction":
+        return bool(c["satisfaction"]) and c["satisfaction"] == key
+    return c["caller"] in repeat
+
+
 def draw(pool, spec, seed):
     calls = eligible(pool, spec)
+    strata = sorted(spec.get("strata", []), key=lambda st: stratum_line(st).encode())
+    used = [field for by, field in DIMENSIONS if any(st["by"] == by for st in strata)]
     h = hashlib.sha256()
     for c in calls:
-        line = "\t".join([c["call_id"], c["started_at"], c["channel"], c["incident_type"], c["handler"]]) + "\n"
+        fields = [c["call_id"], c["started_at"], c["channel"], c["incident_type"], c["handler"]]
+        line = "\t".join(fields + [c[f] for f in used]) + "\n"
         h.update(line.encode())
     pool_digest = h.hexdigest()
     spec_digest = hashlib.sha256(spec_canonical(spec).encode()).hexdigest()
     prefix = "".join(p + "\n" for p in [ALGORITHM, pool_digest, spec_digest, seed]).encode()
     order = sorted(calls, key=lambda c: (hashlib.sha256(prefix + c["call_id"].encode()).digest(), c["call_id"].encode()))
     quotas = spec.get("quotas", {})
-    open_places = spec["size"] - min(sum(quotas.values()), spec["size"])
+    reserved = sum(quotas.values()) + sum(st["calls"] for st in strata)
+    open_places = spec["size"] - min(reserved, spec["size"])
+    repeat = repeat_callers(calls) if any(st["by"] == "repeat-callers" for st in strata) else set()
+    keys = [stratum_key(st) for st in strata]
+    by_stratum = [0] * len(strata)
     cap = spec.get("max_per_handler")
     taken, by_channel, by_handler, taken_open = [], {}, {}, 0
     for c in order:
@@ -103,14 +160,19 @@ def draw(pool, spec, seed):
             break
         if cap is not None and c["handler"] and by_handler.get(c["handler"], 0) >= cap:
             continue
-        if c["channel"] in quotas:
-            if by_channel.get(c["channel"], 0) >= quotas[c["channel"]]:
-                continue
-            by_channel[c["channel"]] = by_channel.get(c["channel"], 0) + 1
-        else:
+        # Quotas counting this call: its channel's first, then the strata in canonical order.
+        matching = [i for i, st in enumerate(strata) if counts(st, keys[i], c, repeat)]
+        if c["channel"] not in quotas and not matching:
             if taken_open >= open_places:
                 continue
             taken_open += 1
+        elif c["channel"] in quotas and by_channel.get(c["channel"], 0) < quotas[c["channel"]]:
+            by_channel[c["channel"]] = by_channel.get(c["channel"], 0) + 1
+        else:
+            room = [i for i in matching if by_stratum[i] < strata[i]["calls"]]
+            if not room:
+                continue
+            by_stratum[room[0]] += 1
         if c["handler"]:
             by_handler[c["handler"]] = by_handler.get(c["handler"], 0) + 1
         taken.append(c["call_id"])
@@ -133,6 +195,8 @@ def main():
                 "duration_s": int(r["duration_s"]) if (r.get("duration_s") or "").strip() else None,
                 "recording": (r.get("recording") or "").strip(),
                 "resolution": resolution((r.get("resolution") or "").strip()),
+                "satisfaction": satisfaction((r.get("satisfaction") or "").strip()),
+                "caller": (r.get("caller") or "").strip(),
             }
             for r in csv.DictReader(f)
         ]

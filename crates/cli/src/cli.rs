@@ -258,7 +258,9 @@ pub struct DrawArgs {
     /// Draw only calls of this incident type (repeatable).
     #[arg(long)]
     pub focus: Vec<String>,
-    /// Calls from a channel, e.g. 999=5 (repeatable).
+    /// Calls from a channel (999=5), of a grade (grade:IMMEDIATE=3), an area (area:North=2), a
+    /// satisfaction answer (satisfaction:dissatisfied=4), or from repeat callers
+    /// (repeat-callers=2) (repeatable).
     #[arg(long)]
     pub quota: Vec<String>,
     /// First day of calls to draw from (YYYY-MM-DD).

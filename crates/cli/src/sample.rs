@@ -8,9 +8,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use callaudit_domain::call::{CallRef, Channel, PoolCall, Resolution};
+use callaudit_domain::call::{CallRef, PoolCall, Resolution};
 use callaudit_domain::sampling::{
-    self, Commitment, DEFAULT_MAX_SIZE, DEFAULT_SIZE, DrawRecord, DrawSpec,
+    self, Commitment, DEFAULT_MAX_SIZE, DEFAULT_SIZE, DrawRecord, DrawSpec, Quota,
 };
 use callaudit_domain::time::parse_date;
 use callaudit_ingest::Profile;
@@ -63,23 +63,16 @@ fn spec_from(
     };
     let mut quotas = BTreeMap::new();
     for q in &a.quota {
-        match q.split_once('=') {
-            Some((ch, n)) => match (Channel::parse(ch), n.trim().parse::<u32>()) {
-                (Ok(ch), Ok(n)) => {
-                    if quotas.insert(ch, n).is_some() {
-                        errors.push(format!(
-                            "--quota {q}: channel {ch} has two quotas; give one"
-                        ));
-                    }
+        match sampling::parse_quota(q) {
+            Ok(Quota::Channel(ch, n)) => {
+                if quotas.insert(ch, n).is_some() {
+                    errors.push(format!(
+                        "--quota {q}: channel {ch} has two quotas; give one"
+                    ));
                 }
-                (Err(p), _) => errors.push(format!("--quota {q}: {ch:?} {p}")),
-                (_, Err(_)) => errors.push(format!(
-                    "--quota {q}: {n:?} is not a number; expected e.g. 999=5"
-                )),
-            },
-            None => errors.push(format!(
-                "--quota {q:?} has no '='; expected CHANNEL=N, e.g. 999=5"
-            )),
+            }
+            Ok(Quota::Stratum(st)) => spec.strata.push(st),
+            Err(e) => errors.push(format!("--quota {q}: {e}")),
         }
     }
     spec.quotas = quotas;

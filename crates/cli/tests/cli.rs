@@ -297,6 +297,93 @@ fn the_seattle_export_imports_through_its_profile() {
 }
 
 #[test]
+fn a_draw_with_quotas_by_grade_satisfaction_and_repeat_callers_verifies_independently() {
+    let r = Run::new();
+    let mut csv =
+        String::from("call_id,started_at,channel,incident_type,grade,area,satisfaction,caller\n");
+    for i in 0..80 {
+        // Caller K7 rings on 1, 2 and 3 April; everyone else once.
+        let caller = if i < 3 {
+            "K7".to_string()
+        } else {
+            format!("U{i}")
+        };
+        csv.push_str(&format!(
+            "S{i:03},2024-04-{:02}T10:00:00Z,{},ASB,{},{},{},{caller}\n",
+            1 + i % 28,
+            ["999", "101"][i % 2],
+            ["IMMEDIATE", "PRIORITY", "STANDARD", "SCHEDULED"][i % 4],
+            ["North", "South"][i % 2],
+            ["Satisfied", "neutral", "DISSATISFIED", ""][(i / 2) % 4],
+        ));
+    }
+    let pool = r.write("pool.csv", &csv);
+    let p = pool.to_str().unwrap();
+    let drawn = r.cmd(&[
+        "sample",
+        "draw",
+        "--pool",
+        p,
+        "--size",
+        "10",
+        "--quota",
+        "999=2",
+        "--quota",
+        "grade:immediate=2",
+        "--quota",
+        "satisfaction:dissatisfied=3",
+        "--quota",
+        "repeat-callers=2",
+        "--seed",
+        "strata",
+        "--format",
+        "json",
+        "--output",
+        "rec.json",
+    ]);
+    assert!(drawn.status.success(), "{}", err(&drawn));
+    let rec: serde_json::Value = serde_json::from_slice(&drawn.stdout).unwrap();
+    assert_eq!(rec["calls"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        rec["spec"]["strata"],
+        serde_json::json!([
+            {"by": "grade", "value": "immediate", "calls": 2},
+            {"by": "repeat-callers", "calls": 2},
+            {"by": "satisfaction", "value": "dissatisfied", "calls": 3},
+        ])
+    );
+    let ok = r.cmd(&["sample", "verify", "rec.json", "--pool", p]);
+    assert!(ok.status.success(), "{}", err(&ok));
+    python_verifies(&r.path("rec.json"), p);
+    // Changing the caller of a call after the draw changes what the repeat-caller quota counts:
+    // both checks say the pool changed.
+    let changed = r.write("changed.csv", &csv.replace("U40", "K7"));
+    let c = changed.to_str().unwrap();
+    let bad = r.cmd(&["sample", "verify", "rec.json", "--pool", c]);
+    assert!(
+        !bad.status.success() && err(&bad).contains("pool changed"),
+        "{}",
+        err(&bad)
+    );
+    let mistakes = r.cmd(&[
+        "sample",
+        "draw",
+        "--pool",
+        p,
+        "--quota",
+        "colour:red=2",
+        "--quota",
+        "grade:=1",
+    ]);
+    assert!(
+        err(&mistakes).contains("\"colour\" is not something a quota counts by")
+            && err(&mistakes).contains("a grade quota needs the grade it counts"),
+        "{}",
+        err(&mistakes)
+    );
+}
+
+#[test]
 fn a_draw_filtered_by_grade_length_and_outcome_takes_only_recorded_calls_and_verifies_independently()
  {
     let r = Run::new();

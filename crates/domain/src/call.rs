@@ -237,8 +237,9 @@ word_enum!(
 );
 
 /// What else an export may say of a call: what happened next and who called. None of it is in
-/// the draw's pool digest, so a later export may fill in what an earlier one left empty (an
-/// arrival time is often recorded after the export was taken) without changing any draw.
+/// the draw's pool digest unless a draw filters or counts by it, so a later export may fill in
+/// what an earlier one left empty (an arrival time is often recorded after the export was taken)
+/// without changing any other draw.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallDetails {
     /// When the first officer arrived; never before the call started.

@@ -398,6 +398,15 @@ pub fn resolution(calls: &[CallTimes]) -> Vec<ResolutionFigures> {
 pub const REPEAT_CALLS: usize = 3;
 pub const REPEAT_DAYS: i64 = 28;
 
+/// Whether one caller's calls, in time order, make them a repeat caller: some three consecutive
+/// calls fit within the 28 days. The draw's repeat-caller quota uses the same rule.
+pub fn calls_again<T>(theirs: &[T], started_at: impl Fn(&T) -> DateTime<Utc>) -> bool {
+    let window = chrono::Duration::days(REPEAT_DAYS);
+    theirs
+        .windows(REPEAT_CALLS)
+        .any(|w| started_at(&w[REPEAT_CALLS - 1]) - started_at(&w[0]) < window)
+}
+
 /// Callers who called again and again, and how many of their calls the scheme heard.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RepeatCallers {
@@ -423,7 +432,6 @@ pub fn repeat_callers(calls: &[CallTimes]) -> Option<RepeatCallers> {
         return None;
     }
     by_caller.sort_unstable_by_key(|&(k, t, _)| (k, t));
-    let window = chrono::Duration::days(REPEAT_DAYS);
     let mut out = RepeatCallers {
         callers: 0,
         calls: 0,
@@ -431,11 +439,7 @@ pub fn repeat_callers(calls: &[CallTimes]) -> Option<RepeatCallers> {
         most_calls: 0,
     };
     for theirs in by_caller.chunk_by(|a, b| a.0 == b.0) {
-        // Some run of three consecutive calls fits within the window.
-        let repeat = theirs
-            .windows(REPEAT_CALLS)
-            .any(|w| w[REPEAT_CALLS - 1].1 - w[0].1 < window);
-        if repeat {
+        if calls_again(theirs, |c| c.1) {
             out.callers += 1;
             out.calls += theirs.len() as u64;
             out.sampled += theirs.iter().filter(|c| c.2).count() as u64;

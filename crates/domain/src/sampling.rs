@@ -11,15 +11,15 @@
 //! the pool file, the record and this description can recompute it. `docs/sampling.md` gives the
 //! byte-exact description.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::Problem;
-use crate::call::{CallRef, Channel, PoolCall, Resolution};
+use crate::call::{CallRef, Channel, PoolCall, Resolution, Satisfaction};
 use crate::text::{clean_text, match_key};
 use crate::time::canonical_utc;
 
@@ -67,6 +67,89 @@ pub struct DrawSpec {
     /// Only calls with a recording: a panel that listens has nothing to hear without one.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub recording_required: bool,
+    /// Quotas on what a call says besides its channel: a grade, an area, the caller's
+    /// satisfaction, or calls from repeat callers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub strata: Vec<Stratum>,
+}
+
+/// What a stratum counts calls by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StratumBy {
+    Area,
+    Grade,
+    Satisfaction,
+    /// Calls from callers who rang three or more times within 28 days, among the eligible calls.
+    RepeatCallers,
+}
+
+impl StratumBy {
+    pub const ALL: [StratumBy; 4] = [
+        StratumBy::Area,
+        StratumBy::Grade,
+        StratumBy::Satisfaction,
+        StratumBy::RepeatCallers,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            StratumBy::Area => "area",
+            StratumBy::Grade => "grade",
+            StratumBy::Satisfaction => "satisfaction",
+            StratumBy::RepeatCallers => "repeat-callers",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let key = match_key(s);
+        Self::ALL.into_iter().find(|b| match_key(b.code()) == key)
+    }
+}
+
+/// A quota of calls sharing one value of `by` (for repeat callers, no value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stratum {
+    pub by: StratumBy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    pub calls: u32,
+}
+
+impl Stratum {
+    /// The value compared with a call's: a match key for area and grade, the canonical code for
+    /// satisfaction, empty for repeat callers.
+    fn key(&self) -> String {
+        let v = self.value.as_deref().unwrap_or("");
+        match self.by {
+            StratumBy::Area | StratumBy::Grade => match_key(v),
+            StratumBy::Satisfaction => Satisfaction::parse_optional(v)
+                .ok()
+                .flatten()
+                .map(|s| s.code().to_string())
+                .unwrap_or_default(),
+            StratumBy::RepeatCallers => String::new(),
+        }
+    }
+
+    /// The line of the canonical text: `stratum=BY:KEY:N`, or `stratum=repeat-callers:N`.
+    fn canonical(&self) -> String {
+        match self.by {
+            StratumBy::RepeatCallers => format!("stratum={}:{}", self.by.code(), self.calls),
+            by => format!("stratum={}:{}:{}", by.code(), self.key(), self.calls),
+        }
+    }
+
+    /// Words for a shortfall: "calls of grade IMMEDIATE".
+    fn describe(&self) -> String {
+        let v = self.value.as_deref().unwrap_or("");
+        match self.by {
+            StratumBy::Area => format!("calls from area {v}"),
+            StratumBy::Grade => format!("calls of grade {v}"),
+            StratumBy::Satisfaction => format!("calls from {} callers", self.key()),
+            StratumBy::RepeatCallers => "calls from repeat callers".into(),
+        }
+    }
 }
 
 /// What a specification's eligibility rules need, worked out once for a whole pool.
@@ -94,7 +177,18 @@ impl DrawSpec {
             resolutions: Vec::new(),
             min_duration_s: None,
             recording_required: false,
+            strata: Vec::new(),
         }
+    }
+
+    /// Every place a quota reserves, by channel or by stratum.
+    fn reserved(&self) -> u32 {
+        self.quotas.values().sum::<u32>() + self.strata.iter().map(|s| s.calls).sum::<u32>()
+    }
+
+    /// The strata's dimensions, in the fixed order their values join the pool digest's lines.
+    fn stratum_dimensions(&self) -> BTreeSet<StratumBy> {
+        self.strata.iter().map(|s| s.by).collect()
     }
 
     /// Checks the specification makes sense before any draw is made, and puts its lists into the
@@ -107,7 +201,7 @@ impl DrawSpec {
                 self.size
             ));
         }
-        let quota_total: u32 = self.quotas.values().sum();
+        let quota_total = self.reserved();
         if quota_total > self.size {
             errors.push(format!(
                 "the quotas add up to {quota_total}, more than the sample size {}; lower a quota or raise --size",
@@ -142,9 +236,54 @@ impl DrawSpec {
                 }
             }
         }
+        let mut seen = BTreeSet::new();
+        for st in &self.strata {
+            let value = st.value.as_deref().map(str::trim).unwrap_or("");
+            let by = st.by.code();
+            match (st.by, value.is_empty()) {
+                (StratumBy::RepeatCallers, false) => errors.push(format!(
+                    "the repeat-callers quota takes no value, but {value:?} was given"
+                )),
+                (StratumBy::RepeatCallers, true) => {}
+                (_, true) => errors.push(format!(
+                    "a {by} quota needs the {by} it counts, e.g. {}",
+                    match st.by {
+                        StratumBy::Satisfaction => "satisfaction:dissatisfied=4",
+                        StratumBy::Grade => "grade:IMMEDIATE=3",
+                        _ => "area:North=3",
+                    }
+                )),
+                (StratumBy::Satisfaction, false) => {
+                    if let Err(p) = Satisfaction::parse_optional(value) {
+                        errors.push(format!("satisfaction quota {value:?} {p}"));
+                    }
+                }
+                (_, false) => {
+                    if let Err(p) = clean_text(value, 120) {
+                        errors.push(format!("{by} quota {value:?} {p}"));
+                    }
+                }
+            }
+            if st.calls == 0 {
+                errors.push(format!(
+                    "a quota of 0 {} reserves nothing; expected 1 or more, or leave it out",
+                    st.describe()
+                ));
+            }
+            if !seen.insert((st.by, st.key())) {
+                errors.push(format!("two quotas count {}; give one", st.describe()));
+            }
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
+        for st in &mut self.strata {
+            st.value = match st.by {
+                StratumBy::RepeatCallers => None,
+                _ => st.value.as_deref().map(|v| v.trim().to_string()),
+            };
+        }
+        self.strata.sort_by_cached_key(Stratum::canonical);
         self.exclude.sort();
         self.exclude.dedup();
         for list in [&mut self.focus, &mut self.areas, &mut self.grades] {
@@ -204,6 +343,11 @@ impl DrawSpec {
         }
         if self.recording_required {
             s.push_str("recording_required=yes\n");
+        }
+        let strata: BTreeSet<String> = self.strata.iter().map(Stratum::canonical).collect();
+        for line in strata {
+            s.push_str(&line);
+            s.push('\n');
         }
         let exclude: BTreeSet<&str> = self.exclude.iter().map(CallRef::as_str).collect();
         for e in exclude {
@@ -286,8 +430,11 @@ impl Rules<'_> {
 
 /// The digest of the eligible pool: SHA-256 over one line per call, in byte order of call
 /// reference: `call_ref TAB started_at TAB channel TAB incident_type TAB handler LF`, with
-/// `started_at` as `YYYY-MM-DDTHH:MM:SSZ` in UTC and an absent handler as empty text.
-pub fn pool_digest(eligible: &[&PoolCall]) -> String {
+/// `started_at` as `YYYY-MM-DDTHH:MM:SSZ` in UTC and an absent handler as empty text. A
+/// specification with strata adds, before the LF, a TAB and the call's value for each dimension
+/// its strata count by (area, grade, satisfaction code, caller, in that order; empty when absent),
+/// so that a value changed after the commitment changes the digest.
+pub fn pool_digest(eligible: &[&PoolCall], strata: &BTreeSet<StratumBy>) -> String {
     let mut h = Sha256::new();
     let mut line = String::with_capacity(128);
     for c in eligible {
@@ -301,6 +448,15 @@ pub fn pool_digest(eligible: &[&PoolCall]) -> String {
         line.push_str(&c.incident_type);
         line.push('\t');
         line.push_str(c.handler.as_deref().unwrap_or(""));
+        for by in strata {
+            line.push('\t');
+            line.push_str(match by {
+                StratumBy::Area => c.area.as_deref().unwrap_or(""),
+                StratumBy::Grade => c.grade.as_deref().unwrap_or(""),
+                StratumBy::Satisfaction => c.details.satisfaction.map_or("", |s| s.code()),
+                StratumBy::RepeatCallers => c.details.caller.as_deref().unwrap_or(""),
+            });
+        }
         line.push('\n');
         h.update(line.as_bytes());
     }
@@ -336,7 +492,7 @@ pub fn commit(pool: &[PoolCall], spec: &DrawSpec) -> Commitment {
     let eligible = spec.eligible(pool);
     Commitment {
         algorithm: ALGORITHM.into(),
-        pool_digest: pool_digest(&eligible),
+        pool_digest: pool_digest(&eligible, &spec.stratum_dimensions()),
         eligible_calls: eligible.len(),
         spec_digest: spec.digest(),
         spec: spec.clone(),
@@ -395,7 +551,7 @@ pub fn draw_key(pool_digest: &str, spec_digest: &str, seed: &str, call_ref: &str
 /// Makes the draw. The pool may hold ineligible calls; they are filtered here by the spec.
 pub fn draw(pool: &[PoolCall], spec: &DrawSpec, seed: &str) -> DrawRecord {
     let eligible = spec.eligible(pool);
-    let pool_digest = pool_digest(&eligible);
+    let pool_digest = pool_digest(&eligible, &spec.stratum_dimensions());
     let spec_digest = spec.digest();
     let mut keyed: Vec<([u8; 32], &PoolCall)> = eligible
         .iter()
@@ -410,9 +566,13 @@ pub fn draw(pool: &[PoolCall], spec: &DrawSpec, seed: &str) -> DrawRecord {
     // reference breaks one anyway so that the order is total.
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.call_ref.cmp(&b.1.call_ref)));
 
-    let quota_total: u32 = spec.quotas.values().sum();
-    let open_places = spec.size - quota_total.min(spec.size);
+    let open_places = spec.size - spec.reserved().min(spec.size);
+    // In the order of their canonical lines, whatever order a record lists them in.
+    let mut strata: Vec<(&Stratum, String)> = spec.strata.iter().map(|s| (s, s.key())).collect();
+    strata.sort_by_cached_key(|(s, _)| s.canonical());
+    let repeat = repeat_calls(&eligible, &spec.strata);
     let mut taken_by_channel: HashMap<Channel, u32> = HashMap::new();
+    let mut taken_by_stratum = vec![0u32; strata.len()];
     let mut taken_open = 0u32;
     let mut taken_by_handler: HashMap<&str, u32> = HashMap::new();
     let mut calls = Vec::new();
@@ -425,19 +585,32 @@ pub fn draw(pool: &[PoolCall], spec: &DrawSpec, seed: &str) -> DrawRecord {
         {
             continue;
         }
-        match spec.quotas.get(&c.channel) {
-            Some(q) => {
-                let n = taken_by_channel.entry(c.channel).or_default();
-                if *n >= *q {
-                    continue;
-                }
-                *n += 1;
+        // The quotas this call counts towards: its channel's first, then the strata in canonical
+        // order. It fills the first with room; a call that some quota counts is never taken in
+        // an open place, so each quota's calls are exactly its number.
+        let channel_quota = spec.quotas.get(&c.channel);
+        let matching: Vec<usize> = strata
+            .iter()
+            .enumerate()
+            .filter(|(_, (st, key))| stratum_counts(st, key, c, &repeat))
+            .map(|(i, _)| i)
+            .collect();
+        if channel_quota.is_none() && matching.is_empty() {
+            if taken_open >= open_places {
+                continue;
             }
-            None => {
-                if taken_open >= open_places {
-                    continue;
-                }
-                taken_open += 1;
+            taken_open += 1;
+        } else {
+            let n = taken_by_channel.entry(c.channel).or_default();
+            if channel_quota.is_some_and(|q| *n < *q) {
+                *n += 1;
+            } else if let Some(&i) = matching
+                .iter()
+                .find(|&&i| taken_by_stratum[i] < strata[i].0.calls)
+            {
+                taken_by_stratum[i] += 1;
+            } else {
+                continue;
             }
         }
         if let Some(h) = c.handler.as_deref() {
@@ -455,11 +628,20 @@ pub fn draw(pool: &[PoolCall], spec: &DrawSpec, seed: &str) -> DrawRecord {
             ));
         }
     }
+    for ((st, _), n) in strata.iter().zip(&taken_by_stratum) {
+        if *n < st.calls {
+            shortfalls.push(format!(
+                "the quota asked for {} {} but only {n} eligible ones could be drawn",
+                st.calls,
+                st.describe()
+            ));
+        }
+    }
     if taken_open < open_places {
-        let what = if spec.quotas.is_empty() {
-            "calls"
-        } else {
-            "calls from channels without a quota"
+        let what = match (spec.quotas.is_empty(), spec.strata.is_empty()) {
+            (true, true) => "calls",
+            (false, true) => "calls from channels without a quota",
+            _ => "calls that no quota counts",
         };
         shortfalls.push(format!(
             "{open_places} places were open but only {taken_open} eligible {what} could be drawn"
@@ -476,6 +658,78 @@ pub fn draw(pool: &[PoolCall], spec: &DrawSpec, seed: &str) -> DrawRecord {
         calls,
         shortfalls,
     }
+}
+
+/// One quota as a person writes it: by channel, or a stratum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Quota {
+    Channel(Channel, u32),
+    Stratum(Stratum),
+}
+
+/// Reads a quota written `999=5`, `grade:IMMEDIATE=3`, `area:North=2`,
+/// `satisfaction:dissatisfied=4` or `repeat-callers=2`. The value itself is checked by
+/// [`DrawSpec::validate`], with the rest of the specification.
+pub fn parse_quota(text: &str) -> Result<Quota, String> {
+    const FORMS: &str =
+        "999=5, grade:IMMEDIATE=3, area:North=2, satisfaction:dissatisfied=4 or repeat-callers=2";
+    let Some((what, n)) = text.split_once('=') else {
+        return Err(format!("no '='; expected one of {FORMS}"));
+    };
+    let Ok(calls) = n.trim().parse::<u32>() else {
+        return Err(format!(
+            "{n:?} is not a number of calls; expected e.g. {what}=3"
+        ));
+    };
+    let stratum = |by, value| Ok(Quota::Stratum(Stratum { by, value, calls }));
+    match what.split_once(':') {
+        Some((by, value)) => match StratumBy::parse(by) {
+            Some(by) => stratum(by, Some(value.to_string())),
+            None => Err(format!(
+                "{by:?} is not something a quota counts by; expected area, grade, satisfaction or repeat-callers before the ':'"
+            )),
+        },
+        None if StratumBy::parse(what) == Some(StratumBy::RepeatCallers) => {
+            stratum(StratumBy::RepeatCallers, None)
+        }
+        None => match Channel::parse(what) {
+            Ok(ch) => Ok(Quota::Channel(ch, calls)),
+            Err(p) => Err(format!("{what:?} {p}; or write one of {FORMS}")),
+        },
+    }
+}
+
+/// Whether a stratum counts a call; `key` is the stratum's own key, worked out once.
+fn stratum_counts(st: &Stratum, key: &str, c: &PoolCall, repeat: &HashSet<&str>) -> bool {
+    let same = |v: Option<&str>| v.is_some_and(|v| match_key(v) == key);
+    match st.by {
+        StratumBy::Area => same(c.area.as_deref()),
+        StratumBy::Grade => same(c.grade.as_deref()),
+        StratumBy::Satisfaction => c.details.satisfaction.is_some_and(|s| s.code() == key),
+        StratumBy::RepeatCallers => c
+            .details
+            .caller
+            .as_deref()
+            .is_some_and(|k| repeat.contains(k)),
+    }
+}
+
+/// The callers who, among the eligible calls, rang three or more times within 28 days (the
+/// performance report's rule); worked out only when a stratum asks for them.
+fn repeat_calls<'a>(eligible: &[&'a PoolCall], strata: &[Stratum]) -> HashSet<&'a str> {
+    if !strata.iter().any(|s| s.by == StratumBy::RepeatCallers) {
+        return HashSet::new();
+    }
+    let mut by_caller: Vec<(&str, DateTime<Utc>)> = eligible
+        .iter()
+        .filter_map(|c| Some((c.details.caller.as_deref()?, c.started_at)))
+        .collect();
+    by_caller.sort_unstable();
+    by_caller
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|theirs| crate::performance::calls_again(theirs, |c| c.1))
+        .map(|theirs| theirs[0].0)
+        .collect()
 }
 
 /// Why a record does not reproduce.

@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use callaudit_domain::call::{CallRef, Channel, PoolCall};
-use callaudit_domain::sampling::{DrawSpec, VerifyError, commit, draw, verify};
+use callaudit_domain::call::{CallRef, Channel, PoolCall, Satisfaction};
+use callaudit_domain::sampling::{DrawSpec, Stratum, StratumBy, VerifyError, commit, draw, verify};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use proptest::prelude::*;
 
@@ -338,4 +338,214 @@ fn filters_admit_only_the_calls_they_name_and_are_committed_to() {
     let back: callaudit_domain::sampling::DrawRecord =
         serde_json::from_str(&serde_json::to_string(&rec).unwrap()).unwrap();
     assert!(verify(&back, &pool).is_ok());
+}
+
+/// A pool whose calls carry the values strata count by: grade, area, satisfaction, caller.
+fn stratified_pool() -> Vec<PoolCall> {
+    (0..40)
+        .map(|i| {
+            let mut c = call(i, Channel::NonEmergency, "ASB", None, false);
+            c.grade = Some(["IMMEDIATE", "PRIORITY", "STANDARD", "SCHEDULED"][i % 4].into());
+            c.area = Some(["North", "South"][i % 2].into());
+            c.details.satisfaction = Some(
+                [
+                    Satisfaction::Satisfied,
+                    Satisfaction::Neutral,
+                    Satisfaction::Dissatisfied,
+                ][i % 3],
+            );
+            // Calls are 7 hours apart: caller K1 rings at calls 0, 1, 2 (within a day), caller K2
+            // at calls 10 and 30 only (not a repeat caller), everyone else once.
+            c.details.caller = Some(match i {
+                0..=2 => "K1".into(),
+                10 | 30 => "K2".into(),
+                _ => format!("U{i}"),
+            });
+            c
+        })
+        .collect()
+}
+
+fn strata_spec(size: u32, strata: &[(StratumBy, Option<&str>, u32)]) -> DrawSpec {
+    let mut spec = DrawSpec::new(size);
+    spec.strata = strata
+        .iter()
+        .map(|(by, value, calls)| Stratum {
+            by: *by,
+            value: value.map(String::from),
+            calls: *calls,
+        })
+        .collect();
+    spec.validate(50).expect("valid strata")
+}
+
+#[test]
+fn strata_reserve_exactly_their_calls_and_are_written_into_both_digests() {
+    let pool = stratified_pool();
+    let spec = strata_spec(
+        12,
+        &[
+            (StratumBy::Satisfaction, Some("Dissatisfied"), 4),
+            (StratumBy::Grade, Some("immediate"), 3),
+            (StratumBy::RepeatCallers, None, 2),
+        ],
+    );
+    assert!(
+        spec.canonical().ends_with(
+            "timezone=Europe/London\nstratum=grade:immediate:3\nstratum=repeat-callers:2\nstratum=satisfaction:dissatisfied:4\n"
+        ),
+        "{}",
+        spec.canonical()
+    );
+    let by_ref: HashMap<&str, &PoolCall> = pool.iter().map(|c| (c.call_ref.as_str(), c)).collect();
+    for seed in ["a", "b", "c", "green 4 2"] {
+        let rec = draw(&pool, &spec, seed);
+        assert_eq!(rec.calls.len(), 12, "{:?}", rec.shortfalls);
+        assert!(rec.shortfalls.is_empty());
+        let drawn: Vec<&PoolCall> = rec.calls.iter().map(|r| by_ref[r.as_str()]).collect();
+        let repeat = drawn
+            .iter()
+            .filter(|c| c.details.caller.as_deref() == Some("K1"))
+            .count();
+        // K1's calls may also be counted by the grade or satisfaction quota first; at least the
+        // quota's two come from K1, and no other caller is a repeat caller.
+        assert!(
+            repeat >= 2,
+            "seed {seed}: {repeat} calls from the repeat caller"
+        );
+        let immediate = drawn
+            .iter()
+            .filter(|c| c.grade.as_deref() == Some("IMMEDIATE"))
+            .count();
+        let dissatisfied = drawn
+            .iter()
+            .filter(|c| {
+                c.details
+                    .satisfaction
+                    .is_some_and(|s| s.code() == "dissatisfied")
+            })
+            .count();
+        assert!(immediate >= 3, "seed {seed}: {immediate}");
+        assert!(dissatisfied >= 4, "seed {seed}: {dissatisfied}");
+        // A call some quota counts is never taken in an open place: the open places (12 less
+        // the 9 reserved) hold exactly the calls no quota counts.
+        let uncounted = drawn
+            .iter()
+            .filter(|c| {
+                c.grade.as_deref() != Some("IMMEDIATE")
+                    && c.details.satisfaction != Some(Satisfaction::Dissatisfied)
+                    && c.details.caller.as_deref() != Some("K1")
+            })
+            .count();
+        assert_eq!(uncounted, 3, "seed {seed}");
+        assert!(verify(&rec, &pool).is_ok());
+        let back: callaudit_domain::sampling::DrawRecord =
+            serde_json::from_str(&serde_json::to_string(&rec).unwrap()).unwrap();
+        assert!(verify(&back, &pool).is_ok());
+    }
+
+    // The values a stratum counts by are committed to: a grade changed after the commitment
+    // changes the pool digest when grade is counted, and not otherwise.
+    let mut regraded = pool.clone();
+    regraded[5].grade = Some("IMMEDIATE".into());
+    assert_ne!(
+        commit(&pool, &spec).pool_digest,
+        commit(&regraded, &spec).pool_digest
+    );
+    let plain = DrawSpec::new(12);
+    assert_eq!(
+        commit(&pool, &plain).pool_digest,
+        commit(&regraded, &plain).pool_digest
+    );
+    let mut recalled = pool.clone();
+    recalled[20].details.caller = Some("K2".into());
+    assert_ne!(
+        commit(&pool, &spec).pool_digest,
+        commit(&recalled, &spec).pool_digest,
+        "the caller is committed to when repeat callers are counted"
+    );
+}
+
+#[test]
+fn a_stratum_the_pool_cannot_fill_is_said_plainly() {
+    let pool = stratified_pool();
+    let spec = strata_spec(
+        10,
+        &[
+            (StratumBy::RepeatCallers, None, 5),
+            (StratumBy::Area, Some("Nowhere"), 1),
+        ],
+    );
+    let rec = draw(&pool, &spec, "x");
+    assert_eq!(
+        rec.shortfalls,
+        [
+            "the quota asked for 1 calls from area Nowhere but only 0 eligible ones could be drawn",
+            "the quota asked for 5 calls from repeat callers but only 3 eligible ones could be drawn",
+        ]
+    );
+    assert_eq!(rec.calls.len(), 3 + 4, "the open places are filled");
+}
+
+#[test]
+fn strata_that_make_no_sense_are_refused_with_every_reason() {
+    let mut spec = DrawSpec::new(5);
+    for (by, value, calls) in [
+        (StratumBy::Grade, None, 2),
+        (StratumBy::Satisfaction, Some("happy"), 2),
+        (StratumBy::RepeatCallers, Some("yes"), 1),
+        (StratumBy::Area, Some("North"), 0),
+        (StratumBy::Area, Some("north "), 1),
+    ] {
+        spec.strata.push(Stratum {
+            by,
+            value: value.map(String::from),
+            calls,
+        });
+    }
+    let errors = spec.validate(50).unwrap_err();
+    let text = errors.join("\n");
+    for want in [
+        "a grade quota needs the grade it counts",
+        "satisfaction quota \"happy\" is not a known satisfaction answer",
+        "the repeat-callers quota takes no value",
+        "a quota of 0 calls from area North reserves nothing",
+        "two quotas count calls from area north",
+        "the quotas add up to 6, more than the sample size 5",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// With quotas on one dimension only, each quota is met exactly when the pool holds enough
+    /// of its calls, and no other call takes more than the open places.
+    #[test]
+    fn grade_strata_are_exact(immediate in 0..6u32, priority in 0..6u32, size in 1..15u32, seed in "[a-z]{1,8}") {
+        let immediate = immediate.min(size);
+        let priority = priority.min(size - immediate);
+        let mut strata = Vec::new();
+        if immediate > 0 { strata.push((StratumBy::Grade, Some("IMMEDIATE"), immediate)); }
+        if priority > 0 { strata.push((StratumBy::Grade, Some("PRIORITY"), priority)); }
+        let spec = strata_spec(size, &strata);
+        let pool = stratified_pool();
+        let rec = draw(&pool, &spec, &seed);
+        let by_ref: HashMap<&str, &PoolCall> = pool.iter().map(|c| (c.call_ref.as_str(), c)).collect();
+        let count = |g: &str| rec.calls.iter().filter(|r| by_ref[r.as_str()].grade.as_deref() == Some(g)).count() as u32;
+        // Each grade has 10 calls in the pool: a grade with a quota has exactly its number, and
+        // the open places go to the grades without one.
+        if immediate > 0 {
+            prop_assert_eq!(count("IMMEDIATE"), immediate);
+        }
+        if priority > 0 {
+            prop_assert_eq!(count("PRIORITY"), priority);
+        }
+        if immediate > 0 && priority > 0 {
+            prop_assert_eq!(count("STANDARD") + count("SCHEDULED"), size - immediate - priority);
+        }
+        prop_assert_eq!(rec.calls.len() as u32, size);
+        prop_assert!(verify(&rec, &pool).is_ok());
+    }
 }

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::audit::Role;
 use callaudit_domain::call::Channel;
-use callaudit_domain::sampling::{self, DrawSpec};
+use callaudit_domain::sampling::{self, DrawSpec, Quota, Stratum, StratumBy};
 use callaudit_reports::session as session_report;
 use callaudit_storage::accounts::SessionAccess;
 use serde::Deserialize;
@@ -454,6 +454,38 @@ pub async fn commit(
             .map(String::from)
             .collect()
     };
+    for (name, by, value) in [
+        (
+            "quota_dissatisfied",
+            StratumBy::Satisfaction,
+            Some("dissatisfied"),
+        ),
+        ("quota_repeat", StratumBy::RepeatCallers, None),
+    ] {
+        if let Some(calls) = f.count(name, "A quota")?.filter(|n| *n > 0) {
+            spec.strata.push(Stratum {
+                by,
+                value: value.map(String::from),
+                calls,
+            });
+        }
+    }
+    for (name, by, label) in [
+        ("quota_grades", StratumBy::Grade, "Calls of each grade"),
+        ("quota_areas", StratumBy::Area, "Calls from each area"),
+    ] {
+        for item in list(name) {
+            match sampling::parse_quota(&format!("{}:{item}", by.code())) {
+                Ok(Quota::Stratum(st)) => spec.strata.push(st),
+                Ok(Quota::Channel(..)) => {}
+                Err(e) => {
+                    return Err(AppError::BadRequest(format!(
+                        "{label}: {item:?}: {e}; write them as IMMEDIATE=3, PRIORITY=2"
+                    )));
+                }
+            }
+        }
+    }
     spec.grades = list("grades");
     spec.areas = list("areas");
     spec.min_duration_s = f.count("min_duration", "The shortest call")?;

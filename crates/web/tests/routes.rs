@@ -1991,6 +1991,79 @@ async fn a_session_is_planned_under_the_programme_chosen() {
     );
 }
 
+#[tokio::test]
+async fn the_draw_is_committed_with_quotas_by_grade_satisfaction_and_repeat_callers() {
+    let w = world().await;
+    let force = w.store.resolve_force(Some("t")).await.unwrap().id;
+    let programme = w.store.programmes(force).await.unwrap()[0].id;
+    let res = w
+        .post(
+            "coordinator",
+            "/sessions",
+            &format!(
+                "programme={programme}&held_on=2024-08-01&focus=&facilitator={}&panel={}",
+                w.ids["facilitator"], w.ids["auditor"]
+            ),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let id: i64 = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/sessions/")
+        .parse()
+        .unwrap();
+    let body = text(w.get(Some("coordinator"), &format!("/sessions/{id}")).await).await;
+    assert!(body.contains("id=\"quota_repeat\""), "{body}");
+    let commit = |quotas: &str| {
+        format!(
+            "size=6&quota_999=0&quota_101=0&from=2024-04-01&to=2024-05-31&max_per_handler=&{quotas}"
+        )
+    };
+    let res = w
+        .post(
+            "coordinator",
+            &format!("/sessions/{id}/commit"),
+            &commit("quota_grades=PRIORITY&quota_dissatisfied=1"),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = text(res).await;
+    assert!(
+        body.contains("Calls of each grade") && body.contains("IMMEDIATE=3, PRIORITY=2"),
+        "{body}"
+    );
+    assert!(
+        w.store.draw(id).await.unwrap().is_none(),
+        "nothing committed"
+    );
+    let res = w
+        .post(
+            "coordinator",
+            &format!("/sessions/{id}/commit"),
+            &commit("quota_grades=PRIORITY%3D2&quota_dissatisfied=1&quota_repeat=1&quota_areas="),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let spec = w.store.draw(id).await.unwrap().unwrap().commitment.spec;
+    let strata: Vec<String> = spec
+        .strata
+        .iter()
+        .map(|s| format!("{:?} {:?} {}", s.by, s.value, s.calls))
+        .collect();
+    assert_eq!(
+        strata,
+        [
+            "Grade Some(\"PRIORITY\") 2",
+            "RepeatCallers None 1",
+            "Satisfaction Some(\"dissatisfied\") 1"
+        ]
+    );
+}
+
 /// Adds a person to `force` with a live sign-in under `key`, as the world's people have.
 async fn add_signed_in(w: &mut World, key: &'static str, role: Role, force: &str) -> i64 {
     let force_id = w
