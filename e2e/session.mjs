@@ -389,6 +389,25 @@ try {
     await page.goto(base + path);
     await audit(page, label);
   }
+  // The force's daily totals: a form shown again starts at its error summary, each problem
+  // linked to its field, what was typed kept; saving confirms with a banner.
+  await page.goto(base + "/pool/totals");
+  await page.fill("#month", "Apryl");
+  await submit(page, "text=Save the total");
+  expect(await page.evaluate(() => document.activeElement.classList.contains("error-summary")), "the error summary takes the focus");
+  expect((await page.locator(".error-summary a[href='#day']").count()) === 1 && (await page.locator(".error-summary a[href='#calls']").count()) === 1,
+    "each problem links to its field");
+  expect((await page.inputValue("#month")) === "Apryl", "the refused form keeps what was typed");
+  await audit(page, "totals-refused");
+  await page.locator(".error-summary a[href='#calls']").click();
+  expect(await page.evaluate(() => document.activeElement.id === "calls"), "the summary's link takes the focus to the field");
+  await page.fill("#day", "16");
+  await page.fill("#month", "4");
+  await page.fill("#year", "2026");
+  await page.fill("#calls", "312");
+  await submit(page, "text=Save the total");
+  expect((await page.textContent(".notification-banner")).includes("16 April 2026: 312 calls"), "saving confirms what was saved");
+  await audit(page, "totals-saved");
   // Publishing the demo year: every mask is shown before anything goes out; the public reads it
   // without signing in.
   await page.goto(base + "/reports/publish?year=2026");

@@ -139,10 +139,60 @@ pub fn canonical_utc(d: &DateTime<Utc>) -> String {
     d.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// The police financial year a date falls in, named by the year it starts in (1 April – 31 March).
 /// A day as people write it: "3 March 2026".
 pub fn long_date(d: NaiveDate) -> String {
     d.format("%-d %B %Y").to_string()
+}
+
+/// Which field of a three-field date a problem is in, so that a form can mark that field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatePart {
+    Day,
+    Month,
+    Year,
+}
+
+/// A date typed in three fields (day, month, year), as people write one: the month as a number
+/// or a name ("3", "March", "mar"). `what` names the date in the messages, which are worded as
+/// the GOV.UK Design System words them ("Date must include a month").
+pub fn date_from_parts(
+    day: &str,
+    month: &str,
+    year: &str,
+    what: &str,
+) -> Result<NaiveDate, (DatePart, String)> {
+    let (day, month, year) = (day.trim(), month.trim(), year.trim());
+    if day.is_empty() && month.is_empty() && year.is_empty() {
+        return Err((DatePart::Day, format!("Enter {}", what.to_lowercase())));
+    }
+    for (part, value, name) in [
+        (DatePart::Day, day, "day"),
+        (DatePart::Month, month, "month"),
+        (DatePart::Year, year, "year"),
+    ] {
+        if value.is_empty() {
+            return Err((part, format!("{what} must include a {name}")));
+        }
+    }
+    let real = || format!("{what} must be a real date");
+    let month_number = month.parse::<u32>().ok().or_else(|| {
+        let key = month.to_lowercase();
+        (1..=12u32).find(|m| {
+            let name = NaiveDate::from_ymd_opt(2000, *m, 1)
+                .map(|d| d.format("%B").to_string().to_lowercase())
+                .unwrap_or_default();
+            key.len() >= 3 && name.starts_with(&key)
+        })
+    });
+    let Some(m) = month_number else {
+        return Err((DatePart::Month, real()));
+    };
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return Err((DatePart::Year, "Year must include 4 numbers".into()));
+    }
+    let y: i32 = year.parse().map_err(|_| (DatePart::Year, real()))?;
+    let d: u32 = day.parse().map_err(|_| (DatePart::Day, real()))?;
+    NaiveDate::from_ymd_opt(y, m, d).ok_or((DatePart::Day, real()))
 }
 
 /// `2025/26` for the financial year that starts in April 2025.
@@ -150,6 +200,7 @@ pub fn year_label(year: i32) -> String {
     format!("{year}/{:02}", (year + 1) % 100)
 }
 
+/// The police financial year a date falls in, named by the year it starts in (1 April – 31 March).
 pub fn financial_year(d: NaiveDate) -> i32 {
     use chrono::Datelike;
     if d.month() >= 4 {
@@ -216,6 +267,56 @@ mod tests {
         assert_eq!(
             financial_year(NaiveDate::from_ymd_opt(2024, 4, 1).unwrap()),
             2024
+        );
+    }
+}
+
+#[cfg(test)]
+mod date_parts {
+    use super::*;
+
+    #[test]
+    fn a_date_typed_in_three_fields_reads_as_people_write_it() {
+        let ok = |d, m, y| date_from_parts(d, m, y, "The day").unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+        assert_eq!(ok("3", "3", "2026"), day);
+        assert_eq!(ok(" 03 ", "March", "2026"), day);
+        assert_eq!(ok("3", "mar", "2026"), day);
+        assert_eq!(ok("3", "MARCH", "2026"), day);
+    }
+
+    #[test]
+    fn each_mistake_names_its_field_in_the_design_systems_words() {
+        let err = |d, m, y| date_from_parts(d, m, y, "The day").unwrap_err();
+        assert_eq!(err("", "", ""), (DatePart::Day, "Enter the day".into()));
+        assert_eq!(
+            err("3", "", "2026"),
+            (DatePart::Month, "The day must include a month".into())
+        );
+        assert_eq!(
+            err("3", "4", ""),
+            (DatePart::Year, "The day must include a year".into())
+        );
+        assert_eq!(
+            err("3", "Smarch", "2026"),
+            (DatePart::Month, "The day must be a real date".into())
+        );
+        assert_eq!(
+            err("3", "ma", "2026"),
+            (DatePart::Month, "The day must be a real date".into()),
+            "two letters could be March or May"
+        );
+        assert_eq!(
+            err("3", "4", "26"),
+            (DatePart::Year, "Year must include 4 numbers".into())
+        );
+        assert_eq!(
+            err("31", "4", "2026"),
+            (DatePart::Day, "The day must be a real date".into())
+        );
+        assert_eq!(
+            err("x", "4", "2026"),
+            (DatePart::Day, "The day must be a real date".into())
         );
     }
 }

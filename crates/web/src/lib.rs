@@ -39,6 +39,7 @@ pub mod recordings;
 mod score;
 mod security;
 mod sessions;
+mod totals;
 mod view;
 
 pub use access::Rights;
@@ -199,6 +200,7 @@ pub fn app(store: Store, config: Config) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route("/pool/profiles", post(pool::save_profile))
+        .route("/pool/totals", get(totals::show).post(totals::save))
         .route(
             "/pool/audits",
             post(pool::upload_audits).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),

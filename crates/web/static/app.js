@@ -203,4 +203,23 @@
   document.querySelectorAll("[data-timeline]").forEach(timeline);
   document.querySelectorAll("[data-seek]").forEach(seeker);
   document.querySelectorAll("[data-player]").forEach(player);
+  // As the Design System does: a page shown again with its problems starts at their summary, so
+  // a screen reader reads them first and each links to its field.
+  var summary = document.querySelector(".error-summary[tabindex]");
+  if (summary) {
+    summary.focus();
+    // A link to a field focuses the field itself (following a fragment only scrolls to it), with
+    // its label or the date's legend in view above it.
+    summary.querySelectorAll("a[href^='#']").forEach(function (link) {
+      link.addEventListener("click", function (e) {
+        var field = document.getElementById(link.getAttribute("href").slice(1));
+        if (!field) { return; }
+        e.preventDefault();
+        var legend = field.closest("fieldset") && field.closest("fieldset").querySelector("legend");
+        var label = legend || document.querySelector("label[for='" + field.id + "']") || field;
+        label.scrollIntoView();
+        field.focus({ preventScroll: true });
+      });
+    });
+  }
 })();

@@ -395,6 +395,7 @@ async fn every_get_route_admits_exactly_its_roles() {
         // The stranger coordinates another force: they see that force's auditors.
         ("/auditors".into(), vec!["coordinator", "stranger"]),
         ("/pool".into(), vec!["coordinator", "stranger"]),
+        ("/pool/totals".into(), vec!["coordinator", "stranger"]),
         ("/programmes".into(), vec!["coordinator", "stranger"]),
     ];
     let mut wrong = Vec::new();
@@ -600,6 +601,11 @@ async fn every_post_route_admits_exactly_its_roles_and_needs_the_csrf_token() {
         (
             "/pool/profiles".into(),
             "name=ours&replace=1&text=%5Bcolumns%5D%0Acall_id+%3D+%22Ref%22".into(),
+            vec!["coordinator", "stranger"],
+        ),
+        (
+            "/pool/totals".into(),
+            "day=16&month=4&year=2024&calls=312".into(),
             vec!["coordinator", "stranger"],
         ),
     ];
@@ -2062,6 +2068,76 @@ async fn the_draw_is_committed_with_quotas_by_grade_satisfaction_and_repeat_call
             "Satisfaction Some(\"dissatisfied\") 1"
         ]
     );
+}
+
+#[tokio::test]
+async fn the_coordinator_enters_the_forces_daily_totals_with_every_mistake_linked_to_its_field() {
+    let w = world().await;
+    let body = text(w.get(Some("coordinator"), "/pool/totals").await).await;
+    assert!(body.contains("No daily totals entered yet"), "{body}");
+    // Two mistakes at once: both in the summary, each linked to its field, the form as typed.
+    let res = w
+        .post(
+            "coordinator",
+            "/pool/totals",
+            "day=31&month=April&year=2024&calls=three+hundred",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = text(res).await;
+    assert!(body.contains("<title>Error: "), "{body}");
+    assert!(
+        body.contains("<a href=\"#day\">The day must be a real date</a>")
+            && body.contains("<a href=\"#calls\">The number of calls must be a whole number"),
+        "{body}"
+    );
+    assert!(
+        body.contains("value=\"April\"") && body.contains("value=\"three hundred\""),
+        "what was typed is kept: {body}"
+    );
+    let res = w
+        .post(
+            "coordinator",
+            "/pool/totals",
+            "day=&month=&year=&calls=",
+            true,
+        )
+        .await;
+    let body = text(res).await;
+    assert!(
+        body.contains("Enter the day") && body.contains("Enter the number of calls"),
+        "{body}"
+    );
+    // The month as a word, the number with a thousands comma.
+    let res = w
+        .post(
+            "coordinator",
+            "/pool/totals",
+            "day=16&month=apr&year=2024&calls=1%2C312",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(location, "/pool/totals?saved=2024-04-16");
+    let body = text(w.get(Some("coordinator"), &location).await).await;
+    assert!(
+        body.contains("<p>16 April 2024: 1312 calls.</p>")
+            && body.contains("<td>16 April 2024</td>"),
+        "{body}"
+    );
+    let force = w.store.resolve_force(Some("t")).await.unwrap().id;
+    assert_eq!(
+        w.store.published_totals(force).await.unwrap(),
+        [(chrono::NaiveDate::from_ymd_opt(2024, 4, 16).unwrap(), 1312)]
+    );
+    // The other force's coordinator sees none of it.
+    let body = text(w.get(Some("stranger"), "/pool/totals").await).await;
+    assert!(!body.contains("16 April 2024"), "{body}");
 }
 
 /// Adds a person to `force` with a live sign-in under `key`, as the world's people have.
