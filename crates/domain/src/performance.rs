@@ -41,9 +41,21 @@ pub struct CallTimes {
     pub month: u32,
 }
 
+/// The UK month of an instant as `YYYYMM`.
+pub fn uk_month(t: DateTime<Utc>) -> u32 {
+    use chrono::Datelike;
+    let local = t.with_timezone(&crate::time::DEFAULT_TZ);
+    u32::try_from(local.year()).unwrap_or(0) * 100 + local.month()
+}
+
 impl CallTimes {
     /// A call with nothing known beyond when and how it came in.
     pub fn new(started_at: DateTime<Utc>, channel: Channel) -> Self {
+        Self::in_month(started_at, channel, uk_month(started_at))
+    }
+
+    /// The same, its UK month (`YYYYMM`) already known to the caller.
+    pub fn in_month(started_at: DateTime<Utc>, channel: Channel, month: u32) -> Self {
         CallTimes {
             started_at,
             channel,
@@ -56,11 +68,7 @@ impl CallTimes {
             satisfaction: None,
             caller: None,
             sampled: false,
-            month: {
-                use chrono::Datelike;
-                let local = started_at.with_timezone(&crate::time::DEFAULT_TZ);
-                u32::try_from(local.year()).unwrap_or(0) * 100 + local.month()
-            },
+            month,
         }
     }
 }
@@ -117,115 +125,423 @@ fn mean_tenths(sum: u64, n: u64) -> Option<f64> {
     })
 }
 
-/// The median of sorted values; an even count gives the mean of the middle two (to a half).
-pub fn median(sorted: &[u32]) -> Option<f64> {
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(f64::from(sorted[n / 2])),
-        _ => Some((f64::from(sorted[n / 2 - 1]) + f64::from(sorted[n / 2])) / 2.0),
+/// Values counted: how many calls had each number of seconds. A median or a percentile then needs
+/// no list of a million numbers, and gives exactly what the sorted list would.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts(BTreeMap<u32, u64>);
+
+impl Counts {
+    pub fn add(&mut self, v: u32) {
+        *self.0.entry(v).or_default() += 1;
+    }
+
+    fn merge(&mut self, other: &Counts) {
+        for (v, n) in &other.0 {
+            *self.0.entry(*v).or_default() += n;
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.0.values().sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The `k`-th smallest value, counting from 0.
+    fn nth(&self, k: u64) -> Option<u32> {
+        let mut seen = 0;
+        for (v, n) in &self.0 {
+            seen += n;
+            if k < seen {
+                return Some(*v);
+            }
+        }
+        None
+    }
+
+    /// How many values lie in `range`.
+    fn within(&self, range: impl std::ops::RangeBounds<u32>) -> u64 {
+        self.0.range(range).map(|(_, n)| n).sum()
+    }
+
+    /// Twice the median (the sum of the middle two, or twice the middle one), so that it stays a
+    /// whole number.
+    fn median_twice(&self) -> Option<u64> {
+        let n = self.len();
+        match n {
+            0 => None,
+            _ if n % 2 == 1 => self.nth(n / 2).map(|v| 2 * u64::from(v)),
+            _ => Some(u64::from(self.nth(n / 2 - 1)?) + u64::from(self.nth(n / 2)?)),
+        }
+    }
+
+    /// The median; an even count gives the mean of the middle two (to a half).
+    pub fn median(&self) -> Option<f64> {
+        self.median_twice().map(|t| t as f64 / 2.0)
+    }
+
+    /// The nearest-rank percentile `p` (0 < p ≤ 100).
+    pub fn nearest_rank(&self, p: u32) -> Option<f64> {
+        let n = self.len();
+        let rank = (u64::from(p) * n).div_ceil(100).max(1);
+        self.nth(rank - 1).map(f64::from)
     }
 }
 
-/// The nearest-rank percentile `p` (0 < p ≤ 100) of sorted values.
-pub fn nearest_rank(sorted: &[u32], p: u32) -> Option<f64> {
-    let n = sorted.len() as u64;
-    if n == 0 {
-        return None;
+impl FromIterator<u32> for Counts {
+    fn from_iter<I: IntoIterator<Item = u32>>(values: I) -> Self {
+        let mut c = Counts::default();
+        for v in values {
+            c.add(v);
+        }
+        c
     }
-    let rank = (u64::from(p) * n).div_ceil(100).max(1);
-    Some(f64::from(sorted[(rank - 1) as usize]))
+}
+
+/// The median of values; an even count gives the mean of the middle two (to a half).
+pub fn median(values: &[u32]) -> Option<f64> {
+    values.iter().copied().collect::<Counts>().median()
+}
+
+/// The nearest-rank percentile `p` (0 < p ≤ 100) of values.
+pub fn nearest_rank(values: &[u32], p: u32) -> Option<f64> {
+    values.iter().copied().collect::<Counts>().nearest_rank(p)
+}
+
+/// The answer-time figures' counts for one set of calls (a channel in a month, or merged).
+#[derive(Debug, Clone, Default)]
+struct Cell {
+    calls: u64,
+    abandoned: u64,
+    /// Calls whose export said whether they were abandoned.
+    abandonment_known: u64,
+    answers: Counts,
+    duration_sum: u64,
+    durations: u64,
+}
+
+impl Cell {
+    fn add(&mut self, c: &CallTimes) {
+        self.calls += 1;
+        self.abandoned += u64::from(c.abandoned == Some(true));
+        self.abandonment_known += u64::from(c.abandoned.is_some());
+        if let Some(a) = c.answer_s {
+            self.answers.add(a);
+        }
+        if let Some(d) = c.duration_s {
+            self.duration_sum += u64::from(d);
+            self.durations += 1;
+        }
+    }
+
+    fn merge(&mut self, o: &Cell) {
+        self.calls += o.calls;
+        self.abandoned += o.abandoned;
+        self.abandonment_known += o.abandonment_known;
+        self.answers.merge(&o.answers);
+        self.duration_sum += o.duration_sum;
+        self.durations += o.durations;
+    }
+
+    fn figures(&self) -> Figures {
+        let answered = self.answers.len();
+        let within_10 = self.answers.within(..=10);
+        let to_60 = self.answers.within(11..=60);
+        Figures {
+            calls: self.calls,
+            answered,
+            abandoned: self.abandoned,
+            // An export with no abandonment column says nothing of it: no share, rather than 0%.
+            abandoned_percent: if self.abandonment_known == 0 {
+                None
+            } else {
+                percent(self.abandoned, self.calls)
+            },
+            within_10s_percent: percent(within_10, answered),
+            from_11_to_60s_percent: percent(to_60, answered),
+            over_60s_percent: percent(answered - within_10 - to_60, answered),
+            over_2min: self.answers.within(121..),
+            median_answer_s: self.answers.median(),
+            p90_answer_s: self.answers.nearest_rank(90),
+            mean_duration_s: mean_tenths(self.duration_sum, self.durations),
+        }
+    }
 }
 
 /// The figures of `calls`.
 pub fn figures<'a>(calls: impl IntoIterator<Item = &'a CallTimes>) -> Figures {
-    let (mut n, mut abandoned, mut over_2min, mut known) = (0u64, 0u64, 0u64, 0u64);
-    let (mut within_10, mut to_60) = (0u64, 0u64);
-    let mut answers: Vec<u32> = Vec::new();
-    let (mut duration_sum, mut durations) = (0u64, 0u64);
+    let mut cell = Cell::default();
     for c in calls {
-        n += 1;
-        abandoned += u64::from(c.abandoned == Some(true));
-        known += u64::from(c.abandoned.is_some());
-        if let Some(a) = c.answer_s {
-            answers.push(a);
-            match a {
-                0..=10 => within_10 += 1,
-                11..=60 => to_60 += 1,
-                _ => {}
-            }
-            over_2min += u64::from(a > 120);
-        }
-        if let Some(d) = c.duration_s {
-            duration_sum += u64::from(d);
-            durations += 1;
+        cell.add(c);
+    }
+    cell.figures()
+}
+
+/// `YYYY-MM` of a month key `YYYYMM`.
+fn month_label(month: u32) -> String {
+    format!("{:04}-{:02}", month / 100, month % 100)
+}
+
+/// The calls of a period, counted as each arrives: every figure of the report is worked out from
+/// this, so a year of a busy force is never held in memory whole. Only the callers' keys and
+/// times are kept call by call, for the repeat-caller rule.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    calls: u64,
+    /// Per month (`YYYYMM`, UK time) and channel.
+    cells: BTreeMap<(u32, Channel), Cell>,
+    /// Per grade: the calls (those an officer raised left out), and the seconds to the first
+    /// arrival of each attended one.
+    grades: BTreeMap<std::sync::Arc<str>, (u64, Counts)>,
+    /// Per month: calls of each resolution, in `Resolution::ALL`'s order.
+    resolutions: BTreeMap<u32, [u64; 5]>,
+    /// Per month and channel: survey answers, in `Satisfaction::ALL`'s order.
+    satisfaction: BTreeMap<(u32, Channel), [u64; 3]>,
+    /// The caller's key, start and whether sampled, of each call that gives a caller.
+    callers: Vec<(u64, DateTime<Utc>, bool)>,
+}
+
+impl Extend<CallTimes> for Tally {
+    fn extend<I: IntoIterator<Item = CallTimes>>(&mut self, calls: I) {
+        for c in calls {
+            self.add(&c);
         }
     }
-    answers.sort_unstable();
-    let answered = answers.len() as u64;
-    Figures {
-        calls: n,
-        answered,
-        abandoned,
-        // An export with no abandonment column says nothing of it: no share, rather than 0%.
-        abandoned_percent: if known == 0 {
-            None
-        } else {
-            percent(abandoned, n)
-        },
-        within_10s_percent: percent(within_10, answered),
-        from_11_to_60s_percent: percent(to_60, answered),
-        over_60s_percent: percent(answered - within_10 - to_60, answered),
-        over_2min,
-        median_answer_s: median(&answers),
-        p90_answer_s: nearest_rank(&answers, 90),
-        mean_duration_s: mean_tenths(duration_sum, durations),
+}
+
+impl Tally {
+    /// The tally of a list of calls.
+    pub fn of<'a>(calls: impl IntoIterator<Item = &'a CallTimes>) -> Tally {
+        let mut t = Tally::default();
+        for c in calls {
+            t.add(c);
+        }
+        t
+    }
+
+    pub fn add(&mut self, c: &CallTimes) {
+        self.calls += 1;
+        self.cells.entry((c.month, c.channel)).or_default().add(c);
+        if let (Some(grade), true) = (&c.grade, c.channel != Channel::Officer) {
+            let entry = match self.grades.get_mut(grade) {
+                Some(e) => e,
+                None => self.grades.entry(grade.clone()).or_default(),
+            };
+            entry.0 += 1;
+            if let Some(arrived) = c.arrived_at {
+                let secs = (arrived - c.started_at).num_seconds().max(0);
+                entry.1.add(u32::try_from(secs).unwrap_or(u32::MAX));
+            }
+        }
+        if let Some(r) = c.resolution {
+            let i = Resolution::ALL.iter().position(|x| *x == r).unwrap_or(0);
+            self.resolutions.entry(c.month).or_default()[i] += 1;
+        }
+        if let Some(s) = c.satisfaction {
+            let i = Satisfaction::ALL.iter().position(|x| *x == s).unwrap_or(0);
+            self.satisfaction.entry((c.month, c.channel)).or_default()[i] += 1;
+        }
+        if let Some(k) = c.caller {
+            self.callers.push((k, c.started_at, c.sampled));
+        }
+    }
+
+    /// Adds another tally's calls to this one's, as if they had been counted here.
+    pub fn merge(&mut self, other: Tally) {
+        self.calls += other.calls;
+        for (k, cell) in other.cells {
+            self.cells.entry(k).or_default().merge(&cell);
+        }
+        for (grade, (incidents, secs)) in other.grades {
+            let e = self.grades.entry(grade).or_default();
+            e.0 += incidents;
+            e.1.merge(&secs);
+        }
+        for (m, counts) in other.resolutions {
+            for (a, n) in self
+                .resolutions
+                .entry(m)
+                .or_default()
+                .iter_mut()
+                .zip(counts)
+            {
+                *a += n;
+            }
+        }
+        for (k, counts) in other.satisfaction {
+            for (a, n) in self
+                .satisfaction
+                .entry(k)
+                .or_default()
+                .iter_mut()
+                .zip(counts)
+            {
+                *a += n;
+            }
+        }
+        self.callers.extend(other.callers);
+    }
+
+    /// How many calls were counted.
+    pub fn calls(&self) -> u64 {
+        self.calls
+    }
+
+    /// Figures per channel, in the channels' order (999, 101, then the rest), channels with no
+    /// call left out.
+    pub fn by_channel(&self) -> Vec<ChannelFigures> {
+        let mut merged: BTreeMap<Channel, Cell> = BTreeMap::new();
+        for ((_, ch), cell) in &self.cells {
+            merged.entry(*ch).or_default().merge(cell);
+        }
+        merged
+            .into_iter()
+            .map(|(ch, cell)| ChannelFigures {
+                channel: ch.code().to_string(),
+                figures: cell.figures(),
+            })
+            .collect()
+    }
+
+    /// Figures per month (UK time) and channel, months in order.
+    pub fn by_month(&self) -> Vec<MonthFigures> {
+        self.cells
+            .iter()
+            .map(|((month, ch), cell)| MonthFigures {
+                month: month_label(*month),
+                channel: ch.code().to_string(),
+                figures: cell.figures(),
+            })
+            .collect()
+    }
+
+    /// Attendance per grade: minutes from the call's start to the first officer's arrival, over
+    /// the calls of each grade except those an officer raised (they start where the officer
+    /// already is). A call is within target when it was attended at most the target's minutes
+    /// after it started.
+    pub fn attendance(&self, targets: &Targets) -> Vec<Attendance> {
+        let rank = |g: &str| {
+            GRADE_ORDER
+                .iter()
+                .position(|o| *o == g)
+                .unwrap_or(GRADE_ORDER.len())
+        };
+        let mut out: Vec<Attendance> = self
+            .grades
+            .iter()
+            .map(|(grade, (incidents, secs))| {
+                let attended = secs.len();
+                let target = targets.get(&**grade).copied();
+                let within = target.map(|t| secs.within(..=t.saturating_mul(60)));
+                Attendance {
+                    grade: grade.to_string(),
+                    target_minutes: target,
+                    incidents: *incidents,
+                    attended,
+                    within_target: within,
+                    within_target_percent: within.and_then(|w| percent(w, attended)),
+                    median_minutes: secs
+                        .median_twice()
+                        .and_then(|twice| mean_tenths(twice, 120)),
+                }
+            })
+            .collect();
+        out.sort_by_key(|a| rank(&a.grade));
+        out
+    }
+
+    /// Resolution for the whole period (first, `all`) and per month; months with no resolution
+    /// given are left out, and an export without resolutions gives nothing.
+    pub fn resolution(&self) -> Vec<ResolutionFigures> {
+        if self.resolutions.is_empty() {
+            return Vec::new();
+        }
+        let mut all = [0u64; 5];
+        for counts in self.resolutions.values() {
+            for (a, n) in all.iter_mut().zip(counts) {
+                *a += n;
+            }
+        }
+        let mut out = vec![resolution_figures("all".into(), all)];
+        out.extend(
+            self.resolutions
+                .iter()
+                .map(|(m, counts)| resolution_figures(month_label(*m), *counts)),
+        );
+        out
+    }
+
+    /// Repeat callers, by the caller's reference; `None` when the export gives no caller
+    /// references. Sorts the tally's callers in place, hence `mut`.
+    pub fn repeat_callers(&mut self) -> Option<RepeatCallers> {
+        if self.callers.is_empty() {
+            return None;
+        }
+        // Sorted by caller, then time: each caller's calls are one run, in order. A sort of small
+        // records beats a map of lists at a million calls.
+        let by_caller = &mut self.callers;
+        by_caller.sort_unstable_by_key(|&(k, t, _)| (k, t));
+        let mut out = RepeatCallers {
+            callers: 0,
+            calls: 0,
+            sampled: 0,
+            most_calls: 0,
+        };
+        for theirs in by_caller.chunk_by(|a, b| a.0 == b.0) {
+            if calls_again(theirs, |c| c.1) {
+                out.callers += 1;
+                out.calls += theirs.len() as u64;
+                out.sampled += theirs.iter().filter(|c| c.2).count() as u64;
+                out.most_calls = out.most_calls.max(theirs.len() as u64);
+            }
+        }
+        Some(out)
+    }
+
+    /// Satisfaction per channel for the whole period (`all`) and then per month and channel;
+    /// only where callers answered the survey.
+    pub fn satisfaction(&self) -> Vec<SatisfactionFigures> {
+        let one = |month: String, ch: Channel, n: &[u64; 3]| {
+            let responses: u64 = n.iter().sum();
+            SatisfactionFigures {
+                month,
+                channel: ch.code().to_string(),
+                responses,
+                satisfied_percent: percent(n[0], responses),
+                neutral_percent: percent(n[1], responses),
+                dissatisfied_percent: percent(n[2], responses),
+            }
+        };
+        let mut all: BTreeMap<Channel, [u64; 3]> = BTreeMap::new();
+        for ((_, ch), n) in &self.satisfaction {
+            for (a, x) in all.entry(*ch).or_default().iter_mut().zip(n) {
+                *a += x;
+            }
+        }
+        let mut out: Vec<SatisfactionFigures> = all
+            .iter()
+            .map(|(ch, n)| one("all".into(), *ch, n))
+            .collect();
+        out.extend(
+            self.satisfaction
+                .iter()
+                .map(|((m, ch), n)| one(month_label(*m), *ch, n)),
+        );
+        out
     }
 }
 
 /// Figures per channel, in the channels' order (999, 101, then the rest), channels with no call
 /// left out.
 pub fn by_channel(calls: &[CallTimes]) -> Vec<ChannelFigures> {
-    Channel::ALL
-        .iter()
-        .filter_map(|ch| {
-            let mine: Vec<&CallTimes> = calls.iter().filter(|c| c.channel == *ch).collect();
-            (!mine.is_empty()).then(|| ChannelFigures {
-                channel: ch.code().to_string(),
-                figures: figures(mine),
-            })
-        })
-        .collect()
+    Tally::of(calls).by_channel()
 }
 
 /// Figures per month (UK time) and channel, months in order.
 pub fn by_month(calls: &[CallTimes]) -> Vec<MonthFigures> {
-    months(calls)
-        .into_iter()
-        .flat_map(|(month, calls)| {
-            Channel::ALL.iter().filter_map(move |ch| {
-                let mine: Vec<&CallTimes> =
-                    calls.iter().copied().filter(|c| c.channel == *ch).collect();
-                (!mine.is_empty()).then(|| MonthFigures {
-                    month: month.clone(),
-                    channel: ch.code().to_string(),
-                    figures: figures(mine),
-                })
-            })
-        })
-        .collect()
-}
-
-/// The calls of each month (UK time), months in order.
-fn months(calls: &[CallTimes]) -> BTreeMap<String, Vec<&CallTimes>> {
-    let mut by_key: BTreeMap<u32, Vec<&CallTimes>> = BTreeMap::new();
-    for c in calls {
-        by_key.entry(c.month).or_default().push(c);
-    }
-    by_key
-        .into_iter()
-        .map(|(k, v)| (format!("{:04}-{:02}", k / 100, k % 100), v))
-        .collect()
+    Tally::of(calls).by_month()
 }
 
 /// Minutes within which an officer should arrive, per grade: the force's setting.
@@ -276,63 +592,9 @@ pub struct Attendance {
 /// The usual order of grades, most urgent first; other grades follow in byte order.
 const GRADE_ORDER: [&str; 4] = ["IMMEDIATE", "PRIORITY", "STANDARD", "SCHEDULED"];
 
-/// Attendance per grade: minutes from the call's start to the first officer's arrival, over the
-/// calls of each grade except those an officer raised (they start where the officer already
-/// is). A call is within target when it was attended at most the target's minutes after it
-/// started.
+/// Attendance per grade of a list of calls; see [`Tally::attendance`].
 pub fn attendance(calls: &[CallTimes], targets: &Targets) -> Vec<Attendance> {
-    let mut grades: BTreeMap<&str, (u64, Vec<u32>)> = BTreeMap::new();
-    for c in calls.iter().filter(|c| c.channel != Channel::Officer) {
-        let Some(grade) = c.grade.as_deref() else {
-            continue;
-        };
-        let entry = grades.entry(grade).or_default();
-        entry.0 += 1;
-        if let Some(arrived) = c.arrived_at {
-            let secs = (arrived - c.started_at).num_seconds().max(0);
-            entry.1.push(u32::try_from(secs).unwrap_or(u32::MAX));
-        }
-    }
-    let rank = |g: &str| {
-        GRADE_ORDER
-            .iter()
-            .position(|o| *o == g)
-            .unwrap_or(GRADE_ORDER.len())
-    };
-    let mut out: Vec<Attendance> = grades
-        .into_iter()
-        .map(|(grade, (incidents, mut secs))| {
-            secs.sort_unstable();
-            let attended = secs.len() as u64;
-            let target = targets.get(grade).copied();
-            let within = target.map(|t| {
-                let limit = u64::from(t) * 60;
-                secs.iter().filter(|s| u64::from(**s) <= limit).count() as u64
-            });
-            Attendance {
-                grade: grade.to_string(),
-                target_minutes: target,
-                incidents,
-                attended,
-                within_target: within,
-                within_target_percent: within.and_then(|w| percent(w, attended)),
-                median_minutes: median_twice(&secs).and_then(|twice| mean_tenths(twice, 120)),
-            }
-        })
-        .collect();
-    out.sort_by_key(|a| rank(&a.grade));
-    out
-}
-
-/// Twice the median of sorted values (the sum of the middle two, or twice the middle one), so
-/// that it stays a whole number.
-fn median_twice(sorted: &[u32]) -> Option<u64> {
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(2 * u64::from(sorted[n / 2])),
-        _ => Some(u64::from(sorted[n / 2 - 1]) + u64::from(sorted[n / 2])),
-    }
+    Tally::of(calls).attendance(targets)
 }
 
 /// How the calls of a month were resolved, over the calls whose resolution the export gives.
@@ -350,14 +612,7 @@ pub struct ResolutionFigures {
     pub without_deployment_percent: Option<f64>,
 }
 
-fn resolution_figures<'a>(
-    month: String,
-    calls: impl IntoIterator<Item = &'a CallTimes>,
-) -> ResolutionFigures {
-    let mut counts = [0u64; 5];
-    for r in calls.into_iter().filter_map(|c| c.resolution) {
-        counts[Resolution::ALL.iter().position(|x| *x == r).unwrap_or(0)] += 1;
-    }
+fn resolution_figures(month: String, counts: [u64; 5]) -> ResolutionFigures {
     let resolved = counts.iter().sum();
     let [
         deployed,
@@ -378,26 +633,14 @@ fn resolution_figures<'a>(
     }
 }
 
-/// Resolution for the whole period (first, `all`) and per month; months with no resolution given
-/// are left out, and an export without resolutions gives nothing.
+/// Resolution of a list of calls; see [`Tally::resolution`].
 pub fn resolution(calls: &[CallTimes]) -> Vec<ResolutionFigures> {
-    if calls.iter().all(|c| c.resolution.is_none()) {
-        return Vec::new();
-    }
-    let mut out = vec![resolution_figures("all".into(), calls)];
-    out.extend(
-        months(calls)
-            .into_iter()
-            .map(|(m, calls)| resolution_figures(m, calls))
-            .filter(|r| r.resolved > 0),
-    );
-    out
+    Tally::of(calls).resolution()
 }
 
 /// A caller who rang three or more times within 28 days counts as a repeat caller.
 pub const REPEAT_CALLS: usize = 3;
 pub const REPEAT_DAYS: i64 = 28;
-
 /// Whether one caller's calls, in time order, make them a repeat caller: some three consecutive
 /// calls fit within the 28 days. The draw's repeat-caller quota uses the same rule.
 pub fn calls_again<T>(theirs: &[T], started_at: impl Fn(&T) -> DateTime<Utc>) -> bool {
@@ -420,33 +663,9 @@ pub struct RepeatCallers {
     pub most_calls: u64,
 }
 
-/// Repeat callers, by the caller's reference; `None` when the export gives no caller references.
+/// Repeat callers of a list of calls; see [`Tally::repeat_callers`].
 pub fn repeat_callers(calls: &[CallTimes]) -> Option<RepeatCallers> {
-    // Sorted by caller, then time: each caller's calls are one run, in order. A sort of small
-    // records beats a map of lists at a million calls.
-    let mut by_caller: Vec<(u64, DateTime<Utc>, bool)> = calls
-        .iter()
-        .filter_map(|c| Some((c.caller?, c.started_at, c.sampled)))
-        .collect();
-    if by_caller.is_empty() {
-        return None;
-    }
-    by_caller.sort_unstable_by_key(|&(k, t, _)| (k, t));
-    let mut out = RepeatCallers {
-        callers: 0,
-        calls: 0,
-        sampled: 0,
-        most_calls: 0,
-    };
-    for theirs in by_caller.chunk_by(|a, b| a.0 == b.0) {
-        if calls_again(theirs, |c| c.1) {
-            out.callers += 1;
-            out.calls += theirs.len() as u64;
-            out.sampled += theirs.iter().filter(|c| c.2).count() as u64;
-            out.most_calls = out.most_calls.max(theirs.len() as u64);
-        }
-    }
-    Some(out)
+    Tally::of(calls).repeat_callers()
 }
 
 /// The satisfaction survey's answers for one channel over a month (or `all`).
@@ -460,39 +679,9 @@ pub struct SatisfactionFigures {
     pub dissatisfied_percent: Option<f64>,
 }
 
-/// Satisfaction per channel for the whole period (`all`) and then per month and channel; only
-/// where callers answered the survey.
+/// Satisfaction of a list of calls; see [`Tally::satisfaction`].
 pub fn satisfaction(calls: &[CallTimes]) -> Vec<SatisfactionFigures> {
-    let one = |month: &str, calls: &[&CallTimes]| {
-        Channel::ALL
-            .iter()
-            .filter_map(|ch| {
-                let mut n = [0u64; 3];
-                for s in calls
-                    .iter()
-                    .filter(|c| c.channel == *ch)
-                    .filter_map(|c| c.satisfaction)
-                {
-                    n[Satisfaction::ALL.iter().position(|x| *x == s).unwrap_or(0)] += 1;
-                }
-                let responses: u64 = n.iter().sum();
-                (responses > 0).then(|| SatisfactionFigures {
-                    month: month.to_string(),
-                    channel: ch.code().to_string(),
-                    responses,
-                    satisfied_percent: percent(n[0], responses),
-                    neutral_percent: percent(n[1], responses),
-                    dissatisfied_percent: percent(n[2], responses),
-                })
-            })
-            .collect::<Vec<_>>()
-    };
-    let all: Vec<&CallTimes> = calls.iter().collect();
-    let mut out = one("all", &all);
-    for (m, calls) in months(calls) {
-        out.extend(one(&m, &calls));
-    }
-    out
+    Tally::of(calls).satisfaction()
 }
 
 #[cfg(test)]

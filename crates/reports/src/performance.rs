@@ -10,8 +10,7 @@ use std::fmt::Write as _;
 
 use callaudit_domain::performance::{
     Attendance, ChannelFigures, Figures, MonthFigures, REPEAT_CALLS, REPEAT_DAYS, RepeatCallers,
-    ResolutionFigures, SatisfactionFigures, attendance, by_channel, by_month, repeat_callers,
-    resolution, satisfaction,
+    ResolutionFigures, SatisfactionFigures, Tally,
 };
 use callaudit_domain::template::Category;
 use callaudit_domain::time::uk_day_start;
@@ -114,7 +113,7 @@ pub async fn load(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<PerformanceReport> {
-    let calls = store
+    let mut calls: Tally = store
         .call_times(
             force.id,
             uk_day_start(from),
@@ -146,13 +145,13 @@ pub async fn load(
         scheme: force.name.clone(),
         from,
         to,
-        calls: calls.len() as u64,
-        channels: by_channel(&calls),
-        months: by_month(&calls),
-        attendance: attendance(&calls, &targets),
-        resolution: resolution(&calls),
-        repeat_callers: repeat_callers(&calls),
-        satisfaction: satisfaction(&calls),
+        calls: calls.calls(),
+        channels: calls.by_channel(),
+        months: calls.by_month(),
+        attendance: calls.attendance(&targets),
+        resolution: calls.resolution(),
+        repeat_callers: calls.repeat_callers(),
+        satisfaction: calls.satisfaction(),
         panel,
     })
 }

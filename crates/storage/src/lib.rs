@@ -53,6 +53,7 @@ macro_rules! on_tx {
 pub mod accountability;
 pub mod accounts;
 pub mod audits;
+pub mod call_times;
 pub mod draws;
 pub mod export;
 pub mod history;
@@ -87,6 +88,9 @@ pub enum StoreError {
     /// The request conflicts with what is stored; the text says what to do.
     #[error("{0}")]
     Conflict(String),
+    /// Reading straight from the SQLite file failed (the performance figures read that way).
+    #[error("database error while reading the calls: {0}")]
+    Read(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use callaudit_domain::audit::{AuditedCall, Role};
-use callaudit_domain::call::{CallRef, Channel, PoolCall};
+use callaudit_domain::call::{CallRef, Channel, PoolCall, Resolution, Satisfaction};
+use callaudit_domain::performance::CallTimes;
 use callaudit_domain::sampling::{DrawSpec, commit, draw};
 use callaudit_domain::template::{Answer, Category};
 use callaudit_storage::sessions::{NewAction, Outcome, Response};
@@ -865,6 +866,15 @@ async fn the_performance_figures_read_the_calls_of_a_period_only() {
             let mut c = call(&format!("P{i}"), Channel::Emergency, "ASB");
             c.started_at = at.parse().unwrap();
             c.answer_s = Some(i as u32);
+            if i == 2 {
+                c.duration_s = Some(95);
+                c.abandoned = Some(false);
+                c.grade = Some("IMMEDIATE".into());
+                c.details.arrived_at = Some("2026-04-15T12:41:00Z".parse().unwrap());
+                c.details.resolution = Some(Resolution::WithoutDeployment);
+                c.details.caller = Some("K-77".into());
+                c.details.satisfaction = Some(Satisfaction::Dissatisfied);
+            }
             calls.push(c);
         }
         let mut training = call("PT", Channel::Emergency, "ASB");
@@ -872,7 +882,7 @@ async fn the_performance_figures_read_the_calls_of_a_period_only() {
         training.training = true;
         calls.push(training);
         import(&store, f, &calls).await.unwrap();
-        let got = store
+        let mut got: Vec<CallTimes> = store
             .call_times(
                 f,
                 "2026-04-01T00:00:00Z".parse().unwrap(),
@@ -880,10 +890,48 @@ async fn the_performance_figures_read_the_calls_of_a_period_only() {
             )
             .await
             .unwrap();
+        got.sort_by_key(|c| c.started_at);
         assert_eq!(
             got.iter().map(|c| c.answer_s).collect::<Vec<_>>(),
             [Some(1), Some(2), Some(3)],
             "from the first instant, up to but not including the last; training calls left out"
+        );
+        // Every value the figures use comes back as stored, on either engine's reader.
+        let full = &got[1];
+        assert_eq!(
+            full.started_at.timestamp(),
+            "2026-04-15T12:30:00Z"
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap()
+                .timestamp()
+        );
+        assert_eq!(
+            (
+                full.channel,
+                full.duration_s,
+                full.abandoned,
+                full.grade.as_deref()
+            ),
+            (Channel::Emergency, Some(95), Some(false), Some("IMMEDIATE"))
+        );
+        assert_eq!(
+            full.arrived_at,
+            Some("2026-04-15T12:41:00Z".parse().unwrap())
+        );
+        assert_eq!(
+            (full.resolution, full.satisfaction, full.month, full.sampled),
+            (
+                Some(Resolution::WithoutDeployment),
+                Some(Satisfaction::Dissatisfied),
+                202604,
+                false
+            )
+        );
+        assert!(full.caller.is_some() && got[0].caller.is_none());
+        assert_eq!(
+            (got[0].arrived_at, got[0].resolution, got[0].satisfaction),
+            (None, None, None),
+            "what a call lacks stays absent"
         );
     }
 }
