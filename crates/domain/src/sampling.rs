@@ -140,6 +140,15 @@ impl Stratum {
         }
     }
 
+    /// `n` of this stratum's calls in words: "1 call of grade IMMEDIATE", "3 calls from area North".
+    fn counted(&self, n: u32) -> String {
+        let what = self.describe();
+        match n {
+            1 => format!("1 {}", what.replacen("calls", "call", 1)),
+            n => format!("{n} {what}"),
+        }
+    }
+
     /// Words for a shortfall: "calls of grade IMMEDIATE".
     fn describe(&self) -> String {
         let v = self.value.as_deref().unwrap_or("");
@@ -184,6 +193,23 @@ impl DrawSpec {
     /// Every place a quota reserves, by channel or by stratum.
     fn reserved(&self) -> u32 {
         self.quotas.values().sum::<u32>() + self.strata.iter().map(|s| s.calls).sum::<u32>()
+    }
+
+    /// The places the quotas reserve, in words for the panel: "5 calls from 999", "3 calls of
+    /// grade IMMEDIATE", in the canonical order.
+    pub fn reserved_places(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .quotas
+            .iter()
+            .map(|(ch, n)| match n {
+                1 => format!("1 call from {ch}"),
+                n => format!("{n} calls from {ch}"),
+            })
+            .collect();
+        let mut strata: Vec<&Stratum> = self.strata.iter().collect();
+        strata.sort_by_cached_key(|s| s.canonical());
+        out.extend(strata.into_iter().map(|s| s.counted(s.calls)));
+        out
     }
 
     /// The strata's dimensions, in the fixed order their values join the pool digest's lines.
@@ -631,9 +657,8 @@ pub fn draw(pool: &[PoolCall], spec: &DrawSpec, seed: &str) -> DrawRecord {
     for ((st, _), n) in strata.iter().zip(&taken_by_stratum) {
         if *n < st.calls {
             shortfalls.push(format!(
-                "the quota asked for {} {} but only {n} eligible ones could be drawn",
-                st.calls,
-                st.describe()
+                "the quota asked for {} but only {n} eligible ones could be drawn",
+                st.counted(st.calls)
             ));
         }
     }
@@ -727,7 +752,7 @@ fn repeat_calls<'a>(eligible: &[&'a PoolCall], strata: &[Stratum]) -> HashSet<&'
     by_caller.sort_unstable();
     by_caller
         .chunk_by(|a, b| a.0 == b.0)
-        .filter(|theirs| crate::performance::calls_again(theirs, |c| c.1))
+        .filter(|theirs| crate::performance::calls_again(theirs, |c| c.1.timestamp()))
         .map(|theirs| theirs[0].0)
         .collect()
 }

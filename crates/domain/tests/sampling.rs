@@ -480,7 +480,7 @@ fn a_stratum_the_pool_cannot_fill_is_said_plainly() {
     assert_eq!(
         rec.shortfalls,
         [
-            "the quota asked for 1 calls from area Nowhere but only 0 eligible ones could be drawn",
+            "the quota asked for 1 call from area Nowhere but only 0 eligible ones could be drawn",
             "the quota asked for 5 calls from repeat callers but only 3 eligible ones could be drawn",
         ]
     );

@@ -933,6 +933,36 @@ async fn the_performance_figures_read_the_calls_of_a_period_only() {
             (None, None, None),
             "what a call lacks stays absent"
         );
+        // Once the scheme draws the calls for a panel, each reads as sampled.
+        let mut tx = store.begin("test").await.unwrap();
+        let prog = tx.ensure_call_audit_programme(f).await.unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let session = tx
+            .create_session(prog, day, "", "planned", "live")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // April in UK time: P0 (00:59 on 1 April, BST) to P2; P3 falls on 1 May at 00:59.
+        let mut spec = DrawSpec::new(3);
+        spec.from = NaiveDate::from_ymd_opt(2026, 4, 1);
+        spec.to = NaiveDate::from_ymd_opt(2026, 4, 30);
+        store.commit_session("test", session, spec).await.unwrap();
+        let rec = store.draw_session("test", session, "s").await.unwrap();
+        assert_eq!(rec.calls.len(), 3, "{:?}", rec.calls);
+        let mut got: Vec<CallTimes> = store
+            .call_times(
+                f,
+                "2026-04-01T00:00:00Z".parse().unwrap(),
+                "2026-05-01T00:00:00Z".parse().unwrap(),
+            )
+            .await
+            .unwrap();
+        got.sort_by_key(|c| c.started_at);
+        assert_eq!(
+            got.iter().map(|c| c.sampled).collect::<Vec<_>>(),
+            [true, true, false],
+            "P1 and P2 were drawn; P3 was not"
+        );
     }
 }
 

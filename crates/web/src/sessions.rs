@@ -307,6 +307,8 @@ struct DrawView {
     size: u32,
     seed: Option<String>,
     shortfalls: Vec<String>,
+    /// The places the quotas reserve, in words.
+    reserved: Vec<String>,
     /// What the export may be missing in the draw's window, for the panel to weigh.
     gaps: Vec<String>,
 }
@@ -369,6 +371,7 @@ pub async fn show(
             spec_digest: d.commitment.spec_digest,
             eligible: d.commitment.eligible_calls,
             size: d.commitment.spec.size,
+            reserved: d.commitment.spec.reserved_places(),
             seed: d.record.as_ref().map(|r| r.seed.clone()),
             shortfalls: d.record.map(|r| r.shortfalls).unwrap_or_default(),
         }),

@@ -2068,6 +2068,11 @@ async fn the_draw_is_committed_with_quotas_by_grade_satisfaction_and_repeat_call
             "Satisfaction Some(\"dissatisfied\") 1"
         ]
     );
+    let body = text(w.get(Some("coordinator"), &format!("/sessions/{id}")).await).await;
+    assert!(
+        body.contains("<dd>2 calls of grade PRIORITY; 1 call from repeat callers; 1 call from dissatisfied callers</dd>"),
+        "the panel sees what the quotas reserve: {body}"
+    );
 }
 
 #[tokio::test]
