@@ -1,5 +1,5 @@
 //! What the performance figures read of a period's calls: one small record per call, a year of a
-//! busy force (a million calls) in well under a second.
+//! busy force (a million calls) in about a second.
 //!
 //! On SQLite the rows are read through connections of their own on blocking threads, not through
 //! the pool: the pool's driver hands every row (and every text value in it) from its worker
