@@ -109,8 +109,11 @@ try {
   const sessionUrl = page.url();
   await audit(page, "session-planned");
   await submit(page, "text=Commit the pool");
-  const digest = await page.locator("code.digest").first().textContent();
-  expect(/^[0-9a-f]{64}$/.test(digest.trim()), `the pool digest is shown (${digest})`);
+  const grouped = await page.locator("code.digest").first().textContent();
+  expect(/^([0-9a-f]{4} ){15}[0-9a-f]{4}$/.test(grouped.trim()), `the pool digest is shown in groups of four (${grouped})`);
+  const digest = grouped.replace(/\s/g, "");
+  expect((await page.textContent("main")).includes("Read aloud: " + digest.slice(0, 4) + " " + digest.slice(4, 8)),
+    "a short form to read aloud is shown");
   await audit(page, "session-committed");
   await page.fill("#seed", "green 4 2");
   await submit(page, "text=Draw the sample");
@@ -175,12 +178,16 @@ try {
   await alex.context.setOffline(true);
   await page.check("#q-greeting-no");
   await page.locator("[data-save-status]").filter({ hasText: "Not saved yet" }).waitFor({ timeout: 10000 });
+  expect(await page.locator("[data-save-status]").evaluate((e) => e.classList.contains("is-warning")),
+    "the offline message reads as a warning, not in the green of success");
   await page.close();
   await alex.context.setOffline(false);
   page = await alex.context.newPage();
   watch(page, "alex-again");
   await page.goto(sessionUrl + "/calls/3");
   await page.locator("[data-save-status]").filter({ hasText: "Saved at" }).waitFor({ timeout: 10000 });
+  expect(!(await page.locator("[data-save-status]").evaluate((e) => e.classList.contains("is-warning"))),
+    "once sent, the status is no longer a warning");
   const fresh = await alex.context.newPage();
   await fresh.goto(sessionUrl + "/calls/3");
   expect(await fresh.locator("#q-greeting-no").isChecked(), "the answer given offline reached the server");

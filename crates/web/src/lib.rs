@@ -233,6 +233,8 @@ pub fn app(store: Store, config: Config) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/static/app.css", get(security::css))
         .route("/static/app.js", get(security::js))
+        .route("/static/favicon.svg", get(security::icon))
+        .route("/favicon.ico", get(security::icon))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -19,7 +19,9 @@ use crate::access::{Rights, rights};
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
 use crate::pages::{download, user_force};
-use crate::view::{Nav, category_label, channel_label, local_time, status_label};
+use crate::view::{
+    Nav, category_label, channel_label, digest_groups, digest_short, local_time, status_label,
+};
 
 /// A session as a line of a list.
 pub struct SessionRow {
@@ -301,8 +303,11 @@ struct CallLine {
 }
 
 struct DrawView {
-    pool_digest: String,
-    spec_digest: String,
+    /// The digests in groups of four, and their short forms to read aloud.
+    pool_groups: String,
+    pool_short: String,
+    spec_groups: String,
+    spec_short: String,
     eligible: usize,
     size: u32,
     seed: Option<String>,
@@ -367,8 +372,10 @@ pub async fn show(
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
-            pool_digest: d.commitment.pool_digest,
-            spec_digest: d.commitment.spec_digest,
+            pool_groups: digest_groups(&d.commitment.pool_digest),
+            pool_short: digest_short(&d.commitment.pool_digest),
+            spec_groups: digest_groups(&d.commitment.spec_digest),
+            spec_short: digest_short(&d.commitment.spec_digest),
             eligible: d.commitment.eligible_calls,
             size: d.commitment.spec.size,
             reserved: d.commitment.spec.reserved_places(),

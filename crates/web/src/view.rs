@@ -76,6 +76,22 @@ impl Nav {
 }
 
 /// A moment as the scheme's local time (UK), formatted; "" when unknown.
+/// A digest as people read it out: groups of four characters ("75b3 7bff e39b …").
+pub fn digest_groups(digest: &str) -> String {
+    let chars: Vec<char> = digest.chars().collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The short form a panel reads aloud and writes down: the first eight characters, in two groups.
+/// Anyone holding the whole digest can check it starts so; the whole digest is in the record.
+pub fn digest_short(digest: &str) -> String {
+    digest_groups(&digest.chars().take(8).collect::<String>())
+}
+
 pub fn local_time(t: Option<chrono::DateTime<chrono::Utc>>, format: &str) -> String {
     t.map(|t| {
         t.with_timezone(&callaudit_domain::time::DEFAULT_TZ)
@@ -129,5 +145,21 @@ pub fn channel_label(c: &str) -> String {
         "999" => "999 (emergency)".into(),
         "101" => "101 (non-emergency)".into(),
         other => other.replace('-', " "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_digest_reads_in_groups_of_four_and_shortens_to_the_first_two() {
+        let d = "75b37bffe39b40b4d43c9ca048d6cefd73bde951da3097dab7f157593160e5d3";
+        assert_eq!(
+            digest_groups(d),
+            "75b3 7bff e39b 40b4 d43c 9ca0 48d6 cefd 73bd e951 da30 97da b7f1 5759 3160 e5d3"
+        );
+        assert_eq!(digest_short(d), "75b3 7bff");
+        assert_eq!(digest_groups(""), "");
     }
 }

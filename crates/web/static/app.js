@@ -10,7 +10,13 @@
     var timer = null;
     var sending = false;
 
-    function say(text) { if (status) { status.textContent = text; } }
+    // A warning reads as one: not in the green of "Saved".
+    function say(text, warning) {
+      if (status) {
+        status.textContent = text;
+        status.classList.toggle("is-warning", !!warning);
+      }
+    }
 
     function body() { return new URLSearchParams(new FormData(form)); }
 
@@ -53,7 +59,7 @@
         localStorage.removeItem(key);
         say("Saved at " + new Date().toLocaleTimeString("en-GB"));
       }).catch(function () {
-        say("Not saved yet: no connection. Your answers are kept in this browser and will be sent when the connection returns.");
+        say("Not saved yet: no connection. Your answers are kept in this browser and will be sent when the connection returns.", true);
       }).then(function () { sending = false; });
     }
 

@@ -2400,6 +2400,12 @@ async fn the_health_check_answers_without_a_sign_in() {
     let res = w.get(None, "/healthz").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(text(res).await, "ok\n");
+    // The tab's icon too: a browser asks for it on every page.
+    for path in ["/favicon.ico", "/static/favicon.svg"] {
+        let res = w.get(None, path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "image/svg+xml");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
