@@ -115,6 +115,12 @@ try {
   expect((await page.textContent("main")).includes("Read aloud: " + digest.slice(0, 4) + " " + digest.slice(4, 8)),
     "a short form to read aloud is shown");
   await audit(page, "session-committed");
+  // A seed of spaces is refused on the same page, the problem linked to the field.
+  await page.fill("#seed", "   ");
+  await submit(page, "text=Draw the sample");
+  expect(await page.evaluate(() => document.activeElement.classList.contains("error-summary")), "a refused seed starts at the error summary");
+  expect((await page.locator(".error-summary a[href='#seed']").count()) === 1, "the summary links to the seed");
+  await audit(page, "seed-refused");
   await page.fill("#seed", "green 4 2");
   await submit(page, "text=Draw the sample");
   const calls = await page.locator("#calls ~ table tbody tr, section:has(#calls) tbody tr").count();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::audit::Role;
 use callaudit_domain::call::Channel;
@@ -20,7 +21,8 @@ use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
 use crate::pages::{download, user_force};
 use crate::view::{
-    Nav, category_label, channel_label, digest_groups, digest_short, local_time, status_label,
+    FieldError, Nav, category_label, channel_label, digest_groups, digest_short, local_time,
+    status_label,
 };
 
 /// A session as a line of a list.
@@ -339,6 +341,11 @@ struct Show {
     /// Whether "only calls with a recording" starts ticked: for a call audit whose pool has
     /// recordings.
     recordings: bool,
+    /// Problems of the form just sent, for the summary at the top.
+    errors: Vec<FieldError>,
+    /// The seed as typed, kept when it is refused, and why it was.
+    typed_seed: String,
+    seed_error: Option<String>,
 }
 
 pub async fn show(
@@ -346,7 +353,13 @@ pub async fn show(
     user: User,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let (a, r) = access(&state, &user, id).await?;
+    let page = show_page(&state, &user, id).await?;
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The session's page as its reader sees it, with no problems to show.
+async fn show_page(state: &AppState, user: &User, id: i64) -> Result<Show> {
+    let (a, r) = access(state, user, id).await?;
     allow(r.view, "this session")?;
     let session = state.store.session(id).await?;
     let programme = state.store.programme(session.programme_id).await?;
@@ -425,8 +438,11 @@ pub async fn show(
         max_sample: programme.max_sample,
         recordings: programme.kind == "call-audit"
             && state.store.pool_has_recordings(programme.force_id).await?,
+        errors: Vec::new(),
+        typed_seed: String::new(),
+        seed_error: None,
     };
-    Ok(Html(page.render()?).into_response())
+    Ok(page)
 }
 
 pub async fn commit(
@@ -518,8 +534,26 @@ pub async fn draw(
 ) -> Result<Response> {
     let (_, r) = access(&state, &p.user, id).await?;
     allow(r.manage, "the draw of this session")?;
-    let seed = sampling::parse_seed(p.fields.get("seed").unwrap_or(""))
-        .map_err(|e| AppError::BadRequest(format!("The seed {e}")))?;
+    let typed = p.fields.get("seed").unwrap_or("");
+    let seed = match sampling::parse_seed(typed) {
+        Ok(seed) => seed,
+        Err(e) => {
+            // The page again, the seed as typed and the problem linked to it.
+            let message = if typed.trim().is_empty() {
+                "Enter the seed the panel chose, for example two dice rolls and a word".to_string()
+            } else {
+                format!("The seed {}: expected {}", e.what, e.expected)
+            };
+            let mut page = show_page(&state, &p.user, id).await?;
+            page.errors.push(FieldError {
+                field: "seed",
+                message: message.clone(),
+            });
+            page.typed_seed = typed.to_string();
+            page.seed_error = Some(message);
+            return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
+        }
+    };
     state
         .store
         .draw_session(&p.user.person.email, id, &seed)

@@ -15,16 +15,10 @@ use crate::AppState;
 use crate::auth::{Posted, User};
 use crate::error::Result;
 use crate::pages::user_force;
-use crate::view::Nav;
+use crate::view::{FieldError, Nav};
 
 /// More calls than any force takes in a day, to catch a figure typed with extra digits.
 const MOST_CALLS: u64 = 1_000_000;
-
-/// One problem of the form: the field it links to and what to do.
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
 
 /// The form as typed, kept when it is shown again with its problems.
 #[derive(Default)]

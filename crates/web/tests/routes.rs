@@ -2073,6 +2073,36 @@ async fn the_draw_is_committed_with_quotas_by_grade_satisfaction_and_repeat_call
         body.contains("<dd>2 calls of grade PRIORITY; 1 call from repeat callers; 1 call from dissatisfied callers</dd>"),
         "the panel sees what the quotas reserve: {body}"
     );
+    // A seed of spaces: the page again, the problem linked to the field, the seed as typed.
+    let res = w
+        .post(
+            "coordinator",
+            &format!("/sessions/{id}/draw"),
+            "seed=+++",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = text(res).await;
+    assert!(
+        body.contains("<title>Error: Session of")
+            && body.contains("<a href=\"#seed\">Enter the seed the panel chose")
+            && body.contains(
+                "id=\"seed\" name=\"seed\" type=\"text\" autocomplete=\"off\" value=\"   \""
+            )
+            && body.contains("aria-current=\"page\""),
+        "the session page with its menu, not a dead end: {body}"
+    );
+    assert!(w.store.draw(id).await.unwrap().unwrap().record.is_none());
+    let res = w
+        .post(
+            "coordinator",
+            &format!("/sessions/{id}/draw"),
+            "seed=green+4+2",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
