@@ -40,6 +40,24 @@ async function audit(page, label) {
     fail(`axe on ${label} (${page.url()}): ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   }
   await page.screenshot({ path: join(shots, `${String(checked).padStart(2, "0")}-${label}.png`), fullPage: true });
+  await reflows(page, label);
+}
+
+// WCAG 1.4.10: at 320 CSS pixels wide (a phone, or 1280 px at 400% zoom) the page reads without
+// scrolling sideways; a wide table may scroll inside its own box.
+async function reflows(page, label) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 320, height: 640 });
+  const wide = await page.evaluate(() => {
+    const over = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+    if (over <= 0) { return null; }
+    const culprits = [...document.querySelectorAll("main *")]
+      .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !e.closest(".table-wrap"))
+      .slice(0, 3).map((e) => e.tagName.toLowerCase() + (e.className ? "." + e.className : ""));
+    return `${over}px too wide (${culprits.join(", ")})`;
+  });
+  if (wide) { fail(`reflow at 320px on ${label} (${page.url()}): ${wide}`); }
+  await page.setViewportSize(size);
 }
 
 function watch(page, label) {
@@ -217,7 +235,7 @@ try {
   await bea.keyboard.press("Tab");
   await bea.keyboard.type(PASSWORD);
   await Promise.all([bea.waitForNavigation(), bea.keyboard.press("Enter")]);
-  await tabTo(() => document.activeElement.textContent.includes("1 April 2026"));
+  await tabTo(() => document.activeElement.tagName === "A" && document.activeElement.textContent.includes("1 April 2026"));
   await Promise.all([bea.waitForNavigation(), bea.keyboard.press("Enter")]);
   await tabTo(() => document.activeElement.textContent.trim() === "Call 1");
   await Promise.all([bea.waitForNavigation(), bea.keyboard.press("Enter")]);
