@@ -64,23 +64,32 @@ pub struct Saved {
     saved: Option<NaiveDate>,
 }
 
-async fn page(state: &AppState, user: &User, typed: Typed) -> Result<Page> {
-    user.require(&[Role::Coordinator])?;
+/// The page, its totals read once: the day just saved (if any) is confirmed from them.
+async fn page(
+    state: &AppState,
+    user: &User,
+    saved: Option<NaiveDate>,
+    errors: Vec<FieldError>,
+    typed: Typed,
+) -> Result<Page> {
     let force = user_force(state, user).await?;
-    let mut totals: Vec<(String, i64)> = state
-        .store
-        .published_totals(force.id)
-        .await?
-        .into_iter()
+    let all = state.store.published_totals(force.id).await?;
+    let saved = saved.and_then(|day| {
+        all.iter()
+            .find(|(d, _)| *d == day)
+            .map(|(d, n)| (long_date(*d), *n))
+    });
+    let totals = all
+        .iter()
         .rev()
-        .map(|(d, n)| (long_date(d), n))
+        .take(400)
+        .map(|(d, n)| (long_date(*d), *n))
         .collect();
-    totals.truncate(400);
     Ok(Page {
         nav: Some(user.nav("/pool")),
         csrf: user.csrf.clone(),
-        saved: None,
-        errors: Vec::new(),
+        saved,
+        errors,
         typed,
         totals,
     })
@@ -91,18 +100,8 @@ pub async fn show(
     user: User,
     Query(q): Query<Saved>,
 ) -> Result<Response> {
-    let mut p = page(&state, &user, Typed::default()).await?;
-    if let Some(day) = q.saved {
-        let force = user_force(&state, &user).await?;
-        let calls = state
-            .store
-            .published_totals(force.id)
-            .await?
-            .into_iter()
-            .find(|(d, _)| *d == day)
-            .map(|(_, n)| n);
-        p.saved = calls.map(|n| (long_date(day), n));
-    }
+    user.require(&[Role::Coordinator])?;
+    let p = page(&state, &user, q.saved, Vec::new(), Typed::default()).await?;
     Ok(Html(p.render()?).into_response())
 }
 
@@ -159,7 +158,7 @@ pub async fn save(State(state): State<AppState>, p: Posted) -> Result<Response> 
         year: f.text("year"),
         calls: f.text("calls"),
     };
-    let mut page = page(&state, &p.user, Typed::default()).await?;
+    p.user.require(&[Role::Coordinator])?;
     match read(&typed) {
         Ok((day, calls)) => {
             let force = user_force(&state, &p.user).await?;
@@ -172,8 +171,7 @@ pub async fn save(State(state): State<AppState>, p: Posted) -> Result<Response> 
             Ok(Redirect::to(&format!("/pool/totals?saved={day}")).into_response())
         }
         Err(errors) => {
-            page.errors = errors;
-            page.typed = typed;
+            let page = page(&state, &p.user, None, errors, typed).await?;
             Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
         }
     }
