@@ -279,6 +279,13 @@ pub fn figures<'a>(calls: impl IntoIterator<Item = &'a CallTimes>) -> Figures {
     cell.figures()
 }
 
+/// Adds counts kept in a fixed order (resolutions, survey answers) to a running total.
+fn add_counts<const N: usize>(total: &mut [u64; N], more: &[u64; N]) {
+    for (t, n) in total.iter_mut().zip(more) {
+        *t += n;
+    }
+}
+
 /// `YYYY-MM` of a month key `YYYYMM`.
 fn month_label(month: u32) -> String {
     format!("{:04}-{:02}", month / 100, month % 100)
@@ -362,26 +369,10 @@ impl Tally {
             e.1.merge(&secs);
         }
         for (m, counts) in other.resolutions {
-            for (a, n) in self
-                .resolutions
-                .entry(m)
-                .or_default()
-                .iter_mut()
-                .zip(counts)
-            {
-                *a += n;
-            }
+            add_counts(self.resolutions.entry(m).or_default(), &counts);
         }
         for (k, counts) in other.satisfaction {
-            for (a, n) in self
-                .satisfaction
-                .entry(k)
-                .or_default()
-                .iter_mut()
-                .zip(counts)
-            {
-                *a += n;
-            }
+            add_counts(self.satisfaction.entry(k).or_default(), &counts);
         }
         self.callers.extend(other.callers);
     }
@@ -462,9 +453,7 @@ impl Tally {
         }
         let mut all = [0u64; 5];
         for counts in self.resolutions.values() {
-            for (a, n) in all.iter_mut().zip(counts) {
-                *a += n;
-            }
+            add_counts(&mut all, counts);
         }
         let mut out = vec![resolution_figures("all".into(), all)];
         out.extend(
@@ -518,9 +507,7 @@ impl Tally {
         };
         let mut all: BTreeMap<Channel, [u64; 3]> = BTreeMap::new();
         for ((_, ch), n) in &self.satisfaction {
-            for (a, x) in all.entry(*ch).or_default().iter_mut().zip(n) {
-                *a += x;
-            }
+            add_counts(all.entry(*ch).or_default(), n);
         }
         let mut out: Vec<SatisfactionFigures> = all
             .iter()

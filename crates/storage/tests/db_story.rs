@@ -848,6 +848,20 @@ async fn every_publication_is_kept_and_the_latest_is_read() {
     }
 }
 
+/// What the performance figures read of April 2026 (UTC), in time order.
+async fn april_2026(store: &Store, force: i64) -> Vec<CallTimes> {
+    let mut got: Vec<CallTimes> = store
+        .call_times(
+            force,
+            "2026-04-01T00:00:00Z".parse().unwrap(),
+            "2026-05-01T00:00:00Z".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+    got.sort_by_key(|c| c.started_at);
+    got
+}
+
 #[tokio::test]
 async fn the_performance_figures_read_the_calls_of_a_period_only() {
     for (store, _keep) in stores().await {
@@ -882,15 +896,7 @@ async fn the_performance_figures_read_the_calls_of_a_period_only() {
         training.training = true;
         calls.push(training);
         import(&store, f, &calls).await.unwrap();
-        let mut got: Vec<CallTimes> = store
-            .call_times(
-                f,
-                "2026-04-01T00:00:00Z".parse().unwrap(),
-                "2026-05-01T00:00:00Z".parse().unwrap(),
-            )
-            .await
-            .unwrap();
-        got.sort_by_key(|c| c.started_at);
+        let got = april_2026(&store, f).await;
         assert_eq!(
             got.iter().map(|c| c.answer_s).collect::<Vec<_>>(),
             [Some(1), Some(2), Some(3)],
@@ -949,15 +955,7 @@ async fn the_performance_figures_read_the_calls_of_a_period_only() {
         store.commit_session("test", session, spec).await.unwrap();
         let rec = store.draw_session("test", session, "s").await.unwrap();
         assert_eq!(rec.calls.len(), 3, "{:?}", rec.calls);
-        let mut got: Vec<CallTimes> = store
-            .call_times(
-                f,
-                "2026-04-01T00:00:00Z".parse().unwrap(),
-                "2026-05-01T00:00:00Z".parse().unwrap(),
-            )
-            .await
-            .unwrap();
-        got.sort_by_key(|c| c.started_at);
+        let got = april_2026(&store, f).await;
         assert_eq!(
             got.iter().map(|c| c.sampled).collect::<Vec<_>>(),
             [true, true, false],

@@ -267,6 +267,16 @@ impl World {
     }
 }
 
+/// The id of the session a plan created, from where the answer sends the browser.
+fn planned_session(res: &axum::response::Response) -> i64 {
+    res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/sessions/")
+        .parse()
+        .unwrap()
+}
+
 async fn text(res: axum::response::Response) -> String {
     String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned()
 }
@@ -1973,12 +1983,7 @@ async fn a_session_is_planned_under_the_programme_chosen() {
         .post("coordinator", "/sessions", &plan(cdi, &theme), true)
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let id: i64 = res.headers()[header::LOCATION]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/sessions/")
-        .parse()
-        .unwrap();
+    let id = planned_session(&res);
     assert_eq!(w.store.session_access(id).await.unwrap().programme_id, cdi);
 
     // A dip sample with no focus reads as one, and a call audit with none says so.
@@ -2014,12 +2019,7 @@ async fn the_draw_is_committed_with_quotas_by_grade_satisfaction_and_repeat_call
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let id: i64 = res.headers()[header::LOCATION]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/sessions/")
-        .parse()
-        .unwrap();
+    let id = planned_session(&res);
     let body = text(w.get(Some("coordinator"), &format!("/sessions/{id}")).await).await;
     assert!(body.contains("id=\"quota_repeat\""), "{body}");
     let commit = |quotas: &str| {
