@@ -182,6 +182,14 @@ def draw(pool, spec, seed):
 def main():
     record = json.load(open(sys.argv[1], encoding="utf-8"))
     with open(sys.argv[2], encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in ("call_id", "started_at", "channel", "incident_type") if c not in (reader.fieldnames or [])]
+        if missing:
+            # A force's own export (other headers, local times) must first be written in the
+            # canonical pool format; this check reads nothing else, so that it trusts no profile.
+            print("cannot check: %s has no column %s; expected the canonical pool format of docs/formats.md "
+                  "(found %s)" % (sys.argv[2], ", ".join(missing), ", ".join(reader.fieldnames or [])))
+            sys.exit(2)
         pool = [
             {
                 "call_id": r["call_id"].strip(),
@@ -198,7 +206,7 @@ def main():
                 "satisfaction": satisfaction((r.get("satisfaction") or "").strip()),
                 "caller": (r.get("caller") or "").strip(),
             }
-            for r in csv.DictReader(f)
+            for r in reader
         ]
     pool_digest, spec_digest, calls = draw(pool, record["spec"], record["seed"])
     problems = []

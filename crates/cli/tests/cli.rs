@@ -355,6 +355,21 @@ fn a_draw_with_quotas_by_grade_satisfaction_and_repeat_callers_verifies_independ
     let ok = r.cmd(&["sample", "verify", "rec.json", "--pool", p]);
     assert!(ok.status.success(), "{}", err(&ok));
     python_verifies(&r.path("rec.json"), p);
+    // A force's own export, not in the pool format, is named as such rather than a crash.
+    let foreign = r.write("foreign.csv", "Ref,When\nS000,2024-04-01\n");
+    if let Ok(py) = Command::new("python3")
+        .arg(repo("scripts/verify_draw.py"))
+        .arg(r.path("rec.json"))
+        .arg(&foreign)
+        .output()
+    {
+        assert_eq!(py.status.code(), Some(2), "{}{}", out(&py), err(&py));
+        assert!(
+            out(&py).contains("has no column call_id, started_at, channel, incident_type"),
+            "{}",
+            out(&py)
+        );
+    }
     // Changing the caller of a call after the draw changes what the repeat-caller quota counts:
     // both checks say the pool changed.
     let changed = r.write("changed.csv", &csv.replace("U40", "K7"));
