@@ -439,6 +439,60 @@ try {
   await submit(page, "text=Save the total");
   expect((await page.textContent(".notification-banner")).includes("16 April 2026: 312 calls"), "saving confirms what was saved");
   await audit(page, "totals-saved");
+  // A real export with headers of its own (Seattle's dispatch export), uploaded as it comes: the
+  // file goes to the column mapper, kept, and is mapped, checked, saved as a profile and imported
+  // without a line of TOML typed.
+  await page.goto(base + "/pool");
+  await page.setInputFiles("#file", new URL("../crates/ingest/tests/data/seattle-cad-2018-2023.csv", import.meta.url).pathname);
+  await submit(page, "text=Upload and import");
+  expect(/\/pool\/map\/[0-9a-f]{64}\/columns/.test(page.url()), `an export with other headers goes to the mapper (at ${page.url()})`);
+  expect((await page.textContent("main")).includes("names its columns in its own way"), "the mapper says why it is shown");
+  expect((await page.inputValue("#call_id")) === "CAD Event Number" && (await page.inputValue("#started_at")) === "Original Time Queued"
+    && (await page.inputValue("#channel")) === "Call Type" && (await page.inputValue("#grade")) === "Priority",
+    "the columns are guessed from the export's headers");
+  await audit(page, "map-columns");
+  await page.selectOption("#call_id", "");
+  await page.selectOption("#area", "Sector");
+  await submit(page, "text=Continue");
+  expect(await page.evaluate(() => document.activeElement.classList.contains("error-summary")), "the mapper's error summary takes the focus");
+  expect((await page.locator(".error-summary a[href='#call_id']").count()) === 1, "the unanswered column is linked from the summary");
+  expect((await page.inputValue("#area")) === "Sector", "the refused answers are kept as chosen");
+  await audit(page, "map-columns-refused");
+  await page.selectOption("#call_id", "CAD Event Number");
+  await page.selectOption("#area", "Precinct");
+  await submit(page, "text=Continue");
+  expect(/\/values$/.test(page.url()), "the columns are saved and the values asked next");
+  expect((await page.inputValue("#channel-0")) === "999" && (await page.locator("label[for=channel-1]").textContent()).includes("TELEPHONE OTHER, NOT 911")
+    && (await page.inputValue("#channel-1")) === "101", "the channel values are guessed from their words");
+  await audit(page, "map-values");
+  // Seattle's own grades: 4 is still a standard response there, 5 and 7 are scheduled.
+  for (const [value, grade] of [["4", "STANDARD"], ["5", "SCHEDULED"], ["7", "SCHEDULED"]]) {
+    const id = await page.locator("label", { hasText: `“${value}”` }).getAttribute("for");
+    await page.selectOption(`#${id}`, grade);
+  }
+  await submit(page, "text=Continue");
+  expect((await page.textContent("main")).includes("Only this layout reads every time in the file"), "the US date layout is detected");
+  expect((await page.locator("input[name=layout]:checked").inputValue()) === "%m/%d/%Y %I:%M:%S %p", "and chosen");
+  await page.fill("#timezone", "Pacific");
+  await submit(page, "text=Continue");
+  expect((await page.locator(".error-summary a[href='#timezone']").count()) === 1, "a time zone that does not exist is refused");
+  await audit(page, "map-dates-refused");
+  await page.fill("#timezone", "America/Los_Angeles");
+  await submit(page, "text=Continue");
+  expect((await page.textContent("main")).includes("All 222 rows read without a problem"), "the check reads the whole file with the answers");
+  expect((await page.textContent("main")).includes("4 November 2023, 18:08:26"), "the first row's time reads as Seattle wrote it");
+  expect((await page.inputValue("#name")) === "seattle-cad-2018-2023", "a profile name is suggested from the file's name");
+  await audit(page, "map-check");
+  await page.fill("#name", "Seattle");
+  await submit(page, "button:has-text('Save the profile')");
+  expect((await page.locator(".error-summary a[href='#name']").count()) === 1, "a name with capitals is refused");
+  await page.fill("#name", "seattle");
+  await submit(page, "button:has-text('Save the profile')");
+  expect((await page.textContent(".notification-banner")).includes("The profile seattle is saved"), "the profile is saved");
+  await audit(page, "map-saved");
+  await submit(page, "button:has-text('Import seattle-cad-2018-2023.csv')");
+  expect((await page.textContent("main")).includes("seattle-cad-2018-2023.csv imported: 222 added"), "the file is imported with the profile made for it");
+  expect(await page.locator("#profile option[value=seattle]").count() === 1, "the mapped profile is offered for the next export");
   // Publishing the demo year: every mask is shown before anything goes out; the public reads it
   // without signing in.
   await page.goto(base + "/reports/publish?year=2026");

@@ -6,6 +6,7 @@
 pub mod audits;
 pub mod columns;
 pub mod error;
+pub mod mapper;
 pub mod pool;
 pub mod profile;
 pub mod table;

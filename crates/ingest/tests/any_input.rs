@@ -4,6 +4,7 @@
 
 use callaudit_domain::template::Template;
 use callaudit_ingest::audits::read_audits_from;
+use callaudit_ingest::mapper::{Draft, survey};
 use callaudit_ingest::pool::{Input, read_pool_vec};
 use callaudit_ingest::{Profile, ReadFailure};
 use proptest::prelude::*;
@@ -32,10 +33,42 @@ proptest! {
         }
     }
 
+    /// Whatever an upload holds, the column mapper's guesses make a profile that reads back: a
+    /// header or value with quotes, brackets or line breaks can never produce broken TOML.
+    #[test]
+    fn any_upload_surveys_and_its_guesses_make_a_valid_profile(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        if let Ok(s) = survey(Input::CsvBytes(&bytes), &Default::default()) {
+            let d = Draft::guess(&s);
+            let text = d.to_toml("upload \"x\"\n[columns]");
+            prop_assert!(d.profile().is_ok(), "{}", text);
+            let _ = read_pool_vec(Input::CsvBytes(&bytes), &d.profile().unwrap());
+        }
+    }
+
+    #[test]
+    fn headers_and_values_of_any_text_make_a_profile_that_maps_them(header in "\\PC{1,12}", value in "\\PC{1,12}") {
+        let csv = format!("{},started_at\n{},2026-04-01 10:00\n", quote(&header), quote(&value));
+        let s = survey(Input::CsvBytes(csv.as_bytes()), &Default::default()).unwrap();
+        let mut d = Draft::guess(&s);
+        let header = s.columns[0].header.clone();
+        d.columns.insert("channel".into(), header.clone());
+        d.values.insert("channel".into(), [(value.trim().to_string(), "999".to_string())].into());
+        let p = d.profile().unwrap_or_else(|e| panic!("{e}: {}", d.to_toml("")));
+        prop_assert_eq!(&p.columns["channel"], &header);
+        if !value.trim().is_empty() {
+            prop_assert_eq!(p.map_value("channel", value.trim()), "999");
+        }
+    }
+
     #[test]
     fn random_profiles_never_panic(text in "[a-z_\\[\\]=\" .%\n]{0,120}") {
         if let Ok(p) = Profile::parse(&text) {
             let _ = read_pool_vec(Input::CsvBytes(GOOD.as_bytes()), &p);
         }
     }
+}
+
+/// A CSV field, quoted.
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
 }

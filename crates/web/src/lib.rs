@@ -28,6 +28,7 @@ mod error;
 mod force;
 pub mod import;
 pub mod log;
+mod mapper;
 pub mod notify;
 mod pages;
 mod panel;
@@ -200,6 +201,29 @@ pub fn app(store: Store, config: Config) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route("/pool/profiles", post(pool::save_profile))
+        .route(
+            "/pool/map",
+            get(mapper::start)
+                .post(mapper::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/pool/map/{token}/columns",
+            get(mapper::columns).post(mapper::save_columns),
+        )
+        .route(
+            "/pool/map/{token}/values",
+            get(mapper::values).post(mapper::save_values),
+        )
+        .route(
+            "/pool/map/{token}/dates",
+            get(mapper::dates).post(mapper::save_dates),
+        )
+        .route(
+            "/pool/map/{token}/check",
+            get(mapper::check).post(mapper::save_profile),
+        )
+        .route("/pool/map/{token}/import", post(mapper::import))
         .route("/pool/totals", get(totals::show).post(totals::save))
         .route(
             "/pool/audits",

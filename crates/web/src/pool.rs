@@ -10,7 +10,8 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use callaudit_domain::audit::Role;
-use callaudit_ingest::{Profile, ReadFailure};
+use callaudit_ingest::mapper::header_fits;
+use callaudit_ingest::{FileError, Profile, ReadFailure};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
@@ -18,6 +19,7 @@ use crate::AppState;
 use crate::auth::{Posted, User, check_csrf, refuse_cross_site};
 use crate::error::{AppError, Result};
 use crate::import::{Imported, read_into_pool};
+use crate::mapper::Begun;
 use crate::pages::user_force;
 use crate::view::Nav;
 
@@ -140,7 +142,7 @@ pub async fn page(
 
 /// Whether `name` can be a profile's file name: lower-case letters, digits and hyphens, starting
 /// with a letter or digit, so it can never leave the profiles folder or hide as a dot file.
-fn profile_name_ok(name: &str) -> bool {
+pub(crate) fn profile_name_ok(name: &str) -> bool {
     (1..=40).contains(&name.len())
         && name
             .bytes()
@@ -188,27 +190,41 @@ pub async fn save_profile(State(state): State<AppState>, p: Posted) -> Result<Re
         None
     };
     if form.error.is_none() {
-        write_profile(&state.config.profiles, &path, &form.text)
-            .map_err(|e| AppError::Internal(format!("the profile could not be saved: {e}")))?;
-        let mut tx = state
-            .store
-            .begin_in(p.user.person.force_id, &p.user.person.email)
-            .await?;
-        tx.record(
-            "profile",
-            None,
-            if existed { "replace" } else { "save" },
-            serde_json::json!({
-                "name": form.name,
-                "sha256": hex::encode(Sha256::digest(form.text.as_bytes())),
-            }),
-        )
-        .await?;
-        tx.commit().await?;
+        store_profile(&state, &p.user, &form.name, &form.text).await?;
         let to = format!("/pool?saved={}#profiles", form.name);
         return Ok(axum::response::Redirect::to(&to).into_response());
     }
     render_with(&state, &p.user, None, Vec::new(), 0, form).await
+}
+
+/// Saves profile `name` (already checked) to the profiles folder and records in the history who
+/// saved or replaced it, with its digest: for the profile form and the column mapper alike.
+pub(crate) async fn store_profile(
+    state: &AppState,
+    user: &User,
+    name: &str,
+    text: &str,
+) -> Result<()> {
+    let path = state.config.profiles.join(format!("{name}.toml"));
+    let existed = path.exists();
+    write_profile(&state.config.profiles, &path, text)
+        .map_err(|e| AppError::Internal(format!("the profile could not be saved: {e}")))?;
+    let mut tx = state
+        .store
+        .begin_in(user.person.force_id, &user.person.email)
+        .await?;
+    tx.record(
+        "profile",
+        None,
+        if existed { "replace" } else { "save" },
+        serde_json::json!({
+            "name": name,
+            "sha256": hex::encode(Sha256::digest(text.as_bytes())),
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Writes the profile whole or not at all: a temporary file in the same folder, then a rename.
@@ -227,13 +243,13 @@ fn write_profile(
 }
 
 /// Where uploads are kept while they are read: a folder only this account can enter.
-fn upload_dir() -> PathBuf {
+pub(crate) fn upload_dir() -> PathBuf {
     std::env::temp_dir().join("callaudit-uploads")
 }
 
 /// The prefix of this process's upload files: the process id tells, at the next start, which
 /// files were left by a server that stopped in the middle of a read.
-fn upload_prefix(pid: u32) -> String {
+pub(crate) fn upload_prefix(pid: u32) -> String {
     format!("upload-{pid}-")
 }
 
@@ -276,9 +292,9 @@ fn upload_file() -> std::io::Result<tempfile::NamedTempFile> {
 
 /// A multipart form as received: its text fields, and its file (name, the kept copy, SHA-256)
 /// when one was sent and was not empty. The CSRF token is checked before anything is used.
-struct Received {
-    fields: Vec<(String, String)>,
-    file: Option<(String, tempfile::NamedTempFile, String)>,
+pub(crate) struct Received {
+    pub(crate) fields: Vec<(String, String)>,
+    pub(crate) file: Option<(String, tempfile::NamedTempFile, String)>,
 }
 
 impl Received {
@@ -292,7 +308,7 @@ impl Received {
 }
 
 /// Reads an upload of the coordinator's: refused when sent from another site or by anyone else.
-async fn receive(
+pub(crate) async fn receive(
     headers: &axum::http::HeaderMap,
     user: &User,
     form: &mut Multipart,
@@ -447,6 +463,27 @@ pub async fn upload(
         .await;
     };
     let chosen = if profile.is_empty() {
+        // An export with headers of its own goes to the column mapper, the file kept.
+        let path = kept.path().to_path_buf();
+        let fits = tokio::task::spawn_blocking(move || header_fits(&path, &Profile::default()))
+            .await
+            .map_err(|e| AppError::Internal(format!("the header check failed: {e}")))?;
+        if let Err(FileError::MissingColumns { .. } | FileError::DuplicateColumn { .. }) = fits {
+            return match crate::mapper::begin(&user, &name, kept, &sha, true).await {
+                Ok(r) => Ok(r),
+                Err(Begun::Unreadable(e)) => {
+                    render(
+                        &state,
+                        &user,
+                        Some(format!("Nothing was imported: {e}")),
+                        Vec::new(),
+                        0,
+                    )
+                    .await
+                }
+                Err(Begun::Failed(e)) => Err(e),
+            };
+        }
         Profile::default()
     } else {
         if !profiles(&state).contains(&profile) {
@@ -458,27 +495,31 @@ pub async fn upload(
             AppError::BadRequest(format!("The profile {profile:?} cannot be used: {e}"))
         })?
     };
-    let force = user_force(&state, &user).await?;
+    import_kept(&state, &user, &name, kept.path(), &sha, chosen).await
+}
+
+/// Imports a kept upload into the coordinator's pool with `profile`, all or nothing, and shows
+/// the call pool page with what became of it: for the upload form and the column mapper alike.
+pub(crate) async fn import_kept(
+    state: &AppState,
+    user: &User,
+    name: &str,
+    path: &Path,
+    sha: &str,
+    profile: Profile,
+) -> Result<Response> {
+    let force = user_force(state, user).await?;
     let mut tx = state
         .store
         .begin_in(user.person.force_id, &user.person.email)
         .await?;
-    let read = read_into_pool(
-        &mut tx,
-        force.id,
-        &name,
-        kept.path().to_path_buf(),
-        chosen,
-        |_| {},
-    )
-    .await?;
-    drop(kept);
+    let read = read_into_pool(&mut tx, force.id, name, path.to_path_buf(), profile, |_| {}).await?;
     let read = match read {
         Imported::Refused(ReadFailure::File(e)) => {
             tx.rollback().await?;
             return render(
-                &state,
-                &user,
+                state,
+                user,
                 Some(format!("Nothing was imported: {e}")),
                 Vec::new(),
                 0,
@@ -491,8 +532,8 @@ pub async fn upload(
                 r.errors.iter().take(SHOWN).map(|e| e.to_string()).collect();
             let more = r.total.saturating_sub(problems.len() as u64);
             return render(
-                &state,
-                &user,
+                state,
+                user,
                 Some(format!("Nothing was imported: {} problem(s) in {name}. Correct them and upload the file again.", r.total)),
                 problems,
                 more,
@@ -508,8 +549,8 @@ pub async fn upload(
                 .collect();
             let more = (conflicts.len() - problems.len()) as u64;
             return render(
-                &state,
-                &user,
+                state,
+                user,
                 Some(format!(
                     "Nothing was imported: {} call(s) differ from the pool.",
                     conflicts.len()
@@ -521,11 +562,11 @@ pub async fn upload(
         }
         Imported::Read(read) => read,
     };
-    read.finish(&mut tx, &sha).await?;
+    read.finish(&mut tx, sha).await?;
     tx.commit().await?;
     render(
-        &state,
-        &user,
+        state,
+        user,
         Some(format!("{name} imported: {}.", read.counts.summary())),
         Vec::new(),
         0,

@@ -545,10 +545,7 @@ pub async fn draw(
                 format!("The seed {}: expected {}", e.what, e.expected)
             };
             let mut page = show_page(&state, &p.user, id).await?;
-            page.errors.push(FieldError {
-                field: "seed",
-                message: message.clone(),
-            });
+            page.errors.push(FieldError::new("seed", message.clone()));
             page.typed_seed = typed.to_string();
             page.seed_error = Some(message);
             return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());

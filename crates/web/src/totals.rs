@@ -116,31 +116,31 @@ fn read(typed: &Typed) -> std::result::Result<(NaiveDate, u64), Vec<FieldError>>
                 DatePart::Month => "month",
                 DatePart::Year => "year",
             };
-            errors.push(FieldError { field, message });
+            errors.push(FieldError::new(field, message));
             None
         }
     };
     let calls = match typed.calls.replace(',', "").parse::<u64>() {
         _ if typed.calls.is_empty() => {
-            errors.push(FieldError {
-                field: "calls",
-                message: "Enter the number of calls the force took that day".into(),
-            });
+            errors.push(FieldError::new(
+                "calls",
+                "Enter the number of calls the force took that day",
+            ));
             None
         }
         Ok(n) if n <= MOST_CALLS => Some(n),
         Ok(_) => {
-            errors.push(FieldError {
-                field: "calls",
-                message: format!("The number of calls must be {} or fewer", MOST_CALLS),
-            });
+            errors.push(FieldError::new(
+                "calls",
+                format!("The number of calls must be {} or fewer", MOST_CALLS),
+            ));
             None
         }
         Err(_) => {
-            errors.push(FieldError {
-                field: "calls",
-                message: "The number of calls must be a whole number, like 312".into(),
-            });
+            errors.push(FieldError::new(
+                "calls",
+                "The number of calls must be a whole number, like 312",
+            ));
             None
         }
     };
