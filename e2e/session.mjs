@@ -127,6 +127,7 @@ try {
   const sessionUrl = page.url();
   await audit(page, "session-planned");
   await submit(page, "text=Commit the pool");
+  expect((await page.textContent(".notification-banner")).includes("The pool is committed"), "committing the pool is confirmed");
   const grouped = await page.locator("code.digest").first().textContent();
   expect(/^([0-9a-f]{4} ){15}[0-9a-f]{4}$/.test(grouped.trim()), `the pool digest is shown in groups of four (${grouped})`);
   const digest = grouped.replace(/\s/g, "");
@@ -135,12 +136,18 @@ try {
   await audit(page, "session-committed");
   // A seed of spaces is refused on the same page, the problem linked to the field.
   await page.fill("#seed", "   ");
-  await submit(page, "text=Draw the sample");
+  await submit(page, "button:has-text('Continue')");
   expect(await page.evaluate(() => document.activeElement.classList.contains("error-summary")), "a refused seed starts at the error summary");
   expect((await page.locator(".error-summary a[href='#seed']").count()) === 1, "the summary links to the seed");
   await audit(page, "seed-refused");
   await page.fill("#seed", "green 4 2");
-  await submit(page, "text=Draw the sample");
+  await submit(page, "button:has-text('Continue')");
+  // The seed is read back on a page of its own before the draw, which cannot be undone.
+  expect((await page.textContent("h1")) === "Check the seed before drawing" && (await page.textContent("main")).includes("green 4 2"),
+    "the seed is checked before the draw");
+  await audit(page, "draw-check");
+  await submit(page, "button:has-text('Draw the sample')");
+  expect((await page.textContent(".notification-banner")).includes("The sample is drawn"), "the draw is confirmed");
   const calls = await page.locator("#calls ~ table tbody tr, section:has(#calls) tbody tr").count();
   expect(calls === 10, `ten calls drawn (got ${calls})`);
   await audit(page, "session-drawn");
@@ -361,6 +368,10 @@ try {
   await page.goto(sessionUrl);
   // The session closes; an auditor who sat on it reads what came of it, without the recordings.
   await submit(page, "text=Close the session");
+  expect((await page.textContent("h1")) === "Close the session?", "closing asks first, saying what it means");
+  await audit(page, "close-check");
+  await submit(page, "button:has-text('Close the session')");
+  expect((await page.textContent(".notification-banner")).includes("The session is closed"), "closing is confirmed");
   page = await alex.context.newPage();
   watch(page, "alex-after");
   await page.goto(sessionUrl);
@@ -423,18 +434,18 @@ try {
   // The force's daily totals: a form shown again starts at its error summary, each problem
   // linked to its field, what was typed kept; saving confirms with a banner.
   await page.goto(base + "/pool/totals");
-  await page.fill("#month", "Apryl");
+  await page.fill("#date-month", "Apryl");
   await submit(page, "text=Save the total");
   expect(await page.evaluate(() => document.activeElement.classList.contains("error-summary")), "the error summary takes the focus");
-  expect((await page.locator(".error-summary a[href='#day']").count()) === 1 && (await page.locator(".error-summary a[href='#calls']").count()) === 1,
+  expect((await page.locator(".error-summary a[href='#date-day']").count()) === 1 && (await page.locator(".error-summary a[href='#calls']").count()) === 1,
     "each problem links to its field");
-  expect((await page.inputValue("#month")) === "Apryl", "the refused form keeps what was typed");
+  expect((await page.inputValue("#date-month")) === "Apryl", "the refused form keeps what was typed");
   await audit(page, "totals-refused");
   await page.locator(".error-summary a[href='#calls']").click();
   expect(await page.evaluate(() => document.activeElement.id === "calls"), "the summary's link takes the focus to the field");
-  await page.fill("#day", "16");
-  await page.fill("#month", "4");
-  await page.fill("#year", "2026");
+  await page.fill("#date-day", "16");
+  await page.fill("#date-month", "4");
+  await page.fill("#date-year", "2026");
   await page.fill("#calls", "312");
   await submit(page, "text=Save the total");
   expect((await page.textContent(".notification-banner")).includes("16 April 2026: 312 calls"), "saving confirms what was saved");

@@ -226,7 +226,7 @@ pub async fn generate(
         spec.exclude = audited.clone();
         let spec = spec
             .validate(10)
-            .map_err(|e| anyhow::anyhow!(e.join("; ")))?;
+            .map_err(|e| anyhow::anyhow!(sampling::problems_text(&e, "; ")))?;
         tx.commit_pool(session, &sampling::commit(&pool, &spec))
             .await?;
         let seed = format!(
@@ -446,7 +446,7 @@ async fn crime_data_integrity(
         spec.exclude = checked.clone();
         let spec = spec
             .validate(15)
-            .map_err(|e| anyhow::anyhow!(e.join("; ")))?;
+            .map_err(|e| anyhow::anyhow!(sampling::problems_text(&e, "; ")))?;
         tx.commit_pool(session, &sampling::commit(pool, &spec))
             .await?;
         let record = sampling::draw(

@@ -115,10 +115,27 @@ fn spec_from(
         Ok(s) if errors.is_empty() => Ok(s),
         Ok(_) => bail!("{}", errors.join("\n")),
         Err(more) => {
-            errors.extend(more);
+            errors.extend(more.iter().map(flag_hint));
             bail!("{}", errors.join("\n"))
         }
     }
+}
+
+/// A problem of the specification, with the option that changes the part at fault.
+fn flag_hint(p: &sampling::SpecProblem) -> String {
+    use sampling::{SpecPart, StratumBy};
+    let flag = match p.part {
+        SpecPart::Size => "--size or --quota",
+        SpecPart::Window => "--from and --to",
+        SpecPart::MaxPerHandler => "--max-per-handler",
+        SpecPart::Timezone => "the profile's timezone",
+        SpecPart::Focus => "--focus",
+        SpecPart::Areas => "--area",
+        SpecPart::Grades => "--grade",
+        SpecPart::Stratum(StratumBy::RepeatCallers) => "--quota repeat-callers=N",
+        SpecPart::Stratum(_) => "--quota",
+    };
+    format!("{p} (see {flag})")
 }
 
 /// A commitment to an empty pool is a mistake, nearly always a focus spelled differently from the

@@ -73,6 +73,45 @@ pub struct DrawSpec {
     pub strata: Vec<Stratum>,
 }
 
+/// One thing wrong with a draw specification: the part of it at fault and why, in words that
+/// name no command-line flag, so the command line and the browser each point at their own field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecProblem {
+    pub part: SpecPart,
+    pub message: String,
+}
+
+impl std::fmt::Display for SpecProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Problems of a specification as one text, `sep` between them.
+pub fn problems_text(problems: &[SpecProblem], sep: &str) -> String {
+    problems
+        .iter()
+        .map(|p| p.message.as_str())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// The part of a draw specification a [`SpecProblem`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecPart {
+    /// The sample size, or the quotas' total against it.
+    Size,
+    /// The first and last dates.
+    Window,
+    MaxPerHandler,
+    Timezone,
+    Focus,
+    Areas,
+    Grades,
+    /// A quota by area, grade, satisfaction or repeat callers.
+    Stratum(StratumBy),
+}
+
 /// What a stratum counts calls by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -219,46 +258,64 @@ impl DrawSpec {
 
     /// Checks the specification makes sense before any draw is made, and puts its lists into the
     /// canonical order (sorted, no repeats) so that equal specifications have equal digests.
-    pub fn validate(mut self, max_size: u32) -> Result<Self, Vec<String>> {
+    pub fn validate(mut self, max_size: u32) -> Result<Self, Vec<SpecProblem>> {
         let mut errors = Vec::new();
+        let mut problem =
+            |part: SpecPart, message: String| errors.push(SpecProblem { part, message });
         if self.size == 0 || self.size > max_size {
-            errors.push(format!(
-                "sample size {} is out of range; expected 1 to {max_size}",
-                self.size
-            ));
+            problem(
+                SpecPart::Size,
+                format!(
+                    "sample size {} is out of range; expected 1 to {max_size}",
+                    self.size
+                ),
+            );
         }
         let quota_total = self.reserved();
         if quota_total > self.size {
-            errors.push(format!(
-                "the quotas add up to {quota_total}, more than the sample size {}; lower a quota or raise --size",
-                self.size
-            ));
+            problem(
+                SpecPart::Size,
+                format!(
+                    "the quotas add up to {quota_total}, more than the sample size {}; lower a quota or raise the sample size",
+                    self.size
+                ),
+            );
         }
         if let (Some(f), Some(t)) = (self.from, self.to)
             && f > t
         {
-            errors.push(format!(
-                "the window starts ({f}) after it ends ({t}); swap --from and --to"
-            ));
+            problem(
+                SpecPart::Window,
+                format!(
+                    "the window starts ({}) after it ends ({}); swap the first and last dates",
+                    crate::time::long_date(f),
+                    crate::time::long_date(t)
+                ),
+            );
         }
         if self.max_per_handler == Some(0) {
-            errors
-                .push("at most 0 calls per handler would draw nothing; expected 1 or more".into());
+            problem(
+                SpecPart::MaxPerHandler,
+                "at most 0 calls per handler would draw nothing; expected 1 or more".into(),
+            );
         }
         if crate::time::parse_tz(&self.timezone).is_err() {
-            errors.push(format!(
-                "time zone {:?} is unknown; expected an IANA name such as Europe/London",
-                self.timezone
-            ));
+            problem(
+                SpecPart::Timezone,
+                format!(
+                    "time zone {:?} is unknown; expected an IANA name such as Europe/London",
+                    self.timezone
+                ),
+            );
         }
-        for (what, list) in [
-            ("focus", &self.focus),
-            ("area", &self.areas),
-            ("grade", &self.grades),
+        for (part, what, list) in [
+            (SpecPart::Focus, "focus", &self.focus),
+            (SpecPart::Areas, "area", &self.areas),
+            (SpecPart::Grades, "grade", &self.grades),
         ] {
             for f in list {
                 if let Err(p) = clean_text(f, 120) {
-                    errors.push(format!("{what} {f:?} {p}"));
+                    problem(part, format!("{what} {f:?} {p}"));
                 }
             }
         }
@@ -266,38 +323,49 @@ impl DrawSpec {
         for st in &self.strata {
             let value = st.value.as_deref().map(str::trim).unwrap_or("");
             let by = st.by.code();
+            let part = SpecPart::Stratum(st.by);
             match (st.by, value.is_empty()) {
-                (StratumBy::RepeatCallers, false) => errors.push(format!(
-                    "the repeat-callers quota takes no value, but {value:?} was given"
-                )),
+                (StratumBy::RepeatCallers, false) => problem(
+                    part,
+                    format!("the repeat-callers quota takes no value, but {value:?} was given"),
+                ),
                 (StratumBy::RepeatCallers, true) => {}
-                (_, true) => errors.push(format!(
-                    "a {by} quota needs the {by} it counts, e.g. {}",
-                    match st.by {
-                        StratumBy::Satisfaction => "satisfaction:dissatisfied=4",
-                        StratumBy::Grade => "grade:IMMEDIATE=3",
-                        _ => "area:North=3",
-                    }
-                )),
+                (_, true) => problem(
+                    part,
+                    format!(
+                        "a {by} quota needs the {by} it counts, e.g. {}",
+                        match st.by {
+                            StratumBy::Satisfaction => "satisfaction:dissatisfied=4",
+                            StratumBy::Grade => "grade:IMMEDIATE=3",
+                            _ => "area:North=3",
+                        }
+                    ),
+                ),
                 (StratumBy::Satisfaction, false) => {
                     if let Err(p) = Satisfaction::parse_optional(value) {
-                        errors.push(format!("satisfaction quota {value:?} {p}"));
+                        problem(part, format!("satisfaction quota {value:?} {p}"));
                     }
                 }
                 (_, false) => {
                     if let Err(p) = clean_text(value, 120) {
-                        errors.push(format!("{by} quota {value:?} {p}"));
+                        problem(part, format!("{by} quota {value:?} {p}"));
                     }
                 }
             }
             if st.calls == 0 {
-                errors.push(format!(
-                    "a quota of 0 {} reserves nothing; expected 1 or more, or leave it out",
-                    st.describe()
-                ));
+                problem(
+                    part,
+                    format!(
+                        "a quota of 0 {} reserves nothing; expected 1 or more, or leave it out",
+                        st.describe()
+                    ),
+                );
             }
             if !seen.insert((st.by, st.key())) {
-                errors.push(format!("two quotas count {}; give one", st.describe()));
+                problem(
+                    part,
+                    format!("two quotas count {}; give one", st.describe()),
+                );
             }
         }
         if !errors.is_empty() {

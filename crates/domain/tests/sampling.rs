@@ -504,7 +504,7 @@ fn strata_that_make_no_sense_are_refused_with_every_reason() {
         });
     }
     let errors = spec.validate(50).unwrap_err();
-    let text = errors.join("\n");
+    let text = callaudit_domain::sampling::problems_text(&errors, "\n");
     for want in [
         "a grade quota needs the grade it counts",
         "satisfaction quota \"happy\" is not a known satisfaction answer",

@@ -15,7 +15,7 @@ proptest! {
                 let mut spec = DrawSpec::new(50);
                 spec.strata.push(st);
                 if let Err(errors) = spec.validate(50) {
-                    prop_assert!(errors.iter().all(|e| !e.is_empty()));
+                    prop_assert!(errors.iter().all(|e| !e.message.is_empty()));
                 }
             }
             Ok(Quota::Channel(_, _)) => {}

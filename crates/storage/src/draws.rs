@@ -28,9 +28,10 @@ impl Store {
         let pool = self.pool(programme.force_id).await?;
         spec.exclude
             .extend(self.audited_refs_in(programme.id).await?);
-        let spec = spec
-            .validate(u32::MAX)
-            .map_err(|e| StoreError::Conflict(e.join("\n")))?;
+        let spec = spec.validate(u32::MAX).map_err(|e| {
+            let lines: Vec<String> = e.iter().map(ToString::to_string).collect();
+            StoreError::Conflict(lines.join("\n"))
+        })?;
         let c = sampling::commit(&pool, &spec);
         if c.eligible_calls == 0 {
             return Err(StoreError::Conflict(sampling::nothing_eligible(

@@ -24,8 +24,10 @@ mod actions;
 mod admin;
 pub mod auth;
 pub mod cache;
+mod draw;
 mod error;
 mod force;
+mod forms;
 pub mod import;
 pub mod log;
 mod mapper;
@@ -175,8 +177,8 @@ pub fn app(store: Store, config: Config) -> Router {
         .route("/logout", post(auth::logout))
         .route("/sessions", get(sessions::list).post(sessions::plan))
         .route("/sessions/{id}", get(sessions::show))
-        .route("/sessions/{id}/commit", post(sessions::commit))
-        .route("/sessions/{id}/draw", post(sessions::draw))
+        .route("/sessions/{id}/commit", post(draw::commit))
+        .route("/sessions/{id}/draw", post(draw::draw))
         .route("/sessions/{id}/status", post(sessions::status))
         .route("/sessions/{id}/draw.json", get(sessions::draw_record))
         .route("/sessions/{id}/report", get(sessions::report))

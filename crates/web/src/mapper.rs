@@ -25,10 +25,11 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::auth::{Posted, User, token};
 use crate::error::{AppError, Result};
+use crate::forms::{FieldError, error_for};
 use crate::pool::{
     import_kept, profile_name_ok, receive, store_profile, upload_dir, upload_prefix,
 };
-use crate::view::{FieldError, Nav, channel_label};
+use crate::view::{Nav, channel_label};
 
 /// Rows shown in the preview.
 const PREVIEW_ROWS: usize = 10;
@@ -260,13 +261,6 @@ impl ColumnsPage {
     fn error_for(&self, field: &str) -> Option<&str> {
         error_for(&self.errors, field)
     }
-}
-
-fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
-    errors
-        .iter()
-        .find(|e| e.field == field)
-        .map(|e| e.message.as_str())
 }
 
 fn columns_page(

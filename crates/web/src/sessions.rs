@@ -1,7 +1,6 @@
 //! Sessions: the list each role sees, planning one, and the verifiable draw made in front of the
 //! panel (commit the pool, show the digests, then draw with the seed the panel chose).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use askama::Template;
@@ -9,8 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::audit::Role;
-use callaudit_domain::call::Channel;
-use callaudit_domain::sampling::{self, DrawSpec, Quota, Stratum, StratumBy};
 use callaudit_reports::session as session_report;
 use callaudit_storage::accounts::SessionAccess;
 use serde::Deserialize;
@@ -18,11 +15,12 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::access::{Rights, rights};
 use crate::auth::{Posted, User};
+use crate::draw::CommitTyped;
 use crate::error::{AppError, Result};
+use crate::forms::{DateTyped, FieldError, Problems, date_error, error_for};
 use crate::pages::{download, user_force};
 use crate::view::{
-    FieldError, Nav, category_label, channel_label, digest_groups, digest_short, local_time,
-    status_label,
+    Nav, category_label, channel_label, digest_groups, digest_short, local_time, status_label,
 };
 
 /// A session as a line of a list.
@@ -135,6 +133,26 @@ struct List {
     sessions: Vec<SessionRow>,
     empty: &'static str,
     plan: Option<PlanForm>,
+    /// Problems of the plan just sent, for the summary at the top.
+    errors: Vec<FieldError>,
+}
+
+impl List {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field)
+    }
+
+    /// The panel's problem, linked to its first box.
+    fn panel_error(&self) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field.starts_with("panel"))
+            .map(|e| e.message.as_str())
+    }
+
+    fn date_error(&self, name: &str) -> Option<&FieldError> {
+        date_error(&self.errors, name)
+    }
 }
 
 struct PlanForm {
@@ -145,9 +163,47 @@ struct PlanForm {
     focus: Vec<(String, Vec<String>)>,
     facilitators: Vec<(i64, String)>,
     auditors: Vec<(i64, String)>,
+    typed: PlanTyped,
+}
+
+/// The plan as typed, kept when it is shown again with its problems.
+#[derive(Default)]
+struct PlanTyped {
+    held_on: DateTyped,
+    programme: String,
+    focus: String,
+    facilitator: String,
+    panel: Vec<String>,
+}
+
+impl PlanTyped {
+    fn from_fields(f: &crate::auth::Fields) -> PlanTyped {
+        PlanTyped {
+            held_on: DateTyped::from_fields(f, "held_on"),
+            programme: f.text("programme"),
+            focus: f.text("focus"),
+            facilitator: f.text("facilitator"),
+            panel: f.all("panel"),
+        }
+    }
+
+    fn has_auditor(&self, id: &i64) -> bool {
+        self.panel.contains(&id.to_string())
+    }
 }
 
 pub async fn list(State(state): State<AppState>, user: User) -> Result<Response> {
+    let page = list_page(&state, &user, PlanTyped::default(), Vec::new()).await?;
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The sessions the user may see and, for a coordinator, the form to plan one as typed.
+async fn list_page(
+    state: &AppState,
+    user: &User,
+    typed: PlanTyped,
+    errors: Vec<FieldError>,
+) -> Result<List> {
     user.require(&[
         Role::Coordinator,
         Role::Auditor,
@@ -155,7 +211,7 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Response>
         Role::ForceLead,
         Role::Viewer,
     ])?;
-    let force = user_force(&state, &user).await?;
+    let force = user_force(state, user).await?;
     // A coordinator can plan once the force has a call audit programme (made by the first import).
     let mut programmes = if user.role == Role::Coordinator {
         state.store.programmes(force.id).await?
@@ -186,18 +242,19 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Response>
                     .await?,
             ),
             auditors: names(state.store.people_with_role(force.id, "auditor").await?),
+            typed,
         })
     } else {
         None
     };
-    let page = List {
+    Ok(List {
         nav: Some(user.nav("/sessions")),
         sessions_heading: "Sessions",
-        sessions: visible_sessions(&state, &user).await?,
+        sessions: visible_sessions(state, user).await?,
         empty: "There are no sessions to show you yet.",
         plan,
-    };
-    Ok(Html(page.render()?).into_response())
+        errors,
+    })
 }
 
 /// The force's call audit programme among `ours`, the one a session belongs to unless another is
@@ -213,37 +270,35 @@ fn call_audit_programme(ours: &[callaudit_storage::programmes::Programme]) -> Re
         })
 }
 
-fn parse_id(v: &str, what: &str) -> Result<i64> {
-    v.trim()
-        .parse()
-        .map_err(|_| AppError::BadRequest(format!("{what} {v:?} is not a valid choice.")))
-}
-
 pub async fn plan(State(state): State<AppState>, p: Posted) -> Result<Response> {
     p.user.require(&[Role::Coordinator])?;
     let force = user_force(&state, &p.user).await?;
     let ours = state.store.programmes(force.id).await?;
-    let programme = match p.fields.get("programme").filter(|v| !v.is_empty()) {
-        None => call_audit_programme(&ours)?,
-        Some(v) => {
-            let id = parse_id(v, "The programme")?;
-            if !ours.iter().any(|p| p.id == id) {
-                return Err(AppError::BadRequest(
-                    "Choose a programme from the list.".into(),
-                ));
-            }
-            id
+    let typed = PlanTyped::from_fields(&p.fields);
+    let mut problems = Problems::default();
+    let programme = if typed.programme.is_empty() {
+        Some(call_audit_programme(&ours)?)
+    } else {
+        let id = typed.programme.parse::<i64>().ok();
+        let known = id.filter(|id| ours.iter().any(|p| p.id == *id));
+        if known.is_none() {
+            problems.add("programme", "Select a programme from the list");
         }
+        known
     };
-    let held_on = p.fields.required_date("held_on", "The session date")?;
-    let focus = p.fields.text("focus");
-    let template = state.template(programme).await?;
-    if !focus.is_empty() && !template.focus_themes.contains(&focus) {
-        return Err(AppError::BadRequest(format!(
-            "{focus:?} is not one of the programme's focus themes."
-        )));
+    let held_on = problems.required_date(&typed.held_on, "held_on", "The date of the session");
+    if let Some(programme) = programme {
+        let template = state.template(programme).await?;
+        if !typed.focus.is_empty() && !template.focus_themes.contains(&typed.focus) {
+            problems.add(
+                "focus",
+                format!(
+                    "“{}” is not one of the programme's focus themes: select one from the list",
+                    typed.focus
+                ),
+            );
+        }
     }
-    let facilitator = parse_id(&p.fields.text("facilitator"), "The facilitator")?;
     let eligible = |role: &'static str| {
         let state = state.clone();
         async move {
@@ -258,33 +313,48 @@ pub async fn plan(State(state): State<AppState>, p: Posted) -> Result<Response> 
             )
         }
     };
-    if !eligible("facilitator").await?.contains(&facilitator) {
-        return Err(AppError::BadRequest(
-            "Choose a facilitator from the list.".into(),
-        ));
+    let facilitators = eligible("facilitator").await?;
+    let facilitator = typed
+        .facilitator
+        .parse::<i64>()
+        .ok()
+        .filter(|id| facilitators.contains(id));
+    if facilitator.is_none() {
+        problems.add("facilitator", "Select the facilitator from the list");
     }
     let auditors = eligible("auditor").await?;
-    let mut panel = Vec::new();
-    for v in p.fields.all("panel") {
-        let id = parse_id(&v, "A panel member")?;
-        if !auditors.contains(&id) {
-            return Err(AppError::BadRequest(
-                "Choose the panel from the auditors listed.".into(),
-            ));
-        }
-        panel.push(id);
+    let panel: Vec<i64> = typed
+        .panel
+        .iter()
+        .filter_map(|v| v.parse::<i64>().ok())
+        .filter(|id| auditors.contains(id))
+        .collect();
+    // The summary's link goes to the first box to tick.
+    let first_box = auditors
+        .first()
+        .map_or("panel".to_string(), |id| format!("panel-{id}"));
+    if auditors.is_empty() {
+        problems.add(
+            first_box,
+            "The force has no auditors yet: add them on the Auditors page first",
+        );
+    } else if panel.len() != typed.panel.len() {
+        problems.add(first_box, "Select the panel from the auditors listed");
+    } else if panel.is_empty() {
+        problems.add(first_box, "Select at least one auditor for the panel");
     }
-    if panel.is_empty() {
-        return Err(AppError::BadRequest(
-            "Choose at least one auditor for the panel.".into(),
-        ));
-    }
+    let (Some(programme), Some(held_on), Some(facilitator), true) =
+        (programme, held_on, facilitator, problems.is_empty())
+    else {
+        let page = list_page(&state, &p.user, typed, problems.into_vec()).await?;
+        return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
+    };
     let mut tx = state
         .store
         .begin_in(p.user.person.force_id, &p.user.person.email)
         .await?;
     let id = tx
-        .create_session(programme, held_on, &focus, "planned", "live")
+        .create_session(programme, held_on, &typed.focus, "planned", "live")
         .await?;
     tx.set_facilitator(id, facilitator).await?;
     for a in panel {
@@ -322,7 +392,7 @@ struct DrawView {
 
 #[derive(Template)]
 #[template(path = "session.html")]
-struct Show {
+pub(crate) struct Show {
     nav: Option<Nav>,
     id: i64,
     held_on: String,
@@ -335,30 +405,71 @@ struct Show {
     panel: Vec<String>,
     draw: Option<DrawView>,
     calls: Vec<CallLine>,
-    default_from: String,
-    default_to: String,
+    /// The draw's rules as typed (or their defaults), for the commit form.
+    pub(crate) commit: CommitTyped,
     max_sample: i64,
     /// Whether "only calls with a recording" starts ticked: for a call audit whose pool has
     /// recordings.
     recordings: bool,
     /// Problems of the form just sent, for the summary at the top.
-    errors: Vec<FieldError>,
-    /// The seed as typed, kept when it is refused, and why it was.
-    typed_seed: String,
-    seed_error: Option<String>,
+    pub(crate) errors: Vec<FieldError>,
+    /// The seed as typed, kept when it is refused or changed after its check.
+    pub(crate) typed_seed: String,
+    /// What was just done, for the confirmation banner.
+    pub(crate) done: Option<&'static str>,
+}
+
+impl Show {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field)
+    }
+
+    fn date_error(&self, name: &str) -> Option<&FieldError> {
+        date_error(&self.errors, name)
+    }
+
+    fn size_hint(&self) -> String {
+        format!("At most {}", self.max_sample)
+    }
+}
+
+/// What the session page is asked to say or keep: the action just done, or a seed to change.
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    #[serde(default)]
+    done: Option<String>,
+    #[serde(default)]
+    seed: Option<String>,
 }
 
 pub async fn show(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
 ) -> Result<Response> {
-    let page = show_page(&state, &user, id).await?;
+    let mut page = show_page(&state, &user, id).await?;
+    page.done = match q.done.as_deref() {
+        Some("committed") => Some(
+            "The pool is committed. Show the panel the two digests below before they choose a seed.",
+        ),
+        Some("drawn") => Some(
+            "The sample is drawn. Its calls are listed below, and the panel's auditors can score them now.",
+        ),
+        Some("closed") => Some(
+            "The session is closed. Its auditors now read the session report instead of scoring.",
+        ),
+        Some("reopened") => Some("The session is open again."),
+        _ => None,
+    };
+    if let Some(seed) = q.seed {
+        page.typed_seed = seed.chars().take(200).collect();
+    }
     Ok(Html(page.render()?).into_response())
 }
 
 /// The session's page as its reader sees it, with no problems to show.
-async fn show_page(state: &AppState, user: &User, id: i64) -> Result<Show> {
+pub(crate) async fn show_page(state: &AppState, user: &User, id: i64) -> Result<Show> {
     let (a, r) = access(state, user, id).await?;
     allow(r.view, "this session")?;
     let session = state.store.session(id).await?;
@@ -420,6 +531,8 @@ async fn show_page(state: &AppState, user: &User, id: i64) -> Result<Show> {
             progress,
         });
     }
+    let recordings = programme.kind == "call-audit"
+        && state.store.pool_has_recordings(programme.force_id).await?;
     let page = Show {
         nav: Some(user.nav("/sessions")),
         id,
@@ -433,129 +546,14 @@ async fn show_page(state: &AppState, user: &User, id: i64) -> Result<Show> {
         panel,
         draw,
         calls,
-        default_from: (session.held_on - chrono::Duration::days(42)).to_string(),
-        default_to: (session.held_on - chrono::Duration::days(1)).to_string(),
+        commit: CommitTyped::defaults(session.held_on, recordings),
         max_sample: programme.max_sample,
-        recordings: programme.kind == "call-audit"
-            && state.store.pool_has_recordings(programme.force_id).await?,
+        recordings,
         errors: Vec::new(),
         typed_seed: String::new(),
-        seed_error: None,
+        done: None,
     };
     Ok(page)
-}
-
-pub async fn commit(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    p: Posted,
-) -> Result<Response> {
-    let (_, r) = access(&state, &p.user, id).await?;
-    allow(r.manage, "the draw of this session")?;
-    let session = state.store.session(id).await?;
-    let programme = state.store.programme(session.programme_id).await?;
-    let f = &p.fields;
-    let mut spec = DrawSpec::new(f.count("size", "The sample size")?.unwrap_or(10));
-    if !session.focus.is_empty() {
-        spec.focus = vec![session.focus.clone()];
-    }
-    let mut quotas = BTreeMap::new();
-    for (name, channel) in [
-        ("quota_999", Channel::Emergency),
-        ("quota_101", Channel::NonEmergency),
-    ] {
-        if let Some(n) = f.count(name, "A quota")?.filter(|n| *n > 0) {
-            quotas.insert(channel, n);
-        }
-    }
-    spec.quotas = quotas;
-    spec.from = f.date("from", "The first date")?;
-    spec.to = f.date("to", "The last date")?;
-    spec.max_per_handler = f.count("max_per_handler", "The most calls per handler")?;
-    let list = |name: &str| -> Vec<String> {
-        f.text(name)
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect()
-    };
-    for (name, by, value) in [
-        (
-            "quota_dissatisfied",
-            StratumBy::Satisfaction,
-            Some("dissatisfied"),
-        ),
-        ("quota_repeat", StratumBy::RepeatCallers, None),
-    ] {
-        if let Some(calls) = f.count(name, "A quota")?.filter(|n| *n > 0) {
-            spec.strata.push(Stratum {
-                by,
-                value: value.map(String::from),
-                calls,
-            });
-        }
-    }
-    for (name, by, label) in [
-        ("quota_grades", StratumBy::Grade, "Calls of each grade"),
-        ("quota_areas", StratumBy::Area, "Calls from each area"),
-    ] {
-        for item in list(name) {
-            match sampling::parse_quota(&format!("{}:{item}", by.code())) {
-                Ok(Quota::Stratum(st)) => spec.strata.push(st),
-                Ok(Quota::Channel(..)) => {}
-                Err(e) => {
-                    return Err(AppError::BadRequest(format!(
-                        "{label}: {item:?}: {e}; write them as IMMEDIATE=3, PRIORITY=2"
-                    )));
-                }
-            }
-        }
-    }
-    spec.grades = list("grades");
-    spec.areas = list("areas");
-    spec.min_duration_s = f.count("min_duration", "The shortest call")?;
-    spec.recording_required = f.get("recording").is_some();
-    let max = u32::try_from(programme.max_sample).unwrap_or(sampling::DEFAULT_MAX_SIZE);
-    let spec = spec
-        .validate(max)
-        .map_err(|e| AppError::BadRequest(e.join(" ")))?;
-    state
-        .store
-        .commit_session(&p.user.person.email, id, spec)
-        .await?;
-    Ok(Redirect::to(&format!("/sessions/{id}#draw")).into_response())
-}
-
-pub async fn draw(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    p: Posted,
-) -> Result<Response> {
-    let (_, r) = access(&state, &p.user, id).await?;
-    allow(r.manage, "the draw of this session")?;
-    let typed = p.fields.get("seed").unwrap_or("");
-    let seed = match sampling::parse_seed(typed) {
-        Ok(seed) => seed,
-        Err(e) => {
-            // The page again, the seed as typed and the problem linked to it.
-            let message = if typed.trim().is_empty() {
-                "Enter the seed the panel chose, for example two dice rolls and a word".to_string()
-            } else {
-                format!("The seed {}: expected {}", e.what, e.expected)
-            };
-            let mut page = show_page(&state, &p.user, id).await?;
-            page.errors.push(FieldError::new("seed", message.clone()));
-            page.typed_seed = typed.to_string();
-            page.seed_error = Some(message);
-            return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
-        }
-    };
-    state
-        .store
-        .draw_session(&p.user.person.email, id, &seed)
-        .await?;
-    Ok(Redirect::to(&format!("/sessions/{id}#calls")).into_response())
 }
 
 pub async fn status(
@@ -576,13 +574,40 @@ pub async fn status(
             a.status
         )));
     }
+    if to == "closed" && p.fields.get("confirm") != Some("yes") {
+        let session = state.store.session(id).await?;
+        let outcomes = state.store.session_outcomes(id).await?;
+        let page = CloseCheck {
+            nav: Some(p.user.nav("/sessions")),
+            csrf: p.user.csrf.clone(),
+            id,
+            held_on: session.held_on.format("%-d %B %Y").to_string(),
+            calls: outcomes.len(),
+            unagreed: outcomes.iter().filter(|c| c.category.is_none()).count(),
+        };
+        return Ok(Html(page.render()?).into_response());
+    }
     let mut tx = state
         .store
         .begin_in(p.user.person.force_id, &p.user.person.email)
         .await?;
     tx.set_session_status(id, &to).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/sessions/{id}")).into_response())
+    let done = if to == "closed" { "closed" } else { "reopened" };
+    Ok(Redirect::to(&format!("/sessions/{id}?done={done}")).into_response())
+}
+
+/// What closing a session means, checked before it is closed.
+#[derive(Template)]
+#[template(path = "close_check.html")]
+struct CloseCheck {
+    nav: Option<Nav>,
+    csrf: String,
+    id: i64,
+    held_on: String,
+    calls: usize,
+    /// Calls the panel has not yet agreed an outcome for.
+    unagreed: usize,
 }
 
 /// The draw record, for anybody entitled to the report to verify with `callaudit sample verify`.

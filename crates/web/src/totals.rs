@@ -7,15 +7,16 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::audit::Role;
-use callaudit_domain::time::{DatePart, date_from_parts, long_date};
+use callaudit_domain::time::long_date;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{Posted, User};
 use crate::error::Result;
+use crate::forms::{DateTyped, FieldError, Problems, date_error, error_for};
 use crate::pages::user_force;
-use crate::view::{FieldError, Nav};
+use crate::view::Nav;
 
 /// More calls than any force takes in a day, to catch a figure typed with extra digits.
 const MOST_CALLS: u64 = 1_000_000;
@@ -23,9 +24,7 @@ const MOST_CALLS: u64 = 1_000_000;
 /// The form as typed, kept when it is shown again with its problems.
 #[derive(Default)]
 struct Typed {
-    day: String,
-    month: String,
-    year: String,
+    date: DateTyped,
     calls: String,
 }
 
@@ -43,19 +42,12 @@ struct Page {
 }
 
 impl Page {
-    /// The message for a field, if it has one.
     fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        error_for(&self.errors, field)
     }
 
-    /// Whether the date's fields share a message (the day, month and year are one question).
-    fn date_error(&self) -> Option<&str> {
-        ["day", "month", "year"]
-            .into_iter()
-            .find_map(|f| self.error_for(f))
+    fn date_error(&self) -> Option<&FieldError> {
+        date_error(&self.errors, "date")
     }
 }
 
@@ -107,55 +99,39 @@ pub async fn show(
 
 /// Reads the form, collecting every problem for the summary.
 fn read(typed: &Typed) -> std::result::Result<(NaiveDate, u64), Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let day = match date_from_parts(&typed.day, &typed.month, &typed.year, "The day") {
-        Ok(d) => Some(d),
-        Err((part, message)) => {
-            let field = match part {
-                DatePart::Day => "day",
-                DatePart::Month => "month",
-                DatePart::Year => "year",
-            };
-            errors.push(FieldError::new(field, message));
-            None
-        }
-    };
+    let mut problems = Problems::default();
+    let day = problems.required_date(&typed.date, "date", "The day");
     let calls = match typed.calls.replace(',', "").parse::<u64>() {
         _ if typed.calls.is_empty() => {
-            errors.push(FieldError::new(
-                "calls",
-                "Enter the number of calls the force took that day",
-            ));
+            problems.add("calls", "Enter the number of calls the force took that day");
             None
         }
         Ok(n) if n <= MOST_CALLS => Some(n),
         Ok(_) => {
-            errors.push(FieldError::new(
+            problems.add(
                 "calls",
-                format!("The number of calls must be {} or fewer", MOST_CALLS),
-            ));
+                format!("The number of calls must be {MOST_CALLS} or fewer"),
+            );
             None
         }
         Err(_) => {
-            errors.push(FieldError::new(
+            problems.add(
                 "calls",
                 "The number of calls must be a whole number, like 312",
-            ));
+            );
             None
         }
     };
     match (day, calls) {
         (Some(d), Some(n)) => Ok((d, n)),
-        _ => Err(errors),
+        _ => Err(problems.into_vec()),
     }
 }
 
 pub async fn save(State(state): State<AppState>, p: Posted) -> Result<Response> {
     let f = &p.fields;
     let typed = Typed {
-        day: f.text("day"),
-        month: f.text("month"),
-        year: f.text("year"),
+        date: DateTyped::from_fields(f, "date"),
         calls: f.text("calls"),
     };
     p.user.require(&[Role::Coordinator])?;

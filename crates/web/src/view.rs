@@ -76,22 +76,6 @@ impl Nav {
 }
 
 /// A moment as the scheme's local time (UK), formatted; "" when unknown.
-/// One problem of a form, for the error summary at the top of the page (a link to the field) and
-/// beside the field itself: the field's id and what to do, in the Design System's words.
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
-
 /// A digest as people read it out: groups of four characters ("75b3 7bff e39b …").
 pub fn digest_groups(digest: &str) -> String {
     let chars: Vec<char> = digest.chars().collect();

@@ -148,7 +148,7 @@ async fn the_draw_is_committed_with_quotas_by_grade_satisfaction_and_repeat_call
             "coordinator",
             "/sessions",
             &format!(
-                "programme={programme}&held_on=2024-08-01&focus=&facilitator={}&panel={}",
+                "programme={programme}&held_on-day=1&held_on-month=8&held_on-year=2024&focus=&facilitator={}&panel={}",
                 w.ids["facilitator"], w.ids["auditor"]
             ),
             true,
@@ -160,7 +160,7 @@ async fn the_draw_is_committed_with_quotas_by_grade_satisfaction_and_repeat_call
     assert!(body.contains("id=\"quota_repeat\""), "{body}");
     let commit = |quotas: &str| {
         format!(
-            "size=6&quota_999=0&quota_101=0&from=2024-04-01&to=2024-05-31&max_per_handler=&{quotas}"
+            "size=6&quota_999=0&quota_101=0&from-day=1&from-month=4&from-year=2024&to-day=31&to-month=5&to-year=2024&max_per_handler=&{quotas}"
         )
     };
     let res = w
@@ -174,8 +174,13 @@ async fn the_draw_is_committed_with_quotas_by_grade_satisfaction_and_repeat_call
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let body = text(res).await;
     assert!(
-        body.contains("Calls of each grade") && body.contains("IMMEDIATE=3, PRIORITY=2"),
+        body.contains("<a href=\"#quota_grades\">“PRIORITY”")
+            && body.contains("like IMMEDIATE=3, PRIORITY=2"),
         "{body}"
+    );
+    assert!(
+        body.contains("id=\"quota_grades\" name=\"quota_grades\" type=\"text\" class=\"input-error\" value=\"PRIORITY\""),
+        "the form is kept as typed: {body}"
     );
     assert!(
         w.store.draw(id).await.unwrap().is_none(),
@@ -230,6 +235,7 @@ async fn the_draw_is_committed_with_quotas_by_grade_satisfaction_and_repeat_call
         "the session page with its menu, not a dead end: {body}"
     );
     assert!(w.store.draw(id).await.unwrap().unwrap().record.is_none());
+    // The seed is checked on a page of its own before the draw, which cannot be undone.
     let res = w
         .post(
             "coordinator",
@@ -238,7 +244,138 @@ async fn the_draw_is_committed_with_quotas_by_grade_satisfaction_and_repeat_call
             true,
         )
         .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body = text(res).await;
+    assert!(
+        body.contains("Check the seed before drawing")
+            && body.contains("<code>green 4 2</code>")
+            && body.contains(&format!("href=\"/sessions/{id}?seed=green%204%202#seed\"")),
+        "{body}"
+    );
+    assert!(w.store.draw(id).await.unwrap().unwrap().record.is_none());
+    let body = text(
+        w.get(
+            Some("coordinator"),
+            &format!("/sessions/{id}?seed=green%204%202"),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        body.contains("value=\"green 4 2\""),
+        "Change keeps the seed: {body}"
+    );
+    let res = w
+        .post(
+            "coordinator",
+            &format!("/sessions/{id}/draw"),
+            "seed=green+4+2&confirm=yes",
+            true,
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()[axum::http::header::LOCATION],
+        format!("/sessions/{id}?done=drawn#calls").as_str()
+    );
+    let body = text(
+        w.get(Some("coordinator"), &format!("/sessions/{id}?done=drawn"))
+            .await,
+    )
+    .await;
+    assert!(body.contains("The sample is drawn."), "{body}");
+}
+
+#[tokio::test]
+async fn a_plan_or_a_commit_with_mistakes_comes_back_as_typed_with_each_linked() {
+    let w = world().await;
+    // A date that does not exist and no panel: both in the summary, the rest kept.
+    let res = w
+        .post(
+            "coordinator",
+            "/sessions",
+            &format!(
+                "held_on-day=31&held_on-month=feb&held_on-year=2026&facilitator={}",
+                w.ids["facilitator"]
+            ),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = text(res).await;
+    assert!(body.contains("<title>Error: Sessions"), "{body}");
+    assert!(
+        body.contains("<a href=\"#held_on-day\">The date of the session must be a real date</a>"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "<a href=\"#panel-{}\">Select at least one auditor for the panel</a>",
+            w.ids["auditor"]
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains("name=\"held_on-month\" type=\"text\" class=\"width-2\" value=\"feb\""),
+        "{body}"
+    );
+    // A commit whose quotas exceed its size and whose dates are swapped.
+    let s = w.open;
+    let _ = s;
+    let res = w
+        .post(
+            "coordinator",
+            "/sessions",
+            &format!(
+                "held_on-day=1&held_on-month=9&held_on-year=2024&facilitator={}&panel={}",
+                w.ids["facilitator"], w.ids["auditor"]
+            ),
+            true,
+        )
+        .await;
+    let id = planned_session(&res);
+    let res = w
+        .post(
+            "coordinator",
+            &format!("/sessions/{id}/commit"),
+            "size=4&quota_999=3&quota_101=3&from-day=1&from-month=6&from-year=2024&to-day=1&to-month=5&to-year=2024&max_per_handler=x",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = text(res).await;
+    assert!(
+        body.contains(
+            "<a href=\"#max_per_handler\">The most calls per call handler must be a whole number"
+        ),
+        "{body}"
+    );
+    let res = w
+        .post(
+            "coordinator",
+            &format!("/sessions/{id}/commit"),
+            "size=4&quota_999=3&quota_101=3&from-day=1&from-month=6&from-year=2024&to-day=1&to-month=5&to-year=2024&max_per_handler=2",
+            true,
+        )
+        .await;
+    let body = text(res).await;
+    assert!(
+        body.contains("<a href=\"#size\">The quotas add up to 6, more than the sample size 4; lower a quota or raise the sample size</a>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<a href=\"#from-day\">The window starts (1 June 2024) after it ends (1 May 2024); swap the first and last dates</a>"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("--"),
+        "no command-line flag is named to a browser user"
+    );
+    assert!(
+        body.contains("name=\"from-month\" type=\"text\" class=\"width-2\" value=\"6\""),
+        "{body}"
+    );
+    assert!(w.store.draw(id).await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -251,7 +388,7 @@ async fn the_coordinator_enters_the_forces_daily_totals_with_every_mistake_linke
         .post(
             "coordinator",
             "/pool/totals",
-            "day=31&month=April&year=2024&calls=three+hundred",
+            "date-day=31&date-month=April&date-year=2024&calls=three+hundred",
             true,
         )
         .await;
@@ -259,7 +396,7 @@ async fn the_coordinator_enters_the_forces_daily_totals_with_every_mistake_linke
     let body = text(res).await;
     assert!(body.contains("<title>Error: "), "{body}");
     assert!(
-        body.contains("<a href=\"#day\">The day must be a real date</a>")
+        body.contains("<a href=\"#date-day\">The day must be a real date</a>")
             && body.contains("<a href=\"#calls\">The number of calls must be a whole number"),
         "{body}"
     );
@@ -271,7 +408,7 @@ async fn the_coordinator_enters_the_forces_daily_totals_with_every_mistake_linke
         .post(
             "coordinator",
             "/pool/totals",
-            "day=&month=&year=&calls=",
+            "date-day=&date-month=&date-year=&calls=",
             true,
         )
         .await;
@@ -285,7 +422,7 @@ async fn the_coordinator_enters_the_forces_daily_totals_with_every_mistake_linke
         .post(
             "coordinator",
             "/pool/totals",
-            "day=16&month=apr&year=2024&calls=1%2C312",
+            "date-day=16&date-month=apr&date-year=2024&calls=1%2C312",
             true,
         )
         .await;

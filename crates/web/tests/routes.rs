@@ -209,7 +209,7 @@ async fn an_auditor_keeps_only_the_outcome_when_the_session_closes() {
         .post(
             "coordinator",
             &format!("/sessions/{}/status", w.open),
-            "status=closed",
+            "status=closed&confirm=yes",
             true,
         )
         .await;
@@ -305,7 +305,7 @@ async fn every_post_route_admits_exactly_its_roles_and_needs_the_csrf_token() {
         (
             "/sessions".into(),
             format!(
-                "held_on=2024-07-01&facilitator={}&panel={}",
+                "held_on-day=1&held_on-month=7&held_on-year=2024&facilitator={}&panel={}",
                 w.ids["facilitator"], w.ids["auditor"]
             ),
             vec!["coordinator"],
@@ -338,7 +338,7 @@ async fn every_post_route_admits_exactly_its_roles_and_needs_the_csrf_token() {
         ),
         (
             "/pool/totals".into(),
-            "day=16&month=4&year=2024&calls=312".into(),
+            "date-day=16&date-month=4&date-year=2024&calls=312".into(),
             vec!["coordinator", "stranger"],
         ),
     ];
@@ -1453,7 +1453,7 @@ async fn a_session_is_planned_under_the_programme_chosen() {
     let theme = w.store.template(cdi).await.unwrap().focus_themes[0].clone();
     let plan = |programme: i64, focus: &str| {
         format!(
-            "programme={programme}&held_on=2024-08-01&focus={}&facilitator={}&panel={}",
+            "programme={programme}&held_on-day=1&held_on-month=8&held_on-year=2024&focus={}&facilitator={}&panel={}",
             focus.replace(' ', "+"),
             w.ids["facilitator"],
             w.ids["auditor"]
@@ -1911,7 +1911,7 @@ async fn the_coordinator_publishes_the_year_with_every_mask_shown_and_the_public
         w.post(
             "coordinator",
             &format!("/sessions/{s}/status"),
-            "status=closed",
+            "status=closed&confirm=yes",
             true
         )
         .await

@@ -1,0 +1,211 @@
+//! Forms as the GOV.UK Design System shapes them: every problem of a form collected at once for
+//! the error summary (each linked to its field) and shown again beside the field, the form shown
+//! again as it was typed, and dates typed in three fields as people write them.
+
+use callaudit_domain::time::{DatePart, date_from_parts};
+use chrono::{Datelike, NaiveDate};
+
+use crate::auth::Fields;
+
+/// One problem of a form, for the error summary at the top of the page (a link to the field) and
+/// beside the field itself: the field's id and what to do, in the Design System's words.
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl FieldError {
+    /// Whether this is the problem of part `part` ("day", "month", "year") of date `name`.
+    pub fn is_part(&self, name: &str, part: &str) -> bool {
+        self.field
+            .strip_prefix(name)
+            .and_then(|r| r.strip_prefix('-'))
+            == Some(part)
+    }
+}
+
+/// The problem of the three-field date `name`, if it has one.
+pub fn date_error<'a>(errors: &'a [FieldError], name: &str) -> Option<&'a FieldError> {
+    ["day", "month", "year"]
+        .into_iter()
+        .find_map(|part| errors.iter().find(|e| e.is_part(name, part)))
+}
+
+/// The problems of a form as it was sent, in the order of its fields.
+#[derive(Default)]
+pub struct Problems(pub Vec<FieldError>);
+
+impl Problems {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.0
+    }
+
+    /// A whole number that may be left empty; `what` names it in the message ("The number of
+    /// calls").
+    pub fn count(&mut self, fields: &Fields, name: &str, what: &str) -> Option<u32> {
+        let v = fields.text(name);
+        if v.is_empty() {
+            return None;
+        }
+        v.replace(',', "")
+            .parse()
+            .map_err(|_| self.add(name, format!("{what} must be a whole number, like 5")))
+            .ok()
+    }
+
+    /// A date typed in three fields (`NAME-day`, `NAME-month`, `NAME-year`), or `None` when all
+    /// three are empty; a problem is linked to the part at fault.
+    pub fn date(&mut self, typed: &DateTyped, name: &str, what: &str) -> Option<NaiveDate> {
+        if typed.is_empty() {
+            return None;
+        }
+        self.required_date(typed, name, what)
+    }
+
+    /// A date typed in three fields that must be given.
+    pub fn required_date(
+        &mut self,
+        typed: &DateTyped,
+        name: &str,
+        what: &str,
+    ) -> Option<NaiveDate> {
+        date_from_parts(&typed.day, &typed.month, &typed.year, what)
+            .map_err(|(part, message)| self.add(date_field(name, part), message))
+            .ok()
+    }
+}
+
+/// The message for `field` among `errors`, if it has one.
+pub fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.as_str())
+}
+
+/// A value as an address's query carries it: every byte but letters and digits escaped.
+pub fn query_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The id of one part of a three-field date.
+pub fn date_field(name: &str, part: DatePart) -> String {
+    let part = match part {
+        DatePart::Day => "day",
+        DatePart::Month => "month",
+        DatePart::Year => "year",
+    };
+    format!("{name}-{part}")
+}
+
+/// A date as typed in its three fields, kept to show the form again.
+#[derive(Default, Clone)]
+pub struct DateTyped {
+    pub day: String,
+    pub month: String,
+    pub year: String,
+}
+
+impl DateTyped {
+    /// The three fields `NAME-day`, `NAME-month` and `NAME-year` as sent.
+    pub fn from_fields(fields: &Fields, name: &str) -> DateTyped {
+        let part = |p: &str| fields.text(&format!("{name}-{p}"));
+        DateTyped {
+            day: part("day"),
+            month: part("month"),
+            year: part("year"),
+        }
+    }
+
+    /// A date shown in the three fields, as a person would type it.
+    pub fn of(d: NaiveDate) -> DateTyped {
+        DateTyped {
+            day: d.day().to_string(),
+            month: d.month().to_string(),
+            year: d.year().to_string(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.day.is_empty() && self.month.is_empty() && self.year.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Fields {
+        Fields(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn every_problem_is_collected_against_its_field() {
+        let f = fields(&[
+            ("size", "ten"),
+            ("from-day", "31"),
+            ("from-month", "2"),
+            ("from-year", "2026"),
+            ("to-day", ""),
+        ]);
+        let mut p = Problems::default();
+        assert_eq!(p.count(&f, "size", "The number of calls"), None);
+        assert_eq!(p.count(&f, "quota", "A quota"), None);
+        let from = DateTyped::from_fields(&f, "from");
+        assert_eq!(p.date(&from, "from", "The first date"), None);
+        assert_eq!(
+            p.date(&DateTyped::from_fields(&f, "to"), "to", "The last date"),
+            None
+        );
+        let e = p.into_vec();
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].field, "size");
+        assert_eq!(
+            e[0].message,
+            "The number of calls must be a whole number, like 5"
+        );
+        assert_eq!(e[1].field, "from-day");
+        assert_eq!(e[1].message, "The first date must be a real date");
+    }
+
+    #[test]
+    fn a_date_shows_as_typed_and_reads_back() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+        let t = DateTyped::of(d);
+        assert_eq!(
+            (t.day.as_str(), t.month.as_str(), t.year.as_str()),
+            ("3", "3", "2026")
+        );
+        assert_eq!(Problems::default().date(&t, "held_on", "The date"), Some(d));
+    }
+}
