@@ -278,11 +278,21 @@ try {
   expect((await page.locator("#call-1").textContent()).includes("Good, with suggestions"), "the agreed category is shown");
   await page.goto(sessionUrl + "/responses");
   await audit(page, "responses");
-  const issue = page.locator("section[id^=issue-]").first();
+  let issue = page.locator("section[id^=issue-]").first();
+  // A response saved blank comes back on the same page, the problem linked to the field, what
+  // was typed kept.
+  await issue.locator("textarea[name=action_taken]").fill("Team briefing planned.");
+  await Promise.all([page.waitForNavigation(), issue.locator("button", { hasText: "Save the response" }).click()]);
+  expect((await page.locator(".error-summary a[href$='-response']").count()) === 1, "a blank response is linked from the error summary");
+  issue = page.locator("section[id^=issue-]").first();
+  expect((await issue.locator("textarea[name=action_taken]").inputValue()) === "Team briefing planned.", "the refused response keeps what was typed");
+  await audit(page, "response-refused");
   await issue.locator("textarea[name=response]").fill("Handler spoken to; silences covered at the next team briefing.");
   await issue.locator("textarea[name=action_taken]").fill("Team briefing on explaining silences.");
   await issue.locator("input[value=developmental]").check();
-  await issue.locator("input[name=feedback_relayed_on]").fill("2026-04-08");
+  await issue.locator("input[name$=-date-day]").fill("8");
+  await issue.locator("input[name$=-date-month]").fill("4");
+  await issue.locator("input[name$=-date-year]").fill("2026");
   await Promise.all([page.waitForNavigation(), issue.locator("button", { hasText: "Save the response" }).click()]);
   expect((await page.textContent("main")).includes("Handler spoken to"), "the response is recorded");
 

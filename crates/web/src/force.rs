@@ -14,7 +14,9 @@ use crate::AppState;
 use crate::actions::{ActionLine, today};
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
+use crate::forms::Problems;
 use crate::pages::user_force;
+use crate::panel::{Returned, returned};
 use crate::sessions::{access, allow};
 use crate::view::{Nav, local_time};
 
@@ -130,11 +132,25 @@ pub async fn escalate(
     let id = state.store.issue_session(issue).await?;
     let (_, r) = access(&state, &p.user, id).await?;
     allow(r.facilitate, "escalating this issue")?;
-    let note = p.fields.note("note", "What you ask the force lead")?;
-    if note.is_empty() {
-        return Err(AppError::BadRequest(
-            "Say what you ask the force lead to look at or decide.".into(),
-        ));
+    let field = format!("e{issue}-note");
+    let mut problems = Problems::default();
+    let note = problems.note(&p.fields, "note", &field, "What you ask the force lead");
+    if note.is_empty() && problems.is_empty() {
+        problems.add(
+            field,
+            "Enter what you ask the force lead to look at or decide",
+        );
+    }
+    if !problems.is_empty() {
+        let typed = p.fields.get("note").unwrap_or("").to_string();
+        return returned(
+            &state,
+            &p.user,
+            id,
+            Returned::Escalation(issue, typed),
+            problems,
+        )
+        .await;
     }
     let mut tx = state
         .store

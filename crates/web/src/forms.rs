@@ -5,7 +5,9 @@
 use callaudit_domain::time::{DatePart, date_from_parts};
 use chrono::{Datelike, NaiveDate};
 
-use crate::auth::Fields;
+use callaudit_domain::text::clean_note;
+
+use crate::auth::{Fields, NOTE_CHARS};
 
 /// One problem of a form, for the error summary at the top of the page (a link to the field) and
 /// beside the field itself: the field's id and what to do, in the Design System's words.
@@ -25,9 +27,9 @@ impl FieldError {
 
 impl FieldError {
     /// Whether this is the problem of part `part` ("day", "month", "year") of date `name`.
-    pub fn is_part(&self, name: &str, part: &str) -> bool {
+    pub fn is_part(&self, name: impl AsRef<str>, part: &str) -> bool {
         self.field
-            .strip_prefix(name)
+            .strip_prefix(name.as_ref())
             .and_then(|r| r.strip_prefix('-'))
             == Some(part)
     }
@@ -68,6 +70,14 @@ impl Problems {
             .parse()
             .map_err(|_| self.add(name, format!("{what} must be a whole number, like 5")))
             .ok()
+    }
+
+    /// Free text (a note, a response) cleaned and bounded as every note is; `""` when empty, and
+    /// a problem recorded against `id` when it cannot be kept.
+    pub fn note(&mut self, fields: &Fields, name: &str, id: &str, what: &str) -> String {
+        clean_note(fields.get(name).unwrap_or(""), NOTE_CHARS)
+            .map_err(|e| self.add(id, format!("{what} {e}")))
+            .unwrap_or_default()
     }
 
     /// A date typed in three fields (`NAME-day`, `NAME-month`, `NAME-year`), or `None` when all

@@ -3,14 +3,16 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::template::Category;
 use callaudit_storage::export::IssueRow;
 use callaudit_storage::sessions::{Outcome, Response as IssueResponse};
 
 use crate::AppState;
-use crate::auth::{Posted, User};
+use crate::auth::{Fields, Posted, User};
 use crate::error::{AppError, Result};
+use crate::forms::{DateTyped, FieldError, Problems, date_error, error_for};
 use crate::score::{Choice, area_choices, category_choices, session_call};
 use crate::sessions::{access, allow};
 use crate::view::{Nav, answer_label, category_label, channel_label};
@@ -448,6 +450,65 @@ pub async fn decide_draft(
 pub struct IssueView {
     pub row: IssueRow,
     pub call: i64,
+    /// The response form as stored, or as typed when it came back with problems.
+    form: ResponseTyped,
+    /// What was typed to escalate, when that came back with a problem.
+    escalation: String,
+    /// Whether the forms start open: no response yet, or one of them came back.
+    open: bool,
+    escalate_open: bool,
+}
+
+impl IssueView {
+    /// The id of a field of this issue's forms, as the template and the error summary name it.
+    fn field(&self, name: &str) -> String {
+        format!("r{}-{name}", self.row.id)
+    }
+
+    fn escalate_field(&self) -> String {
+        format!("e{}-note", self.row.id)
+    }
+}
+
+/// The response to an issue as typed.
+#[derive(Default, Clone)]
+pub struct ResponseTyped {
+    response: String,
+    action_taken: String,
+    escalated_to: String,
+    feedback_kind: String,
+    relayed: DateTyped,
+}
+
+impl ResponseTyped {
+    fn of(row: &IssueRow) -> ResponseTyped {
+        ResponseTyped {
+            response: row.response.clone().unwrap_or_default(),
+            action_taken: row.action_taken.clone().unwrap_or_default(),
+            escalated_to: row.escalated_to.clone().unwrap_or_default(),
+            feedback_kind: row.feedback_kind.clone().unwrap_or_default(),
+            relayed: row
+                .feedback_relayed_on
+                .map(DateTyped::of)
+                .unwrap_or_default(),
+        }
+    }
+
+    fn from_fields(f: &Fields, issue: i64) -> ResponseTyped {
+        ResponseTyped {
+            response: f.get("response").unwrap_or("").to_string(),
+            action_taken: f.get("action_taken").unwrap_or("").to_string(),
+            escalated_to: f.text("escalated_to"),
+            feedback_kind: f.text("feedback_kind"),
+            relayed: DateTyped::from_fields(f, &format!("r{issue}-date")),
+        }
+    }
+}
+
+/// A form of the responses page that came back with problems: the issue, and what was typed.
+pub enum Returned {
+    Response(i64, ResponseTyped),
+    Escalation(i64, String),
 }
 
 #[derive(Template)]
@@ -459,6 +520,17 @@ struct Responses {
     can_respond: bool,
     can_raise_action: bool,
     issues: Vec<IssueView>,
+    errors: Vec<FieldError>,
+}
+
+impl Responses {
+    fn error_for(&self, field: impl AsRef<str>) -> Option<&str> {
+        error_for(&self.errors, field.as_ref())
+    }
+
+    fn date_error(&self, name: impl AsRef<str>) -> Option<&FieldError> {
+        date_error(&self.errors, name.as_ref())
+    }
 }
 
 pub async fn responses(
@@ -466,7 +538,19 @@ pub async fn responses(
     user: User,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let (_, r) = access(&state, &user, id).await?;
+    let page = responses_page(&state, &user, id, None, Vec::new()).await?;
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The session's issues with their responses, and a form that came back shown as it was typed.
+async fn responses_page(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    returned: Option<Returned>,
+    errors: Vec<FieldError>,
+) -> Result<Responses> {
+    let (_, r) = access(state, user, id).await?;
     allow(r.facilitate || r.manage, "the responses of this session")?;
     let calls = state.store.session_calls(id).await?;
     let issues = state
@@ -474,24 +558,59 @@ pub async fn responses(
         .session_issues(id)
         .await?
         .into_iter()
-        .map(|row| IssueView {
-            call: calls
-                .iter()
-                .find(|c| c.id == row.session_call_id)
-                .map(|c| c.position)
-                .unwrap_or(0),
-            row,
+        .map(|row| {
+            let (form, escalation, open, escalate_open) = match &returned {
+                Some(Returned::Response(issue, typed)) if *issue == row.id => {
+                    (typed.clone(), String::new(), true, false)
+                }
+                Some(Returned::Escalation(issue, typed)) if *issue == row.id => (
+                    ResponseTyped::of(&row),
+                    typed.clone(),
+                    row.response.is_none(),
+                    true,
+                ),
+                _ => (
+                    ResponseTyped::of(&row),
+                    String::new(),
+                    row.response.is_none(),
+                    false,
+                ),
+            };
+            IssueView {
+                call: calls
+                    .iter()
+                    .find(|c| c.id == row.session_call_id)
+                    .map(|c| c.position)
+                    .unwrap_or(0),
+                row,
+                form,
+                escalation,
+                open,
+                escalate_open,
+            }
         })
         .collect();
-    let page = Responses {
+    Ok(Responses {
         nav: Some(user.nav("/sessions")),
         id,
         csrf: user.csrf.clone(),
         can_respond: r.facilitate,
         can_raise_action: r.manage,
         issues,
-    };
-    Ok(Html(page.render()?).into_response())
+        errors,
+    })
+}
+
+/// The responses page again, with the form that came back and its problems.
+pub async fn returned(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    form: Returned,
+    problems: Problems,
+) -> Result<Response> {
+    let page = responses_page(state, user, id, Some(form), problems.into_vec()).await?;
+    Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
 }
 
 pub async fn respond(
@@ -503,22 +622,38 @@ pub async fn respond(
     let (_, r) = access(&state, &p.user, id).await?;
     allow(r.facilitate, "answering this issue")?;
     let f = &p.fields;
-    let response = f.note("response", "The response")?;
-    if response.is_empty() {
-        return Err(AppError::BadRequest(
-            "Write the force's response to the issue.".into(),
-        ));
+    let field = |name: &str| format!("r{issue}-{name}");
+    let mut problems = Problems::default();
+    let response = problems.note(f, "response", &field("response"), "The response");
+    if response.is_empty() && problems.is_empty() {
+        problems.add(field("response"), "Enter the force's response to the issue");
     }
-    let feedback_kind = match f.text("feedback_kind").as_str() {
+    let action_taken = problems.note(f, "action_taken", &field("action"), "The action taken");
+    let escalated_to = problems.note(f, "escalated_to", &field("esc"), "The escalation");
+    let typed = ResponseTyped::from_fields(f, issue);
+    let feedback_kind = match typed.feedback_kind.as_str() {
         "" => None,
         k @ ("positive" | "developmental") => Some(k.to_string()),
-        other => {
-            return Err(AppError::BadRequest(format!(
-                "The feedback {other:?} is not positive or developmental."
-            )));
+        _ => {
+            problems.add(field("fpos"), "Select positive or developmental feedback");
+            None
         }
     };
-    let feedback_relayed_on = f.date("feedback_relayed_on", "The date feedback was relayed")?;
+    let feedback_relayed_on = problems.date(
+        &typed.relayed,
+        &field("date"),
+        "The date the feedback was relayed",
+    );
+    if !problems.is_empty() {
+        return returned(
+            &state,
+            &p.user,
+            id,
+            Returned::Response(issue, typed),
+            problems,
+        )
+        .await;
+    }
     let mut tx = state
         .store
         .begin_in(p.user.person.force_id, &p.user.person.email)
@@ -527,8 +662,8 @@ pub async fn respond(
         issue,
         &IssueResponse {
             response,
-            action_taken: f.note("action_taken", "The action taken")?,
-            escalated_to: f.note("escalated_to", "The escalation")?,
+            action_taken,
+            escalated_to,
             feedback_kind,
             feedback_relayed_on,
             responded_by: Some(p.user.person.id),

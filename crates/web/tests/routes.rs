@@ -2130,3 +2130,63 @@ async fn the_performance_page_shows_the_pools_figures_for_the_period_asked() {
     let bytes = pdf.into_body().collect().await.unwrap().to_bytes();
     assert!(bytes.starts_with(b"%PDF"));
 }
+
+#[tokio::test]
+async fn a_blank_response_or_escalation_comes_back_with_what_was_typed() {
+    let w = world().await;
+    let issue = w.issue;
+    let res = w
+        .post(
+            "facilitator",
+            &format!("/issues/{issue}/response"),
+            "response=++&action_taken=Briefing+planned&feedback_kind=developmental&r{issue}-date-day=31&r{issue}-date-month=2&r{issue}-date-year=2026"
+                .replace("{issue}", &issue.to_string())
+                .as_str(),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = text(res).await;
+    assert!(
+        body.contains(&format!(
+            "<a href=\"#r{issue}-response\">Enter the force&#x27;s response to the issue</a>"
+        )) || body.contains(&format!(
+            "<a href=\"#r{issue}-response\">Enter the force&#39;s response to the issue</a>"
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "<a href=\"#r{issue}-date-day\">The date the feedback was relayed must be a real date</a>"
+        )),
+        "{body}"
+    );
+    assert!(body.contains(">Briefing planned</textarea>"), "{body}");
+    assert!(body.contains("value=\"developmental\" checked"), "{body}");
+    let stored = w.store.session_issues(w.open).await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .find(|i| i.id == issue)
+            .unwrap()
+            .response
+            .is_none(),
+        "nothing is saved"
+    );
+    let res = w
+        .post(
+            "facilitator",
+            &format!("/issues/{issue}/escalate"),
+            "note=",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = text(res).await;
+    assert!(
+        body.contains(&format!(
+            "<a href=\"#e{issue}-note\">Enter what you ask the force lead to look at or decide</a>"
+        )),
+        "{body}"
+    );
+}
