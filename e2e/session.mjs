@@ -189,6 +189,21 @@ try {
   await page.evaluate(() => document.querySelector("audio").pause());
   await page.screenshot({ path: join(shots, "score-silences.png"), fullPage: true });
   await audit(page, "score-call-1-silences");
+  // The player keys work while a radio button has the focus (a radio is not typing), and the
+  // player and the save state stay in view at the foot of the form.
+  await page.focus("#q-greeting-yes");
+  await page.keyboard.press("k");
+  expect(!(await page.evaluate(() => document.querySelector("audio").paused)), "k plays the recording with a radio button focused");
+  await page.keyboard.press("k");
+  expect(await page.evaluate(() => document.querySelector("audio").paused), "and k pauses it");
+  expect(!(await page.locator("#q-greeting-yes").isChecked()), "the key did not answer the question");
+  const inView = await page.evaluate(() => {
+    window.scrollTo(0, document.body.scrollHeight);
+    const inside = (e) => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; };
+    return inside(document.querySelector("audio")) && inside(document.querySelector("[data-save-status]"));
+  });
+  expect(inView, "the player and the save state stay in view at the foot of the form");
+  expect((await page.textContent("[data-save-status]")).includes("0 of"), "the save state says how many questions are answered");
   const questions = await page.locator("fieldset.question legend").count();
   for (const input of await page.locator("input[type=radio][value=yes]").all()) { await input.check(); }
   await page.check("#cat-positive");
@@ -202,7 +217,7 @@ try {
   for (const input of await page.locator("input[type=radio][value=yes]").all()) { await input.check(); }
   await page.check("#cat-suggestions");
   await submit(page, "button[value=stay]");
-  expect(await page.locator(".notice").isVisible(), "saved without the script's help too");
+  expect((await page.textContent("[data-save-status]")).includes("your answers are saved"), "saved without the script's help too");
 
   // A dropped connection: the answer is kept in the browser and sent when it returns.
   await page.goto(sessionUrl + "/calls/3");
@@ -223,6 +238,18 @@ try {
   await fresh.goto(sessionUrl + "/calls/3");
   expect(await fresh.locator("#q-greeting-no").isChecked(), "the answer given offline reached the server");
   await fresh.close();
+  // Finishing on the last call with questions left asks first, listing them; "finish anyway"
+  // leads to a summary of every call with what happens next.
+  await page.goto(sessionUrl + "/calls/10");
+  await submit(page, "button:has-text('Save and finish')");
+  expect(await page.evaluate(() => document.activeElement.id === "unanswered"), "moving on with questions left asks first, the list in focus");
+  expect((await page.locator("#unanswered a[href^='#q-']").count()) > 3, "each unanswered question is linked");
+  await audit(page, "score-unanswered");
+  await submit(page, "text=finish anyway and see your answers");
+  expect((await page.textContent("h1")) === "Your answers" && (await page.textContent("main")).includes("What happens next"),
+    "after the last call, a summary and what happens next");
+  expect((await page.textContent("main")).includes("You have finished 2 of 10 calls"), "the summary counts the finished calls");
+  await audit(page, "your-answers");
 
   // Bea, by keyboard alone: sign in, open call 1, answer every question, propose, save.
   const beaContext = await browser.newContext();

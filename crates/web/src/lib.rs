@@ -191,6 +191,7 @@ pub fn app(store: Store, config: Config) -> Router {
             "/sessions/{id}/calls/{n}/recording/analysis",
             get(score::recording_analysis),
         )
+        .route("/sessions/{id}/answers", get(score::summary))
         .route("/sessions/{id}/panel", get(panel::page))
         .route("/sessions/{id}/calls/{n}/outcome", post(panel::agree))
         .route("/sessions/{id}/calls/{n}/drafts", post(panel::decide_draft))

@@ -100,12 +100,32 @@ struct Page {
     transcript: Arc<Option<recordings::TranscriptView>>,
     prev: Option<i64>,
     next: Option<i64>,
+    /// Questions this auditor has answered on this call.
+    answered: usize,
+    /// What is left unanswered, when the auditor tried to move on with some.
+    unanswered: Option<Unanswered>,
+    /// The first category's code, for the link to the category question.
+    first_category: &'static str,
+}
+
+/// What an auditor left unanswered on a call they asked to leave, and where they were going.
+struct Unanswered {
+    /// The questions without an answer: (code, text).
+    questions: Vec<(String, String)>,
+    no_category: bool,
+    /// Whether they asked to finish (the last call) rather than go to the next call.
+    finish: bool,
+    /// Where "anyway" goes.
+    onward: String,
 }
 
 #[derive(Deserialize)]
 pub struct SavedQuery {
     #[serde(default)]
     saved: Option<u8>,
+    /// Set when the auditor asked to move on with questions unanswered: `next` or `finish`.
+    #[serde(default)]
+    unanswered: Option<String>,
 }
 
 /// The categories as radio choices, `chosen` checked.
@@ -174,6 +194,30 @@ async fn render_page(
         .as_ref()
         .map(|p| p.areas.split(';').filter(|a| !a.is_empty()).collect())
         .unwrap_or_default();
+    let left: Vec<(String, String)> = template
+        .questions
+        .iter()
+        .filter(|qn| !mine.contains_key(&qn.code))
+        .map(|qn| (qn.code.clone(), qn.text.clone()))
+        .collect();
+    let answered = template.questions.len() - left.len();
+    let unanswered = q
+        .unanswered
+        .as_deref()
+        .filter(|_| !left.is_empty() || proposal.is_none())
+        .map(|go| {
+            let finish = go == "finish";
+            Unanswered {
+                questions: left,
+                no_category: proposal.is_none(),
+                finish,
+                onward: if finish {
+                    format!("/sessions/{id}/answers")
+                } else {
+                    format!("/sessions/{id}/calls/{}", n + 1)
+                },
+            }
+        });
     let page = Page {
         nav: Some(user.nav("/sessions")),
         id,
@@ -205,6 +249,9 @@ async fn render_page(
         transcript: recordings::transcript_view(state, call.session_call_id, &template).await?,
         prev: (n > 1).then_some(n - 1),
         next: (usize::try_from(n).unwrap_or(usize::MAX) < total).then_some(n + 1),
+        answered,
+        unanswered,
+        first_category: Category::ALL[0].code(),
     };
     Ok(Bytes::from(page.render()?))
 }
@@ -267,14 +314,97 @@ pub async fn save(
     if p.wants_json {
         return Ok(Json(serde_json::json!({ "saved": written })).into_response());
     }
-    let next =
-        p.fields.get("go") == Some("next") && usize::try_from(n).unwrap_or(usize::MAX) < total;
-    let to = if next {
-        format!("/sessions/{id}/calls/{}", n + 1)
-    } else {
-        format!("/sessions/{id}/calls/{n}?saved=1")
+    let last = usize::try_from(n).unwrap_or(usize::MAX) >= total;
+    let go = match p.fields.get("go") {
+        Some("next") if !last => "next",
+        Some("finish") | Some("next") => "finish",
+        _ => "stay",
+    };
+    // Moving on with questions left asks first: the page again, the gaps listed.
+    let complete = template
+        .questions
+        .iter()
+        .all(|qn| mine.contains_key(&qn.code) || changes.iter().any(|(c, ..)| *c == qn.code))
+        && (proposal.is_some()
+            || own_proposal(&state, call.session_call_id, me)
+                .await?
+                .is_some());
+    let to = match go {
+        "stay" => format!("/sessions/{id}/calls/{n}?saved=1"),
+        _ if !complete => format!("/sessions/{id}/calls/{n}?saved=1&unanswered={go}#unanswered"),
+        "next" => format!("/sessions/{id}/calls/{}", n + 1),
+        _ => format!("/sessions/{id}/answers"),
     };
     Ok(Redirect::to(&to).into_response())
+}
+
+/// One call as the auditor's summary lists it.
+struct MyCall {
+    n: i64,
+    call_ref: String,
+    incident_type: String,
+    answered: usize,
+    category: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "answers.html")]
+struct Summary {
+    nav: Option<Nav>,
+    id: i64,
+    held_on: String,
+    questions: usize,
+    calls: Vec<MyCall>,
+}
+
+impl Summary {
+    /// Calls with every question answered and a category proposed.
+    fn finished(&self) -> usize {
+        self.calls
+            .iter()
+            .filter(|c| c.answered == self.questions && c.category.is_some())
+            .count()
+    }
+}
+
+/// What this auditor answered on each call of the session, with a link back to each, and what
+/// happens next: the page after the last call.
+pub async fn summary(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let (a, r) = access(&state, &user, id).await?;
+    allow(r.score, "the calls of this session")?;
+    let template = state.template(a.programme_id).await?;
+    let me = user.person.id;
+    let mut calls = Vec::new();
+    for c in state.session_calls(id).await?.iter() {
+        let mine = own_answers(&state, c.session_call_id, me).await?;
+        let proposal = own_proposal(&state, c.session_call_id, me).await?;
+        calls.push(MyCall {
+            n: c.position,
+            call_ref: c.call_ref.clone(),
+            incident_type: c.incident_type.clone(),
+            answered: template
+                .questions
+                .iter()
+                .filter(|q| mine.contains_key(&q.code))
+                .count(),
+            category: proposal
+                .and_then(|p| Category::parse(&p.category).ok())
+                .map(|c| c.label()),
+        });
+    }
+    let session = state.store.session(id).await?;
+    let page = Summary {
+        nav: Some(user.nav("/sessions")),
+        id,
+        held_on: session.held_on.format("%-d %B %Y").to_string(),
+        questions: template.questions.len(),
+        calls,
+    };
+    Ok(Html(page.render()?).into_response())
 }
 
 /// A session's call and its recording, for someone entitled to hear it at this moment.

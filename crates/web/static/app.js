@@ -6,7 +6,8 @@
 (function () {
   function autosave(form) {
     var key = "callaudit:" + form.getAttribute("data-autosave");
-    var status = form.querySelector("[data-save-status]");
+    // The save state sits in the bar that stays in view, outside the form.
+    var status = form.querySelector("[data-save-status]") || document.querySelector("[data-save-status]");
     var timer = null;
     var sending = false;
 
@@ -83,9 +84,13 @@
     });
     var speed = controls.querySelector("[data-speed]");
     if (speed) { speed.addEventListener("change", function () { audio.playbackRate = parseFloat(speed.value); }); }
+    // The keys work wherever the focus is, except where a key types text or picks an option: a
+    // radio button or a checkbox with the focus is not typing.
     document.addEventListener("keydown", function (e) {
-      var t = e.target.tagName;
-      if (e.ctrlKey || e.metaKey || e.altKey || t === "INPUT" || t === "TEXTAREA" || t === "SELECT") { return; }
+      var el = e.target, t = el.tagName;
+      var typing = t === "TEXTAREA" || t === "SELECT" || el.isContentEditable ||
+        (t === "INPUT" && !/^(radio|checkbox|button|submit|reset|range)$/.test(el.type));
+      if (e.ctrlKey || e.metaKey || e.altKey || typing) { return; }
       if (e.key === "k") { if (audio.paused) { audio.play(); } else { audio.pause(); } e.preventDefault(); }
       if (e.key === "j") { skip(-5); e.preventDefault(); }
       if (e.key === "l") { skip(5); e.preventDefault(); }
@@ -211,7 +216,7 @@
   document.querySelectorAll("[data-player]").forEach(player);
   // As the Design System does: a page shown again with its problems starts at their summary, so
   // a screen reader reads them first and each links to its field.
-  var summary = document.querySelector(".error-summary[tabindex]");
+  var summary = document.querySelector(".error-summary[tabindex], #unanswered[tabindex]");
   if (summary) {
     summary.focus();
     // A link to a field focuses the field itself (following a fragment only scrolls to it), with

@@ -39,6 +39,7 @@ async fn every_get_route_admits_exactly_its_roles() {
             vec!["coordinator", "auditor", "facilitator", "lead", "viewer"],
         ),
         (format!("/sessions/{s}/calls/1"), vec!["auditor"]),
+        (format!("/sessions/{s}/answers"), vec!["auditor"]),
         (
             format!("/sessions/{s}/calls/1/recording"),
             vec!["auditor", "facilitator"],
@@ -2189,4 +2190,72 @@ async fn a_blank_response_or_escalation_comes_back_with_what_was_typed() {
         )),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn moving_on_with_questions_unanswered_asks_first_and_the_last_call_leads_to_a_summary() {
+    let w = world().await;
+    let s = w.open;
+    let res = w
+        .post(
+            "auditor",
+            &format!("/sessions/{s}/calls/1"),
+            "q_greeting=yes&go=next",
+            true,
+        )
+        .await;
+    let to = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        to,
+        format!("/sessions/{s}/calls/1?saved=1&unanswered=next#unanswered")
+    );
+    let page = text(
+        w.get(Some("auditor"), to.trim_end_matches("#unanswered"))
+            .await,
+    )
+    .await;
+    assert!(page.contains("id=\"unanswered\""), "{page}");
+    assert!(
+        !page.contains("href=\"#q-greeting-yes\""),
+        "the answered one is not listed: {page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "href=\"/sessions/{s}/calls/2\">go on to call 2 anyway"
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains("1 of "),
+        "the save state counts the answers: {page}"
+    );
+    // Every question answered and a category proposed: on to the next call without a word.
+    let template = w.store.template(w.programme).await.unwrap();
+    let all: Vec<String> = template
+        .questions
+        .iter()
+        .map(|q| format!("q_{}=yes", q.code))
+        .collect();
+    let res = w
+        .post(
+            "auditor",
+            &format!("/sessions/{s}/calls/1"),
+            &format!("{}&category=positive&go=next", all.join("&")),
+            true,
+        )
+        .await;
+    assert_eq!(
+        res.headers()[header::LOCATION].to_str().unwrap(),
+        format!("/sessions/{s}/calls/2")
+    );
+    let summary = text(
+        w.get(Some("auditor"), &format!("/sessions/{s}/answers"))
+            .await,
+    )
+    .await;
+    assert!(summary.contains("You have finished 1 of"), "{summary}");
+    assert!(summary.contains("What happens next"), "{summary}");
 }
