@@ -293,8 +293,13 @@ try {
   page = fran.page;
   await page.goto(sessionUrl);
   await submit(page, "text=Panel view");
-  expect(await page.locator("#call-1 tr.disagree").count() > 0, "the panel view marks where auditors differ");
   await audit(page, "panel");
+  expect((await page.textContent("main")).includes("Read aloud:"), "the panel view shows the digest's short form");
+  // One call at a time, with the list of calls and their state.
+  await submit(page, "main table >> text=Call 1");
+  expect(await page.locator("#call-1 tr.disagree").count() > 0, "the panel view marks where auditors differ");
+  expect(await page.locator("section.call-panel").count() === 1, "one call at a time");
+  await audit(page, "panel-call");
   const call1 = page.locator("#call-1");
   await call1.locator("input[name=category][value=suggestions]").check();
   await call1.locator("input[name=area][value=silence]").check();
@@ -303,6 +308,7 @@ try {
   await call1.locator("textarea[name=issue]").fill("Silence of several seconds not explained to the caller.");
   await Promise.all([page.waitForNavigation(), call1.locator("button[type=submit]").click()]);
   expect((await page.locator("#call-1").textContent()).includes("Good, with suggestions"), "the agreed category is shown");
+  expect((await page.textContent(".notification-banner")).includes("The panel's outcome for call 1 is saved"), "the outcome is confirmed, with the way on");
   await page.goto(sessionUrl + "/responses");
   await audit(page, "responses");
   let issue = page.locator("section[id^=issue-]").first();
@@ -325,9 +331,10 @@ try {
 
   // The agreed area becomes an issue: the facilitator edits the drafted one and keeps it, then
   // escalates it to the force lead.
-  await page.goto(sessionUrl + "/panel");
+  await page.goto(sessionUrl + "/panel/2");
   expect((await page.locator("#call-2").textContent()).includes("Not answered by 1"),
     "auditors who have not finished read as not answered, never as agreement");
+  await page.goto(sessionUrl + "/panel/1");
   const draft = page.locator("#call-1 form.draft").first();
   expect((await draft.locator("textarea").inputValue()).includes("Silences explained"), "the draft names the agreed area as the template words it");
   await draft.locator("textarea").fill("Silences were not explained; Mrs Hughes asked twice if anyone was there.");

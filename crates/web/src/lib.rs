@@ -193,6 +193,7 @@ pub fn app(store: Store, config: Config) -> Router {
         )
         .route("/sessions/{id}/answers", get(score::summary))
         .route("/sessions/{id}/panel", get(panel::page))
+        .route("/sessions/{id}/panel/{n}", get(panel::call))
         .route("/sessions/{id}/calls/{n}/outcome", post(panel::agree))
         .route("/sessions/{id}/calls/{n}/drafts", post(panel::decide_draft))
         .route("/sessions/{id}/responses", get(panel::responses))

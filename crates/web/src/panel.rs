@@ -2,12 +2,14 @@
 //! disagree marked), the panel's agreed outcome, and the facilitator's answers to issues raised.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::template::Category;
 use callaudit_storage::export::IssueRow;
 use callaudit_storage::sessions::{Outcome, Response as IssueResponse};
+
+use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{Fields, Posted, User};
@@ -15,7 +17,7 @@ use crate::error::{AppError, Result};
 use crate::forms::{DateTyped, FieldError, Problems, date_error, error_for};
 use crate::score::{Choice, area_choices, category_choices, session_call};
 use crate::sessions::{access, allow};
-use crate::view::{Nav, answer_label, category_label, channel_label};
+use crate::view::{Nav, answer_label, category_label, channel_label, digest_groups, digest_short};
 
 pub struct Row {
     pub label: String,
@@ -72,6 +74,27 @@ pub struct CallPanel {
     /// Issues drafted from the agreed outcome, for the facilitator to keep or drop.
     pub drafts: Vec<Draft>,
     pub prompts: Vec<crate::recordings::PromptView>,
+    /// An issue typed with an outcome that came back with a problem.
+    pub issue_typed: String,
+}
+
+impl CallPanel {
+    /// Rows where the auditors' answers differ.
+    fn differ(&self) -> usize {
+        self.rows.iter().filter(|r| r.agreement.differ()).count()
+    }
+
+    /// Whether any auditor has answered anything on this call yet.
+    fn any_answer(&self) -> bool {
+        self.rows
+            .iter()
+            .any(|r| r.cells.iter().any(|(a, _)| a != "–"))
+    }
+
+    /// Whether the panel has recorded its outcome.
+    fn is_agreed(&self) -> bool {
+        self.agreed != "Not agreed"
+    }
 }
 
 /// An issue drafted from what the panel agreed: one per agreed area, and one for a negative
@@ -138,10 +161,8 @@ pub fn drafts(
     out
 }
 
-#[derive(Template)]
-#[template(path = "panel.html")]
-struct Page {
-    nav: Option<Nav>,
+/// Everything the panel compares, for every call of the session.
+struct Panel {
     id: i64,
     csrf: String,
     can_record: bool,
@@ -154,12 +175,63 @@ struct Page {
     total_questions: usize,
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    let (a, r) = access(&state, &user, id).await?;
+/// The panel view's first page: how far each auditor has got, and the calls with their state.
+#[derive(Template)]
+#[template(path = "panel.html")]
+struct Overview {
+    nav: Option<Nav>,
+    p: Panel,
+    /// The draw's digests in groups of four and their short forms, and the panel's seed.
+    digests: Option<(String, String, String)>,
+    /// The call shown (none here), for the list of calls.
+    current: i64,
+}
+
+/// One call at a time, as the panel discusses it.
+#[derive(Template)]
+#[template(path = "panel_call.html")]
+struct OneCall {
+    nav: Option<Nav>,
+    p: Panel,
+    /// The call shown, by its place in `p.calls`.
+    at: usize,
+    errors: Vec<FieldError>,
+    /// What was just done, for the banner.
+    done: Option<String>,
+    /// The call shown, for the list of calls.
+    current: i64,
+}
+
+impl OneCall {
+    fn this(&self) -> &CallPanel {
+        &self.p.calls[self.at]
+    }
+
+    fn prev(&self) -> Option<i64> {
+        self.at.checked_sub(1).map(|i| self.p.calls[i].n)
+    }
+
+    fn next(&self) -> Option<i64> {
+        self.p.calls.get(self.at + 1).map(|c| c.n)
+    }
+
+    fn error_for(&self, field: impl AsRef<str>) -> Option<&str> {
+        error_for(&self.errors, field.as_ref())
+    }
+
+    fn category_field(&self) -> String {
+        let c = self.this();
+        format!(
+            "c{}-cat-{}",
+            c.n,
+            c.categories.first().map_or("", |k| k.code.as_str())
+        )
+    }
+}
+
+/// The panel's comparison of every call of session `id`, for someone entitled to see it.
+async fn build(state: &AppState, user: &User, id: i64) -> Result<Panel> {
+    let (a, r) = access(state, user, id).await?;
     allow(r.panel_view, "the panel view of this session")?;
     let template = state.template(a.programme_id).await?;
     let panel = state.store.panel(id).await?;
@@ -266,16 +338,16 @@ pub async fn page(
                     .map(|(_, d)| d.as_str())
                     .collect::<Vec<_>>(),
             ),
-            prompts: crate::recordings::transcript_view(&state, c.session_call_id, &template)
+            prompts: crate::recordings::transcript_view(state, c.session_call_id, &template)
                 .await?
                 .as_ref()
                 .as_ref()
                 .map(|t| t.prompts.clone())
                 .unwrap_or_default(),
+            issue_typed: String::new(),
         });
     }
-    let page = Page {
-        nav: Some(user.nav("/sessions")),
+    Ok(Panel {
         id,
         csrf: user.csrf.clone(),
         can_record: r.facilitate,
@@ -285,8 +357,70 @@ pub async fn page(
         total_questions: outcomes.len() * template.questions.len(),
         calls,
         progress,
+    })
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let p = build(&state, &user, id).await?;
+    let digests = state.store.draw(id).await?.map(|d| {
+        (
+            digest_groups(&d.commitment.pool_digest),
+            digest_short(&d.commitment.pool_digest),
+            d.record.map(|r| r.seed).unwrap_or_default(),
+        )
+    });
+    let page = Overview {
+        nav: Some(user.nav("/sessions")),
+        p,
+        digests,
+        current: 0,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// What the panel view of one call is asked to say: the action just done.
+#[derive(Deserialize)]
+pub struct CallQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// One call of the panel view, with the calls before and after it.
+pub async fn call(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, n)): Path<(i64, i64)>,
+    Query(q): Query<CallQuery>,
+) -> Result<Response> {
+    let p = build(&state, &user, id).await?;
+    let at = position(&p, n)?;
+    let done = match q.done.as_deref() {
+        Some("agreed") => Some(format!("The panel's outcome for call {n} is saved.")),
+        Some("kept") => Some("The draft is kept as an issue for the force to answer.".into()),
+        Some("dropped") => Some("The draft is dropped.".into()),
+        _ => None,
+    };
+    let page = OneCall {
+        nav: Some(user.nav("/sessions")),
+        p,
+        at,
+        errors: Vec::new(),
+        done,
+        current: n,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Where call `n` is among the panel's calls.
+fn position(p: &Panel, n: i64) -> Result<usize> {
+    p.calls
+        .iter()
+        .position(|c| c.n == n)
+        .ok_or_else(|| AppError::NotFound(format!("Session {} has no call {n}.", p.id)))
 }
 
 /// A row's agreement over the answers given ("–" is no answer): answers that differ are a
@@ -379,19 +513,57 @@ pub async fn agree(
     let (call, _) = session_call(&state, id, n).await?;
     let template = state.template(a.programme_id).await?;
     let f = &p.fields;
-    let category = Category::parse(&f.text("category")).map_err(|e| {
-        AppError::BadRequest(format!(
-            "Choose the category the panel agreed: the category {e}"
-        ))
-    })?;
+    let mut problems = Problems::default();
+    let category = Category::parse(&f.text("category"))
+        .map_err(|_| {
+            problems.add(
+                format!(
+                    "c{n}-cat-{}",
+                    Category::ALL.first().map_or("", |c| c.code())
+                ),
+                "Select the category the panel agreed",
+            )
+        })
+        .ok();
+    let comments = problems.note(f, "comments", &format!("c{n}-comments"), "The comments");
+    let learning_points = problems.note(
+        f,
+        "learning_points",
+        &format!("c{n}-learning"),
+        "The learning points",
+    );
+    let issue_text = problems.note(f, "issue", &format!("c{n}-issue"), "The issue");
+    let areas = f.areas(&template)?;
+    let Some(category) = category.filter(|_| problems.is_empty()) else {
+        // The call again, the outcome as typed and each problem linked to its field.
+        let mut panel = build(&state, &p.user, id).await?;
+        let at = position(&panel, n)?;
+        let ticked: Vec<&str> = areas.iter().map(String::as_str).collect();
+        let c = &mut panel.calls[at];
+        c.categories = category_choices(Some(f.text("category").as_str()));
+        c.areas = area_choices(&template, &ticked);
+        c.comments = f.get("comments").unwrap_or("").to_string();
+        c.learning_points = f.get("learning_points").unwrap_or("").to_string();
+        c.good_practice = f.get("good_practice") == Some("yes");
+        c.issue_typed = f.get("issue").unwrap_or("").to_string();
+        let page = OneCall {
+            nav: Some(p.user.nav("/sessions")),
+            p: panel,
+            at,
+            errors: problems.into_vec(),
+            done: None,
+            current: n,
+        };
+        return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
+    };
     let outcome = Outcome {
         category,
-        areas: f.areas(&template)?,
-        comments: f.note("comments", "The comments")?,
-        learning_points: f.note("learning_points", "The learning points")?,
+        areas,
+        comments,
+        learning_points,
         good_practice: f.get("good_practice") == Some("yes"),
     };
-    let issue = f.note("issue", "The issue")?;
+    let issue = issue_text;
     let mut tx = state
         .store
         .begin_in(p.user.person.force_id, &p.user.person.email)
@@ -401,7 +573,7 @@ pub async fn agree(
         tx.raise_issue(call.session_call_id, None, &issue).await?;
     }
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/sessions/{id}/panel#call-{n}")).into_response())
+    Ok(Redirect::to(&format!("/sessions/{id}/panel/{n}?done=agreed")).into_response())
 }
 
 /// The facilitator keeps a drafted issue (as edited) or drops it.
@@ -425,7 +597,8 @@ pub async fn decide_draft(
         .store
         .begin_in(p.user.person.force_id, &p.user.person.email)
         .await?;
-    match f.text("decision").as_str() {
+    let decision = f.text("decision");
+    match decision.as_str() {
         "keep" => {
             let text = f.note("description", "The issue")?;
             if text.is_empty() {
@@ -444,7 +617,12 @@ pub async fn decide_draft(
         }
     }
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/sessions/{id}/panel#call-{n}")).into_response())
+    let done = if decision == "keep" {
+        "kept"
+    } else {
+        "dropped"
+    };
+    Ok(Redirect::to(&format!("/sessions/{id}/panel/{n}?done={done}")).into_response())
 }
 
 pub struct IssueView {

@@ -53,6 +53,10 @@ async fn every_get_route_admits_exactly_its_roles() {
             vec!["coordinator", "facilitator"],
         ),
         (
+            format!("/sessions/{s}/panel/1"),
+            vec!["coordinator", "facilitator"],
+        ),
+        (
             format!("/sessions/{s}/responses"),
             vec!["coordinator", "facilitator"],
         ),
@@ -405,8 +409,11 @@ async fn answers_are_saved_once_with_who_and_when() {
     );
     // The panel view shows it to the facilitator.
     let panel = text(
-        w.get(Some("facilitator"), &format!("/sessions/{}/panel", w.open))
-            .await,
+        w.get(
+            Some("facilitator"),
+            &format!("/sessions/{}/panel/2", w.open),
+        )
+        .await,
     )
     .await;
     assert!(panel.contains("Slow to answer"));
@@ -711,7 +718,7 @@ async fn an_agreed_area_becomes_an_issue_the_force_lead_answers_and_acts_on() {
         .status(),
         ok
     );
-    let panel = format!("/sessions/{s}/panel");
+    let panel = format!("/sessions/{s}/panel/2");
     let page = text(w.get(Some("facilitator"), &panel).await).await;
     let call2 = &page[page.find(r#"id="call-2""#).unwrap()..];
     assert!(call2.contains("Issues drafted from the agreed outcome"));
@@ -1016,8 +1023,11 @@ async fn a_transcript_shows_its_prompts_to_the_auditor_and_the_panel_escaped() {
     assert!(page.contains("data-seek=\"2.500\""));
 
     let panel = text(
-        w.get(Some("facilitator"), &format!("/sessions/{}/panel", w.open))
-            .await,
+        w.get(
+            Some("facilitator"),
+            &format!("/sessions/{}/panel/1", w.open),
+        )
+        .await,
     )
     .await;
     assert!(panel.contains("was the language appropriate?"), "{panel}");
@@ -1748,11 +1758,16 @@ async fn the_panel_view_judges_agreement_only_over_answers_given_and_shows_progr
         .unwrap();
     tx.commit().await.unwrap();
     let panel = format!("/sessions/{}/panel", w.open);
-    let page = text(w.get(Some("facilitator"), &panel).await).await;
+    let call1 = text(w.get(Some("facilitator"), &format!("{panel}/1")).await).await;
     assert!(
-        page.contains("Not answered by 2"),
+        call1.contains("Not answered by 2"),
         "nobody has answered yet"
     );
+    assert!(
+        !call1.contains("<td>Same</td>"),
+        "unfinished scoring is never agreement"
+    );
+    let page = text(w.get(Some("facilitator"), &panel).await).await;
     assert!(
         !page.contains("<td>Same</td>"),
         "unfinished scoring is never agreement"
@@ -1765,7 +1780,17 @@ async fn the_panel_view_judges_agreement_only_over_answers_given_and_shows_progr
     let two = "q_greeting=yes&q_listened=partly&category=suggestions&area=silence";
     assert_eq!(w.post("auditor", &call, one, true).await.status(), ok);
     assert_eq!(w.post("auditor2", &call, two, true).await.status(), ok);
-    let page = text(w.get(Some("facilitator"), &panel).await).await;
+    let overview = text(w.get(Some("facilitator"), &panel).await).await;
+    assert!(
+        overview.contains("<td>0 of 4</td><td>3 of 48</td>")
+            && overview.contains("<td>0 of 4</td><td>2 of 48</td>"),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("<td>1</td>") && overview.contains(">To do</span>"),
+        "the list of calls counts the rows that differ and shows what is to do: {overview}"
+    );
+    let page = text(w.get(Some("facilitator"), &format!("{panel}/1")).await).await;
     let row = |question: &str| {
         let at = page.find(&format!(">{question}</th>")).unwrap();
         let end = at + page[at..].find("</tr>").unwrap();
@@ -1787,9 +1812,26 @@ async fn the_panel_view_judges_agreement_only_over_answers_given_and_shows_progr
         !page.contains(r#"value="next-steps" checked"#),
         "only one auditor ticked it"
     );
+    assert!(page.contains("Panel view: call 1 of 4") && page.contains("Next call"));
+    // An outcome with no category comes back on the call's page, what was typed kept.
+    let res = w
+        .post(
+            "facilitator",
+            &format!("/sessions/{}/calls/1/outcome", w.open),
+            "comments=Warm+but+slow&issue=Greeting+took+20+seconds",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = text(res).await;
     assert!(
-        page.contains("<td>0 of 4</td><td>3 of 48</td>")
-            && page.contains("<td>0 of 4</td><td>2 of 48</td>")
+        page.contains("<a href=\"#c1-cat-positive\">Select the category the panel agreed</a>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(">Warm but slow</textarea>")
+            && page.contains(">Greeting took 20 seconds</textarea>"),
+        "{page}"
     );
 }
 
