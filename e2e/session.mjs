@@ -368,10 +368,13 @@ try {
   await audit(page, "action-from-issue");
   await page.fill("#text", "Add the panel's silence example to the call handlers' refresher");
   await page.selectOption("#owner_id", { label: "Lee Lead" });
-  await page.fill("#due_on", "2026-06-30");
+  await page.fill("#due-day", "30");
+  await page.fill("#due-month", "June");
+  await page.fill("#due-year", "2026");
   await page.selectOption("#rag", "amber");
   await submit(page, "text=Add the action");
   expect(await page.locator("tr", { hasText: "silence example" }).count() === 1, "the action is in the log");
+  expect((await page.textContent(".notification-banner")).includes("The action is in the log as"), "adding an action is confirmed with its reference");
   const [pack] = await Promise.all([page.waitForEvent("download"), page.click("text=public pack (Markdown)")]);
   const packText = readFileSync(await pack.path(), "utf8");
   expect(packText.includes("silence example") && !packText.includes("intelligence markers"),

@@ -178,12 +178,23 @@ struct SessionPage<'a> {
     noted: Vec<&'a crate::session::CallLine>,
     /// (issue, when feedback was relayed).
     issues: Vec<(&'a crate::session::IssueLine, String)>,
+    /// Where the page was reached from (the session's page in the browser), for a way back.
+    back: Option<&'a str>,
 }
 
 /// The report of one session as a self-contained HTML page, with the Markdown's content.
 pub fn session(r: &crate::session::SessionReport) -> Result<String, askama::Error> {
+    session_from(r, None)
+}
+
+/// The session report as a page with a way back to `back` at its head, for the browser.
+pub fn session_from(
+    r: &crate::session::SessionReport,
+    back: Option<&str>,
+) -> Result<String, askama::Error> {
     SessionPage {
         r,
+        back,
         calls: r
             .calls
             .iter()

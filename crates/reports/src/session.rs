@@ -78,6 +78,23 @@ pub struct ActionLine {
     pub status: String,
 }
 
+/// A session's status as the report says it: "the session is closed".
+pub fn status_words(status: &str) -> &'static str {
+    match status {
+        "closed" => "the session is closed",
+        "open" => "the session is open",
+        _ => "the session is planned",
+    }
+}
+
+impl ActionLine {
+    /// The status as people read it ("In progress"), whatever its stored code.
+    pub fn status_label(&self) -> &str {
+        callaudit_domain::audit::ActionStatus::parse(&self.status)
+            .map_or(self.status.as_str(), |s| s.label())
+    }
+}
+
 /// What a session report is computed from.
 pub struct SessionData {
     pub scheme: String,
@@ -245,11 +262,11 @@ pub fn markdown(r: &SessionReport) -> String {
     );
     let _ = writeln!(
         w,
-        "Session {} ({focus}); a panel of {} auditors; {} calls audited; status {}.\n",
+        "Session {} ({focus}); a panel of {} auditors; {} calls audited; {}.\n",
         r.session,
         r.panel,
         r.calls.len(),
-        r.status
+        status_words(&r.status)
     );
     match &r.draw {
         Some(DrawFacts {
@@ -373,14 +390,17 @@ pub fn markdown(r: &SessionReport) -> String {
             "| Ref | Action | Owner | Due | Status |\n|---|---|---|---|---|"
         );
         for a in &r.open_actions {
-            let due = a.due_on.map(|d| d.to_string()).unwrap_or_default();
+            let due = a
+                .due_on
+                .map(callaudit_domain::time::long_date)
+                .unwrap_or_default();
             let _ = writeln!(
                 w,
                 "| {} | {} | {} | {due} | {} |",
                 a.reference,
                 typed_cell(&a.text),
                 typed_cell(&a.owner),
-                a.status
+                a.status_label()
             );
         }
     }

@@ -6,6 +6,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::audit::{ActionStatus, Rag, Role, is_overdue};
 use callaudit_reports::board;
@@ -17,6 +18,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
+use crate::forms::{DateTyped, FieldError, Problems, date_error, error_for, query_value};
 use crate::pages::{download, typeset, user_force};
 use crate::view::{Nav, local_time};
 
@@ -97,12 +99,64 @@ struct Log {
     /// The issue an action is being raised from, with its words.
     from_issue: Option<(i64, String)>,
     full_pack: bool,
+    /// The new action as typed, and its problems, when it came back.
+    typed: ActionTyped,
+    errors: Vec<FieldError>,
+    /// The reference of the action just added, for the banner.
+    added: Option<String>,
+}
+
+impl Log {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field)
+    }
+
+    fn date_error(&self, name: &str) -> Option<&FieldError> {
+        date_error(&self.errors, name)
+    }
+
+    fn owner_hint(&self) -> &'static str {
+        if self.owners.is_empty() {
+            "For example, Head of the Force Control Centre."
+        } else {
+            "For example, Head of the Force Control Centre. Leave empty to use the name of the person chosen above."
+        }
+    }
+}
+
+/// A new action as typed, kept when the form comes back with its problems.
+#[derive(Default)]
+struct ActionTyped {
+    text: String,
+    owner_id: String,
+    owner: String,
+    due: DateTyped,
+    rag: String,
+    part: String,
+    private_reason: String,
+}
+
+impl ActionTyped {
+    fn from_fields(f: &crate::auth::Fields) -> ActionTyped {
+        ActionTyped {
+            text: f.get("text").unwrap_or("").to_string(),
+            owner_id: f.text("owner_id"),
+            owner: f.text("owner"),
+            due: DateTyped::from_fields(f, "due"),
+            rag: f.text("rag"),
+            part: f.text("part"),
+            private_reason: f.text("private_reason"),
+        }
+    }
 }
 
 #[derive(Deserialize)]
 pub struct LogQuery {
     #[serde(default)]
     issue: Option<i64>,
+    /// The reference of an action just added.
+    #[serde(default)]
+    added: Option<String>,
 }
 
 pub async fn list(
@@ -110,17 +164,29 @@ pub async fn list(
     user: User,
     Query(q): Query<LogQuery>,
 ) -> Result<Response> {
+    let page = log_page(&state, &user, q, ActionTyped::default(), Vec::new()).await?;
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The log as `user` may read it, with the form to add an action as typed.
+async fn log_page(
+    state: &AppState,
+    user: &User,
+    q: LogQuery,
+    typed: ActionTyped,
+    errors: Vec<FieldError>,
+) -> Result<Log> {
     user.require(&READERS)?;
-    let force = user_force(&state, &user).await?;
+    let force = user_force(state, user).await?;
     let today = today();
     let actions = state
         .store
         .actions(force.id)
         .await?
         .iter()
-        .filter(|a| sees_private(&user) || a.private_reason.is_none())
-        .map(|a| ActionLine::new(a, &user, today))
-        .collect();
+        .filter(|a| sees_private(user) || a.private_reason.is_none())
+        .map(|a| ActionLine::new(a, user, today))
+        .collect::<Vec<_>>();
     let edit = (user.role == Role::Coordinator).then(|| user.csrf.clone());
     let from_issue = match (q.issue, &edit) {
         (Some(id), Some(_)) => {
@@ -132,15 +198,20 @@ pub async fn list(
         }
         _ => None,
     };
-    let page = Log {
+    let added = q
+        .added
+        .filter(|r| actions.iter().any(|a| a.reference == *r));
+    Ok(Log {
         nav: Some(user.nav("/actions")),
         actions,
-        owners: owners(&state, force.id).await?,
+        owners: owners(state, force.id).await?,
         edit,
         from_issue,
-        full_pack: sees_private(&user),
-    };
-    Ok(Html(page.render()?).into_response())
+        full_pack: sees_private(user),
+        typed,
+        errors,
+        added,
+    })
 }
 
 /// The force leads an action can be given to.
@@ -159,56 +230,65 @@ pub async fn add(State(state): State<AppState>, p: Posted) -> Result<Response> {
     p.user.require(&[Role::Coordinator])?;
     let force = user_force(&state, &p.user).await?;
     let f = &p.fields;
-    let text = f.note("text", "What is to be done")?;
-    let owner_id = match f.text("owner_id").as_str() {
+    let typed = ActionTyped::from_fields(f);
+    let mut problems = Problems::default();
+    let text = problems.note(f, "text", "text", "What is to be done");
+    if text.is_empty() && problems.is_empty() {
+        problems.add("text", "Enter what is to be done");
+    }
+    let leads = owners(&state, force.id).await?;
+    let owner_id = match typed.owner_id.as_str() {
         "" => None,
         id => {
-            let id: i64 = id.parse().map_err(|_| {
-                AppError::BadRequest(format!("{id:?} is not a person to own the action."))
-            })?;
-            let leads = owners(&state, force.id).await?;
-            Some(
-                leads
-                    .iter()
-                    .find(|(p, _)| *p == id)
-                    .ok_or_else(|| {
-                        AppError::BadRequest(
-                            "The owner chosen is not a force lead of this force.".into(),
-                        )
-                    })?
-                    .clone(),
-            )
+            let found = id
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| leads.iter().find(|(p, _)| *p == id).cloned());
+            if found.is_none() {
+                problems.add("owner_id", "Select a force lead from the list, or nobody");
+            }
+            found
         }
     };
-    let mut owner = f.text("owner");
+    let mut owner = typed.owner.clone();
     if owner.is_empty()
         && let Some((_, name)) = &owner_id
     {
         owner = name.clone();
     }
-    if text.is_empty() || owner.is_empty() {
-        return Err(AppError::BadRequest(
-            "Say what is to be done and who owns the action.".into(),
-        ));
+    if owner.is_empty() {
+        problems.add(
+            "owner",
+            "Enter the owner as the board names them, or choose the force lead who owns it",
+        );
     }
-    let private_reason = match f.text("part").as_str() {
+    let private_reason = match typed.part.as_str() {
         "" | "1" => None,
         "2" => {
-            let reason = f.note("private_reason", "The reason for Part 2")?;
+            let reason = problems.note(
+                f,
+                "private_reason",
+                "private_reason",
+                "The reason for Part 2",
+            );
             if reason.is_empty() {
-                return Err(AppError::BadRequest(
-                    "Say why the action is Part 2 (private), for example the exemption that applies."
-                        .into(),
-                ));
+                problems.add(
+                    "private_reason",
+                    "Enter why the action is Part 2 (private), for example the exemption that applies",
+                );
             }
             Some(reason)
         }
-        other => {
-            return Err(AppError::BadRequest(format!(
-                "{other:?} is not a part of the log: 1 (public) or 2 (private)."
-            )));
+        _ => {
+            problems.add("part-1", "Select Part 1 (public) or Part 2 (private)");
+            None
         }
     };
+    let due_on = problems.date(&typed.due, "due", "The due date");
+    let rag = rag(typed.rag.as_str()).unwrap_or_else(|_| {
+        problems.add("rag", "Select red, amber or green, or not rated yet");
+        None
+    });
     let issue = match f.text("issue").as_str() {
         "" => None,
         id => {
@@ -222,28 +302,37 @@ pub async fn add(State(state): State<AppState>, p: Posted) -> Result<Response> {
             Some(o)
         }
     };
+    if !problems.is_empty() {
+        let q = LogQuery {
+            issue: issue.as_ref().map(|o| o.issue_id),
+            added: None,
+        };
+        let page = log_page(&state, &p.user, q, typed, problems.into_vec()).await?;
+        return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
+    }
     let mut tx = state
         .store
         .begin_in(p.user.person.force_id, &p.user.person.email)
         .await?;
-    tx.add_action(
-        force.id,
-        today(),
-        &NewAction {
-            text,
-            owner,
-            owner_id: owner_id.map(|(id, _)| id),
-            due_on: f.date("due_on", "The due date")?,
-            rag: rag(f.text("rag").as_str())?,
-            private_reason,
-            session_id: issue.as_ref().map(|o| o.session_id),
-            session_call_id: issue.as_ref().map(|o| o.session_call_id),
-            issue_id: issue.as_ref().map(|o| o.issue_id),
-        },
-    )
-    .await?;
+    let reference = tx
+        .add_action(
+            force.id,
+            today(),
+            &NewAction {
+                text,
+                owner,
+                owner_id: owner_id.map(|(id, _)| id),
+                due_on,
+                rag,
+                private_reason,
+                session_id: issue.as_ref().map(|o| o.session_id),
+                session_call_id: issue.as_ref().map(|o| o.session_call_id),
+                issue_id: issue.as_ref().map(|o| o.issue_id),
+            },
+        )
+        .await?;
     tx.commit().await?;
-    Ok(Redirect::to("/actions").into_response())
+    Ok(Redirect::to(&format!("/actions?added={}", query_value(&reference))).into_response())
 }
 
 fn rag(code: &str) -> Result<Option<Rag>> {

@@ -4,8 +4,10 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use callaudit_domain::audit::Role;
+use callaudit_domain::time::long_date;
 use callaudit_reports::performance::{self, PerformanceReport};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -13,17 +15,50 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{AppError, Result};
+use crate::forms::{DateTyped, FieldError, Problems, date_error};
 use crate::pages::{download, user_force};
 use crate::view::Nav;
 
 const ROLES: [Role; 3] = [Role::Coordinator, Role::ForceLead, Role::Viewer];
 
-#[derive(Deserialize)]
+/// The period asked for: `from` and `to` as YYYY-MM-DD (the downloads' links), or typed in the
+/// page's three-field dates.
+#[derive(Deserialize, Default)]
 pub struct Period {
     #[serde(default)]
     from: Option<String>,
     #[serde(default)]
     to: Option<String>,
+    #[serde(default, rename = "from-day")]
+    from_day: Option<String>,
+    #[serde(default, rename = "from-month")]
+    from_month: Option<String>,
+    #[serde(default, rename = "from-year")]
+    from_year: Option<String>,
+    #[serde(default, rename = "to-day")]
+    to_day: Option<String>,
+    #[serde(default, rename = "to-month")]
+    to_month: Option<String>,
+    #[serde(default, rename = "to-year")]
+    to_year: Option<String>,
+}
+
+impl Period {
+    /// The two dates as typed in the page's fields, when the page's form sent them.
+    fn typed(&self) -> Option<(DateTyped, DateTyped)> {
+        let part = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
+        let from = DateTyped {
+            day: part(&self.from_day),
+            month: part(&self.from_month),
+            year: part(&self.from_year),
+        };
+        let to = DateTyped {
+            day: part(&self.to_day),
+            month: part(&self.to_month),
+            year: part(&self.to_year),
+        };
+        (self.from_day.is_some() || self.to_day.is_some()).then_some((from, to))
+    }
 }
 
 /// The period asked for, or the financial year of the newest call in the pool.
@@ -70,19 +105,67 @@ async fn report(state: &AppState, user: &User, q: &Period) -> Result<Performance
 struct Page {
     nav: Option<Nav>,
     v: performance::View,
+    /// The period's dates in the form: as typed, or the period shown.
+    from: DateTyped,
+    to: DateTyped,
+    errors: Vec<FieldError>,
+}
+
+impl Page {
+    fn date_error(&self, name: &str) -> Option<&FieldError> {
+        date_error(&self.errors, name)
+    }
 }
 
 pub async fn page(
     State(state): State<AppState>,
     user: User,
-    Query(q): Query<Period>,
+    Query(mut q): Query<Period>,
 ) -> Result<Response> {
+    // Dates typed in the form: read as a person writes them, every problem shown on the page
+    // over the default period, the dates kept as typed.
+    let mut problems = Problems::default();
+    let typed = q.typed();
+    if let Some((from, to)) = &typed {
+        let f = problems.required_date(from, "from", "The first day");
+        let t = problems.required_date(to, "to", "The last day");
+        if let (Some(f), Some(t)) = (f, t) {
+            if f > t {
+                problems.add(
+                    "from-day",
+                    format!(
+                        "The first day ({}) must be before the last ({})",
+                        long_date(f),
+                        long_date(t)
+                    ),
+                );
+            } else {
+                q.from = Some(f.to_string());
+                q.to = Some(t.to_string());
+            }
+        }
+        if !problems.is_empty() {
+            q = Period::default();
+        }
+    }
     let r = report(&state, &user, &q).await?;
+    let (from, to) = match typed.filter(|_| !problems.is_empty()) {
+        Some(kept) => kept,
+        None => (DateTyped::of(r.from), DateTyped::of(r.to)),
+    };
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     let page = Page {
         nav: Some(user.nav("/performance")),
         v: performance::view(&r),
+        from,
+        to,
+        errors: problems.into_vec(),
     };
-    Ok(Html(page.render()?).into_response())
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 /// The board performance pack for the period, as a PDF.

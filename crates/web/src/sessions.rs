@@ -667,9 +667,9 @@ pub async fn report(
             "application/json",
             &format!("session-{id}-report.json"),
         )),
-        "html" => Ok(crate::pages::report_page(callaudit_reports::html::session(
-            &report,
-        )?)),
+        "html" => Ok(crate::pages::report_page(
+            callaudit_reports::html::session_from(&report, Some(&format!("/sessions/{id}")))?,
+        )),
         "pdf" => Ok(download(
             crate::pages::typeset(move || callaudit_reports::pdf::session(&report)).await?,
             "application/pdf",

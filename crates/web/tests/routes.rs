@@ -620,7 +620,7 @@ async fn the_coordinator_keeps_the_action_log() {
         .post(
             "coordinator",
             "/actions",
-            "text=Brief+the+panel+on+101+waits&owner=FCC+lead&due_on=2024-08-01&rag=red&part=2&private_reason=Section+31",
+            "text=Brief+the+panel+on+101+waits&owner=FCC+lead&due-day=1&due-month=8&due-year=2024&rag=red&part=2&private_reason=Section+31",
             true,
         )
         .await;
@@ -677,12 +677,36 @@ async fn the_coordinator_keeps_the_action_log() {
             "{bad} (the last changes nothing)"
         );
     }
+    // Every mistake of a new action at once, linked to its field, the form as typed.
+    let res = w
+        .post(
+            "coordinator",
+            "/actions",
+            "text=&owner=&part=2&due-day=30&due-month=2&due-year=2026",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = text(res).await;
+    for link in [
+        "<a href=\"#text\">Enter what is to be done</a>",
+        "<a href=\"#owner\">Enter the owner as the board names them",
+        "<a href=\"#private_reason\">Enter why the action is Part 2",
+        "<a href=\"#due-day\">The due date must be a real date</a>",
+    ] {
+        assert!(page.contains(link), "{link} in {page}");
+    }
+    assert!(
+        page.contains("value=\"2\" checked"),
+        "Part 2 stays chosen: {page}"
+    );
     for bad in [
         "text=x&owner=y&part=2",
         "text=x&owner=y&part=3",
         "text=&owner=y",
         "text=x&owner_id=999",
-        "text=x&owner=y&due_on=tomorrow",
+        "text=x&owner=y&due-day=tomorrow&due-month=8&due-year=2024",
+        "text=x&owner=y&rag=purple",
     ] {
         assert_eq!(
             w.post("coordinator", "/actions", bad, true).await.status(),
@@ -838,7 +862,7 @@ async fn an_agreed_area_becomes_an_issue_the_force_lead_answers_and_acts_on() {
     .await;
     assert!(form.contains("Raised from this issue"));
     let add = format!(
-        "text=Empathy+refresher+for+all+teams&owner_id={}&due_on=2030-01-31&issue={}",
+        "text=Empathy+refresher+for+all+teams&owner_id={}&due-day=31&due-month=1&due-year=2030&issue={}",
         w.ids["lead"], kept.id
     );
     assert_eq!(
@@ -2140,6 +2164,35 @@ async fn the_performance_page_shows_the_pools_figures_for_the_period_asked() {
     )
     .await;
     assert!(empty.contains("The pool holds no call in this period"));
+    // The page's own form: dates typed as people write them, a mistake shown on the page.
+    let typed = text(
+        w.get(
+            Some("viewer"),
+            "/performance?from-day=1&from-month=jan&from-year=2025&to-day=31&to-month=1&to-year=2025",
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        typed.contains("The pool holds no call in this period"),
+        "{typed}"
+    );
+    assert!(
+        typed.contains("name=\"from-month\" type=\"text\" class=\"width-2\" value=\"1\""),
+        "{typed}"
+    );
+    let res = w
+        .get(
+            Some("viewer"),
+            "/performance?from-day=1&from-month=3&from-year=2025&to-day=1&to-month=2&to-year=2025",
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let refused = text(res).await;
+    assert!(
+        refused.contains("<a href=\"#from-day\">The first day (1 March 2025) must be before the last (1 February 2025)</a>"),
+        "{refused}"
+    );
     for bad in [
         "?from=2025-02-01&to=2025-01-01",
         "?from=yesterday&to=2025-01-01",
