@@ -4,6 +4,7 @@
 //! (committed pool, then a seed), then scored by a panel of four volunteers, agreed, answered by the
 //! facilitator and followed up in the action log. The year is a pure function of `--seed`.
 
+use callaudit_domain::audit::SessionStatus;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
@@ -209,7 +210,7 @@ pub async fn generate(
     for (n, focus) in session_focuses().iter().enumerate() {
         let day = first + Duration::days(21 * n as i64);
         let session = tx
-            .create_session(programme, day, focus, "planned", "demo")
+            .create_session(programme, day, focus, SessionStatus::Planned, "demo")
             .await?;
         let facilitator = facilitators[n % facilitators.len()];
         tx.set_facilitator(session, facilitator).await?;
@@ -283,7 +284,8 @@ pub async fn generate(
                 .await?;
             }
         }
-        tx.set_session_status(session, "closed").await?;
+        tx.set_session_status(session, SessionStatus::Closed)
+            .await?;
         tx.set_closed_on(session, day).await?;
         // A scheme follows up what a session found; hate crime drew more criticism, as in the
         // published report this demo is modelled on.
@@ -430,7 +432,7 @@ async fn crime_data_integrity(
         )
         .expect("valid date");
         let session = tx
-            .create_session(programme, day, "", "planned", "demo")
+            .create_session(programme, day, "", SessionStatus::Planned, "demo")
             .await?;
         tx.add_panel_member(session, registrar).await?;
         let mut spec = DrawSpec::new(15);
@@ -466,7 +468,8 @@ async fn crime_data_integrity(
                 tx.save_answer(sc, registrar, check, a, "").await?;
             }
         }
-        tx.set_session_status(session, "closed").await?;
+        tx.set_session_status(session, SessionStatus::Closed)
+            .await?;
         tx.set_closed_on(session, day).await?;
     }
     Ok(())

@@ -234,8 +234,8 @@ async fn draw(ctx: &Context_, a: DrawArgs) -> anyhow::Result<ExitCode> {
         let session = store.session(session_id).await?;
         let programme = store.programme(session.programme_id).await?;
         let focus = (!session.focus.is_empty()).then_some(session.focus.as_str());
-        let recorded =
-            programme.kind == "call-audit" && store.pool_has_recordings(programme.force_id).await?;
+        let recorded = programme.kind == callaudit_domain::template::ProgrammeKind::CallAudit
+            && store.pool_has_recordings(programme.force_id).await?;
         let spec = spec_from(
             &a,
             focus,

@@ -3,6 +3,7 @@
 //! for the coordinator to draw in front of the panel), and synthetic recordings are written so
 //! the player has something to play.
 
+use callaudit_domain::audit::SessionStatus;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -168,7 +169,7 @@ async fn prepare_demo(store: &Store, recordings: &Path) -> anyhow::Result<Vec<(S
     if !planned {
         let programme = tx.ensure_call_audit_programme(force.id).await?;
         let id = tx
-            .create_session(programme, held_on, "", "planned", "demo")
+            .create_session(programme, held_on, "", SessionStatus::Planned, "demo")
             .await?;
         let by_name = |name: &str| {
             people

@@ -1,5 +1,6 @@
 //! `callaudit session plan|list`: sessions are planned before the pool is committed and drawn.
 
+use callaudit_domain::audit::SessionStatus;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -31,7 +32,7 @@ pub async fn run(ctx: &Context_, cmd: SessionCommand) -> anyhow::Result<ExitCode
                 None => tx.ensure_call_audit_programme(force.id).await?,
             };
             let id = tx
-                .create_session(programme, day, focus.trim(), "planned", "live")
+                .create_session(programme, day, focus.trim(), SessionStatus::Planned, "live")
                 .await
                 .context("cannot plan the session")?;
             tx.commit().await?;

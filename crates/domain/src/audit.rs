@@ -60,6 +60,84 @@ impl Role {
     }
 }
 
+/// A stored code that is not one of its type's: a row that cannot be read is an error, never a
+/// row silently dropped or read as something else.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} {code:?} is not known; expected one of {expected}")]
+pub struct UnknownCode {
+    pub what: &'static str,
+    pub code: String,
+    pub expected: String,
+}
+
+impl UnknownCode {
+    /// A stored `code` of `what` that its parser refused with `problem`.
+    pub fn refused(what: &'static str, code: &str, problem: crate::Problem) -> Self {
+        UnknownCode {
+            what,
+            code: code.to_string(),
+            expected: problem.expected,
+        }
+    }
+}
+
+/// Where an audit session stands: planned (no draw yet), open (drawn, being scored and agreed),
+/// or closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionStatus {
+    Planned,
+    Open,
+    Closed,
+}
+
+impl SessionStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionStatus::Planned => "planned",
+            SessionStatus::Open => "open",
+            SessionStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            SessionStatus::Planned,
+            SessionStatus::Open,
+            SessionStatus::Closed,
+        ]
+        .into_iter()
+        .find(|x| x.code() == s)
+    }
+
+    /// The status as a page shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionStatus::Planned => "Planned",
+            SessionStatus::Open => "Open",
+            SessionStatus::Closed => "Closed",
+        }
+    }
+}
+
+impl TryFrom<String> for SessionStatus {
+    type Error = UnknownCode;
+
+    fn try_from(code: String) -> Result<Self, UnknownCode> {
+        SessionStatus::parse(&code).ok_or(UnknownCode {
+            what: "session status",
+            code,
+            expected: "planned, open, closed".into(),
+        })
+    }
+}
+
+impl std::fmt::Display for SessionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// Where an action of the action log stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -155,6 +233,27 @@ pub fn action_reference(year: i32, number: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_status_reads_back_and_an_unknown_one_is_an_error() {
+        for st in [
+            SessionStatus::Planned,
+            SessionStatus::Open,
+            SessionStatus::Closed,
+        ] {
+            assert_eq!(SessionStatus::try_from(st.code().to_string()), Ok(st));
+        }
+        let e = SessionStatus::try_from("paused".to_string()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "session status \"paused\" is not known; expected one of planned, open, closed"
+        );
+        let k = crate::template::ProgrammeKind::try_from("quiz".to_string()).unwrap_err();
+        assert!(
+            k.to_string()
+                .starts_with("programme kind \"quiz\" is not known")
+        );
+    }
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 3, d).unwrap()

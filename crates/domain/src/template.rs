@@ -124,12 +124,49 @@ pub enum ProgrammeKind {
 }
 
 impl ProgrammeKind {
+    pub const ALL: [ProgrammeKind; 3] = [
+        ProgrammeKind::CallAudit,
+        ProgrammeKind::CrimeDataIntegrity,
+        ProgrammeKind::IncidentLog,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             ProgrammeKind::CallAudit => "call-audit",
             ProgrammeKind::CrimeDataIntegrity => "crime-data-integrity",
             ProgrammeKind::IncidentLog => "incident-log",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        ProgrammeKind::ALL.into_iter().find(|k| k.code() == s)
+    }
+
+    /// The kind as a page names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProgrammeKind::CallAudit => "Call handling audit",
+            ProgrammeKind::CrimeDataIntegrity => "Crime Data Integrity dip sample",
+            ProgrammeKind::IncidentLog => "Incident log review",
+        }
+    }
+}
+
+impl TryFrom<String> for ProgrammeKind {
+    type Error = crate::audit::UnknownCode;
+
+    fn try_from(code: String) -> Result<Self, Self::Error> {
+        ProgrammeKind::parse(&code).ok_or(crate::audit::UnknownCode {
+            what: "programme kind",
+            code,
+            expected: "call-audit, crime-data-integrity, incident-log".into(),
+        })
+    }
+}
+
+impl std::fmt::Display for ProgrammeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
     }
 }
 

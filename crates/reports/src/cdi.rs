@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use callaudit_domain::stats::{Z95, wilson};
-use callaudit_domain::template::{Answer, Template};
+use callaudit_domain::template::{Answer, ProgrammeKind, Template};
 use callaudit_storage::{Force, Result, Store};
 use chrono::Datelike;
 use serde::Serialize;
@@ -158,7 +158,7 @@ pub fn compute(d: &CdiData) -> CdiReport {
 
 /// The first Crime Data Integrity programme of the force, with its records and checks for a year.
 pub async fn load(store: &Store, force: &Force, year: i32) -> Result<CdiData> {
-    const KIND: &str = "crime-data-integrity";
+    const KIND: ProgrammeKind = ProgrammeKind::CrimeDataIntegrity;
     let (from, to) = year_bounds(year);
     let template = match store
         .programmes(force.id)

@@ -1,7 +1,8 @@
 //! Fills a [`YearData`] from storage for one force and financial year.
 
-use callaudit_domain::template::{Answer, Category, Template};
-use callaudit_storage::{Force, Result, Store};
+use callaudit_domain::audit::UnknownCode;
+use callaudit_domain::template::{Answer, Category, ProgrammeKind, Template};
+use callaudit_storage::{Force, Result, Store, StoreError};
 use chrono::NaiveDate;
 
 use crate::annual::{Audit, Outcome, YearData, year_bounds};
@@ -12,23 +13,30 @@ use crate::annual::{Audit, Outcome, YearData, year_bounds};
 pub async fn answers(
     store: &Store,
     force: &Force,
-    kind: &str,
+    kind: ProgrammeKind,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(i64, i64, String, Answer)>> {
-    Ok(store
+    store
         .answers_between(force.id, kind, from, to)
         .await?
         .into_iter()
-        .filter_map(|a| {
-            Some((
-                a.session_call_id,
-                a.auditor_id,
-                a.question_code,
-                Answer::parse(&a.answer).ok()?,
-            ))
+        .map(|a| {
+            let answer = stored("answer", &a.answer, Answer::parse(&a.answer))?;
+            Ok((a.session_call_id, a.auditor_id, a.question_code, answer))
         })
-        .collect())
+        .collect()
+}
+
+/// A stored code read into its type. Stored values passed the database's CHECK constraints; one
+/// that still does not parse was changed by hand, and the report stops and says so rather than
+/// leave the row out of its figures.
+pub fn stored<T>(
+    what: &'static str,
+    code: &str,
+    parsed: std::result::Result<T, callaudit_domain::Problem>,
+) -> Result<T> {
+    parsed.map_err(|p| StoreError::Undecodable(UnknownCode::refused(what, code, p)))
 }
 
 /// The template of the force's call-audit programme, or the reference template while it has none.
@@ -37,7 +45,7 @@ pub async fn call_audit_template(store: &Store, force: &Force) -> Result<Templat
         .programmes(force.id)
         .await?
         .iter()
-        .find(|p| p.kind == "call-audit")
+        .find(|p| p.kind == ProgrammeKind::CallAudit)
     {
         Some(p) => store.template(p.id).await,
         None => Ok(Template::reference()),
@@ -48,7 +56,7 @@ pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearDa
     let (from, to) = year_bounds(year);
     let template = call_audit_template(store, force).await?;
     let audits = store
-        .audits_between(force.id, "call-audit", from, to)
+        .audits_between(force.id, ProgrammeKind::CallAudit, from, to)
         .await?
         .into_iter()
         .map(|a| Audit {
@@ -57,20 +65,18 @@ pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearDa
             focus: a.focus,
         })
         .collect();
-    // Stored values passed the database's CHECK constraints; a row that still does not parse was
-    // changed by hand and is left out rather than guessed at.
     let outcomes = store
-        .outcomes_between(force.id, "call-audit", from, to)
+        .outcomes_between(force.id, ProgrammeKind::CallAudit, from, to)
         .await?
         .into_iter()
-        .filter_map(|o| {
-            Some(Outcome {
+        .map(|o| {
+            Ok(Outcome {
                 session_call_id: o.session_call_id,
                 audit_id: o.session_id,
                 held_on: o.held_on,
                 channel: o.channel,
                 incident_type: o.incident_type,
-                category: Category::parse(&o.category).ok()?,
+                category: stored("category", &o.category, Category::parse(&o.category))?,
                 areas: o
                     .areas
                     .split(';')
@@ -81,11 +87,11 @@ pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearDa
                 good_practice: o.good_practice,
             })
         })
-        .collect();
-    let answers = answers(store, force, "call-audit", from, to).await?;
+        .collect::<Result<_>>()?;
+    let answers = answers(store, force, ProgrammeKind::CallAudit, from, to).await?;
     // Dip samples are counted apart: they check incident records, not calls.
     let cdi = store
-        .audits_between(force.id, "crime-data-integrity", from, to)
+        .audits_between(force.id, ProgrammeKind::CrimeDataIntegrity, from, to)
         .await?;
     let per_session = store.session_call_counts().await?;
     let cdi_records = cdi
@@ -93,17 +99,14 @@ pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearDa
         .map(|s| per_session.get(&s.id).copied().unwrap_or(0).max(0) as u64)
         .sum();
     let proposals = store
-        .proposals_between(force.id, "call-audit", from, to)
+        .proposals_between(force.id, ProgrammeKind::CallAudit, from, to)
         .await?
         .into_iter()
-        .filter_map(|p| {
-            Some((
-                p.session_call_id,
-                p.auditor_id,
-                Category::parse(&p.category).ok()?,
-            ))
+        .map(|p| {
+            let category = stored("category", &p.category, Category::parse(&p.category))?;
+            Ok((p.session_call_id, p.auditor_id, category))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     Ok(YearData {
         scheme: format!("{} call audit scheme", force.name),
         year,

@@ -13,6 +13,7 @@ use callaudit_domain::performance::{
     ResolutionFigures, SatisfactionFigures, Tally,
 };
 use callaudit_domain::template::Category;
+use callaudit_domain::template::ProgrammeKind;
 use callaudit_domain::time::uk_day_start;
 use callaudit_storage::{Force, Result, Store};
 use chrono::NaiveDate;
@@ -123,7 +124,7 @@ pub async fn load(
     let targets = store.attendance_targets(force.id).await?;
     let template = crate::load::call_audit_template(store, force).await?;
     let outcomes = store
-        .outcomes_between(force.id, "call-audit", from, to)
+        .outcomes_between(force.id, ProgrammeKind::CallAudit, from, to)
         .await?;
     let findings: Vec<Finding> = outcomes
         .iter()

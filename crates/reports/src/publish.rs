@@ -7,6 +7,8 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
+use callaudit_domain::audit::SessionStatus;
+use callaudit_domain::template::ProgrammeKind;
 use callaudit_domain::time::long_date;
 use callaudit_storage::{Force, Result, Store};
 use chrono::NaiveDate;
@@ -152,10 +154,10 @@ pub async fn load(store: &Store, force: &Force, year: i32) -> Result<Draft> {
     let mut all = store.sessions(force.id).await?;
     all.sort_by_key(|s| (s.held_on, s.id));
     for s in all {
-        if s.held_on < from || s.held_on > to || s.status != "closed" {
+        if s.held_on < from || s.held_on > to || s.status != SessionStatus::Closed {
             continue;
         }
-        if store.programme(s.programme_id).await?.kind != "call-audit" {
+        if store.programme(s.programme_id).await?.kind != ProgrammeKind::CallAudit {
             continue;
         }
         let r = crate::session::compute(&crate::session::load(store, force, s.id).await?);

@@ -196,7 +196,7 @@ pub fn compute(d: &SessionData) -> SessionReport {
         session: d.session.id,
         held_on: d.session.held_on,
         focus: d.session.focus.clone(),
-        status: d.session.status.clone(),
+        status: d.session.status.code().to_string(),
         panel: d.panel,
         draw: d.draw.clone(),
         positive: count(Category::Positive),

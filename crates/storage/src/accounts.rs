@@ -1,6 +1,7 @@
 //! People and how they sign in: accounts, password hashes (computed by the caller; storage never
 //! sees a password), the web application's sessions, and who may see which audit session.
 
+use callaudit_domain::audit::SessionStatus;
 use chrono::{DateTime, Utc};
 
 use crate::{Result, Store, StoreError, Tx};
@@ -22,7 +23,7 @@ pub struct SessionAccess {
     pub session_id: i64,
     pub programme_id: i64,
     pub force_id: i64,
-    pub status: String,
+    pub status: SessionStatus,
     pub facilitator_id: Option<i64>,
     pub panel: Vec<i64>,
 }
@@ -136,7 +137,7 @@ impl Store {
             session_id: id,
             programme_id,
             force_id,
-            status,
+            status: SessionStatus::try_from(status)?,
             facilitator_id,
             panel,
         })

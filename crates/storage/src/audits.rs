@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use callaudit_domain::audit::AuditedCall;
 use chrono::NaiveDate;
 
+use callaudit_domain::audit::SessionStatus;
+
 use crate::pool::Conflict;
 use crate::{Result, Tx};
 
@@ -43,7 +45,7 @@ impl Tx {
                 Some(id) => id,
                 None => {
                     out.sessions_added += 1;
-                    self.create_session(programme_id, date, &focus, "closed", "import")
+                    self.create_session(programme_id, date, &focus, SessionStatus::Closed, "import")
                         .await?
                 }
             };

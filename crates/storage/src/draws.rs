@@ -3,6 +3,7 @@
 //! line and the web application both go through here, so the rules are the same wherever the
 //! draw is made.
 
+use callaudit_domain::audit::SessionStatus;
 use callaudit_domain::sampling::{self, Commitment, DrawRecord, DrawSpec};
 
 use crate::{Result, Store, StoreError};
@@ -79,7 +80,8 @@ impl Store {
         let mut tx = self.begin_in(Some(programme.force_id), actor).await?;
         tx.record_draw(session_id, programme.force_id, &record, &pool)
             .await?;
-        tx.set_session_status(session_id, "open").await?;
+        tx.set_session_status(session_id, SessionStatus::Open)
+            .await?;
         tx.commit().await?;
         Ok(record)
     }

@@ -4,6 +4,8 @@
 
 use chrono::NaiveDate;
 
+use callaudit_domain::template::ProgrammeKind;
+
 use crate::{Result, Store, Tx};
 
 /// A session held in the period.
@@ -56,21 +58,21 @@ impl Store {
     pub async fn audits_between(
         &self,
         force_id: i64,
-        kind: &str,
+        kind: ProgrammeKind,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<AuditRow>> {
         let sql = format!(
             "SELECT DISTINCT s.id, s.held_on, s.focus FROM session_calls sc {SCOPE} ORDER BY s.held_on, s.id"
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind).fetch_all(p).await?))
+        on_pool!(self, p => Ok(sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind.code()).fetch_all(p).await?))
     }
 
     /// The agreed outcomes of the period's audited calls (calls without an outcome are left out).
     pub async fn outcomes_between(
         &self,
         force_id: i64,
-        kind: &str,
+        kind: ProgrammeKind,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<OutcomeRow>> {
@@ -85,13 +87,13 @@ impl Store {
                 crate::Backend::Postgres => "string_agg(oa.area_code, ';' ORDER BY oa.area_code)",
             }
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, OutcomeRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind).fetch_all(p).await?))
+        on_pool!(self, p => Ok(sqlx::query_as::<_, OutcomeRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind.code()).fetch_all(p).await?))
     }
 
     pub async fn answers_between(
         &self,
         force_id: i64,
-        kind: &str,
+        kind: ProgrammeKind,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<AnswerRow>> {
@@ -99,13 +101,13 @@ impl Store {
             "SELECT a.session_call_id, a.auditor_id, a.question_code, a.answer FROM answers a
              JOIN session_calls sc ON sc.id = a.session_call_id {SCOPE} ORDER BY a.session_call_id, a.auditor_id, a.question_code"
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, AnswerRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind).fetch_all(p).await?))
+        on_pool!(self, p => Ok(sqlx::query_as::<_, AnswerRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind.code()).fetch_all(p).await?))
     }
 
     pub async fn proposals_between(
         &self,
         force_id: i64,
-        kind: &str,
+        kind: ProgrammeKind,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<ProposalRow>> {
@@ -113,7 +115,7 @@ impl Store {
             "SELECT r.session_call_id, r.auditor_id, r.category FROM proposals r
              JOIN session_calls sc ON sc.id = r.session_call_id {SCOPE} ORDER BY r.session_call_id, r.auditor_id"
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, ProposalRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind).fetch_all(p).await?))
+        on_pool!(self, p => Ok(sqlx::query_as::<_, ProposalRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind.code()).fetch_all(p).await?))
     }
 
     /// A report text the coordinator wrote, or empty.
@@ -271,7 +273,7 @@ impl Store {
     pub async fn records_between(
         &self,
         force_id: i64,
-        kind: &str,
+        kind: ProgrammeKind,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<RecordRow>> {
@@ -279,6 +281,6 @@ impl Store {
             "SELECT sc.id AS session_call_id, s.held_on, sc.started_at, sc.incident_type FROM session_calls sc {SCOPE}
              ORDER BY s.held_on, s.id, sc.position"
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, RecordRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind).fetch_all(p).await?))
+        on_pool!(self, p => Ok(sqlx::query_as::<_, RecordRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind.code()).fetch_all(p).await?))
     }
 }

@@ -91,6 +91,10 @@ pub enum StoreError {
     /// Reading straight from the SQLite file failed (the performance figures read that way).
     #[error("database error while reading the calls: {0}")]
     Read(String),
+    /// A stored row holds a code its type does not know (a database changed by hand, or by a
+    /// newer version): an error, never a row skipped.
+    #[error("the database holds a value this version cannot read: {0}")]
+    Undecodable(#[from] callaudit_domain::audit::UnknownCode),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

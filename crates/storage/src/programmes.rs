@@ -16,7 +16,8 @@ pub struct Programme {
     pub id: i64,
     pub force_id: i64,
     pub name: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: ProgrammeKind,
     pub max_sample: i64,
     /// Days after a session closes that recordings stay playable; `None`: no period set.
     pub recording_days: Option<i64>,
@@ -262,14 +263,9 @@ impl Store {
         let phrase_rows: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as(
             "SELECT kind, phrase FROM template_phrases WHERE programme_id = $1 ORDER BY kind, position")
             .bind(programme_id).fetch_all(p).await?);
-        let kind = match prog.kind.as_str() {
-            "crime-data-integrity" => ProgrammeKind::CrimeDataIntegrity,
-            "incident-log" => ProgrammeKind::IncidentLog,
-            _ => ProgrammeKind::CallAudit,
-        };
         Ok(Template {
             name: prog.name,
-            kind,
+            kind: prog.kind,
             questions: questions
                 .into_iter()
                 .map(|(code, text)| Question { code, text })
@@ -287,7 +283,7 @@ impl Store {
                 })
                 .collect(),
             focus_themes: focus,
-            phrases: if phrase_rows.is_empty() && kind == ProgrammeKind::CallAudit {
+            phrases: if phrase_rows.is_empty() && prog.kind == ProgrammeKind::CallAudit {
                 // Programmes made before templates listed phrases use the reference lists.
                 Phrases::reference()
             } else {

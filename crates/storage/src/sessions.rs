@@ -2,6 +2,7 @@
 //! auditor's answers and proposals, the panel's outcome, issues raised, the facilitator's
 //! responses, and the action log that follows them up.
 
+use callaudit_domain::audit::SessionStatus;
 use callaudit_domain::call::PoolCall;
 use callaudit_domain::sampling::{Commitment, DrawRecord, DrawSpec};
 use callaudit_domain::template::{Answer, Category};
@@ -15,7 +16,8 @@ pub struct Session {
     pub programme_id: i64,
     pub held_on: NaiveDate,
     pub focus: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: SessionStatus,
     pub source: String,
 }
 
@@ -86,7 +88,7 @@ impl Tx {
         programme_id: i64,
         held_on: NaiveDate,
         focus: &str,
-        status: &str,
+        status: SessionStatus,
         source: &str,
     ) -> Result<i64> {
         let now = Utc::now();
@@ -99,26 +101,30 @@ impl Tx {
             )));
         }
         // A session recorded as already closed (an imported or demo one) closed the day it sat.
-        let closed_at = (status == "closed")
+        let closed_at = (status == SessionStatus::Closed)
             .then(|| held_on.and_hms_opt(23, 59, 59).map(|t| t.and_utc()))
             .flatten();
         let id: i64 = on_tx!(self, c => sqlx::query_scalar(
             "INSERT INTO sessions (programme_id, held_on, focus, status, source, created_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-            .bind(programme_id).bind(held_on).bind(focus).bind(status).bind(source).bind(now).bind(closed_at).fetch_one(c).await?);
+            .bind(programme_id).bind(held_on).bind(focus).bind(status.code()).bind(source).bind(now).bind(closed_at).fetch_one(c).await?);
         self.record(
             "session",
             Some(id),
             "create",
-            serde_json::json!({ "held_on": held_on, "focus": focus, "status": status }),
+            serde_json::json!({ "held_on": held_on, "focus": focus, "status": status.code() }),
         )
         .await?;
         Ok(id)
     }
 
-    pub async fn set_session_status(&mut self, session_id: i64, status: &str) -> Result<()> {
-        on_tx!(self, c => sqlx::query("UPDATE sessions SET status = $1 WHERE id = $2").bind(status).bind(session_id).execute(c).await?.rows_affected());
+    pub async fn set_session_status(
+        &mut self,
+        session_id: i64,
+        status: SessionStatus,
+    ) -> Result<()> {
+        on_tx!(self, c => sqlx::query("UPDATE sessions SET status = $1 WHERE id = $2").bind(status.code()).bind(session_id).execute(c).await?.rows_affected());
         // The retention clock starts when a session first closes.
-        if status == "closed" {
+        if status == SessionStatus::Closed {
             on_tx!(self, c => sqlx::query("UPDATE sessions SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL")
                 .bind(Utc::now()).bind(session_id).execute(c).await?.rows_affected());
         }
@@ -126,7 +132,7 @@ impl Tx {
             "session",
             Some(session_id),
             "status",
-            serde_json::json!({ "status": status }),
+            serde_json::json!({ "status": status.code() }),
         )
         .await
     }

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use callaudit_domain::audit::{AuditedCall, Role};
+use callaudit_domain::audit::{AuditedCall, Role, SessionStatus};
 use callaudit_domain::call::{CallRef, Channel, PoolCall, Resolution, Satisfaction};
 use callaudit_domain::performance::CallTimes;
 use callaudit_domain::sampling::{DrawSpec, commit, draw};
-use callaudit_domain::template::{Answer, Category};
+use callaudit_domain::template::{Answer, Category, ProgrammeKind};
 use callaudit_storage::sessions::{NewAction, Outcome, Response};
 use callaudit_storage::{Backend, Store, StoreError};
 use chrono::NaiveDate;
@@ -283,7 +283,7 @@ async fn a_draw_is_committed_before_the_seed_and_made_once() {
                 prog,
                 NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
                 "",
-                "planned",
+                SessionStatus::Planned,
                 "live",
             )
             .await
@@ -352,7 +352,7 @@ async fn a_session_runs_from_answers_to_actions() {
             .unwrap();
         let day = NaiveDate::from_ymd_opt(2024, 6, 21).unwrap();
         let s = tx
-            .create_session(prog, day, "HATE CRIME", "open", "live")
+            .create_session(prog, day, "HATE CRIME", SessionStatus::Open, "live")
             .await
             .unwrap();
         let ann = tx
@@ -459,7 +459,7 @@ async fn a_session_runs_from_answers_to_actions() {
             NaiveDate::from_ymd_opt(2025, 3, 31).unwrap(),
         );
         let outcomes = store
-            .outcomes_between(f, "call-audit", from, to)
+            .outcomes_between(f, ProgrammeKind::CallAudit, from, to)
             .await
             .unwrap();
         assert_eq!(outcomes.len(), 1);
@@ -469,7 +469,7 @@ async fn a_session_runs_from_answers_to_actions() {
         );
         assert_eq!(
             store
-                .audits_between(f, "call-audit", from, to)
+                .audits_between(f, ProgrammeKind::CallAudit, from, to)
                 .await
                 .unwrap()
                 .len(),
@@ -477,7 +477,7 @@ async fn a_session_runs_from_answers_to_actions() {
         );
         assert_eq!(
             store
-                .answers_between(f, "call-audit", from, to)
+                .answers_between(f, ProgrammeKind::CallAudit, from, to)
                 .await
                 .unwrap()
                 .len(),
@@ -485,7 +485,7 @@ async fn a_session_runs_from_answers_to_actions() {
         );
         assert_eq!(
             store
-                .proposals_between(f, "call-audit", from, to)
+                .proposals_between(f, ProgrammeKind::CallAudit, from, to)
                 .await
                 .unwrap()
                 .len(),
@@ -493,7 +493,7 @@ async fn a_session_runs_from_answers_to_actions() {
         );
         assert_eq!(
             store
-                .records_between(f, "call-audit", from, to)
+                .records_between(f, ProgrammeKind::CallAudit, from, to)
                 .await
                 .unwrap()
                 .len(),
@@ -501,7 +501,7 @@ async fn a_session_runs_from_answers_to_actions() {
         );
         assert!(
             store
-                .records_between(f, "crime-data-integrity", from, to)
+                .records_between(f, ProgrammeKind::CrimeDataIntegrity, from, to)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -510,7 +510,7 @@ async fn a_session_runs_from_answers_to_actions() {
         let later = NaiveDate::from_ymd_opt(2024, 7, 1).unwrap();
         assert!(
             store
-                .outcomes_between(f, "call-audit", later, to)
+                .outcomes_between(f, ProgrammeKind::CallAudit, later, to)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -572,7 +572,7 @@ async fn an_issue_goes_to_the_force_lead_and_an_action_is_followed_to_the_end() 
             .unwrap();
         let prog = tx.ensure_call_audit_programme(f).await.unwrap();
         let s = tx
-            .create_session(prog, day, "", "open", "live")
+            .create_session(prog, day, "", SessionStatus::Open, "live")
             .await
             .unwrap();
         let lead = tx
@@ -725,7 +725,7 @@ async fn the_outbox_queues_once_retries_and_keeps_what_failed() {
         let mut tx = store.begin_in(Some(f), "test").await.unwrap();
         let prog = tx.ensure_call_audit_programme(f).await.unwrap();
         let s = tx
-            .create_session(prog, day, "", "planned", "live")
+            .create_session(prog, day, "", SessionStatus::Planned, "live")
             .await
             .unwrap();
         let ann = tx
@@ -944,7 +944,7 @@ async fn the_performance_figures_read_the_calls_of_a_period_only() {
         let prog = tx.ensure_call_audit_programme(f).await.unwrap();
         let day = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
         let session = tx
-            .create_session(prog, day, "", "planned", "live")
+            .create_session(prog, day, "", SessionStatus::Planned, "live")
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -1332,7 +1332,7 @@ async fn retention_removes_what_is_due_once_and_says_why() {
         let prog = tx.ensure_call_audit_programme(f).await.unwrap();
         let day = NaiveDate::from_ymd_opt(2024, 6, 21).unwrap();
         let s = tx
-            .create_session(prog, day, "", "open", "live")
+            .create_session(prog, day, "", SessionStatus::Open, "live")
             .await
             .unwrap();
         let ann = tx
@@ -1356,7 +1356,9 @@ async fn retention_removes_what_is_due_once_and_says_why() {
         })
         .await
         .unwrap();
-        tx.set_session_status(s, "closed").await.unwrap();
+        tx.set_session_status(s, SessionStatus::Closed)
+            .await
+            .unwrap();
         tx.set_retention(prog, "recordings", Some(30))
             .await
             .unwrap();

@@ -1,7 +1,7 @@
 //! Who may do what with an audit session: one pure function of the person and the session, so the
 //! need-to-know rules live in one place and are tested as a table.
 
-use callaudit_domain::audit::Role;
+use callaudit_domain::audit::{Role, SessionStatus};
 use callaudit_storage::accounts::SessionAccess;
 
 /// What one person may do with one session.
@@ -48,17 +48,21 @@ pub fn rights(role: Role, person_id: i64, force: Option<i64>, s: &SessionAccess)
         // A volunteer scores and hears a session only while it is open, and only if they sit on
         // its panel; once it closes they read what came of it (the agreed outcomes, the issues
         // and the force's responses, in the session report), never the recordings again.
-        Role::Auditor if s.status == "open" && s.panel.contains(&person_id) => Rights {
-            view: true,
-            score: true,
-            play: true,
-            ..Rights::default()
-        },
-        Role::Auditor if s.status == "closed" && s.panel.contains(&person_id) => Rights {
-            view: true,
-            report: true,
-            ..Rights::default()
-        },
+        Role::Auditor if s.status == SessionStatus::Open && s.panel.contains(&person_id) => {
+            Rights {
+                view: true,
+                score: true,
+                play: true,
+                ..Rights::default()
+            }
+        }
+        Role::Auditor if s.status == SessionStatus::Closed && s.panel.contains(&person_id) => {
+            Rights {
+                view: true,
+                report: true,
+                ..Rights::default()
+            }
+        }
         Role::ForceLead | Role::Viewer => Rights {
             view: true,
             report: true,
@@ -77,7 +81,7 @@ mod tests {
             session_id: 1,
             programme_id: 1,
             force_id: 10,
-            status: status.into(),
+            status: SessionStatus::parse(status).unwrap(),
             facilitator_id: Some(5),
             panel: vec![7, 8],
         }

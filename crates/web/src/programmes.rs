@@ -55,15 +55,6 @@ struct Page {
     add_name: String,
 }
 
-fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "call-audit" => "Call handling audit",
-        "crime-data-integrity" => "Crime Data Integrity dip sample",
-        "incident-log" => "Incident log review",
-        _ => "Other",
-    }
-}
-
 fn lines(list: &[String]) -> String {
     list.join("\n")
 }
@@ -86,7 +77,7 @@ async fn page(state: &AppState, user: &User, saved: Option<i64>) -> Result<Page>
         let areas: Vec<String> = t.areas.iter().map(|a| a.name.clone()).collect();
         programmes.push(ProgrammeView {
             id: p.id,
-            kind: kind_label(&p.kind),
+            kind: p.kind.label(),
             in_use: state.store.programme_in_use(p.id).await?,
             questions_text: t
                 .questions

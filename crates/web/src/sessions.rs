@@ -7,7 +7,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use callaudit_domain::audit::Role;
+use callaudit_domain::audit::{Role, SessionStatus};
+use callaudit_domain::template::ProgrammeKind;
 use callaudit_reports::session as session_report;
 use callaudit_storage::accounts::SessionAccess;
 use serde::Deserialize;
@@ -19,9 +20,7 @@ use crate::draw::CommitTyped;
 use crate::error::{AppError, Result};
 use crate::forms::{DateTyped, FieldError, Problems, date_error, error_for};
 use crate::pages::{download, user_force};
-use crate::view::{
-    Nav, category_label, channel_label, digest_groups, digest_short, local_time, status_label,
-};
+use crate::view::{Nav, category_label, channel_label, digest_groups, digest_short, local_time};
 
 /// A session as a line of a list.
 pub struct SessionRow {
@@ -53,10 +52,10 @@ pub async fn access(
 
 /// A session's focus as pages name it: a Crime Data Integrity dip sample checks incident records,
 /// and a call audit planned without a focus takes every incident type.
-fn focus_label(focus: &str, kind: &str) -> String {
+fn focus_label(focus: &str, kind: Option<ProgrammeKind>) -> String {
     match (focus.is_empty(), kind) {
         (false, _) => focus.to_string(),
-        (true, "crime-data-integrity") => "Dip sample of incident records".into(),
+        (true, Some(ProgrammeKind::CrimeDataIntegrity)) => "Dip sample of incident records".into(),
         (true, _) => "No focus: all incident types".into(),
     }
 }
@@ -84,7 +83,7 @@ pub async fn visible_sessions(state: &AppState, user: &User) -> Result<Vec<Sessi
         }
     };
     let counts = state.store.session_call_counts().await?;
-    let kinds: std::collections::HashMap<i64, String> = match user.person.force_id {
+    let kinds: std::collections::HashMap<i64, ProgrammeKind> = match user.person.force_id {
         Some(f) => state
             .store
             .programmes(f)
@@ -101,9 +100,9 @@ pub async fn visible_sessions(state: &AppState, user: &User) -> Result<Vec<Sessi
         if !r.view && !on_panel_only {
             continue;
         }
-        let note = match (user.role, s.status.as_str(), r.view) {
-            (Role::Auditor, "planned", _) => "Opens when the sample has been drawn",
-            (Role::Auditor, "closed", _) => {
+        let note = match (user.role, s.status) {
+            (Role::Auditor, SessionStatus::Planned) => "Opens when the sample has been drawn",
+            (Role::Auditor, SessionStatus::Closed) => {
                 "Closed: read what the panel agreed and the force's answers"
             }
             _ => "",
@@ -111,12 +110,9 @@ pub async fn visible_sessions(state: &AppState, user: &User) -> Result<Vec<Sessi
         rows.push(SessionRow {
             id: s.id,
             held_on: s.held_on.format("%-d %B %Y").to_string(),
-            focus: focus_label(
-                &s.focus,
-                kinds.get(&s.programme_id).map_or("", String::as_str),
-            ),
-            status_label: status_label(&s.status),
-            status: s.status,
+            focus: focus_label(&s.focus, kinds.get(&s.programme_id).copied()),
+            status_label: s.status.label(),
+            status: s.status.code().to_string(),
             calls: counts.get(&s.id).copied().unwrap_or(0),
             can_open: r.view,
             note,
@@ -261,7 +257,7 @@ async fn list_page(
 /// chosen.
 fn call_audit_programme(ours: &[callaudit_storage::programmes::Programme]) -> Result<i64> {
     ours.iter()
-        .find(|p| p.kind == "call-audit")
+        .find(|p| p.kind == ProgrammeKind::CallAudit)
         .map(|p| p.id)
         .ok_or_else(|| {
             AppError::NotFound(
@@ -354,7 +350,13 @@ pub async fn plan(State(state): State<AppState>, p: Posted) -> Result<Response> 
         .begin_in(p.user.person.force_id, &p.user.person.email)
         .await?;
     let id = tx
-        .create_session(programme, held_on, &typed.focus, "planned", "live")
+        .create_session(
+            programme,
+            held_on,
+            &typed.focus,
+            SessionStatus::Planned,
+            "live",
+        )
         .await?;
     tx.set_facilitator(id, facilitator).await?;
     for a in panel {
@@ -531,15 +533,15 @@ pub(crate) async fn show_page(state: &AppState, user: &User, id: i64) -> Result<
             progress,
         });
     }
-    let recordings = programme.kind == "call-audit"
+    let recordings = programme.kind == ProgrammeKind::CallAudit
         && state.store.pool_has_recordings(programme.force_id).await?;
     let page = Show {
         nav: Some(user.nav("/sessions")),
         id,
         held_on: session.held_on.format("%-d %B %Y").to_string(),
-        focus: focus_label(&session.focus, &programme.kind),
-        status_label: status_label(&session.status),
-        status: session.status.clone(),
+        focus: focus_label(&session.focus, Some(programme.kind)),
+        status_label: session.status.label(),
+        status: session.status.code().to_string(),
         r,
         csrf: user.csrf.clone(),
         facilitator,
@@ -563,18 +565,22 @@ pub async fn status(
 ) -> Result<Response> {
     let (a, r) = access(&state, &p.user, id).await?;
     allow(r.manage, "this session's status")?;
-    let to = p.fields.text("status");
-    let allowed = matches!(
-        (a.status.as_str(), to.as_str()),
-        ("open", "closed") | ("closed", "open")
-    );
-    if !allowed {
-        return Err(AppError::Conflict(format!(
-            "A {} session cannot be made {to:?}. A session opens when its sample is drawn, and can then be closed and reopened.",
-            a.status
-        )));
-    }
-    if to == "closed" && p.fields.get("confirm") != Some("yes") {
+    let typed = p.fields.text("status");
+    let to = SessionStatus::parse(&typed)
+        .filter(|to| {
+            matches!(
+                (a.status, *to),
+                (SessionStatus::Open, SessionStatus::Closed)
+                    | (SessionStatus::Closed, SessionStatus::Open)
+            )
+        })
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "A {} session cannot be made {typed:?}. A session opens when its sample is drawn, and can then be closed and reopened.",
+                a.status.label().to_lowercase()
+            ))
+        })?;
+    if to == SessionStatus::Closed && p.fields.get("confirm") != Some("yes") {
         let session = state.store.session(id).await?;
         let outcomes = state.store.session_outcomes(id).await?;
         let page = CloseCheck {
@@ -591,9 +597,13 @@ pub async fn status(
         .store
         .begin_in(p.user.person.force_id, &p.user.person.email)
         .await?;
-    tx.set_session_status(id, &to).await?;
+    tx.set_session_status(id, to).await?;
     tx.commit().await?;
-    let done = if to == "closed" { "closed" } else { "reopened" };
+    let done = if to == SessionStatus::Closed {
+        "closed"
+    } else {
+        "reopened"
+    };
     Ok(Redirect::to(&format!("/sessions/{id}?done={done}")).into_response())
 }
 

@@ -112,15 +112,6 @@ pub fn role_label(r: Role) -> &'static str {
     }
 }
 
-pub fn status_label(s: &str) -> &'static str {
-    match s {
-        "planned" => "Planned",
-        "open" => "Open",
-        "closed" => "Closed",
-        _ => "Unknown",
-    }
-}
-
 pub fn category_label(c: &str) -> &'static str {
     match c {
         "positive" => "Fully positive",

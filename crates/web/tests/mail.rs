@@ -136,7 +136,13 @@ async fn notices_are_mailed_once_retried_when_the_server_fails_and_never_lost() 
         .unwrap();
     let day = chrono::NaiveDate::from_ymd_opt(2026, 2, 10).unwrap();
     let s = tx
-        .create_session(programme, day, "", "open", "live")
+        .create_session(
+            programme,
+            day,
+            "",
+            callaudit_domain::audit::SessionStatus::Open,
+            "live",
+        )
         .await
         .unwrap();
     tx.set_facilitator(s, fran).await.unwrap();

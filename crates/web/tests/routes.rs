@@ -1252,7 +1252,9 @@ async fn pages_kept_in_memory_follow_every_change() {
         "a programme changed elsewhere is shown"
     );
     let mut tx = elsewhere.begin("another process").await.unwrap();
-    tx.set_session_status(w.open, "closed").await.unwrap();
+    tx.set_session_status(w.open, callaudit_domain::audit::SessionStatus::Closed)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let status = poll(
         || async { w.get(Some("auditor"), &page).await.status() },
@@ -1683,7 +1685,9 @@ async fn recordings_removed_under_retention_are_gone_even_for_the_facilitator() 
         StatusCode::OK
     );
     let mut tx = w.store.begin("test").await.unwrap();
-    tx.set_session_status(w.open, "closed").await.unwrap();
+    tx.set_session_status(w.open, callaudit_domain::audit::SessionStatus::Closed)
+        .await
+        .unwrap();
     tx.set_retention(w.programme, "recordings", Some(0))
         .await
         .unwrap();
@@ -2086,7 +2090,7 @@ async fn the_coordinator_brings_over_past_audits_in_the_browser_all_or_nothing()
         .iter()
         .find(|s| s.held_on.to_string() == "2023-05-10")
         .unwrap();
-    assert_eq!((s.status.as_str(), s.focus.as_str()), ("closed", "ASB"));
+    assert_eq!((s.status.code(), s.focus.as_str()), ("closed", "ASB"));
     // Again: nothing changes. A different outcome for a stored call: refused, nothing written.
     let page = text(upload_to(&w, "/pool/audits", "coordinator", &good, true, "").await).await;
     assert!(

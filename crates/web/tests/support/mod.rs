@@ -166,13 +166,25 @@ pub async fn world() -> World {
     }
     let day = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
     let open = tx
-        .create_session(programme, day, "", "planned", "live")
+        .create_session(
+            programme,
+            day,
+            "",
+            callaudit_domain::audit::SessionStatus::Planned,
+            "live",
+        )
         .await
         .unwrap();
     tx.set_facilitator(open, ids["facilitator"]).await.unwrap();
     tx.add_panel_member(open, ids["auditor"]).await.unwrap();
     let other = tx
-        .create_session(programme, day, "ASB", "planned", "live")
+        .create_session(
+            programme,
+            day,
+            "ASB",
+            callaudit_domain::audit::SessionStatus::Planned,
+            "live",
+        )
         .await
         .unwrap();
     tx.set_facilitator(other, ids["facilitator2"])
