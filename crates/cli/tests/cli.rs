@@ -718,7 +718,7 @@ fn a_programme_caps_its_samples_and_the_cap_can_be_changed() {
     let big = r.cmd(&["sample", "draw", "--session", "1", "--size", "12"]);
     assert_eq!(
         err(&big).trim(),
-        "callaudit: sample size 12 is out of range; expected 1 to 10"
+        "callaudit: sample size 12 is out of range; expected 1 to 10 (see --size or --quota)"
     );
     let id = list.split_whitespace().next().unwrap();
     assert!(
@@ -926,7 +926,7 @@ fn a_session_report_shows_the_draw_the_outcomes_and_the_responses() {
         "{md}"
     );
     assert!(md.contains(
-        "Session 1 (focus HATE CRIME); a panel of 4 auditors; 10 calls audited; status closed."
+        "Session 1 (focus HATE CRIME); a panel of 4 auditors; 10 calls audited; the session is closed."
     ));
     assert!(md.contains("The calls were drawn at random from"));
     let j: serde_json::Value = serde_json::from_slice(
@@ -1479,7 +1479,7 @@ fn a_session_report_typesets_as_pdf_and_html_with_the_markdowns_content() {
         .join(" ");
     assert!(text.contains("Session report, 9 April 2025"), "{text}");
     assert!(text.contains(
-        "Session 1 (focus HATE CRIME); a panel of 4 auditors; 10 calls audited; status closed."
+        "Session 1 (focus HATE CRIME); a panel of 4 auditors; 10 calls audited; the session is closed."
     ));
     assert!(text.contains(&first), "{text}");
     let issue_start: String = issue

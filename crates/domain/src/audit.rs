@@ -134,7 +134,7 @@ impl TryFrom<String> for SessionStatus {
 
 impl std::fmt::Display for SessionStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.code())
+        f.pad(self.code())
     }
 }
 

@@ -166,7 +166,7 @@ impl TryFrom<String> for ProgrammeKind {
 
 impl std::fmt::Display for ProgrammeKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.code())
+        f.pad(self.code())
     }
 }
 
