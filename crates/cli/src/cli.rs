@@ -442,6 +442,19 @@ pub enum ReportFormat {
     Html,
 }
 
+impl From<ReportFormat> for callaudit_reports::output::Format {
+    fn from(f: ReportFormat) -> Self {
+        use callaudit_reports::output::Format;
+        match f {
+            ReportFormat::Md => Format::Markdown,
+            ReportFormat::Json => Format::Json,
+            ReportFormat::Csv => Format::Csv,
+            ReportFormat::Pdf => Format::Pdf,
+            ReportFormat::Html => Format::Html,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct YearReportArgs {
     /// The financial year by the year it starts in: 2025 is 1 April 2025 to 31 March 2026.

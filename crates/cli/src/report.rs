@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use callaudit_domain::text::clean_note;
-use callaudit_reports::{annual, cdi, load, render, session};
+use callaudit_reports::output::{Output, Report};
+use callaudit_reports::{annual, cdi, load, session};
 
 use crate::Context_;
 use crate::cli::{
@@ -41,22 +42,7 @@ async fn performance_report(
     let store = ctx.store().await?;
     let force = store.resolve_force(ctx.force.as_deref()).await?;
     let report = performance::load(&store, &force, from, to).await?;
-    let text = match a.format {
-        ReportFormat::Md => performance::markdown(&report),
-        ReportFormat::Json => format!("{}\n", performance::json(&report)),
-        ReportFormat::Csv => performance::csv(&report)?,
-        ReportFormat::Html => callaudit_reports::html::performance(&report)?,
-        ReportFormat::Pdf => {
-            write_pdf(
-                callaudit_reports::pdf::performance(&report),
-                a.output.as_deref(),
-                "board performance pack",
-            )?;
-            return Ok(ExitCode::SUCCESS);
-        }
-    };
-    emit(&text, a.output.as_deref(), "performance report")?;
-    Ok(ExitCode::SUCCESS)
+    write(&report, a.format, a.output.as_deref(), "performance report")
 }
 
 /// `callaudit targets [GRADE=MINUTES ...]`: shows the force's attendance targets, or replaces them.
@@ -140,32 +126,23 @@ async fn annual_report(ctx: &Context_, a: YearReportArgs) -> anyhow::Result<Exit
     let store = ctx.store().await?;
     let force = store.resolve_force(ctx.force.as_deref()).await?;
     let report = annual::compute(&load::year_data(&store, &force, a.year).await?);
-    let text = match a.format {
-        ReportFormat::Md => render::markdown(&report),
-        ReportFormat::Json => format!("{}\n", render::json(&report)),
-        ReportFormat::Html => callaudit_reports::html::annual(&report)?,
-        ReportFormat::Pdf => {
-            write_pdf(
-                callaudit_reports::pdf::annual(&report),
-                a.output.as_deref(),
-                &format!("{} report", report.year_label),
-            )?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        ReportFormat::Csv => {
-            write_tables(
-                &render::csv_tables(&report)?,
-                a.output.as_deref(),
-                &format!("{} report", report.year_label),
-            )?;
-            return Ok(ExitCode::SUCCESS);
-        }
-    };
-    emit(
-        &text,
-        a.output.as_deref(),
-        &format!("{} report", report.year_label),
-    )?;
+    let what = format!("{} report", report.year_label);
+    write(&report, a.format, a.output.as_deref(), &what)
+}
+
+/// Writes `report` in `format` to `--output` or the terminal, as [`Report::render`] writes it for
+/// the command line and the web alike: a PDF only to a file, CSV tables into a folder.
+fn write(
+    report: &impl Report,
+    format: ReportFormat,
+    output: Option<&std::path::Path>,
+    what: &str,
+) -> anyhow::Result<ExitCode> {
+    match report.render(format.into())? {
+        Output::Text(text) => emit(&text, output, what)?,
+        Output::Bytes(pdf) => write_pdf(&pdf, output, what)?,
+        Output::Tables(tables) => write_tables(&tables, output, what)?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -192,16 +169,11 @@ fn write_tables(
 }
 
 /// Writes a typeset report to `--output`; a PDF never goes to the terminal.
-fn write_pdf(
-    pdf: Result<Vec<u8>, String>,
-    output: Option<&std::path::Path>,
-    what: &str,
-) -> anyhow::Result<()> {
+fn write_pdf(pdf: &[u8], output: Option<&std::path::Path>, what: &str) -> anyhow::Result<()> {
     let Some(path) = output else {
         bail!("a PDF cannot go to the terminal: give a file with --output FILE.pdf");
     };
-    let pdf = pdf.map_err(|e| anyhow::anyhow!("the report could not be typeset: {e}"))?;
-    std::fs::write(path, &pdf).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(path, pdf).with_context(|| format!("cannot write {}", path.display()))?;
     say!(
         "wrote the {what} to {} ({} KB)",
         path.display(),
@@ -226,33 +198,8 @@ async fn session_report(ctx: &Context_, a: SessionReportArgs) -> anyhow::Result<
     let store = ctx.store().await?;
     let force = store.resolve_force(ctx.force.as_deref()).await?;
     let report = session::compute(&session::load(&store, &force, a.id).await?);
-    let text = match a.format {
-        ReportFormat::Md => session::markdown(&report),
-        ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
-        ReportFormat::Html => callaudit_reports::html::session(&report)?,
-        ReportFormat::Pdf => {
-            write_pdf(
-                callaudit_reports::pdf::session(&report),
-                a.output.as_deref(),
-                &format!("report of session {}", a.id),
-            )?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        ReportFormat::Csv => {
-            write_tables(
-                &session::csv_tables(&report)?,
-                a.output.as_deref(),
-                &format!("report of session {}", a.id),
-            )?;
-            return Ok(ExitCode::SUCCESS);
-        }
-    };
-    emit(
-        &text,
-        a.output.as_deref(),
-        &format!("report of session {}", a.id),
-    )?;
-    Ok(ExitCode::SUCCESS)
+    let what = format!("report of session {}", a.id);
+    write(&report, a.format, a.output.as_deref(), &what)
 }
 
 async fn cdi_report(ctx: &Context_, a: YearReportArgs) -> anyhow::Result<ExitCode> {
@@ -260,26 +207,8 @@ async fn cdi_report(ctx: &Context_, a: YearReportArgs) -> anyhow::Result<ExitCod
     let store = ctx.store().await?;
     let force = store.resolve_force(ctx.force.as_deref()).await?;
     let report = cdi::compute(&cdi::load(&store, &force, a.year).await?);
-    let text = match a.format {
-        ReportFormat::Md => cdi::markdown(&report),
-        ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
-        ReportFormat::Csv => cdi::csv_table(&report)?,
-        ReportFormat::Html => callaudit_reports::html::cdi(&report)?,
-        ReportFormat::Pdf => {
-            write_pdf(
-                callaudit_reports::pdf::cdi(&report),
-                a.output.as_deref(),
-                &format!("CDI report {}", report.year_label),
-            )?;
-            return Ok(ExitCode::SUCCESS);
-        }
-    };
-    emit(
-        &text,
-        a.output.as_deref(),
-        &format!("CDI report {}", report.year_label),
-    )?;
-    Ok(ExitCode::SUCCESS)
+    let what = format!("CDI report {}", report.year_label);
+    write(&report, a.format, a.output.as_deref(), &what)
 }
 
 async fn text(ctx: &Context_, a: ReportTextArgs) -> anyhow::Result<ExitCode> {

@@ -15,6 +15,8 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
+use crate::output::ReportError;
+
 /// The fonts bundled with Typst (Libertinus Serif, New Computer Modern, DejaVu Sans Mono), parsed
 /// once per process.
 static FONTS: LazyLock<(LazyHash<FontBook>, Vec<Font>)> = LazyLock::new(|| {
@@ -82,6 +84,14 @@ pub fn typeset(
     template: &str,
     files: Vec<(&str, Vec<u8>)>,
     today: chrono::NaiveDate,
+) -> Result<Vec<u8>, ReportError> {
+    typeset_with_typst(template, files, today).map_err(ReportError::Typeset)
+}
+
+fn typeset_with_typst(
+    template: &str,
+    files: Vec<(&str, Vec<u8>)>,
+    today: chrono::NaiveDate,
 ) -> Result<Vec<u8>, String> {
     use chrono::Datelike;
     let main = Source::new(file_id("main.typ")?, template.to_string());
@@ -112,8 +122,8 @@ fn messages(errors: &[SourceDiagnostic]) -> String {
 }
 
 /// The annual report as a PDF.
-pub fn annual(report: &crate::annual::AnnualReport) -> Result<Vec<u8>, String> {
-    let json = serde_json::to_vec(report).map_err(|e| e.to_string())?;
+pub fn annual(report: &crate::annual::AnnualReport) -> Result<Vec<u8>, ReportError> {
+    let json = serde_json::to_vec(report)?;
     let chart = crate::chart::audits_svg(report).into_bytes();
     typeset(
         include_str!("../typst/annual.typ"),
@@ -123,8 +133,8 @@ pub fn annual(report: &crate::annual::AnnualReport) -> Result<Vec<u8>, String> {
 }
 
 /// The report of one session as a PDF.
-pub fn session(report: &crate::session::SessionReport) -> Result<Vec<u8>, String> {
-    let json = serde_json::to_vec(report).map_err(|e| e.to_string())?;
+pub fn session(report: &crate::session::SessionReport) -> Result<Vec<u8>, ReportError> {
+    let json = serde_json::to_vec(report)?;
     typeset(
         include_str!("../typst/session.typ"),
         vec![("report.json", json)],
@@ -133,8 +143,8 @@ pub fn session(report: &crate::session::SessionReport) -> Result<Vec<u8>, String
 }
 
 /// The Crime Data Integrity report as a PDF, typeset from the worded figures of [`crate::cdi::view`].
-pub fn cdi(report: &crate::cdi::CdiReport) -> Result<Vec<u8>, String> {
-    let json = serde_json::to_vec(&crate::cdi::view(report)).map_err(|e| e.to_string())?;
+pub fn cdi(report: &crate::cdi::CdiReport) -> Result<Vec<u8>, ReportError> {
+    let json = serde_json::to_vec(&crate::cdi::view(report))?;
     let (_, to) = crate::annual::year_bounds(report.year);
     typeset(
         include_str!("../typst/cdi.typ"),
@@ -144,8 +154,8 @@ pub fn cdi(report: &crate::cdi::CdiReport) -> Result<Vec<u8>, String> {
 }
 
 /// The board pack as a PDF, typeset from the same [`crate::board::BoardPack`] as its Markdown.
-pub fn board(pack: &crate::board::BoardPack) -> Result<Vec<u8>, String> {
-    let json = serde_json::to_vec(pack).map_err(|e| e.to_string())?;
+pub fn board(pack: &crate::board::BoardPack) -> Result<Vec<u8>, ReportError> {
+    let json = serde_json::to_vec(pack)?;
     typeset(
         include_str!("../typst/board.typ"),
         vec![("report.json", json)],
@@ -155,12 +165,9 @@ pub fn board(pack: &crate::board::BoardPack) -> Result<Vec<u8>, String> {
 
 /// The board performance pack as a PDF, typeset from the same tables and sentences as the
 /// Markdown and HTML, with the same two charts.
-pub fn performance(report: &crate::performance::PerformanceReport) -> Result<Vec<u8>, String> {
+pub fn performance(report: &crate::performance::PerformanceReport) -> Result<Vec<u8>, ReportError> {
     let view = crate::performance::view(report);
-    let mut files = vec![(
-        "report.json",
-        serde_json::to_vec(&view).map_err(|e| e.to_string())?,
-    )];
+    let mut files = vec![("report.json", serde_json::to_vec(&view)?)];
     if let Some((trend, bands)) = view.charts {
         files.push(("trend.svg", trend.into_bytes()));
         files.push(("bands.svg", bands.into_bytes()));

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::audit::{ActionStatus, Rag, Role, is_overdue};
 use callaudit_reports::board;
+use callaudit_reports::output::Format;
 use callaudit_storage::accountability::{ActionNote, ActionUpdate};
 use callaudit_storage::export::ActionRow;
 use callaudit_storage::sessions::NewAction;
@@ -19,7 +20,7 @@ use crate::AppState;
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
 use crate::forms::{DateTyped, FieldError, Problems, date_error, error_for, query_value};
-use crate::pages::{download, typeset, user_force};
+use crate::pages::{report_response, user_force};
 use crate::view::{Nav, local_time};
 
 /// Everyone who reads the action log.
@@ -495,24 +496,16 @@ pub async fn pack(
     let actions = state.store.actions(force.id).await?;
     let notes = state.store.notes_of_actions(force.id).await?;
     let pack = board::compute(&force.name, &actions, &notes, today(), public);
-    let name = format!(
+    let stem = format!(
         "action-log-{}-{}",
         pack.as_of,
         if public { "public" } else { "full" }
     );
-    match q.format.as_deref().unwrap_or("pdf") {
-        "md" => Ok(download(
-            board::markdown(&pack),
-            "text/markdown; charset=utf-8",
-            &format!("{name}.md"),
-        )),
-        "pdf" => Ok(download(
-            typeset(move || callaudit_reports::pdf::board(&pack)).await?,
-            "application/pdf",
-            &format!("{name}.pdf"),
-        )),
-        other => Err(AppError::BadRequest(format!(
-            "There is no {other:?} format: choose pdf or md."
-        ))),
-    }
+    report_response(
+        pack,
+        q.format.as_deref(),
+        &[Format::Pdf, Format::Markdown],
+        &stem,
+    )
+    .await
 }

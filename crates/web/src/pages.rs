@@ -5,7 +5,8 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use callaudit_domain::audit::Role;
-use callaudit_reports::{annual, html, load, pdf, render};
+use callaudit_reports::output::{Format, Output, Report};
+use callaudit_reports::{annual, load};
 use callaudit_storage::Force;
 use serde::Deserialize;
 
@@ -212,28 +213,14 @@ pub async fn annual(
     checked_year(q.year)?;
     let force = user_force(&state, &user).await?;
     let report = annual::compute(&load::year_data(&state.store, &force, q.year).await?);
-    let name = format!("annual-report-{}", q.year);
-    match q.format.as_deref().unwrap_or("html") {
-        "html" => Ok(report_page(html::annual(&report)?)),
-        "json" => Ok(download(
-            render::json(&report),
-            "application/json",
-            &format!("{name}.json"),
-        )),
-        "md" => Ok(download(
-            render::markdown(&report),
-            "text/markdown; charset=utf-8",
-            &format!("{name}.md"),
-        )),
-        "pdf" => Ok(download(
-            typeset(move || pdf::annual(&report)).await?,
-            "application/pdf",
-            &format!("{name}.pdf"),
-        )),
-        other => Err(AppError::BadRequest(format!(
-            "There is no {other:?} format: choose html, pdf, json or md."
-        ))),
-    }
+    let stem = format!("annual-report-{}", q.year);
+    report_response(
+        report,
+        q.format.as_deref(),
+        &[Format::Html, Format::Pdf, Format::Json, Format::Markdown],
+        &stem,
+    )
+    .await
 }
 
 /// A financial year a scheme can have held audits in; anything else is a typing mistake.
@@ -260,14 +247,51 @@ pub fn report_page(body: String) -> Response {
     res
 }
 
-/// Typesets a PDF off the threads that answer requests: it takes a fraction of a second of CPU.
-pub async fn typeset(
-    job: impl FnOnce() -> std::result::Result<Vec<u8>, String> + Send + 'static,
-) -> Result<Vec<u8>> {
-    tokio::task::spawn_blocking(job)
+/// A report in the format asked for, as every report route answers: HTML read in the browser
+/// (with the report pages' own narrow policy), anything else downloaded as `stem.EXT`. `offered`
+/// are the formats the route gives; a report is written off the threads that answer requests
+/// (typesetting a PDF takes a fraction of a second of CPU).
+pub async fn report_response<R: Report + Send + 'static>(
+    report: R,
+    format: Option<&str>,
+    offered: &[Format],
+    stem: &str,
+) -> Result<Response> {
+    let words = || {
+        offered
+            .iter()
+            .map(|f| f.code())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let format = match format {
+        None => offered[0],
+        Some(code) => Format::parse(code)
+            .filter(|f| offered.contains(f))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "There is no {code:?} version of the {}: choose {}.",
+                    R::NAME,
+                    words()
+                ))
+            })?,
+    };
+    let out = tokio::task::spawn_blocking(move || report.render(format))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(AppError::Internal)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let file = format!("{stem}.{}", format.code());
+    Ok(match (format, out) {
+        (Format::Html, Output::Text(page)) => report_page(page),
+        (_, Output::Text(text)) => download(text, format.media_type(), &file),
+        (_, Output::Bytes(bytes)) => download(bytes, format.media_type(), &file),
+        (_, Output::Tables(_)) => {
+            return Err(AppError::BadRequest(format!(
+                "The {} as CSV is several tables: download it with the command line.",
+                R::NAME
+            )));
+        }
+    })
 }
 
 /// A file for the browser to save.

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use callaudit_domain::audit::Role;
 use callaudit_domain::time::long_date;
+use callaudit_reports::output::Format;
 use callaudit_reports::performance::{self, PerformanceReport};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -16,7 +17,7 @@ use crate::AppState;
 use crate::auth::User;
 use crate::error::{AppError, Result};
 use crate::forms::{DateTyped, FieldError, Problems, date_error};
-use crate::pages::{download, user_force};
+use crate::pages::{report_response, user_force};
 use crate::view::Nav;
 
 const ROLES: [Role; 3] = [Role::Coordinator, Role::ForceLead, Role::Viewer];
@@ -174,13 +175,7 @@ pub async fn pdf(
     user: User,
     Query(q): Query<Period>,
 ) -> Result<Response> {
-    let r = report(&state, &user, &q).await?;
-    let name = format!("performance-{}-{}.pdf", r.from, r.to);
-    Ok(download(
-        crate::pages::typeset(move || callaudit_reports::pdf::performance(&r)).await?,
-        "application/pdf",
-        &name,
-    ))
+    download_as(&state, &user, &q, Format::Pdf).await
 }
 
 pub async fn json(
@@ -188,12 +183,7 @@ pub async fn json(
     user: User,
     Query(q): Query<Period>,
 ) -> Result<Response> {
-    let r = report(&state, &user, &q).await?;
-    Ok(download(
-        performance::json(&r),
-        "application/json",
-        &format!("performance-{}-{}.json", r.from, r.to),
-    ))
+    download_as(&state, &user, &q, Format::Json).await
 }
 
 pub async fn csv(
@@ -201,11 +191,17 @@ pub async fn csv(
     user: User,
     Query(q): Query<Period>,
 ) -> Result<Response> {
-    let r = report(&state, &user, &q).await?;
-    let body = performance::csv(&r).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(download(
-        body,
-        "text/csv; charset=utf-8",
-        &format!("performance-{}-{}.csv", r.from, r.to),
-    ))
+    download_as(&state, &user, &q, Format::Csv).await
+}
+
+/// The period's report downloaded in `format`.
+async fn download_as(
+    state: &AppState,
+    user: &User,
+    q: &Period,
+    format: Format,
+) -> Result<Response> {
+    let r = report(state, user, q).await?;
+    let stem = format!("performance-{}-{}", r.from, r.to);
+    report_response(r, Some(format.code()), &[format], &stem).await
 }

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::audit::{Role, SessionStatus};
 use callaudit_domain::template::ProgrammeKind;
+use callaudit_reports::output::Format;
 use callaudit_reports::session as session_report;
 use callaudit_storage::accounts::SessionAccess;
 use serde::Deserialize;
@@ -19,7 +20,7 @@ use crate::auth::{Posted, User};
 use crate::draw::CommitTyped;
 use crate::error::{AppError, Result};
 use crate::forms::{DateTyped, FieldError, Problems, date_error, error_for};
-use crate::pages::{download, user_force};
+use crate::pages::{download, report_response, user_force};
 use crate::view::{Nav, category_label, channel_label, digest_groups, digest_short, local_time};
 
 /// A session as a line of a list.
@@ -665,28 +666,17 @@ pub async fn report(
         .find(|f| f.id == a.force_id)
         .ok_or_else(|| AppError::NotFound("The session's force is missing.".into()))?;
     let report = session_report::compute(&session_report::load(&state.store, &force, id).await?);
-    match q.format.as_deref().unwrap_or("md") {
-        "md" => Ok(download(
-            session_report::markdown(&report),
-            "text/markdown; charset=utf-8",
-            &format!("session-{id}-report.md"),
-        )),
-        "json" => Ok(download(
-            serde_json::to_string_pretty(&report).map_err(|e| AppError::Internal(e.to_string()))?
-                + "\n",
-            "application/json",
-            &format!("session-{id}-report.json"),
-        )),
-        "html" => Ok(crate::pages::report_page(
+    // Read in the browser, the report has a way back to the session.
+    if q.format.as_deref() == Some("html") {
+        return Ok(crate::pages::report_page(
             callaudit_reports::html::session_from(&report, Some(&format!("/sessions/{id}")))?,
-        )),
-        "pdf" => Ok(download(
-            crate::pages::typeset(move || callaudit_reports::pdf::session(&report)).await?,
-            "application/pdf",
-            &format!("session-{id}-report.pdf"),
-        )),
-        other => Err(AppError::BadRequest(format!(
-            "There is no {other:?} format for a session report: choose html, pdf, md or json."
-        ))),
+        ));
     }
+    report_response(
+        report,
+        q.format.as_deref(),
+        &[Format::Markdown, Format::Html, Format::Pdf, Format::Json],
+        &format!("session-{id}-report"),
+    )
+    .await
 }
