@@ -1,8 +1,42 @@
 //! Who may do what with an audit session: one pure function of the person and the session, so the
-//! need-to-know rules live in one place and are tested as a table.
+//! need-to-know rules live in one place and are tested as a table, and the check every session
+//! route makes with it.
+
+use std::sync::Arc;
 
 use callaudit_domain::audit::{Role, SessionStatus};
 use callaudit_storage::accounts::SessionAccess;
+
+use crate::AppState;
+use crate::auth::User;
+use crate::error::{AppError, Result};
+
+/// The session and what this user may do with it. A session of another force is "not found",
+/// so that its existence is not disclosed either.
+pub async fn access(
+    state: &AppState,
+    user: &User,
+    id: i64,
+) -> Result<(Arc<SessionAccess>, Rights)> {
+    let a = state.session_access(id).await?;
+    if user.person.force_id.is_some_and(|f| f != a.force_id) {
+        // The same answer, word for word, as for a session that does not exist.
+        return Err(AppError::NotFound(format!("there is no session {id}")));
+    }
+    let r = rights(user.role, user.person.id, user.person.force_id, &a);
+    Ok((a, r))
+}
+
+/// Refuses with a message unless `allowed`.
+pub fn allow(allowed: bool, what: &str) -> Result<()> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "You do not have access to {what}. Auditors can see a session only while it is open and only if they sit on its panel."
+        )))
+    }
+}
 
 /// What one person may do with one session.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

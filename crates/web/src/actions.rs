@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
 use crate::forms::{DateTyped, FieldError, Problems, date_error, error_for, query_value};
-use crate::pages::{report_response, user_force};
+use crate::shared::{report_response, today, user_force};
 use crate::view::{Nav, local_time};
 
 /// Everyone who reads the action log.
@@ -79,13 +79,6 @@ impl ActionLine {
     }
 }
 
-/// Today where the scheme is.
-pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&callaudit_domain::time::DEFAULT_TZ)
-        .date_naive()
-}
-
 /// Someone who may own an action: (person id, name).
 type Owner = (i64, String);
 
@@ -138,7 +131,7 @@ struct ActionTyped {
 }
 
 impl ActionTyped {
-    fn from_fields(f: &crate::auth::Fields) -> ActionTyped {
+    fn from_fields(f: &crate::forms::Fields) -> ActionTyped {
         ActionTyped {
             text: f.get("text").unwrap_or("").to_string(),
             owner_id: f.text("owner_id"),

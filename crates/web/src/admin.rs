@@ -118,7 +118,7 @@ pub async fn auditors(
     axum::extract::Query(q): axum::extract::Query<AddedQuery>,
 ) -> Result<Response> {
     user.require(&[Role::Coordinator])?;
-    let force = crate::pages::user_force(&state, &user).await?;
+    let force = crate::shared::user_force(&state, &user).await?;
     let page = Auditors {
         nav: Some(user.nav("/auditors")),
         csrf: user.csrf.clone(),
@@ -133,7 +133,7 @@ pub async fn auditors(
 
 pub async fn add_auditor(State(state): State<AppState>, p: Posted) -> Result<Response> {
     p.user.require(&[Role::Coordinator])?;
-    let force = crate::pages::user_force(&state, &p.user).await?;
+    let force = crate::shared::user_force(&state, &p.user).await?;
     new_person(&state, &p, Some(force.id), Role::Auditor).await?;
     Ok(Redirect::to("/auditors?added=1").into_response())
 }

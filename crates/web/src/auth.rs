@@ -24,14 +24,13 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::audit::Role;
-use callaudit_domain::template::Template as AuditTemplate;
-use callaudit_domain::text::clean_note;
 use callaudit_storage::accounts::Person;
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::{AppError, Result};
+use crate::forms::{Fields, read_form};
 use crate::view::Nav;
 
 pub const SESSION_COOKIE: &str = "callaudit_session";
@@ -136,7 +135,7 @@ impl User {
     }
 
     pub fn nav(&self, current: &str) -> Nav {
-        Nav::new(self, current)
+        Nav::new(&self.person.display_name, self.role, &self.csrf, current)
     }
 
     /// Refuses anyone whose role is not among `roles`.
@@ -200,104 +199,6 @@ impl FromRequestParts<AppState> for User {
         }
         Ok(user)
     }
-}
-
-/// The fields of a posted form, in order (a name may repeat, as checkboxes do).
-#[derive(Debug, Default, Clone)]
-pub struct Fields(pub Vec<(String, String)>);
-
-impl Fields {
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The field trimmed, or "" when absent.
-    pub fn text(&self, name: &str) -> String {
-        self.get(name).unwrap_or("").trim().to_string()
-    }
-
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-
-    /// A date given as YYYY-MM-DD (what the browser's date field sends); `what` names it in the
-    /// message.
-    pub fn required_date(&self, name: &str, what: &str) -> Result<NaiveDate> {
-        let v = self.text(name);
-        NaiveDate::parse_from_str(&v, "%Y-%m-%d").map_err(|_| {
-            AppError::BadRequest(format!(
-                "{what} {v:?} is not a date: give it as YYYY-MM-DD, e.g. 2026-04-15."
-            ))
-        })
-    }
-
-    /// A date that may be left empty.
-    pub fn date(&self, name: &str, what: &str) -> Result<Option<NaiveDate>> {
-        if self.text(name).is_empty() {
-            return Ok(None);
-        }
-        self.required_date(name, what).map(Some)
-    }
-
-    /// A whole number of calls that may be left empty.
-    pub fn count(&self, name: &str, what: &str) -> Result<Option<u32>> {
-        let v = self.text(name);
-        if v.is_empty() {
-            return Ok(None);
-        }
-        v.parse().map(Some).map_err(|_| {
-            AppError::BadRequest(format!("{what} {v:?} is not a whole number of calls."))
-        })
-    }
-
-    /// Free text (comments, notes), cleaned and bounded to [`NOTE_CHARS`]; "" when absent.
-    pub fn note(&self, name: &str, what: &str) -> Result<String> {
-        clean_note(self.get(name).unwrap_or(""), NOTE_CHARS)
-            .map_err(|e| AppError::BadRequest(format!("{what} {e}")))
-    }
-
-    /// A report section a person writes (several paragraphs), cleaned and bounded to
-    /// [`SECTION_CHARS`]; "" when absent.
-    pub fn long_text(&self, name: &str, what: &str) -> Result<String> {
-        clean_note(self.get(name).unwrap_or(""), SECTION_CHARS)
-            .map_err(|e| AppError::BadRequest(format!("{what} {e}")))
-    }
-
-    /// The template's codes of the areas ticked (fields named `area`), sorted, once each.
-    pub fn areas(&self, template: &AuditTemplate) -> Result<Vec<String>> {
-        let mut areas = Vec::new();
-        for a in self.all("area") {
-            let area = template
-                .find_area(&a)
-                .map_err(|e| AppError::BadRequest(format!("The area {e}")))?;
-            areas.push(area.code.clone());
-        }
-        areas.sort();
-        areas.dedup();
-        Ok(areas)
-    }
-}
-
-/// The longest note kept, in characters: several paragraphs, not a transcript.
-pub const NOTE_CHARS: usize = 4000;
-
-/// The longest section of a report a person writes (an introduction runs to a page or two).
-pub const SECTION_CHARS: usize = 20_000;
-
-async fn read_form(req: Request, state: &AppState) -> Result<Fields> {
-    let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)
-        .await
-        .map_err(|e| {
-            AppError::BadRequest(format!("The form could not be read: {}", e.body_text()))
-        })?;
-    Ok(Fields(pairs))
 }
 
 /// Refuses a request the browser marks as sent from another site (forms read by hand call it).

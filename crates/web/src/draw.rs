@@ -12,75 +12,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::call::Channel;
 use callaudit_domain::sampling::{self, DrawSpec, Quota, SpecPart, Stratum, StratumBy};
 use callaudit_storage::StoreError;
-use chrono::NaiveDate;
 
 use crate::AppState;
-use crate::auth::{Fields, Posted};
+use crate::access::{access, allow};
+use crate::auth::Posted;
 use crate::error::{AppError, Result};
-use crate::forms::{DateTyped, Problems, query_value};
-use crate::sessions::{access, allow, show_page};
+use crate::forms::{CommitTyped, Fields, Problems, query_value};
+use crate::sessions::show_page;
 use crate::view::Nav;
-
-/// The draw's rules as typed on the session page, kept when the form is shown again.
-#[derive(Clone)]
-pub struct CommitTyped {
-    pub size: String,
-    pub quota_999: String,
-    pub quota_101: String,
-    pub quota_dissatisfied: String,
-    pub quota_repeat: String,
-    pub quota_grades: String,
-    pub quota_areas: String,
-    pub from: DateTyped,
-    pub to: DateTyped,
-    pub max_per_handler: String,
-    pub grades: String,
-    pub areas: String,
-    pub min_duration: String,
-    pub recording: bool,
-}
-
-impl CommitTyped {
-    /// What the form starts with: ten calls, five of each line, from the six weeks before the
-    /// session, at most two per call handler, only calls with a recording where the pool has any.
-    pub fn defaults(held_on: NaiveDate, recordings: bool) -> CommitTyped {
-        CommitTyped {
-            size: "10".into(),
-            quota_999: "5".into(),
-            quota_101: "5".into(),
-            quota_dissatisfied: String::new(),
-            quota_repeat: String::new(),
-            quota_grades: String::new(),
-            quota_areas: String::new(),
-            from: DateTyped::of(held_on - chrono::Duration::days(42)),
-            to: DateTyped::of(held_on - chrono::Duration::days(1)),
-            max_per_handler: "2".into(),
-            grades: String::new(),
-            areas: String::new(),
-            min_duration: String::new(),
-            recording: recordings,
-        }
-    }
-
-    fn from_fields(f: &Fields) -> CommitTyped {
-        CommitTyped {
-            size: f.text("size"),
-            quota_999: f.text("quota_999"),
-            quota_101: f.text("quota_101"),
-            quota_dissatisfied: f.text("quota_dissatisfied"),
-            quota_repeat: f.text("quota_repeat"),
-            quota_grades: f.text("quota_grades"),
-            quota_areas: f.text("quota_areas"),
-            from: DateTyped::from_fields(f, "from"),
-            to: DateTyped::from_fields(f, "to"),
-            max_per_handler: f.text("max_per_handler"),
-            grades: f.text("grades"),
-            areas: f.text("areas"),
-            min_duration: f.text("min_duration"),
-            recording: f.get("recording").is_some(),
-        }
-    }
-}
 
 /// The field of the commit form that a problem of the specification is about.
 fn field_of(part: SpecPart) -> &'static str {

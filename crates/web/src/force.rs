@@ -11,13 +11,14 @@ use callaudit_domain::audit::Role;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::actions::{ActionLine, today};
+use crate::access::{access, allow};
+use crate::actions::ActionLine;
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
 use crate::forms::Problems;
-use crate::pages::user_force;
 use crate::panel::{Returned, returned};
-use crate::sessions::{access, allow};
+use crate::shared::today;
+use crate::shared::user_force;
 use crate::view::{Nav, local_time};
 
 /// Days after which an issue the force has not answered is put before the force lead.

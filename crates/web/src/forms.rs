@@ -1,13 +1,85 @@
-//! Forms as the GOV.UK Design System shapes them: every problem of a form collected at once for
-//! the error summary (each linked to its field) and shown again beside the field, the form shown
-//! again as it was typed, and dates typed in three fields as people write them.
+//! Forms: a posted form's fields read and checked, and shaped as the GOV.UK Design System shapes
+//! them: every problem of a form collected at once for the error summary (each linked to its
+//! field) and shown again beside the field, the form shown again as it was typed, and dates typed
+//! in three fields as people write them.
 
+use axum::extract::{FromRequest, Request};
+use callaudit_domain::template::Template as AuditTemplate;
+use callaudit_domain::text::clean_note;
 use callaudit_domain::time::{DatePart, date_from_parts};
 use chrono::{Datelike, NaiveDate};
 
-use callaudit_domain::text::clean_note;
+use crate::AppState;
+use crate::error::{AppError, Result};
 
-use crate::auth::{Fields, NOTE_CHARS};
+/// The fields of a posted form, in order (a name may repeat, as checkboxes do).
+#[derive(Debug, Default, Clone)]
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The field trimmed, or "" when absent.
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or("").trim().to_string()
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// Free text (comments, notes), cleaned and bounded to [`NOTE_CHARS`]; "" when absent.
+    pub fn note(&self, name: &str, what: &str) -> Result<String> {
+        clean_note(self.get(name).unwrap_or(""), NOTE_CHARS)
+            .map_err(|e| AppError::BadRequest(format!("{what} {e}")))
+    }
+
+    /// A report section a person writes (several paragraphs), cleaned and bounded to
+    /// [`SECTION_CHARS`]; "" when absent.
+    pub fn long_text(&self, name: &str, what: &str) -> Result<String> {
+        clean_note(self.get(name).unwrap_or(""), SECTION_CHARS)
+            .map_err(|e| AppError::BadRequest(format!("{what} {e}")))
+    }
+
+    /// The template's codes of the areas ticked (fields named `area`), sorted, once each.
+    pub fn areas(&self, template: &AuditTemplate) -> Result<Vec<String>> {
+        let mut areas = Vec::new();
+        for a in self.all("area") {
+            let area = template
+                .find_area(&a)
+                .map_err(|e| AppError::BadRequest(format!("The area {e}")))?;
+            areas.push(area.code.clone());
+        }
+        areas.sort();
+        areas.dedup();
+        Ok(areas)
+    }
+}
+
+/// The longest note kept, in characters: several paragraphs, not a transcript.
+pub const NOTE_CHARS: usize = 4000;
+
+/// The longest section of a report a person writes (an introduction runs to a page or two).
+pub const SECTION_CHARS: usize = 20_000;
+
+/// A posted form's fields, read from the request's body.
+pub async fn read_form(req: Request, state: &AppState) -> Result<Fields> {
+    let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)
+        .await
+        .map_err(|e| {
+            AppError::BadRequest(format!("The form could not be read: {}", e.body_text()))
+        })?;
+    Ok(Fields(pairs))
+}
 
 /// One problem of a form, for the error summary at the top of the page (a link to the field) and
 /// beside the field itself: the field's id and what to do, in the Design System's words.
@@ -163,6 +235,67 @@ impl DateTyped {
 
     pub fn is_empty(&self) -> bool {
         self.day.is_empty() && self.month.is_empty() && self.year.is_empty()
+    }
+}
+
+/// The draw's rules as typed on the session page, kept when the form is shown again.
+#[derive(Clone)]
+pub struct CommitTyped {
+    pub size: String,
+    pub quota_999: String,
+    pub quota_101: String,
+    pub quota_dissatisfied: String,
+    pub quota_repeat: String,
+    pub quota_grades: String,
+    pub quota_areas: String,
+    pub from: DateTyped,
+    pub to: DateTyped,
+    pub max_per_handler: String,
+    pub grades: String,
+    pub areas: String,
+    pub min_duration: String,
+    pub recording: bool,
+}
+
+impl CommitTyped {
+    /// What the form starts with: ten calls, five of each line, from the six weeks before the
+    /// session, at most two per call handler, only calls with a recording where the pool has any.
+    pub fn defaults(held_on: NaiveDate, recordings: bool) -> CommitTyped {
+        CommitTyped {
+            size: "10".into(),
+            quota_999: "5".into(),
+            quota_101: "5".into(),
+            quota_dissatisfied: String::new(),
+            quota_repeat: String::new(),
+            quota_grades: String::new(),
+            quota_areas: String::new(),
+            from: DateTyped::of(held_on - chrono::Duration::days(42)),
+            to: DateTyped::of(held_on - chrono::Duration::days(1)),
+            max_per_handler: "2".into(),
+            grades: String::new(),
+            areas: String::new(),
+            min_duration: String::new(),
+            recording: recordings,
+        }
+    }
+
+    pub fn from_fields(f: &Fields) -> CommitTyped {
+        CommitTyped {
+            size: f.text("size"),
+            quota_999: f.text("quota_999"),
+            quota_101: f.text("quota_101"),
+            quota_dissatisfied: f.text("quota_dissatisfied"),
+            quota_repeat: f.text("quota_repeat"),
+            quota_grades: f.text("quota_grades"),
+            quota_areas: f.text("quota_areas"),
+            from: DateTyped::from_fields(f, "from"),
+            to: DateTyped::from_fields(f, "to"),
+            max_per_handler: f.text("max_per_handler"),
+            grades: f.text("grades"),
+            areas: f.text("areas"),
+            min_duration: f.text("min_duration"),
+            recording: f.get("recording").is_some(),
+        }
     }
 }
 

@@ -42,6 +42,7 @@ pub mod recordings;
 mod score;
 mod security;
 mod sessions;
+mod shared;
 mod totals;
 mod view;
 

@@ -12,11 +12,11 @@ use callaudit_storage::sessions::{Outcome, Response as IssueResponse};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{Fields, Posted, User};
+use crate::access::{access, allow};
+use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
-use crate::forms::{DateTyped, FieldError, Problems, date_error, error_for};
+use crate::forms::{DateTyped, FieldError, Fields, Problems, date_error, error_for};
 use crate::score::{Choice, area_choices, category_choices, session_call};
-use crate::sessions::{access, allow};
 use crate::view::{Nav, answer_label, category_label, channel_label, digest_groups, digest_short};
 
 pub struct Row {

@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::auth::User;
 use crate::error::{AppError, Result};
 use crate::forms::{DateTyped, FieldError, Problems, date_error};
-use crate::pages::{report_response, user_force};
+use crate::shared::{report_response, user_force};
 use crate::view::Nav;
 
 const ROLES: [Role; 3] = [Role::Coordinator, Role::ForceLead, Role::Viewer];
@@ -94,7 +94,7 @@ async fn report(state: &AppState, user: &User, q: &Period) -> Result<Performance
                     t.with_timezone(&callaudit_domain::time::DEFAULT_TZ)
                         .date_naive()
                 })
-                .unwrap_or_else(crate::actions::today);
+                .unwrap_or_else(crate::shared::today);
             callaudit_reports::annual::year_bounds(callaudit_domain::time::financial_year(newest))
         }
     };

@@ -20,7 +20,7 @@ use crate::auth::{Posted, User, check_csrf, refuse_cross_site};
 use crate::error::{AppError, Result};
 use crate::import::{Imported, read_into_pool};
 use crate::mapper::Begun;
-use crate::pages::user_force;
+use crate::shared::user_force;
 use crate::view::Nav;
 
 /// Problems shown on the page; the count says how many more there were.

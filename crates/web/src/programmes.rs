@@ -66,7 +66,7 @@ pub struct SavedQuery {
 }
 
 async fn page(state: &AppState, user: &User, saved: Option<i64>) -> Result<Page> {
-    let force = crate::pages::user_force(state, user).await?;
+    let force = crate::shared::user_force(state, user).await?;
     let mut programmes = Vec::new();
     let mut saved_name = None;
     for p in state.store.programmes(force.id).await? {
@@ -198,7 +198,7 @@ pub async fn save(
     p: Posted,
 ) -> Result<Response> {
     p.user.require(&[Role::Coordinator])?;
-    let force = crate::pages::user_force(&state, &p.user).await?;
+    let force = crate::shared::user_force(&state, &p.user).await?;
     let programme = state.store.programme(id).await?;
     if programme.force_id != force.id {
         return Err(AppError::Forbidden(
@@ -342,7 +342,7 @@ fn codes<'a, T>(
 /// Adds a programme with the reference template of the kind chosen.
 pub async fn add(State(state): State<AppState>, p: Posted) -> Result<Response> {
     p.user.require(&[Role::Coordinator])?;
-    let force = crate::pages::user_force(&state, &p.user).await?;
+    let force = crate::shared::user_force(&state, &p.user).await?;
     let template = match p.fields.text("kind").as_str() {
         "call-audit" => AuditTemplate::reference(),
         "crime-data-integrity" => AuditTemplate::crime_data_integrity(),

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
-use crate::pages::{download, report_page, user_force};
+use crate::shared::{download, report_page, user_force};
 use crate::view::{Nav, local_time};
 
 #[derive(Template)]

@@ -20,11 +20,11 @@ use axum::body::Bytes;
 use callaudit_storage::accounts::SessionAccess;
 
 use crate::AppState;
+use crate::access::{access, allow};
 use crate::auth::{Posted, User};
 use crate::cache::Key;
 use crate::error::{AppError, Result};
 use crate::recordings::{self, local_path};
-use crate::sessions::{access, allow};
 use crate::view::{Nav, channel_label, local_time};
 
 /// The call at position `n` of session `id`, and how many calls the session has.

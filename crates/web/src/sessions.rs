@@ -1,8 +1,6 @@
 //! Sessions: the list each role sees, planning one, and the verifiable draw made in front of the
 //! panel (commit the pool, show the digests, then draw with the seed the panel chose).
 
-use std::sync::Arc;
-
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -11,16 +9,14 @@ use callaudit_domain::audit::{Role, SessionStatus};
 use callaudit_domain::template::ProgrammeKind;
 use callaudit_reports::output::Format;
 use callaudit_reports::session as session_report;
-use callaudit_storage::accounts::SessionAccess;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::access::{Rights, rights};
+use crate::access::{Rights, access, allow};
 use crate::auth::{Posted, User};
-use crate::draw::CommitTyped;
 use crate::error::{AppError, Result};
-use crate::forms::{DateTyped, FieldError, Problems, date_error, error_for};
-use crate::pages::{download, report_response, user_force};
+use crate::forms::{CommitTyped, DateTyped, FieldError, Problems, date_error, error_for};
+use crate::shared::{download, report_response, user_force};
 use crate::view::{Nav, category_label, channel_label, digest_groups, digest_short, local_time};
 
 /// A session as a line of a list.
@@ -35,22 +31,6 @@ pub struct SessionRow {
     pub note: &'static str,
 }
 
-/// The session and what this user may do with it. A session of another force is "not found",
-/// so that its existence is not disclosed either.
-pub async fn access(
-    state: &AppState,
-    user: &User,
-    id: i64,
-) -> Result<(Arc<SessionAccess>, Rights)> {
-    let a = state.session_access(id).await?;
-    if user.person.force_id.is_some_and(|f| f != a.force_id) {
-        // The same answer, word for word, as for a session that does not exist.
-        return Err(AppError::NotFound(format!("there is no session {id}")));
-    }
-    let r = rights(user.role, user.person.id, user.person.force_id, &a);
-    Ok((a, r))
-}
-
 /// A session's focus as pages name it: a Crime Data Integrity dip sample checks incident records,
 /// and a call audit planned without a focus takes every incident type.
 fn focus_label(focus: &str, kind: Option<ProgrammeKind>) -> String {
@@ -58,17 +38,6 @@ fn focus_label(focus: &str, kind: Option<ProgrammeKind>) -> String {
         (false, _) => focus.to_string(),
         (true, Some(ProgrammeKind::CrimeDataIntegrity)) => "Dip sample of incident records".into(),
         (true, _) => "No focus: all incident types".into(),
-    }
-}
-
-/// Refuses with a message unless `allowed`.
-pub fn allow(allowed: bool, what: &str) -> Result<()> {
-    if allowed {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "You do not have access to {what}. Auditors can see a session only while it is open and only if they sit on its panel."
-        )))
     }
 }
 
@@ -174,7 +143,7 @@ struct PlanTyped {
 }
 
 impl PlanTyped {
-    fn from_fields(f: &crate::auth::Fields) -> PlanTyped {
+    fn from_fields(f: &crate::forms::Fields) -> PlanTyped {
         PlanTyped {
             held_on: DateTyped::from_fields(f, "held_on"),
             programme: f.text("programme"),
@@ -668,7 +637,7 @@ pub async fn report(
     let report = session_report::compute(&session_report::load(&state.store, &force, id).await?);
     // Read in the browser, the report has a way back to the session.
     if q.format.as_deref() == Some("html") {
-        return Ok(crate::pages::report_page(
+        return Ok(crate::shared::report_page(
             callaudit_reports::html::session_from(&report, Some(&format!("/sessions/{id}")))?,
         ));
     }

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::{Posted, User};
 use crate::error::Result;
 use crate::forms::{DateTyped, FieldError, Problems, date_error, error_for};
-use crate::pages::user_force;
+use crate::shared::user_force;
 use crate::view::Nav;
 
 /// More calls than any force takes in a day, to catch a figure typed with extra digits.

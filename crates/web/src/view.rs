@@ -3,8 +3,6 @@
 
 use callaudit_domain::audit::Role;
 
-use crate::auth::User;
-
 pub struct Link {
     pub href: &'static str,
     pub label: &'static str,
@@ -20,8 +18,9 @@ pub struct Nav {
 }
 
 impl Nav {
-    pub fn new(user: &User, current: &str) -> Nav {
-        let links: &[(&'static str, &'static str)] = match user.role {
+    /// The header for `name` signed in as `role`, with `current` the page's section.
+    pub fn new(name: &str, role: Role, csrf: &str, current: &str) -> Nav {
+        let links: &[(&'static str, &'static str)] = match role {
             Role::Coordinator => &[
                 ("/", "Home"),
                 ("/pool", "Call pool"),
@@ -60,9 +59,9 @@ impl Nav {
             ],
         };
         Nav {
-            name: user.person.display_name.clone(),
-            role: role_label(user.role),
-            csrf: user.csrf.clone(),
+            name: name.to_string(),
+            role: role_label(role),
+            csrf: csrf.to_string(),
             links: links
                 .iter()
                 .map(|(href, label)| Link {
