@@ -1,0 +1,723 @@
+//! Audit sessions in the browser, route by route: planning, scoring with the recording and its
+//! transcript, the panel view, the session report, and what an auditor keeps once it closes.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use callaudit_domain::audit::Role;
+use callaudit_storage::Store;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+mod support;
+use support::*;
+
+#[tokio::test]
+async fn answers_are_saved_once_with_who_and_when() {
+    let w = world().await;
+    let path = format!("/sessions/{}/calls/2", w.open);
+    let form = "q_greeting=partly&n_greeting=Slow+to+answer&category=suggestions&area=empathy&area=silence";
+    assert_eq!(
+        w.post("auditor", &path, form, true).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // The page's script asks for JSON; an unchanged form writes nothing.
+    let req = Request::post(&path)
+        .header(header::COOKIE, &w.logins["auditor"].0)
+        .header(header::ACCEPT, "application/json")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("csrf={}&{form}", w.logins["auditor"].1)))
+        .unwrap();
+    let res = w.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(text(res).await, r#"{"saved":0}"#);
+    let page = text(w.get(Some("auditor"), &path).await).await;
+    assert!(page.contains(r#"value="partly" checked"#), "{page}");
+    assert!(page.contains("Slow to answer"));
+    let history = w.store.history(50).await.unwrap();
+    let answers: Vec<_> = history.iter().filter(|h| h.entity == "answer").collect();
+    assert_eq!(answers.len(), 1, "one answer saved once");
+    assert_eq!(answers[0].actor, "auditor@test.invalid");
+    assert!(
+        history
+            .iter()
+            .any(|h| h.entity == "proposal" && h.actor == "auditor@test.invalid")
+    );
+    // The panel view shows it to the facilitator.
+    let panel = text(
+        w.get(
+            Some("facilitator"),
+            &format!("/sessions/{}/panel/2", w.open),
+        )
+        .await,
+    )
+    .await;
+    assert!(panel.contains("Slow to answer"));
+}
+
+#[tokio::test]
+async fn recordings_seek_with_range_requests_and_plays_are_logged() {
+    let w = world().await;
+    let path = format!("/sessions/{}/calls/1/recording", w.open);
+    let req = Request::get(&path)
+        .header(header::COOKIE, &w.logins["auditor"].0)
+        .header(header::RANGE, "bytes=100-199")
+        .body(Body::empty())
+        .unwrap();
+    let res = w.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+    let whole = recording_bytes();
+    assert_eq!(
+        res.headers()[header::CONTENT_RANGE],
+        format!("bytes 100-199/{}", whole.len()).as_str()
+    );
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(body.as_ref(), &whole[100..200]);
+    let res = w.get(Some("auditor"), &path).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let history = w.store.history(50).await.unwrap();
+    let plays = history.iter().filter(|h| h.entity == "recording").count();
+    assert_eq!(plays, 1, "a seek is not logged again; the first play is");
+}
+
+#[tokio::test]
+async fn the_player_gets_the_silences_measured_once_and_again_when_the_file_changes() {
+    let w = world().await;
+    let path = format!("/sessions/{}/calls/1/recording/analysis", w.open);
+    let json = |res: axum::response::Response| async move {
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap()
+    };
+    let analysed = |w: &World| {
+        let store = w.store.clone();
+        async move {
+            store
+                .history(200)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|h| h.action == "recording-analysed")
+                .count()
+        }
+    };
+
+    let res = w.get(Some("auditor"), &path).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+    let body = json(res).await;
+    assert_eq!(body["analysis"]["duration_s"], 5.5);
+    assert_eq!(body["analysis"]["silences"][0]["start_s"], 1.0);
+    assert_eq!(body["analysis"]["silences"][0]["end_s"], 4.5);
+    assert_eq!(body["waveform"]["peaks"].as_array().unwrap().len(), 550);
+    assert_eq!(analysed(&w).await, 1);
+
+    // The facilitator's request finds it kept.
+    let res = w.get(Some("facilitator"), &path).await;
+    assert_eq!(json(res).await["analysis"]["silences"][0]["end_s"], 4.5);
+    assert_eq!(analysed(&w).await, 1, "a kept analysis is not redone");
+
+    // The recording is replaced on disk with one holding no long silence: analysed again.
+    let file = w._dir.path().join("recordings/2024/05");
+    let sc = w.store.session_outcomes(w.open).await.unwrap();
+    let call_ref = &sc.iter().find(|c| c.position == 1).unwrap().call_ref;
+    let file = file.join(format!("{call_ref}.wav"));
+    {
+        use callaudit_audio::synth::{Encoding, Part, render, wav};
+        let talk = Part::Tone {
+            seconds: 2.0,
+            hz: 300.0,
+            amplitude: 0.5,
+        };
+        std::fs::write(
+            &file,
+            wav(&[render(&[talk], 8000, 0.0, 1)], 8000, Encoding::S16),
+        )
+        .unwrap();
+    }
+    let body = json(w.get(Some("auditor"), &path).await).await;
+    assert_eq!(body["analysis"]["silences"].as_array().unwrap().len(), 0);
+    assert_eq!(analysed(&w).await, 2);
+
+    // A file that is not audio, and a missing file: a 404 that says why, in JSON for the player.
+    std::fs::write(&file, "not audio").unwrap();
+    let res = w.get(Some("auditor"), &path).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let error = json(res).await["error"].as_str().unwrap().to_string();
+    assert!(
+        error.contains("not a recording this tool can read"),
+        "{error}"
+    );
+    std::fs::remove_file(&file).unwrap();
+    let res = w.get(Some("auditor"), &path).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let error = json(res).await["error"].as_str().unwrap().to_string();
+    assert!(
+        error.contains("missing from the recordings folder"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_transcript_shows_its_prompts_to_the_auditor_and_the_panel_escaped() {
+    use callaudit_audio::transcript::{Format, parse};
+    use callaudit_storage::recordings::StoredTranscript;
+    let w = world().await;
+    let page_path = format!("/sessions/{}/calls/1", w.open);
+    let before = text(w.get(Some("auditor"), &page_path).await).await;
+    assert!(!before.contains("Prompts from the transcript"));
+
+    let vtt = "WEBVTT\n\n00:00.000 --> 00:02.000\n<v Handler>Hello, police, how can I help?\n\n00:02.500 --> 00:04.000\n<v Handler>Alright mate &lt;script&gt;x()&lt;/script&gt;\n";
+    let segments = parse(vtt, Format::WebVtt).unwrap();
+    let call = w.store.session_outcomes(w.open).await.unwrap();
+    let call = call.iter().find(|c| c.position == 1).unwrap();
+    let rec = w
+        .store
+        .call_recording(call.session_call_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.put_transcript(&StoredTranscript {
+        call_id: rec.call_id,
+        source: "call.vtt".into(),
+        segments: serde_json::to_string(&segments).unwrap(),
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let page = text(w.get(Some("auditor"), &page_path).await).await;
+    assert!(page.contains("Prompts from the transcript"), "{page}");
+    assert!(
+        page.contains("A greeting (&#34;how can I help&#34;) at 0:00.")
+            || page.contains("A greeting (&quot;how can I help&quot;) at 0:00."),
+        "{page}"
+    );
+    assert!(
+        page.contains("No &#34;what happens next&#34; language")
+            || page.contains("No &quot;what happens next&quot; language")
+    );
+    assert!(page.contains("at 0:03, said by Handler: was the language appropriate?"));
+    assert!(!page.contains("<script>x()"), "transcript text is escaped");
+    assert!(page.contains("data-seek=\"2.500\""));
+
+    let panel = text(
+        w.get(
+            Some("facilitator"),
+            &format!("/sessions/{}/panel/1", w.open),
+        )
+        .await,
+    )
+    .await;
+    assert!(panel.contains("was the language appropriate?"), "{panel}");
+}
+
+#[tokio::test]
+async fn the_session_report_reads_as_a_page_and_downloads_as_a_pdf() {
+    let w = world().await;
+    let res = w
+        .get(
+            Some("coordinator"),
+            &format!("/sessions/{}/report?format=html", w.open),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        !csp.contains("script-src"),
+        "no script may run in a report: {csp}"
+    );
+    assert!(csp.starts_with("default-src 'none'; style-src 'unsafe-inline'"));
+    let page = text(res).await;
+    assert!(page.contains("<h1>Session report,"), "{page}");
+
+    let res = w
+        .get(
+            Some("lead"),
+            &format!("/sessions/{}/report?format=pdf", w.open),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/pdf");
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    assert!(body.starts_with(b"%PDF-"));
+    assert_eq!(
+        w.get(
+            Some("auditor"),
+            &format!("/sessions/{}/report?format=pdf", w.open)
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+/// The auditor's scoring page is served from memory between commits: these prove that a change
+/// reaches it at once when made through the server, and soon when made by another process.
+#[tokio::test]
+async fn pages_kept_in_memory_follow_every_change() {
+    let w = world().await;
+    let page = format!("/sessions/{}/calls/1", w.open);
+    assert_eq!(w.get(Some("auditor"), &page).await.status(), StatusCode::OK);
+    assert_eq!(w.get(Some("auditor"), &page).await.status(), StatusCode::OK);
+
+    // An answer saved through the server shows on the very next read.
+    let res = w
+        .post(
+            "auditor",
+            &page,
+            "q_greeting=partly&n_greeting=kept+note",
+            true,
+        )
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let body = text(w.get(Some("auditor"), &page).await).await;
+    assert!(body.contains("kept note"), "the saved note is shown");
+    // Rendered pages are kept per sign-in: another auditor on the panel sees their own page.
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.add_panel_member(w.open, w.ids["auditor2"])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        text(w.get(Some("auditor"), &page).await)
+            .await
+            .contains("kept note")
+    );
+    let theirs = text(w.get(Some("auditor2"), &page).await).await;
+    assert!(theirs.contains("Call 1 of"), "{theirs}");
+    assert!(
+        !theirs.contains("kept note"),
+        "one auditor's notes never reach another"
+    );
+    assert!(
+        !theirs.contains(&w.logins["auditor"].1),
+        "nor their CSRF token"
+    );
+
+    // Another process (here a second connection with its own counters) closes the session: the
+    // auditor is refused once the watcher has seen the commit.
+    let url = format!("sqlite://{}", w._dir.path().join("t.sqlite").display());
+    let elsewhere = Store::connect(&url).await.unwrap();
+
+    // Templates outlive answers, but not a programme's change made elsewhere.
+    assert!(
+        !text(w.get(Some("coordinator"), "/programmes").await)
+            .await
+            .contains("ZEBRA")
+    );
+    let mut tx = elsewhere.begin("another process").await.unwrap();
+    tx.set_focus_themes(w.programme, &["ZEBRA CROSSINGS".to_string()])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let wr = &w;
+    let body = poll(
+        || async move { text(wr.get(Some("coordinator"), "/programmes").await).await },
+        |b| b.contains("ZEBRA"),
+    )
+    .await;
+    assert!(
+        body.contains("ZEBRA"),
+        "a programme changed elsewhere is shown"
+    );
+    let mut tx = elsewhere.begin("another process").await.unwrap();
+    tx.set_session_status(w.open, callaudit_domain::audit::SessionStatus::Closed)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let status = poll(
+        || async { w.get(Some("auditor"), &page).await.status() },
+        |s| *s != StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "closed elsewhere, refused here"
+    );
+
+    // A change of role ends the person's sign-ins, and a kept sign-in goes with them at once.
+    assert_eq!(
+        w.get(Some("viewer"), "/sessions").await.status(),
+        StatusCode::OK
+    );
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.set_role(w.ids["viewer"], Role::ForceLead).await.unwrap();
+    tx.commit().await.unwrap();
+    let res = w.get(Some("viewer"), "/sessions").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION], "/login");
+}
+
+/// With a second programme, the plan form offers a choice of programme, and a focus must be one of
+/// the chosen programme's themes.
+#[tokio::test]
+async fn a_session_is_planned_under_the_programme_chosen() {
+    let w = world().await;
+    let body = text(w.get(Some("coordinator"), "/sessions").await).await;
+    assert!(
+        !body.contains("id=\"programme\""),
+        "one programme: no choice to make"
+    );
+    let res = w
+        .post(
+            "coordinator",
+            "/programmes",
+            "kind=crime-data-integrity&name=Dip+sample",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let force = w.store.resolve_force(Some("t")).await.unwrap().id;
+    let cdi = w
+        .store
+        .programmes(force)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.name == "Dip sample")
+        .unwrap()
+        .id;
+    let body = text(w.get(Some("coordinator"), "/sessions").await).await;
+    assert!(body.contains("id=\"programme\""), "{body}");
+    assert!(body.contains("<optgroup label=\"Dip sample\">"), "{body}");
+
+    let theme = w.store.template(cdi).await.unwrap().focus_themes[0].clone();
+    let plan = |programme: i64, focus: &str| {
+        format!(
+            "programme={programme}&held_on-day=1&held_on-month=8&held_on-year=2024&focus={}&facilitator={}&panel={}",
+            focus.replace(' ', "+"),
+            w.ids["facilitator"],
+            w.ids["auditor"]
+        )
+    };
+    // A theme of the other programme, and a programme of another force: refused.
+    let res = w
+        .post("coordinator", "/sessions", &plan(cdi, "ASB"), true)
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let stranger_force = w.store.resolve_force(Some("o")).await.unwrap().id;
+    let mut tx = w.store.begin("test").await.unwrap();
+    let theirs = tx
+        .ensure_call_audit_programme(stranger_force)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let res = w
+        .post("coordinator", "/sessions", &plan(theirs, ""), true)
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+    let res = w
+        .post("coordinator", "/sessions", &plan(cdi, &theme), true)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let id = planned_session(&res);
+    assert_eq!(w.store.session_access(id).await.unwrap().programme_id, cdi);
+
+    // A dip sample with no focus reads as one, and a call audit with none says so.
+    let res = w
+        .post("coordinator", "/sessions", &plan(cdi, ""), true)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let body = text(w.get(Some("coordinator"), "/sessions").await).await;
+    assert!(
+        body.contains("<td>Dip sample of incident records</td>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<td>No focus: all incident types</td>"),
+        "the world's first session"
+    );
+}
+
+#[tokio::test]
+async fn recordings_removed_under_retention_are_gone_even_for_the_facilitator() {
+    let w = world().await;
+    let path = format!("/sessions/{}/calls/1/recording", w.open);
+    assert_eq!(
+        w.get(Some("facilitator"), &path).await.status(),
+        StatusCode::OK
+    );
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.set_session_status(w.open, callaudit_domain::audit::SessionStatus::Closed)
+        .await
+        .unwrap();
+    tx.set_retention(w.programme, "recordings", Some(0))
+        .await
+        .unwrap();
+    let removed = tx
+        .apply_retention(chrono::Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(removed.len(), 1);
+    let res = w.get(Some("facilitator"), &path).await;
+    assert_eq!(res.status(), StatusCode::GONE);
+    assert!(
+        text(res)
+            .await
+            .contains("removed when the programme&#39;s retention period ended")
+    );
+    let analysis = format!("{path}/analysis");
+    assert_eq!(
+        w.get(Some("facilitator"), &analysis).await.status(),
+        StatusCode::GONE
+    );
+    // Those who could never hear it are still refused as before, not told it is gone.
+    assert_eq!(
+        w.get(Some("viewer"), &path).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_auditors_saving_while_the_coordinator_adds_actions_get_no_error() {
+    let w = world().await;
+    let post = |who: &str, path: String, form: String| {
+        let (cookie, csrf) = &w.logins[who];
+        Request::post(path)
+            .header(header::COOKIE, cookie.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={csrf}&{form}")))
+            .unwrap()
+    };
+    let mut load = tokio::task::JoinSet::new();
+    for i in 0..10 {
+        let answer = if i % 2 == 0 { "yes" } else { "no" };
+        for req in [
+            post(
+                "auditor",
+                format!("/sessions/{}/calls/1", w.open),
+                format!("q_greeting={answer}&n_greeting=note+{i}"),
+            ),
+            post(
+                "auditor2",
+                format!("/sessions/{}/calls/1", w.other),
+                format!("q_greeting={answer}&n_greeting=note+{i}"),
+            ),
+            post(
+                "coordinator",
+                "/actions".into(),
+                format!("text=Action+{i}&owner=FCC+lead&due_on=2024-08-01"),
+            ),
+        ] {
+            let app = w.app.clone();
+            load.spawn(async move { app.oneshot(req).await.unwrap().status() });
+        }
+    }
+    let mut statuses = Vec::new();
+    while let Some(s) = load.join_next().await {
+        statuses.push(s.unwrap());
+    }
+    assert_eq!(statuses.len(), 30);
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::SEE_OTHER),
+        "{statuses:?}"
+    );
+    assert_eq!(w.store.verify_history().await.unwrap().broken, None);
+}
+
+#[tokio::test]
+async fn the_panel_view_judges_agreement_only_over_answers_given_and_shows_progress() {
+    let w = world().await;
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.add_panel_member(w.open, w.ids["auditor2"])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let panel = format!("/sessions/{}/panel", w.open);
+    let call1 = text(w.get(Some("facilitator"), &format!("{panel}/1")).await).await;
+    assert!(
+        call1.contains("Not answered by 2"),
+        "nobody has answered yet"
+    );
+    assert!(
+        !call1.contains("<td>Same</td>"),
+        "unfinished scoring is never agreement"
+    );
+    let page = text(w.get(Some("facilitator"), &panel).await).await;
+    assert!(
+        !page.contains("<td>Same</td>"),
+        "unfinished scoring is never agreement"
+    );
+    assert!(page.contains("<td>0 of 4</td><td>0 of 48</td>"), "{page}");
+
+    let call = format!("/sessions/{}/calls/1", w.open);
+    let ok = StatusCode::SEE_OTHER;
+    let one = "q_greeting=yes&q_listened=yes&q_empathy=no&category=suggestions&area=silence&area=next-steps";
+    let two = "q_greeting=yes&q_listened=partly&category=suggestions&area=silence";
+    assert_eq!(w.post("auditor", &call, one, true).await.status(), ok);
+    assert_eq!(w.post("auditor2", &call, two, true).await.status(), ok);
+    let overview = text(w.get(Some("facilitator"), &panel).await).await;
+    assert!(
+        overview.contains("<td>0 of 4</td><td>3 of 48</td>")
+            && overview.contains("<td>0 of 4</td><td>2 of 48</td>"),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("<td>1</td>") && overview.contains(">To do</span>"),
+        "the list of calls counts the rows that differ and shows what is to do: {overview}"
+    );
+    let page = text(w.get(Some("facilitator"), &format!("{panel}/1")).await).await;
+    let row = |question: &str| {
+        let at = page.find(&format!(">{question}</th>")).unwrap();
+        let end = at + page[at..].find("</tr>").unwrap();
+        page[at..end].to_string()
+    };
+    assert!(row("Correct greeting given").contains("<td>Same</td>"));
+    assert!(row("Caller listened to appropriately").contains("Differ"));
+    assert!(row("Empathy, understanding and support shown").contains("Not answered by 1"));
+    // Areas read as the template words them, never as codes.
+    assert!(
+        page.contains("Told what happens next, Silences explained"),
+        "{page}"
+    );
+    assert!(!page.contains("next-steps, silence"));
+    // Both proposed "suggestions" and both ticked silences: offered to the facilitator, pre-ticked.
+    assert!(page.contains(r#"value="suggestions" checked"#), "{page}");
+    assert!(page.contains(r#"value="silence" checked"#));
+    assert!(
+        !page.contains(r#"value="next-steps" checked"#),
+        "only one auditor ticked it"
+    );
+    assert!(page.contains("Panel view: call 1 of 4") && page.contains("Next call"));
+    // An outcome with no category comes back on the call's page, what was typed kept.
+    let res = w
+        .post(
+            "facilitator",
+            &format!("/sessions/{}/calls/1/outcome", w.open),
+            "comments=Warm+but+slow&issue=Greeting+took+20+seconds",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = text(res).await;
+    assert!(
+        page.contains("<a href=\"#c1-cat-positive\">Select the category the panel agreed</a>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(">Warm but slow</textarea>")
+            && page.contains(">Greeting took 20 seconds</textarea>"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn moving_on_with_questions_unanswered_asks_first_and_the_last_call_leads_to_a_summary() {
+    let w = world().await;
+    let s = w.open;
+    let res = w
+        .post(
+            "auditor",
+            &format!("/sessions/{s}/calls/1"),
+            "q_greeting=yes&go=next",
+            true,
+        )
+        .await;
+    let to = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        to,
+        format!("/sessions/{s}/calls/1?saved=1&unanswered=next#unanswered")
+    );
+    let page = text(
+        w.get(Some("auditor"), to.trim_end_matches("#unanswered"))
+            .await,
+    )
+    .await;
+    assert!(page.contains("id=\"unanswered\""), "{page}");
+    assert!(
+        !page.contains("href=\"#q-greeting-yes\""),
+        "the answered one is not listed: {page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "href=\"/sessions/{s}/calls/2\">go on to call 2 anyway"
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains("1 of "),
+        "the save state counts the answers: {page}"
+    );
+    // Every question answered and a category proposed: on to the next call without a word.
+    let template = w.store.template(w.programme).await.unwrap();
+    let all: Vec<String> = template
+        .questions
+        .iter()
+        .map(|q| format!("q_{}=yes", q.code))
+        .collect();
+    let res = w
+        .post(
+            "auditor",
+            &format!("/sessions/{s}/calls/1"),
+            &format!("{}&category=positive&go=next", all.join("&")),
+            true,
+        )
+        .await;
+    assert_eq!(
+        res.headers()[header::LOCATION].to_str().unwrap(),
+        format!("/sessions/{s}/calls/2")
+    );
+    let summary = text(
+        w.get(Some("auditor"), &format!("/sessions/{s}/answers"))
+            .await,
+    )
+    .await;
+    assert!(summary.contains("You have finished 1 of"), "{summary}");
+    assert!(summary.contains("What happens next"), "{summary}");
+}
+
+#[tokio::test]
+async fn an_auditor_keeps_only_the_outcome_when_the_session_closes() {
+    let w = world().await;
+    let path = format!("/sessions/{}/calls/1/recording", w.open);
+    assert!(w.get(Some("auditor"), &path).await.status().is_success());
+    let res = w
+        .post(
+            "coordinator",
+            &format!("/sessions/{}/status", w.open),
+            "status=closed&confirm=yes",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        w.get(Some("auditor"), &path).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let scoring = format!("/sessions/{}/calls/1", w.open);
+    assert_eq!(
+        w.get(Some("auditor"), &scoring).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // They read what came of it: the session and its report with the issues and responses.
+    let session = format!("/sessions/{}", w.open);
+    assert_eq!(
+        w.get(Some("auditor"), &session).await.status(),
+        StatusCode::OK
+    );
+    let report = format!("/sessions/{}/report?format=html", w.open);
+    let res = w.get(Some("auditor"), &report).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(text(res).await.contains("Issues raised and the force"));
+    // Another session's auditor does not.
+    assert_eq!(
+        w.get(Some("auditor2"), &session).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // The facilitator still answers the findings after the session.
+    assert!(
+        w.get(Some("facilitator"), &path)
+            .await
+            .status()
+            .is_success()
+    );
+}
