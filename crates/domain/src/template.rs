@@ -40,6 +40,16 @@ impl Category {
         }
     }
 
+    /// The category where a page, a table or a report shows it: one wording everywhere.
+    /// [`Category::label`] is the scheme's published wording, offered when choosing one.
+    pub fn short(self) -> &'static str {
+        match self {
+            Category::Positive => "Fully positive",
+            Category::Suggestions => "Good, with suggestions",
+            Category::Negative => "Negative",
+        }
+    }
+
     /// A call *raised an issue* when the panel had suggestions or negative feedback.
     pub fn raises_issue(self) -> bool {
         self != Category::Positive

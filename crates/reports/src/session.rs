@@ -238,12 +238,8 @@ pub fn relayed(i: &IssueLine) -> String {
 
 /// A category's short label, or "not yet agreed".
 pub fn label(code: Option<&str>) -> &'static str {
-    match code.and_then(|c| Category::parse(c).ok()) {
-        Some(Category::Positive) => "Positive",
-        Some(Category::Suggestions) => "Suggestions",
-        Some(Category::Negative) => "Negative",
-        None => "not yet agreed",
-    }
+    code.and_then(|c| Category::parse(c).ok())
+        .map_or("not yet agreed", Category::short)
 }
 
 pub fn markdown(r: &SessionReport) -> String {

@@ -112,12 +112,7 @@ pub fn role_label(r: Role) -> &'static str {
 }
 
 pub fn category_label(c: &str) -> &'static str {
-    match c {
-        "positive" => "Fully positive",
-        "suggestions" => "Good, with suggestions",
-        "negative" => "Negative",
-        _ => "Not agreed",
-    }
+    callaudit_domain::template::Category::parse(c).map_or("Not agreed", |c| c.short())
 }
 
 pub fn answer_label(a: &str) -> &'static str {
