@@ -61,10 +61,16 @@ impl Tx {
     /// category) on a call, so it is not offered again.
     pub async fn drop_draft(&mut self, session_call_id: i64, draft: &str) -> Result<()> {
         let now = Utc::now();
-        on_tx!(self, c => sqlx::query(
+        on_tx!(self, |c| sqlx::query(
             "INSERT INTO dropped_drafts (session_call_id, draft, dropped_at) VALUES ($1, $2, $3)
-             ON CONFLICT (session_call_id, draft) DO NOTHING")
-            .bind(session_call_id).bind(draft).bind(now).execute(c).await?.rows_affected());
+             ON CONFLICT (session_call_id, draft) DO NOTHING"
+        )
+        .bind(session_call_id)
+        .bind(draft)
+        .bind(now)
+        .execute(c)
+        .await?
+        .rows_affected());
         self.record(
             "issue-draft",
             Some(session_call_id),
@@ -78,11 +84,13 @@ impl Tx {
     /// afresh: the note is replaced and an earlier answer cleared (the history keeps both).
     pub async fn escalate(&mut self, issue_id: i64, note: &str, by: i64) -> Result<()> {
         let now = Utc::now();
-        on_tx!(self, c => sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "INSERT INTO escalations (issue_id, note, escalated_by, escalated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (issue_id) DO UPDATE SET note = excluded.note, escalated_by = excluded.escalated_by,
              escalated_at = excluded.escalated_at, answer = NULL, answered_by = NULL, answered_at = NULL")
-            .bind(issue_id).bind(note).bind(by).bind(now).execute(c).await?.rows_affected());
+            .bind(issue_id).bind(note).bind(by).bind(now).execute(c).await?.rows_affected()
+        });
         self.record(
             "issue",
             Some(issue_id),
@@ -95,9 +103,11 @@ impl Tx {
     /// The force lead's answer to an escalated issue.
     pub async fn answer_escalation(&mut self, issue_id: i64, answer: &str, by: i64) -> Result<()> {
         let now = Utc::now();
-        let n = on_tx!(self, c => sqlx::query(
+        let n = on_tx!(self, |c| {
+            sqlx::query(
             "UPDATE escalations SET answer = $1, answered_by = $2, answered_at = $3 WHERE issue_id = $4")
-            .bind(answer).bind(by).bind(now).bind(issue_id).execute(c).await?.rows_affected());
+            .bind(answer).bind(by).bind(now).bind(issue_id).execute(c).await?.rows_affected()
+        });
         if n == 0 {
             return Err(StoreError::NotFound(format!(
                 "issue {issue_id} has not been escalated"
@@ -122,9 +132,13 @@ impl Tx {
         author: &str,
         today: NaiveDate,
     ) -> Result<()> {
-        let found: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
-            "SELECT id FROM actions WHERE id = $1 AND force_id = $2")
-            .bind(action_id).bind(force_id).fetch_optional(c).await?);
+        let found: Option<i64> = on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT id FROM actions WHERE id = $1 AND force_id = $2"
+        )
+        .bind(action_id)
+        .bind(force_id)
+        .fetch_optional(c)
+        .await?);
         if found.is_none() {
             return Err(StoreError::NotFound(format!(
                 "there is no action {action_id}"
@@ -132,12 +146,25 @@ impl Tx {
         }
         if let Some(status) = u.status {
             let closed_on = (!status.is_live()).then_some(today);
-            on_tx!(self, c => sqlx::query("UPDATE actions SET status = $1, closed_on = $2 WHERE id = $3")
-                .bind(status.code()).bind(closed_on).bind(action_id).execute(c).await?.rows_affected());
+            on_tx!(self, |c| sqlx::query(
+                "UPDATE actions SET status = $1, closed_on = $2 WHERE id = $3"
+            )
+            .bind(status.code())
+            .bind(closed_on)
+            .bind(action_id)
+            .execute(c)
+            .await?
+            .rows_affected());
         }
         if let Some(rag) = u.rag {
-            on_tx!(self, c => sqlx::query("UPDATE actions SET rag = $1 WHERE id = $2")
-                .bind(rag.code()).bind(action_id).execute(c).await?.rows_affected());
+            on_tx!(self, |c| sqlx::query(
+                "UPDATE actions SET rag = $1 WHERE id = $2"
+            )
+            .bind(rag.code())
+            .bind(action_id)
+            .execute(c)
+            .await?
+            .rows_affected());
         }
         if let Some(note) = u.note.as_deref().filter(|n| !n.is_empty()) {
             self.insert_note(action_id, note, author, Utc::now())
@@ -175,9 +202,16 @@ impl Tx {
         author: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        on_tx!(self, c => sqlx::query(
-            "INSERT INTO action_notes (action_id, note, author, written_at) VALUES ($1, $2, $3, $4)")
-            .bind(action_id).bind(note).bind(author).bind(at).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query(
+            "INSERT INTO action_notes (action_id, note, author, written_at) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(action_id)
+        .bind(note)
+        .bind(author)
+        .bind(at)
+        .execute(c)
+        .await?
+        .rows_affected());
         Ok(())
     }
 
@@ -191,9 +225,13 @@ impl Tx {
         author: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        let id: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
-            "SELECT id FROM actions WHERE force_id = $1 AND reference = $2")
-            .bind(force_id).bind(reference).fetch_optional(c).await?);
+        let id: Option<i64> = on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT id FROM actions WHERE force_id = $1 AND reference = $2"
+        )
+        .bind(force_id)
+        .bind(reference)
+        .fetch_optional(c)
+        .await?);
         let id =
             id.ok_or_else(|| StoreError::NotFound(format!("there is no action {reference}")))?;
         self.insert_note(id, note, author, at).await?;
@@ -210,26 +248,33 @@ impl Tx {
 impl Store {
     /// Where issue `issue_id` was raised.
     pub async fn issue_origin(&self, issue_id: i64) -> Result<IssueOrigin> {
-        let row: Option<IssueOrigin> = on_pool!(self, p => sqlx::query_as(
+        let row: Option<IssueOrigin> =
+            on_pool!(self, |p| {
+                sqlx::query_as(
             "SELECT i.id AS issue_id, i.session_call_id, sc.session_id, g.force_id, i.description
              FROM issues_raised i JOIN session_calls sc ON sc.id = i.session_call_id
              JOIN sessions s ON s.id = sc.session_id JOIN programmes g ON g.id = s.programme_id
              WHERE i.id = $1")
-            .bind(issue_id).fetch_optional(p).await?);
+            .bind(issue_id).fetch_optional(p).await?
+            });
         row.ok_or_else(|| StoreError::NotFound(format!("there is no issue {issue_id}")))
     }
 
     /// The drafts dropped on a session's calls: (session call, area code or "").
     pub async fn dropped_drafts(&self, session_id: i64) -> Result<Vec<(i64, String)>> {
-        Ok(on_pool!(self, p => sqlx::query_as(
+        Ok(on_pool!(self, |p| sqlx::query_as(
             "SELECT d.session_call_id, d.draft FROM dropped_drafts d
-             JOIN session_calls sc ON sc.id = d.session_call_id WHERE sc.session_id = $1")
-            .bind(session_id).fetch_all(p).await?))
+             JOIN session_calls sc ON sc.id = d.session_call_id WHERE sc.session_id = $1"
+        )
+        .bind(session_id)
+        .fetch_all(p)
+        .await?))
     }
 
     /// Every issue raised in a force's sessions, oldest first.
     pub async fn force_issues(&self, force_id: i64) -> Result<Vec<ForceIssue>> {
-        Ok(on_pool!(self, p => sqlx::query_as(
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT i.id, s.id AS session_id, s.held_on, sc.position, i.area_code, i.description, i.raised_at,
                     r.response, e.note AS escalation_note, e.escalated_at, e.answer AS escalation_answer,
                     s.facilitator_id
@@ -240,22 +285,29 @@ impl Store {
              LEFT JOIN responses r ON r.issue_id = i.id
              LEFT JOIN escalations e ON e.issue_id = i.id
              WHERE g.force_id = $1 ORDER BY i.raised_at, i.id")
-            .bind(force_id).fetch_all(p).await?))
+            .bind(force_id).fetch_all(p).await?
+        }))
     }
 
     /// One action of a force's log.
     pub async fn action(&self, force_id: i64, action_id: i64) -> Result<ActionRow> {
         let sql = format!("{ACTION_SELECT} WHERE a.id = $1 AND a.force_id = $2");
-        let row: Option<ActionRow> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(action_id).bind(force_id).fetch_optional(p).await?);
+        let row: Option<ActionRow> = on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(action_id)
+            .bind(force_id)
+            .fetch_optional(p)
+            .await?);
         row.ok_or_else(|| StoreError::NotFound(format!("there is no action {action_id}")))
     }
 
     /// An action's progress notes, oldest first.
     pub async fn action_notes(&self, action_id: i64) -> Result<Vec<ActionNote>> {
-        Ok(on_pool!(self, p => sqlx::query_as(
-            "SELECT note, author, written_at FROM action_notes WHERE action_id = $1 ORDER BY id")
-            .bind(action_id).fetch_all(p).await?))
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT note, author, written_at FROM action_notes WHERE action_id = $1 ORDER BY id"
+        )
+        .bind(action_id)
+        .fetch_all(p)
+        .await?))
     }
 
     /// The progress notes of many actions at once, by action, oldest first.
@@ -263,10 +315,13 @@ impl Store {
         &self,
         force_id: i64,
     ) -> Result<std::collections::HashMap<i64, Vec<ActionNote>>> {
-        let rows: Vec<(i64, String, String, DateTime<Utc>)> = on_pool!(self, p => sqlx::query_as(
+        let rows: Vec<(i64, String, String, DateTime<Utc>)> = on_pool!(self, |p| sqlx::query_as(
             "SELECT n.action_id, n.note, n.author, n.written_at FROM action_notes n
-             JOIN actions a ON a.id = n.action_id WHERE a.force_id = $1 ORDER BY n.id")
-            .bind(force_id).fetch_all(p).await?);
+             JOIN actions a ON a.id = n.action_id WHERE a.force_id = $1 ORDER BY n.id"
+        )
+        .bind(force_id)
+        .fetch_all(p)
+        .await?);
         let mut by_action: std::collections::HashMap<i64, Vec<ActionNote>> = Default::default();
         for (id, note, author, written_at) in rows {
             by_action.entry(id).or_default().push(ActionNote {

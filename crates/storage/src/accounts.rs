@@ -59,20 +59,28 @@ impl Store {
     /// The person with this email (compared without regard to case) and their password hash.
     pub async fn login_candidate(&self, email: &str) -> Result<Option<(Person, Option<String>)>> {
         let sql = sqlx::AssertSqlSafe(format!("{PERSON} WHERE lower(email) = lower($1)"));
-        let person: Option<Person> =
-            on_pool!(self, p => sqlx::query_as(sql).bind(email).fetch_optional(p).await?);
+        let person: Option<Person> = on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(email)
+            .fetch_optional(p)
+            .await?);
         let Some(person) = person else {
             return Ok(None);
         };
-        let hash: Option<String> = on_pool!(self, p => sqlx::query_scalar("SELECT password_hash FROM people WHERE id = $1")
-            .bind(person.id).fetch_one(p).await?);
+        let hash: Option<String> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT password_hash FROM people WHERE id = $1"
+        )
+        .bind(person.id)
+        .fetch_one(p)
+        .await?);
         Ok(Some((person, hash)))
     }
 
     pub async fn person(&self, id: i64) -> Result<Person> {
         let sql = sqlx::AssertSqlSafe(format!("{PERSON} WHERE id = $1"));
-        let person: Option<Person> =
-            on_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await?);
+        let person: Option<Person> = on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(id)
+            .fetch_optional(p)
+            .await?);
         person.ok_or_else(|| StoreError::NotFound(format!("there is no person {id}")))
     }
 
@@ -81,7 +89,10 @@ impl Store {
         let sql = sqlx::AssertSqlSafe(format!(
             "{PERSON} WHERE $1 IS NULL OR force_id = $1 ORDER BY role, display_name"
         ));
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(force_id).fetch_all(p).await?))
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(force_id)
+            .fetch_all(p)
+            .await?))
     }
 
     /// The person signed in with this session token hash, with the session's CSRF token and
@@ -101,10 +112,12 @@ impl Store {
             String,
             DateTime<Utc>,
         );
-        let row: Option<Row> = on_pool!(self, p => sqlx::query_as(
+        let row: Option<Row> = on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT p.id, p.force_id, p.display_name, p.email, p.role, p.active, w.csrf, w.expires_at
              FROM web_sessions w JOIN people p ON p.id = w.person_id WHERE w.token_hash = $1")
-            .bind(token_hash).fetch_optional(p).await?);
+            .bind(token_hash).fetch_optional(p).await?
+        });
         Ok(row.and_then(
             |(id, force_id, display_name, email, role, active, csrf, expires_at)| {
                 (active && expires_at > now).then_some(WebSession {
@@ -125,14 +138,19 @@ impl Store {
 
     /// Who may see session `id`, or `NotFound`.
     pub async fn session_access(&self, id: i64) -> Result<SessionAccess> {
-        let row: Option<(i64, i64, String, Option<i64>)> = on_pool!(self, p => sqlx::query_as(
+        let row: Option<(i64, i64, String, Option<i64>)> = on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT s.programme_id, g.force_id, s.status, s.facilitator_id FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE s.id = $1")
-            .bind(id).fetch_optional(p).await?);
+            .bind(id).fetch_optional(p).await?
+        });
         let (programme_id, force_id, status, facilitator_id) =
             row.ok_or_else(|| StoreError::NotFound(format!("there is no session {id}")))?;
-        let panel: Vec<i64> = on_pool!(self, p => sqlx::query_scalar(
-            "SELECT person_id FROM session_panel WHERE session_id = $1 ORDER BY person_id")
-            .bind(id).fetch_all(p).await?);
+        let panel: Vec<i64> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT person_id FROM session_panel WHERE session_id = $1 ORDER BY person_id"
+        )
+        .bind(id)
+        .fetch_all(p)
+        .await?);
         Ok(SessionAccess {
             session_id: id,
             programme_id,
@@ -148,29 +166,38 @@ impl Store {
         let sql = sqlx::AssertSqlSafe(format!(
             "{PERSON} WHERE id IN (SELECT person_id FROM session_panel WHERE session_id = $1) ORDER BY display_name"
         ));
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(session_id).fetch_all(p).await?))
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(session_id)
+            .fetch_all(p)
+            .await?))
     }
 
     /// The sessions a person sits on as an auditor, newest first.
     pub async fn sessions_on_panel(&self, person_id: i64) -> Result<Vec<crate::sessions::Session>> {
-        Ok(on_pool!(self, p => sqlx::query_as(
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT s.id, s.programme_id, s.held_on, s.focus, s.status, s.source FROM sessions s
              JOIN session_panel sp ON sp.session_id = s.id WHERE sp.person_id = $1 ORDER BY s.held_on DESC, s.id DESC")
-            .bind(person_id).fetch_all(p).await?))
+            .bind(person_id).fetch_all(p).await?
+        }))
     }
 
     /// Every auditor's answers for a call.
     pub async fn call_answers(&self, session_call_id: i64) -> Result<Vec<StoredAnswer>> {
-        Ok(on_pool!(self, p => sqlx::query_as(
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT auditor_id, question_code, answer, note FROM answers WHERE session_call_id = $1 ORDER BY auditor_id, question_code")
-            .bind(session_call_id).fetch_all(p).await?))
+            .bind(session_call_id).fetch_all(p).await?
+        }))
     }
 
     /// Every auditor's proposal for a call.
     pub async fn call_proposals(&self, session_call_id: i64) -> Result<Vec<StoredProposal>> {
-        Ok(on_pool!(self, p => sqlx::query_as(
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT auditor_id, category, areas FROM proposals WHERE session_call_id = $1 ORDER BY auditor_id")
-            .bind(session_call_id).fetch_all(p).await?))
+            .bind(session_call_id).fetch_all(p).await?
+        }))
     }
 
     /// The pool call behind a session's call and its recording path, if the pool holds one.
@@ -178,19 +205,28 @@ impl Store {
         &self,
         session_call_id: i64,
     ) -> Result<Option<crate::recordings::CallRecording>> {
-        Ok(on_pool!(self, p => sqlx::query_as(
+        Ok(on_pool!(self, |p| sqlx::query_as(
             "SELECT c.id AS call_id, c.call_ref, c.recording FROM session_calls sc
              JOIN calls c ON c.id = sc.call_id
-             WHERE sc.id = $1 AND c.recording IS NOT NULL AND c.recording <> ''")
-            .bind(session_call_id).fetch_optional(p).await?))
+             WHERE sc.id = $1 AND c.recording IS NOT NULL AND c.recording <> ''"
+        )
+        .bind(session_call_id)
+        .fetch_optional(p)
+        .await?))
     }
 }
 
 impl Tx {
     /// Stores a new password hash for a person. The history records that it changed, never the hash.
     pub async fn set_password_hash(&mut self, person_id: i64, hash: &str) -> Result<()> {
-        let n = on_tx!(self, c => sqlx::query("UPDATE people SET password_hash = $1 WHERE id = $2")
-            .bind(hash).bind(person_id).execute(c).await?.rows_affected());
+        let n = on_tx!(self, |c| sqlx::query(
+            "UPDATE people SET password_hash = $1 WHERE id = $2"
+        )
+        .bind(hash)
+        .bind(person_id)
+        .execute(c)
+        .await?
+        .rows_affected());
         if n != 1 {
             return Err(StoreError::NotFound(format!(
                 "there is no person {person_id}"
@@ -207,8 +243,14 @@ impl Tx {
         person_id: i64,
         role: callaudit_domain::audit::Role,
     ) -> Result<()> {
-        let n = on_tx!(self, c => sqlx::query("UPDATE people SET role = $1 WHERE id = $2")
-            .bind(role.code()).bind(person_id).execute(c).await?.rows_affected());
+        let n = on_tx!(self, |c| sqlx::query(
+            "UPDATE people SET role = $1 WHERE id = $2"
+        )
+        .bind(role.code())
+        .bind(person_id)
+        .execute(c)
+        .await?
+        .rows_affected());
         if n != 1 {
             return Err(StoreError::NotFound(format!(
                 "there is no person {person_id}"
@@ -227,8 +269,13 @@ impl Tx {
 
     /// Signs a person out everywhere.
     async fn end_web_sessions_of(&mut self, person_id: i64) -> Result<()> {
-        on_tx!(self, c => sqlx::query("DELETE FROM web_sessions WHERE person_id = $1")
-            .bind(person_id).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM web_sessions WHERE person_id = $1"
+        )
+        .bind(person_id)
+        .execute(c)
+        .await?
+        .rows_affected());
         Ok(())
     }
 
@@ -241,9 +288,12 @@ impl Tx {
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
         let now = Utc::now();
-        on_tx!(self, c => {
+        on_tx!(self, |c| {
             sqlx::query("DELETE FROM web_sessions WHERE person_id = $1 AND expires_at < $2")
-                .bind(person_id).bind(now).execute(&mut *c).await?;
+                .bind(person_id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
             sqlx::query("INSERT INTO web_sessions (token_hash, person_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(token_hash).bind(person_id).bind(csrf).bind(now).bind(expires_at).execute(c).await?.rows_affected()
         });
@@ -253,8 +303,13 @@ impl Tx {
 
     /// Ends a signed-in session (signing out).
     pub async fn end_web_session(&mut self, token_hash: &str, person_id: i64) -> Result<()> {
-        on_tx!(self, c => sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1")
-            .bind(token_hash).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM web_sessions WHERE token_hash = $1"
+        )
+        .bind(token_hash)
+        .execute(c)
+        .await?
+        .rows_affected());
         self.record("person", Some(person_id), "sign-out", serde_json::json!({}))
             .await
     }
@@ -263,9 +318,11 @@ impl Tx {
 impl Store {
     /// The session an issue was raised in.
     pub async fn issue_session(&self, issue_id: i64) -> Result<i64> {
-        let id: Option<i64> = on_pool!(self, p => sqlx::query_scalar(
+        let id: Option<i64> = on_pool!(self, |p| {
+            sqlx::query_scalar(
             "SELECT sc.session_id FROM issues_raised i JOIN session_calls sc ON sc.id = i.session_call_id WHERE i.id = $1")
-            .bind(issue_id).fetch_optional(p).await?);
+            .bind(issue_id).fetch_optional(p).await?
+        });
         id.ok_or_else(|| StoreError::NotFound(format!("there is no issue {issue_id}")))
     }
 
@@ -275,17 +332,21 @@ impl Store {
             "{} WHERE a.force_id = $1 ORDER BY a.created_at DESC, a.reference DESC",
             crate::export::ACTION_SELECT
         );
-        Ok(
-            on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(force_id).fetch_all(p).await?),
-        )
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(force_id)
+            .fetch_all(p)
+            .await?))
     }
 }
 
 impl Store {
     /// How many calls each session holds.
     pub async fn session_call_counts(&self) -> Result<std::collections::HashMap<i64, i64>> {
-        let rows: Vec<(i64, i64)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT session_id, COUNT(*) FROM session_calls GROUP BY session_id").fetch_all(p).await?);
+        let rows: Vec<(i64, i64)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT session_id, COUNT(*) FROM session_calls GROUP BY session_id"
+        )
+        .fetch_all(p)
+        .await?);
         Ok(rows.into_iter().collect())
     }
 
@@ -294,9 +355,12 @@ impl Store {
         let sql = sqlx::AssertSqlSafe(format!(
             "{PERSON} WHERE role = $1 AND active = $2 AND (force_id = $3 OR force_id IS NULL) ORDER BY display_name"
         ));
-        Ok(
-            on_pool!(self, p => sqlx::query_as(sql).bind(role).bind(true).bind(force_id).fetch_all(p).await?),
-        )
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(role)
+            .bind(true)
+            .bind(force_id)
+            .fetch_all(p)
+            .await?))
     }
 }
 
@@ -316,9 +380,14 @@ impl Store {
         window: i64,
     ) -> Result<(i64, i64)> {
         let expired = now - window;
-        let row: (i64, i64) = on_pool!(self, p => {
-            sqlx::query("DELETE FROM sign_in_attempts WHERE window_start < $1").bind(expired).execute(p).await?;
-            let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts").fetch_one(p).await?;
+        let row: (i64, i64) = on_pool!(self, |p| {
+            sqlx::query("DELETE FROM sign_in_attempts WHERE window_start < $1")
+                .bind(expired)
+                .execute(p)
+                .await?;
+            let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts")
+                .fetch_one(p)
+                .await?;
             if kept >= MAX_SIGN_IN_KEYS {
                 sqlx::query("DELETE FROM sign_in_attempts WHERE key IN (SELECT key FROM sign_in_attempts ORDER BY window_start LIMIT $1)")
                     .bind(kept - MAX_SIGN_IN_KEYS + 1).execute(p).await?;
@@ -336,7 +405,13 @@ impl Store {
 
     /// Forgets the attempts for `key`, after a successful sign-in.
     pub async fn clear_sign_in_attempts(&self, key: &str) -> Result<()> {
-        on_pool!(self, p => sqlx::query("DELETE FROM sign_in_attempts WHERE key = $1").bind(key).execute(p).await?.rows_affected());
+        on_pool!(self, |p| sqlx::query(
+            "DELETE FROM sign_in_attempts WHERE key = $1"
+        )
+        .bind(key)
+        .execute(p)
+        .await?
+        .rows_affected());
         Ok(())
     }
 }

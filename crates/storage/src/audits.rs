@@ -38,9 +38,12 @@ impl Tx {
                 .push(r);
         }
         for ((date, focus), calls) in groups {
-            let existing: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
+            let existing: Option<i64> =
+                on_tx!(self, |c| {
+                    sqlx::query_scalar(
                 "SELECT id FROM sessions WHERE programme_id = $1 AND held_on = $2 AND focus = $3")
-                .bind(programme_id).bind(date).bind(&focus).fetch_optional(c).await?);
+                .bind(programme_id).bind(date).bind(&focus).fetch_optional(c).await?
+                });
             let session_id = match existing {
                 Some(id) => id,
                 None => {
@@ -50,9 +53,14 @@ impl Tx {
                 }
             };
             for (line, a) in calls {
-                let stored: Option<(i64, Option<StoredOutcome>)> = on_tx!(self, c => {
-                    let sc: Option<i64> = sqlx::query_scalar("SELECT id FROM session_calls WHERE session_id = $1 AND call_ref = $2")
-                        .bind(session_id).bind(a.call_ref.as_str()).fetch_optional(&mut *c).await?;
+                let stored: Option<(i64, Option<StoredOutcome>)> = on_tx!(self, |c| {
+                    let sc: Option<i64> = sqlx::query_scalar(
+                        "SELECT id FROM session_calls WHERE session_id = $1 AND call_ref = $2",
+                    )
+                    .bind(session_id)
+                    .bind(a.call_ref.as_str())
+                    .fetch_optional(&mut *c)
+                    .await?;
                     match sc {
                         None => None,
                         Some(id) => {
@@ -96,11 +104,20 @@ impl Tx {
                     }
                     continue;
                 }
-                let sc_id: i64 = on_tx!(self, c => {
-                    let call_id: Option<i64> = sqlx::query_scalar("SELECT id FROM calls WHERE force_id = $1 AND call_ref = $2")
-                        .bind(force_id).bind(a.call_ref.as_str()).fetch_optional(&mut *c).await?;
-                    let position: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM session_calls WHERE session_id = $1")
-                        .bind(session_id).fetch_one(&mut *c).await?;
+                let sc_id: i64 = on_tx!(self, |c| {
+                    let call_id: Option<i64> = sqlx::query_scalar(
+                        "SELECT id FROM calls WHERE force_id = $1 AND call_ref = $2",
+                    )
+                    .bind(force_id)
+                    .bind(a.call_ref.as_str())
+                    .fetch_optional(&mut *c)
+                    .await?;
+                    let position: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM session_calls WHERE session_id = $1",
+                    )
+                    .bind(session_id)
+                    .fetch_one(&mut *c)
+                    .await?;
                     sqlx::query_scalar(
                         "INSERT INTO session_calls (session_id, position, call_ref, call_id, channel, incident_type) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                         .bind(session_id).bind(position + 1).bind(a.call_ref.as_str()).bind(call_id).bind(a.channel.code()).bind(&a.incident_type)

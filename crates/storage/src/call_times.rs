@@ -176,17 +176,20 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<C> {
-        let sampled: Vec<(i64,)> =
-            on_pool!(self, p => sqlx::query_as(SAMPLED_SQL).bind(force_id).fetch_all(p).await?);
+        let sampled: Vec<(i64,)> = on_pool!(self, |p| sqlx::query_as(SAMPLED_SQL)
+            .bind(force_id)
+            .fetch_all(p)
+            .await?);
         let sampled: Arc<HashSet<i64>> = Arc::new(sampled.into_iter().map(|(id,)| id).collect());
         let Watch::Sqlite(opts) = &self.watch else {
             return self.call_times_pooled(force_id, from, to, &sampled).await;
         };
         let path: Arc<Path> = opts.get_filename().into();
-        let (low, high): (Option<i64>, Option<i64>) = on_pool!(self, p => {
+        let (low, high): (Option<i64>, Option<i64>) = on_pool!(self, |p| {
             // Two lookups at the ends of the row-id tree; min and max in one SELECT would scan.
             sqlx::query_as("SELECT (SELECT min(id) FROM calls), (SELECT max(id) FROM calls)")
-                .fetch_one(p).await?
+                .fetch_one(p)
+                .await?
         });
         let (Some(low), Some(high)) = (low, high) else {
             return Ok(C::default());
@@ -235,9 +238,13 @@ impl Store {
             satisfaction: Option<String>,
         }
         let mut converter = Converter::default();
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let mut rows = sqlx::query_as::<_, Row>(SQL)
-                .bind(force_id).bind(from).bind(to).bind(false).fetch(p);
+                .bind(force_id)
+                .bind(from)
+                .bind(to)
+                .bind(false)
+                .fetch(p);
             while let Some(r) = rows.try_next().await? {
                 out.extend(converter.convert(Raw {
                     sampled: sampled.contains(&r.id),

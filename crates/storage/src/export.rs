@@ -65,7 +65,15 @@ impl Store {
         let sql = format!(
             "SELECT DISTINCT s.id, s.held_on, s.focus FROM session_calls sc {SCOPE} ORDER BY s.held_on, s.id"
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind.code()).fetch_all(p).await?))
+        on_pool!(self, |p| Ok(sqlx::query_as::<_, AuditRow>(
+            sqlx::AssertSqlSafe(sql)
+        )
+        .bind(force_id)
+        .bind(from)
+        .bind(to)
+        .bind(kind.code())
+        .fetch_all(p)
+        .await?))
     }
 
     /// The agreed outcomes of the period's audited calls (calls without an outcome are left out).
@@ -87,7 +95,15 @@ impl Store {
                 crate::Backend::Postgres => "string_agg(oa.area_code, ';' ORDER BY oa.area_code)",
             }
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, OutcomeRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind.code()).fetch_all(p).await?))
+        on_pool!(self, |p| Ok(sqlx::query_as::<_, OutcomeRow>(
+            sqlx::AssertSqlSafe(sql)
+        )
+        .bind(force_id)
+        .bind(from)
+        .bind(to)
+        .bind(kind.code())
+        .fetch_all(p)
+        .await?))
     }
 
     pub async fn answers_between(
@@ -101,7 +117,15 @@ impl Store {
             "SELECT a.session_call_id, a.auditor_id, a.question_code, a.answer FROM answers a
              JOIN session_calls sc ON sc.id = a.session_call_id {SCOPE} ORDER BY a.session_call_id, a.auditor_id, a.question_code"
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, AnswerRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind.code()).fetch_all(p).await?))
+        on_pool!(self, |p| Ok(sqlx::query_as::<_, AnswerRow>(
+            sqlx::AssertSqlSafe(sql)
+        )
+        .bind(force_id)
+        .bind(from)
+        .bind(to)
+        .bind(kind.code())
+        .fetch_all(p)
+        .await?))
     }
 
     pub async fn proposals_between(
@@ -115,14 +139,27 @@ impl Store {
             "SELECT r.session_call_id, r.auditor_id, r.category FROM proposals r
              JOIN session_calls sc ON sc.id = r.session_call_id {SCOPE} ORDER BY r.session_call_id, r.auditor_id"
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, ProposalRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind.code()).fetch_all(p).await?))
+        on_pool!(self, |p| Ok(sqlx::query_as::<_, ProposalRow>(
+            sqlx::AssertSqlSafe(sql)
+        )
+        .bind(force_id)
+        .bind(from)
+        .bind(to)
+        .bind(kind.code())
+        .fetch_all(p)
+        .await?))
     }
 
     /// A report text the coordinator wrote, or empty.
     pub async fn report_text(&self, force_id: i64, year: i32, section: &str) -> Result<String> {
-        let t: Option<String> = on_pool!(self, p => sqlx::query_scalar(
-            "SELECT text FROM report_texts WHERE force_id = $1 AND year = $2 AND section = $3")
-            .bind(force_id).bind(i64::from(year)).bind(section).fetch_optional(p).await?);
+        let t: Option<String> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT text FROM report_texts WHERE force_id = $1 AND year = $2 AND section = $3"
+        )
+        .bind(force_id)
+        .bind(i64::from(year))
+        .bind(section)
+        .fetch_optional(p)
+        .await?);
         Ok(t.unwrap_or_default())
     }
 }
@@ -138,10 +175,12 @@ impl Tx {
     ) -> Result<()> {
         let now = chrono::Utc::now();
         let actor = self.actor.clone();
-        on_tx!(self, c => sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "INSERT INTO report_texts (force_id, year, section, text, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (force_id, year, section) DO UPDATE SET text = excluded.text, updated_by = excluded.updated_by, updated_at = excluded.updated_at")
-            .bind(force_id).bind(i64::from(year)).bind(section).bind(text).bind(&actor).bind(now).execute(c).await?.rows_affected());
+            .bind(force_id).bind(i64::from(year)).bind(section).bind(text).bind(&actor).bind(now).execute(c).await?.rows_affected()
+        });
         self.record(
             "report-text",
             None,
@@ -230,18 +269,25 @@ impl Store {
                 crate::Backend::Postgres => "string_agg(oa.area_code, ';' ORDER BY oa.area_code)",
             }
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, SessionOutcomeRow>(sqlx::AssertSqlSafe(sql)).bind(session_id).fetch_all(p).await?))
+        on_pool!(self, |p| Ok(sqlx::query_as::<_, SessionOutcomeRow>(
+            sqlx::AssertSqlSafe(sql)
+        )
+        .bind(session_id)
+        .fetch_all(p)
+        .await?))
     }
 
     pub async fn session_issues(&self, session_id: i64) -> Result<Vec<IssueRow>> {
-        on_pool!(self, p => Ok(sqlx::query_as::<_, IssueRow>(
+        on_pool!(self, |p| {
+            Ok(sqlx::query_as::<_, IssueRow>(
             "SELECT i.id, i.session_call_id, i.area_code, i.description, r.response, r.action_taken, r.escalated_to,
                     r.feedback_kind, r.feedback_relayed_on, e.note AS escalation_note, e.escalated_at,
                     e.answer AS escalation_answer
              FROM issues_raised i JOIN session_calls sc ON sc.id = i.session_call_id
              LEFT JOIN responses r ON r.issue_id = i.id LEFT JOIN escalations e ON e.issue_id = i.id
              WHERE sc.session_id = $1 ORDER BY sc.position, i.id")
-            .bind(session_id).fetch_all(p).await?))
+            .bind(session_id).fetch_all(p).await?)
+        })
     }
 
     /// The force's actions that are not done or dropped, oldest first.
@@ -250,12 +296,22 @@ impl Store {
             "{ACTION_SELECT}
              WHERE a.force_id = $1 AND a.status IN ('open', 'in-progress') ORDER BY a.created_at, a.reference"
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, ActionRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).fetch_all(p).await?))
+        on_pool!(self, |p| Ok(sqlx::query_as::<_, ActionRow>(
+            sqlx::AssertSqlSafe(sql)
+        )
+        .bind(force_id)
+        .fetch_all(p)
+        .await?))
     }
 
     /// How many sat on a session's panel.
     pub async fn panel_size(&self, session_id: i64) -> Result<i64> {
-        on_pool!(self, p => Ok(sqlx::query_scalar("SELECT COUNT(*) FROM session_panel WHERE session_id = $1").bind(session_id).fetch_one(p).await?))
+        on_pool!(self, |p| Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM session_panel WHERE session_id = $1"
+        )
+        .bind(session_id)
+        .fetch_one(p)
+        .await?))
     }
 }
 
@@ -281,6 +337,14 @@ impl Store {
             "SELECT sc.id AS session_call_id, s.held_on, sc.started_at, sc.incident_type FROM session_calls sc {SCOPE}
              ORDER BY s.held_on, s.id, sc.position"
         );
-        on_pool!(self, p => Ok(sqlx::query_as::<_, RecordRow>(sqlx::AssertSqlSafe(sql)).bind(force_id).bind(from).bind(to).bind(kind.code()).fetch_all(p).await?))
+        on_pool!(self, |p| Ok(sqlx::query_as::<_, RecordRow>(
+            sqlx::AssertSqlSafe(sql)
+        )
+        .bind(force_id)
+        .bind(from)
+        .bind(to)
+        .bind(kind.code())
+        .fetch_all(p)
+        .await?))
     }
 }

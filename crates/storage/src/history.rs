@@ -108,20 +108,28 @@ impl Store {
     /// chain, in the order they were written. Runs once per database, when it is first opened by a
     /// version that chains; afterwards there is nothing to seal. Returns how many were sealed.
     pub(crate) async fn seal_history(&self) -> Result<u64> {
-        let unsealed: i64 = on_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM history WHERE hash IS NULL").fetch_one(p).await?);
+        let unsealed: i64 = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM history WHERE hash IS NULL"
+        )
+        .fetch_one(p)
+        .await?);
         if unsealed == 0 {
             return Ok(0);
         }
         let mut tx = self.begin("callaudit:seal-history").await?;
-        let rows: Vec<Row> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM history WHERE hash IS NULL ORDER BY id")))
-            .fetch_all(c).await?);
+        let rows: Vec<Row> = on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM history WHERE hash IS NULL ORDER BY id"
+        )))
+        .fetch_all(c)
+        .await?);
         let (mut seq, mut prev) = tx.chain_tip(None).await?;
         for r in &rows {
             seq += 1;
             let hash = r.hash_after(&prev, seq);
-            on_tx!(tx, c => sqlx::query("UPDATE history SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4 AND hash IS NULL")
-                .bind(seq).bind(&prev).bind(&hash).bind(r.id).execute(c).await?.rows_affected());
+            on_tx!(tx, |c| {
+                sqlx::query("UPDATE history SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4 AND hash IS NULL")
+                .bind(seq).bind(&prev).bind(&hash).bind(r.id).execute(c).await?.rows_affected()
+            });
             prev = hash;
         }
         tx.commit().await?;
@@ -139,7 +147,11 @@ impl Store {
             .into_iter()
             .map(|f| (f.id, f.code))
             .collect();
-        let unsealed: Option<i64> = on_pool!(self, p => sqlx::query_scalar("SELECT MIN(id) FROM history WHERE hash IS NULL OR seq IS NULL").fetch_one(p).await?);
+        let unsealed: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT MIN(id) FROM history WHERE hash IS NULL OR seq IS NULL"
+        )
+        .fetch_one(p)
+        .await?);
         let mut broken = unsealed.map(|id| Broken {
             id,
             reason: "it has no place in the chain (written around the application)".into(),
@@ -153,7 +165,12 @@ impl Store {
                 "SELECT {COLUMNS} FROM history WHERE seq IS NOT NULL AND (coalesce(force_id, 0) > $1 OR (coalesce(force_id, 0) = $1 AND seq > $2))
                  ORDER BY coalesce(force_id, 0), seq LIMIT $3"
             ));
-            let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(sql).bind(after_chain).bind(after_seq).bind(PAGE).fetch_all(p).await?);
+            let rows: Vec<Row> = on_pool!(self, |p| sqlx::query_as(sql)
+                .bind(after_chain)
+                .bind(after_seq)
+                .bind(PAGE)
+                .fetch_all(p)
+                .await?);
             if rows.is_empty() {
                 break;
             }
@@ -213,11 +230,13 @@ impl Store {
 
     /// The last entry of every chain, as stored (not recomputed: see [`Store::verify_history`]).
     pub async fn history_heads(&self) -> Result<Vec<ChainHead>> {
-        let rows: Vec<(Option<String>, i64, i64, String)> = on_pool!(self, p => sqlx::query_as(
+        let rows: Vec<(Option<String>, i64, i64, String)> = on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT f.code, h.seq, h.id, h.hash FROM history h LEFT JOIN forces f ON f.id = h.force_id
              WHERE h.seq = (SELECT MAX(seq) FROM history x WHERE coalesce(x.force_id, 0) = coalesce(h.force_id, 0))
              ORDER BY coalesce(h.force_id, 0)")
-            .fetch_all(p).await?);
+            .fetch_all(p).await?
+        });
         Ok(rows
             .into_iter()
             .map(|(force, entries, last_id, hash)| ChainHead {
@@ -239,11 +258,19 @@ impl Tx {
         if !self.is_sqlite() {
             let key = i32::try_from(chain)
                 .map_err(|_| StoreError::Conflict(format!("force id {chain} is out of range")))?;
-            on_tx!(self, c => sqlx::query("SELECT pg_advisory_xact_lock(72947, $1)").bind(key).execute(c).await?.rows_affected());
+            on_tx!(self, |c| sqlx::query(
+                "SELECT pg_advisory_xact_lock(72947, $1)"
+            )
+            .bind(key)
+            .execute(c)
+            .await?
+            .rows_affected());
         }
-        let tip: Option<(i64, String)> = on_tx!(self, c => sqlx::query_as(
+        let tip: Option<(i64, String)> = on_tx!(self, |c| {
+            sqlx::query_as(
             "SELECT seq, hash FROM history WHERE coalesce(force_id, 0) = $1 AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
-            .bind(chain).fetch_optional(c).await?);
+            .bind(chain).fetch_optional(c).await?
+        });
         Ok(tip.unwrap_or_else(|| (0, GENESIS.to_string())))
     }
 }

@@ -26,7 +26,7 @@ use sqlx::{ConnectOptions, Postgres, Sqlite, Transaction};
 
 /// Runs `$body` with `$p` bound to the concrete pool of whichever engine the store uses.
 macro_rules! on_pool {
-    ($store:expr, $p:ident => $body:expr) => {
+    ($store:expr, |$p:ident| $body:expr) => {
         match &$store.pool {
             $crate::Pool::Sqlite($p) => $body,
             $crate::Pool::Postgres($p) => $body,
@@ -36,7 +36,7 @@ macro_rules! on_pool {
 
 /// Runs `$body` with `$c` bound to the concrete connection of the open transaction.
 macro_rules! on_tx {
-    ($tx:expr, $c:ident => $body:expr) => {
+    ($tx:expr, |$c:ident| $body:expr) => {
         match &mut $tx.inner {
             $crate::TxInner::Sqlite(t) => {
                 let $c = &mut **t;
@@ -290,7 +290,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        on_pool!(self, p => p.close().await)
+        on_pool!(self, |p| p.close().await)
     }
 
     /// Every table of the schema with its columns (the migrations' own bookkeeping excluded).
@@ -322,7 +322,11 @@ impl Store {
 
     /// The forces held, by code.
     pub async fn forces(&self) -> Result<Vec<Force>> {
-        on_pool!(self, p => Ok(sqlx::query_as::<_, Force>("SELECT id, code, name FROM forces ORDER BY code").fetch_all(p).await?))
+        on_pool!(self, |p| Ok(sqlx::query_as::<_, Force>(
+            "SELECT id, code, name FROM forces ORDER BY code"
+        )
+        .fetch_all(p)
+        .await?))
     }
 
     /// The force to work on: the one named, or the only one there is.
@@ -348,12 +352,14 @@ impl Store {
 
     /// The history, newest first.
     pub async fn history(&self, limit: i64) -> Result<Vec<HistoryEntry>> {
-        on_pool!(self, p => Ok(sqlx::query_as::<_, HistoryEntry>(
+        on_pool!(self, |p| {
+            Ok(sqlx::query_as::<_, HistoryEntry>(
             "SELECT id, at, actor, entity, entity_id, action, detail FROM history ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(p)
-        .await?))
+        .await?)
+        })
     }
 }
 
@@ -511,7 +517,10 @@ impl Tx {
     /// Runs a statement given as a constant: for maintenance commands and for tests that prove
     /// the database itself refuses what the application never attempts.
     pub async fn execute_raw(&mut self, sql: &'static str) -> Result<u64> {
-        Ok(on_tx!(self, c => sqlx::query(sql).execute(c).await?.rows_affected()))
+        Ok(on_tx!(self, |c| sqlx::query(sql)
+            .execute(c)
+            .await?
+            .rows_affected()))
     }
 
     /// Records this transaction's later entries in force `force`'s history chain (for a
@@ -554,7 +563,7 @@ impl Tx {
         let hash = history::entry_hash(
             &prev, force, seq, &now, &actor, entity, entity_id, action, &detail,
         );
-        on_tx!(self, c => {
+        on_tx!(self, |c| {
             sqlx::query("INSERT INTO history (at, actor, entity, entity_id, action, detail, force_id, seq, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
                 .bind(now)
                 .bind(&actor)
@@ -576,13 +585,24 @@ impl Tx {
 
     /// The force with this code, created with `name` if it does not exist.
     pub async fn ensure_force(&mut self, code: &str, name: &str) -> Result<i64> {
-        let found: Option<i64> = on_tx!(self, c => sqlx::query_scalar("SELECT id FROM forces WHERE code = $1").bind(code).fetch_optional(c).await?);
+        let found: Option<i64> = on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT id FROM forces WHERE code = $1"
+        )
+        .bind(code)
+        .fetch_optional(c)
+        .await?);
         if let Some(id) = found {
             return Ok(id);
         }
         let now = chrono::Utc::now();
-        let id: i64 = on_tx!(self, c => sqlx::query_scalar("INSERT INTO forces (code, name, created_at) VALUES ($1, $2, $3) RETURNING id")
-            .bind(code).bind(name).bind(now).fetch_one(c).await?);
+        let id: i64 = on_tx!(self, |c| sqlx::query_scalar(
+            "INSERT INTO forces (code, name, created_at) VALUES ($1, $2, $3) RETURNING id"
+        )
+        .bind(code)
+        .bind(name)
+        .bind(now)
+        .fetch_one(c)
+        .await?);
         self.record(
             "force",
             Some(id),
@@ -602,16 +622,23 @@ impl Tx {
         role: callaudit_domain::audit::Role,
     ) -> Result<i64> {
         let now = chrono::Utc::now();
-        let taken: Option<i64> = on_tx!(self, c => sqlx::query_scalar("SELECT id FROM people WHERE email = $1").bind(email).fetch_optional(c).await?);
+        let taken: Option<i64> = on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT id FROM people WHERE email = $1"
+        )
+        .bind(email)
+        .fetch_optional(c)
+        .await?);
         if taken.is_some() {
             // Emails are unique across the server; the answer never says in which force.
             return Err(StoreError::Conflict(format!(
                 "{email} is already in use on this server; give another address, or ask the administrator about the existing account"
             )));
         }
-        let id: i64 = on_tx!(self, c => sqlx::query_scalar(
+        let id: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
             "INSERT INTO people (force_id, display_name, email, role, active, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-            .bind(force_id).bind(display_name).bind(email).bind(role.code()).bind(true).bind(now).fetch_one(c).await?);
+            .bind(force_id).bind(display_name).bind(email).bind(role.code()).bind(true).bind(now).fetch_one(c).await?
+        });
         self.record(
             "person",
             Some(id),

@@ -69,11 +69,13 @@ impl Tx {
         body: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let n = on_tx!(self, c => sqlx::query(
+        let n = on_tx!(self, |c| {
+            sqlx::query(
             "INSERT INTO outbox (person_id, notice_key, email, subject, body, created_at, status, attempts, next_attempt_at)
              VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $6) ON CONFLICT (person_id, notice_key) DO NOTHING")
             .bind(person_id).bind(key).bind(email).bind(subject).bind(body).bind(now)
-            .execute(c).await?.rows_affected());
+            .execute(c).await?.rows_affected()
+        });
         Ok(n == 1)
     }
 
@@ -81,16 +83,20 @@ impl Tx {
     /// lasts [`CLAIM_MINUTES`]; a server that stops mid-send leaves it to be sent again then.
     pub async fn claim_mail(&mut self, id: i64, now: DateTime<Utc>) -> Result<bool> {
         let until = now + chrono::Duration::minutes(CLAIM_MINUTES);
-        let n = on_tx!(self, c => sqlx::query(
+        let n = on_tx!(self, |c| {
+            sqlx::query(
             "UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND status = 'pending' AND next_attempt_at <= $3")
-            .bind(until).bind(id).bind(now).execute(c).await?.rows_affected());
+            .bind(until).bind(id).bind(now).execute(c).await?.rows_affected()
+        });
         Ok(n == 1)
     }
 
     pub async fn mail_sent(&mut self, id: i64, now: DateTime<Utc>) -> Result<()> {
-        on_tx!(self, c => sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
-            .bind(now).bind(id).execute(c).await?.rows_affected());
+            .bind(now).bind(id).execute(c).await?.rows_affected()
+        });
         Ok(())
     }
 
@@ -104,20 +110,28 @@ impl Tx {
             "pending"
         };
         let next = now + retry_delay(attempts - 1);
-        on_tx!(self, c => sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "UPDATE outbox SET status = $1, attempts = $2, last_error = $3, next_attempt_at = $4 WHERE id = $5")
-            .bind(status).bind(attempts).bind(error).bind(next).bind(m.id).execute(c).await?.rows_affected());
+            .bind(status).bind(attempts).bind(error).bind(next).bind(m.id).execute(c).await?.rows_affected()
+        });
         Ok(())
     }
 
     /// The administrator sends a message again now (a failed one gets its attempts back).
     pub async fn retry_mail(&mut self, id: i64, force_id: Option<i64>) -> Result<()> {
         let now = Utc::now();
-        let n = on_tx!(self, c => sqlx::query(
+        let n = on_tx!(self, |c| sqlx::query(
             "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1
              WHERE id = $2 AND status <> 'sent'
-               AND ($3 IS NULL OR person_id IN (SELECT id FROM people WHERE force_id = $3))")
-            .bind(now).bind(id).bind(force_id).execute(c).await?.rows_affected());
+               AND ($3 IS NULL OR person_id IN (SELECT id FROM people WHERE force_id = $3))"
+        )
+        .bind(now)
+        .bind(id)
+        .bind(force_id)
+        .execute(c)
+        .await?
+        .rows_affected());
         if n == 0 {
             return Err(StoreError::NotFound(format!(
                 "there is no unsent message {id}"
@@ -131,16 +145,21 @@ impl Tx {
 impl Store {
     /// Messages due to be sent at `now`, oldest first.
     pub async fn due_mail(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Mail>> {
-        Ok(on_pool!(self, p => sqlx::query_as(
+        Ok(on_pool!(self, |p| sqlx::query_as(
             "SELECT id, person_id, email, subject, body, attempts FROM outbox
-             WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2")
-            .bind(now).bind(limit).fetch_all(p).await?))
+             WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2"
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(p)
+        .await?))
     }
 
     /// The messages to people of a force (all forces with `None`), those with a problem first:
     /// failed, then pending after a failed attempt, then the rest, newest first.
     pub async fn outbox(&self, force_id: Option<i64>, limit: i64) -> Result<Vec<MailRow>> {
-        Ok(on_pool!(self, p => sqlx::query_as(
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT o.id, p.display_name AS person, o.email, o.subject, o.status, o.attempts, o.created_at,
                     o.next_attempt_at, o.last_error, o.sent_at
              FROM outbox o JOIN people p ON p.id = o.person_id
@@ -148,17 +167,21 @@ impl Store {
              ORDER BY CASE WHEN o.status = 'failed' THEN 0 WHEN o.last_error IS NOT NULL AND o.status = 'pending' THEN 1 ELSE 2 END,
                       o.id DESC
              LIMIT $2")
-            .bind(force_id).bind(limit).fetch_all(p).await?))
+            .bind(force_id).bind(limit).fetch_all(p).await?
+        }))
     }
 
     /// A force's sessions with their facilitator and panel, for notices.
     pub async fn session_people(&self, force_id: i64) -> Result<Vec<SessionPeople>> {
-        let rows: Vec<PanelSeat> = on_pool!(self, p => sqlx::query_as(
+        let rows: Vec<PanelSeat> = on_pool!(self, |p| sqlx::query_as(
             "SELECT s.id, s.held_on, s.status, s.facilitator_id, sp.person_id
              FROM sessions s JOIN programmes g ON g.id = s.programme_id
              LEFT JOIN session_panel sp ON sp.session_id = s.id
-             WHERE g.force_id = $1 ORDER BY s.id, sp.person_id")
-            .bind(force_id).fetch_all(p).await?);
+             WHERE g.force_id = $1 ORDER BY s.id, sp.person_id"
+        )
+        .bind(force_id)
+        .fetch_all(p)
+        .await?);
         let mut out: Vec<SessionPeople> = Vec::new();
         for (id, held_on, status, facilitator_id, person) in rows {
             if out.last().is_none_or(|s| s.session_id != id) {

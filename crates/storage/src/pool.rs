@@ -260,9 +260,11 @@ impl Tx {
     ) -> Result<i64> {
         let now = Utc::now();
         let actor = self.actor.clone();
-        let id: i64 = on_tx!(self, c => sqlx::query_scalar(
+        let id: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
             "INSERT INTO imports (force_id, kind, file_name, file_sha256, imported_by, imported_at) VALUES ($1, $2, $3, '', $4, $5) RETURNING id")
-            .bind(force_id).bind(kind).bind(file_name).bind(&actor).bind(now).fetch_one(c).await?);
+            .bind(force_id).bind(kind).bind(file_name).bind(&actor).bind(now).fetch_one(c).await?
+        });
         Ok(id)
     }
 
@@ -280,9 +282,16 @@ impl Tx {
             unchanged,
         } = counts;
         let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        on_tx!(self, c => sqlx::query("UPDATE imports SET rows_read = $1, rows_added = $2, rows_unchanged = $3, rows_filled = $4, file_sha256 = $5 WHERE id = $6")
-            .bind(n(read)).bind(n(added)).bind(n(unchanged)).bind(n(filled)).bind(file_sha256).bind(import_id).execute(c).await?.rows_affected());
-        let kind: String = on_tx!(self, c => sqlx::query_scalar("SELECT kind FROM imports WHERE id = $1").bind(import_id).fetch_one(c).await?);
+        on_tx!(self, |c| {
+            sqlx::query("UPDATE imports SET rows_read = $1, rows_added = $2, rows_unchanged = $3, rows_filled = $4, file_sha256 = $5 WHERE id = $6")
+            .bind(n(read)).bind(n(added)).bind(n(unchanged)).bind(n(filled)).bind(file_sha256).bind(import_id).execute(c).await?.rows_affected()
+        });
+        let kind: String = on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT kind FROM imports WHERE id = $1"
+        )
+        .bind(import_id)
+        .fetch_one(c)
+        .await?);
         self.record(
             "import",
             Some(import_id),
@@ -335,9 +344,13 @@ impl Tx {
         let full: Arc<str> = insert_sql(sqlite, BATCH_ROWS, force_id, import_id).into();
         let last: Arc<str> =
             insert_sql(sqlite, batch.len() % BATCH_ROWS, force_id, import_id).into();
-        let affected: Vec<u64> = on_tx!(self, c => {
+        let affected: Vec<u64> = on_tx!(self, |c| {
             let build = |chunk: &[(u64, PoolCall)]| {
-                let sql = if chunk.len() == BATCH_ROWS { full.clone() } else { last.clone() };
+                let sql = if chunk.len() == BATCH_ROWS {
+                    full.clone()
+                } else {
+                    last.clone()
+                };
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (_, call) in chunk {
                     q = q
@@ -367,7 +380,8 @@ impl Tx {
             let mut counts = Vec::new();
             let mut next = chunks.next().map(build);
             while let Some(q) = next.take() {
-                let (done, built) = tokio::join!(q.execute(&mut *c), async { chunks.next().map(build) });
+                let (done, built) =
+                    tokio::join!(q.execute(&mut *c), async { chunks.next().map(build) });
                 counts.push(done?.rows_affected());
                 next = built;
             }
@@ -387,8 +401,10 @@ impl Tx {
                 sql.push_str(&format!("${}", i + 3));
             }
             sql.push(')');
-            let existing: Vec<CallRow> = on_tx!(self, c => {
-                let mut q = sqlx::query_as::<_, CallRow>(sqlx::AssertSqlSafe(sql.as_str())).bind(force_id).bind(import_id);
+            let existing: Vec<CallRow> = on_tx!(self, |c| {
+                let mut q = sqlx::query_as::<_, CallRow>(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(force_id)
+                    .bind(import_id);
                 for (_, call) in chunk {
                     q = q.bind(call.call_ref.as_str());
                 }
@@ -422,7 +438,8 @@ impl Tx {
             }
             outcome.filled += fills.len() as u64;
             for (call_ref, d) in fills {
-                on_tx!(self, c => sqlx::query(
+                on_tx!(self, |c| {
+                    sqlx::query(
                     "UPDATE calls SET arrived_at = $1, resolution = $2, caller = $3, incident_ref = $4, satisfaction = $5 WHERE force_id = $6 AND call_ref = $7")
                     .bind(d.arrived_at)
                     .bind(d.resolution.map(Resolution::code))
@@ -431,7 +448,8 @@ impl Tx {
                     .bind(d.satisfaction.map(Satisfaction::code))
                     .bind(force_id)
                     .bind(call_ref)
-                    .execute(c).await?.rows_affected());
+                    .execute(c).await?.rows_affected()
+                });
             }
         }
         Ok(outcome)
@@ -450,18 +468,22 @@ impl Store {
     ) -> Result<Vec<callaudit_domain::completeness::Gap>> {
         use callaudit_domain::completeness::{below_published, missing_references, short_days};
         use callaudit_domain::time::{DEFAULT_TZ as tz, uk_day_start as instant};
-        let rows: Vec<(String, DateTime<Utc>)> = on_pool!(self, p => sqlx::query_as(
+        let rows: Vec<(String, DateTime<Utc>)> = on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT call_ref, started_at FROM calls WHERE force_id = $1 AND started_at >= $2 AND started_at < $3")
-            .bind(force_id).bind(instant(from)).bind(instant(to.succ_opt().unwrap_or(to))).fetch_all(p).await?);
+            .bind(force_id).bind(instant(from)).bind(instant(to.succ_opt().unwrap_or(to))).fetch_all(p).await?
+        });
         let mut counts = std::collections::BTreeMap::new();
         for (_, at) in &rows {
             *counts
                 .entry(at.with_timezone(&tz).date_naive())
                 .or_insert(0u64) += 1;
         }
-        let published: Vec<(chrono::NaiveDate, i64)> = on_pool!(self, p => sqlx::query_as(
+        let published: Vec<(chrono::NaiveDate, i64)> = on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT day, calls FROM published_totals WHERE force_id = $1 AND day >= $2 AND day <= $3 ORDER BY day")
-            .bind(force_id).bind(from).bind(to).fetch_all(p).await?);
+            .bind(force_id).bind(from).bind(to).fetch_all(p).await?
+        });
         let published = published
             .into_iter()
             .map(|(d, n)| (d, u64::try_from(n).unwrap_or(0)))
@@ -474,9 +496,12 @@ impl Store {
 
     /// The force's own daily totals, in date order.
     pub async fn published_totals(&self, force_id: i64) -> Result<Vec<(chrono::NaiveDate, i64)>> {
-        Ok(on_pool!(self, p => sqlx::query_as(
-            "SELECT day, calls FROM published_totals WHERE force_id = $1 ORDER BY day")
-            .bind(force_id).fetch_all(p).await?))
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT day, calls FROM published_totals WHERE force_id = $1 ORDER BY day"
+        )
+        .bind(force_id)
+        .fetch_all(p)
+        .await?))
     }
 
     /// [`Store::completeness`] over a draw's window: its dates, or up to the newest call and
@@ -506,55 +531,77 @@ impl Store {
     /// Whether any call of the force's pool has a recording: a scheme that listens in this
     /// program then draws only calls it can hear.
     pub async fn pool_has_recordings(&self, force_id: i64) -> Result<bool> {
-        let found: Option<i64> = on_pool!(self, p => sqlx::query_scalar(
-            "SELECT 1 FROM calls WHERE force_id = $1 AND recording IS NOT NULL LIMIT 1")
-            .bind(force_id).fetch_optional(p).await?);
+        let found: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT 1 FROM calls WHERE force_id = $1 AND recording IS NOT NULL LIMIT 1"
+        )
+        .bind(force_id)
+        .fetch_optional(p)
+        .await?);
         Ok(found.is_some())
     }
 
     /// When the newest call of a force's pool started, if it has any.
     pub async fn latest_call(&self, force_id: i64) -> Result<Option<DateTime<Utc>>> {
-        Ok(on_pool!(self, p => sqlx::query_scalar(
-            "SELECT started_at FROM calls WHERE force_id = $1 ORDER BY started_at DESC LIMIT 1")
-            .bind(force_id).fetch_optional(p).await?))
+        Ok(on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT started_at FROM calls WHERE force_id = $1 ORDER BY started_at DESC LIMIT 1"
+        )
+        .bind(force_id)
+        .fetch_optional(p)
+        .await?))
     }
 
     /// The whole pool of a force.
     pub async fn pool(&self, force_id: i64) -> Result<Vec<PoolCall>> {
         let sql = format!("{SELECT_CALLS} WHERE force_id = $1");
-        let rows: Vec<CallRow> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(force_id).fetch_all(p).await?);
+        let rows: Vec<CallRow> =
+            on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(force_id)
+                .fetch_all(p)
+                .await?);
         Ok(rows.into_iter().filter_map(CallRow::into_call).collect())
     }
 
     /// References of every call already audited in a session of this programme: a call heard in
     /// a call audit may still be dip-sampled for Crime Data Integrity, but not twice for either.
     pub async fn audited_refs_in(&self, programme_id: i64) -> Result<Vec<CallRef>> {
-        let refs: Vec<String> = on_pool!(self, p => sqlx::query_scalar(
+        let refs: Vec<String> = on_pool!(self, |p| {
+            sqlx::query_scalar(
             "SELECT DISTINCT sc.call_ref FROM session_calls sc JOIN sessions s ON s.id = sc.session_id WHERE s.programme_id = $1")
-            .bind(programme_id).fetch_all(p).await?);
+            .bind(programme_id).fetch_all(p).await?
+        });
         Ok(refs.iter().filter_map(|r| CallRef::parse(r).ok()).collect())
     }
 
     /// References of every call of the force already audited in some session.
     pub async fn audited_refs(&self, force_id: i64) -> Result<Vec<CallRef>> {
-        let refs: Vec<String> = on_pool!(self, p => sqlx::query_scalar(
+        let refs: Vec<String> = on_pool!(self, |p| {
+            sqlx::query_scalar(
             "SELECT DISTINCT sc.call_ref FROM session_calls sc JOIN sessions s ON s.id = sc.session_id
              JOIN programmes g ON g.id = s.programme_id WHERE g.force_id = $1")
-            .bind(force_id).fetch_all(p).await?);
+            .bind(force_id).fetch_all(p).await?
+        });
         Ok(refs.iter().filter_map(|r| CallRef::parse(r).ok()).collect())
     }
 
     pub async fn count_calls(&self, force_id: i64) -> Result<i64> {
-        on_pool!(self, p => Ok(sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE force_id = $1").bind(force_id).fetch_one(p).await?))
+        on_pool!(self, |p| Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM calls WHERE force_id = $1"
+        )
+        .bind(force_id)
+        .fetch_one(p)
+        .await?))
     }
 }
 
 impl Store {
     /// The force's attendance targets, or the defaults while it has set none.
     pub async fn attendance_targets(&self, force_id: i64) -> Result<Targets> {
-        let rows: Vec<(String, i64)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT grade, minutes FROM attendance_targets WHERE force_id = $1")
-            .bind(force_id).fetch_all(p).await?);
+        let rows: Vec<(String, i64)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT grade, minutes FROM attendance_targets WHERE force_id = $1"
+        )
+        .bind(force_id)
+        .fetch_all(p)
+        .await?);
         if rows.is_empty() {
             return Ok(default_targets());
         }
@@ -568,12 +615,23 @@ impl Store {
 impl Tx {
     /// Replaces the force's attendance targets.
     pub async fn set_attendance_targets(&mut self, force_id: i64, targets: &Targets) -> Result<()> {
-        on_tx!(self, c => sqlx::query("DELETE FROM attendance_targets WHERE force_id = $1")
-            .bind(force_id).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM attendance_targets WHERE force_id = $1"
+        )
+        .bind(force_id)
+        .execute(c)
+        .await?
+        .rows_affected());
         for (grade, minutes) in targets {
-            on_tx!(self, c => sqlx::query(
-                "INSERT INTO attendance_targets (force_id, grade, minutes) VALUES ($1, $2, $3)")
-                .bind(force_id).bind(grade).bind(i64::from(*minutes)).execute(c).await?.rows_affected());
+            on_tx!(self, |c| sqlx::query(
+                "INSERT INTO attendance_targets (force_id, grade, minutes) VALUES ($1, $2, $3)"
+            )
+            .bind(force_id)
+            .bind(grade)
+            .bind(i64::from(*minutes))
+            .execute(c)
+            .await?
+            .rows_affected());
         }
         self.record(
             "force",
@@ -594,10 +652,16 @@ impl Tx {
     ) -> Result<()> {
         for (day, calls) in totals {
             let calls = i64::try_from(*calls).unwrap_or(i64::MAX);
-            on_tx!(self, c => sqlx::query(
+            on_tx!(self, |c| sqlx::query(
                 "INSERT INTO published_totals (force_id, day, calls) VALUES ($1, $2, $3)
-                 ON CONFLICT (force_id, day) DO UPDATE SET calls = excluded.calls")
-                .bind(force_id).bind(day).bind(calls).execute(c).await?.rows_affected());
+                 ON CONFLICT (force_id, day) DO UPDATE SET calls = excluded.calls"
+            )
+            .bind(force_id)
+            .bind(day)
+            .bind(calls)
+            .execute(c)
+            .await?
+            .rows_affected());
         }
         let days: Vec<String> = totals.iter().map(|(d, n)| format!("{d}={n}")).collect();
         self.record(

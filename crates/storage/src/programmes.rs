@@ -35,21 +35,30 @@ impl Tx {
         max_sample: i64,
     ) -> Result<i64> {
         let now = chrono::Utc::now();
-        let exists: Option<i64> = on_tx!(self, c => sqlx::query_scalar("SELECT id FROM programmes WHERE force_id = $1 AND name = $2")
-            .bind(force_id).bind(name).fetch_optional(c).await?);
+        let exists: Option<i64> = on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT id FROM programmes WHERE force_id = $1 AND name = $2"
+        )
+        .bind(force_id)
+        .bind(name)
+        .fetch_optional(c)
+        .await?);
         if exists.is_some() {
             return Err(StoreError::Conflict(format!(
                 "the force already has a programme named {name:?}"
             )));
         }
-        let id: i64 = on_tx!(self, c => sqlx::query_scalar(
+        let id: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
             "INSERT INTO programmes (force_id, name, kind, max_sample, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-            .bind(force_id).bind(name).bind(template.kind.code()).bind(max_sample).bind(now).fetch_one(c).await?);
+            .bind(force_id).bind(name).bind(template.kind.code()).bind(max_sample).bind(now).fetch_one(c).await?
+        });
         self.insert_questions_and_areas(id, &template.questions, &template.areas)
             .await?;
         for (i, cat) in Category::ALL.iter().enumerate() {
-            on_tx!(self, c => sqlx::query("INSERT INTO template_categories (programme_id, position, code, label, raises_issue) VALUES ($1, $2, $3, $4, $5)")
-                .bind(id).bind(i as i64).bind(cat.code()).bind(cat.label()).bind(cat.raises_issue()).execute(c).await?.rows_affected());
+            on_tx!(self, |c| {
+                sqlx::query("INSERT INTO template_categories (programme_id, position, code, label, raises_issue) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id).bind(i as i64).bind(cat.code()).bind(cat.label()).bind(cat.raises_issue()).execute(c).await?.rows_affected()
+            });
         }
         self.insert_focus_themes(id, &template.focus_themes).await?;
         let phrases = &template.phrases;
@@ -85,10 +94,18 @@ impl Tx {
         }
         // A programme made before phrase lists existed reads the reference lists while it has
         // none; keep the other lists it reads now when one of them is first set.
-        let current: i64 = on_tx!(self, c => sqlx::query_scalar("SELECT COUNT(*) FROM template_phrases WHERE programme_id = $1")
-            .bind(programme_id).fetch_one(c).await?);
-        let kind_of_programme: String = on_tx!(self, c => sqlx::query_scalar("SELECT kind FROM programmes WHERE id = $1")
-            .bind(programme_id).fetch_one(c).await?);
+        let current: i64 = on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM template_phrases WHERE programme_id = $1"
+        )
+        .bind(programme_id)
+        .fetch_one(c)
+        .await?);
+        let kind_of_programme: String = on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT kind FROM programmes WHERE id = $1"
+        )
+        .bind(programme_id)
+        .fetch_one(c)
+        .await?);
         if current == 0 && kind_of_programme == ProgrammeKind::CallAudit.code() {
             let reference = Phrases::reference();
             for (k, list) in [
@@ -99,8 +116,14 @@ impl Tx {
                 self.insert_phrases(programme_id, k, list).await?;
             }
         }
-        on_tx!(self, c => sqlx::query("DELETE FROM template_phrases WHERE programme_id = $1 AND kind = $2")
-            .bind(programme_id).bind(kind).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM template_phrases WHERE programme_id = $1 AND kind = $2"
+        )
+        .bind(programme_id)
+        .bind(kind)
+        .execute(c)
+        .await?
+        .rows_affected());
         self.insert_phrases(programme_id, kind, phrases).await?;
         self.record(
             crate::PROGRAMME_ENTITY,
@@ -119,20 +142,30 @@ impl Tx {
         areas: &[Area],
     ) -> Result<()> {
         for (i, q) in questions.iter().enumerate() {
-            on_tx!(self, c => sqlx::query("INSERT INTO template_questions (programme_id, position, code, text) VALUES ($1, $2, $3, $4)")
-                .bind(programme_id).bind(i as i64).bind(&q.code).bind(&q.text).execute(c).await?.rows_affected());
+            on_tx!(self, |c| {
+                sqlx::query("INSERT INTO template_questions (programme_id, position, code, text) VALUES ($1, $2, $3, $4)")
+                .bind(programme_id).bind(i as i64).bind(&q.code).bind(&q.text).execute(c).await?.rows_affected()
+            });
         }
         for (i, a) in areas.iter().enumerate() {
-            on_tx!(self, c => sqlx::query("INSERT INTO template_areas (programme_id, position, code, name, aliases) VALUES ($1, $2, $3, $4, $5)")
-                .bind(programme_id).bind(i as i64).bind(&a.code).bind(&a.name).bind(a.aliases.join(";")).execute(c).await?.rows_affected());
+            on_tx!(self, |c| {
+                sqlx::query("INSERT INTO template_areas (programme_id, position, code, name, aliases) VALUES ($1, $2, $3, $4, $5)")
+                .bind(programme_id).bind(i as i64).bind(&a.code).bind(&a.name).bind(a.aliases.join(";")).execute(c).await?.rows_affected()
+            });
         }
         Ok(())
     }
 
     async fn insert_focus_themes(&mut self, programme_id: i64, themes: &[String]) -> Result<()> {
         for f in themes {
-            on_tx!(self, c => sqlx::query("INSERT INTO focus_themes (programme_id, name) VALUES ($1, $2)")
-                .bind(programme_id).bind(f).execute(c).await?.rows_affected());
+            on_tx!(self, |c| sqlx::query(
+                "INSERT INTO focus_themes (programme_id, name) VALUES ($1, $2)"
+            )
+            .bind(programme_id)
+            .bind(f)
+            .execute(c)
+            .await?
+            .rows_affected());
         }
         Ok(())
     }
@@ -144,8 +177,10 @@ impl Tx {
         list: &[String],
     ) -> Result<()> {
         for (i, phrase) in list.iter().enumerate() {
-            on_tx!(self, c => sqlx::query("INSERT INTO template_phrases (programme_id, kind, position, phrase) VALUES ($1, $2, $3, $4)")
-                .bind(programme_id).bind(kind).bind(i as i64).bind(phrase).execute(c).await?.rows_affected());
+            on_tx!(self, |c| {
+                sqlx::query("INSERT INTO template_phrases (programme_id, kind, position, phrase) VALUES ($1, $2, $3, $4)")
+                .bind(programme_id).bind(kind).bind(i as i64).bind(phrase).execute(c).await?.rows_affected()
+            });
         }
         Ok(())
     }
@@ -153,8 +188,13 @@ impl Tx {
     /// Replaces a programme's focus themes, the topics a session can be planned around. Sessions
     /// keep the focus they were planned with.
     pub async fn set_focus_themes(&mut self, programme_id: i64, themes: &[String]) -> Result<()> {
-        on_tx!(self, c => sqlx::query("DELETE FROM focus_themes WHERE programme_id = $1")
-            .bind(programme_id).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM focus_themes WHERE programme_id = $1"
+        )
+        .bind(programme_id)
+        .execute(c)
+        .await?
+        .rows_affected());
         self.insert_focus_themes(programme_id, themes).await?;
         self.record(
             crate::PROGRAMME_ENTITY,
@@ -173,17 +213,29 @@ impl Tx {
         questions: &[Question],
         areas: &[Area],
     ) -> Result<()> {
-        let used: i64 = on_tx!(self, c => sqlx::query_scalar(PROGRAMME_USE_SQL)
-            .bind(programme_id).fetch_one(c).await?);
+        let used: i64 = on_tx!(self, |c| sqlx::query_scalar(PROGRAMME_USE_SQL)
+            .bind(programme_id)
+            .fetch_one(c)
+            .await?);
         if used > 0 {
             return Err(StoreError::Conflict(format!(
                 "programme {programme_id} has answers or outcomes already; its questions and areas stay as they are"
             )));
         }
-        on_tx!(self, c => sqlx::query("DELETE FROM template_questions WHERE programme_id = $1")
-            .bind(programme_id).execute(c).await?.rows_affected());
-        on_tx!(self, c => sqlx::query("DELETE FROM template_areas WHERE programme_id = $1")
-            .bind(programme_id).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM template_questions WHERE programme_id = $1"
+        )
+        .bind(programme_id)
+        .execute(c)
+        .await?
+        .rows_affected());
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM template_areas WHERE programme_id = $1"
+        )
+        .bind(programme_id)
+        .execute(c)
+        .await?
+        .rows_affected());
         self.insert_questions_and_areas(programme_id, questions, areas)
             .await?;
         self.record(
@@ -196,8 +248,14 @@ impl Tx {
     }
 
     pub async fn set_max_sample(&mut self, programme_id: i64, max_sample: i64) -> Result<()> {
-        on_tx!(self, c => sqlx::query("UPDATE programmes SET max_sample = $1 WHERE id = $2")
-            .bind(max_sample).bind(programme_id).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE programmes SET max_sample = $1 WHERE id = $2"
+        )
+        .bind(max_sample)
+        .bind(programme_id)
+        .execute(c)
+        .await?
+        .rows_affected());
         self.record(
             crate::PROGRAMME_ENTITY,
             Some(programme_id),
@@ -209,9 +267,11 @@ impl Tx {
 
     /// The force's call-audit programme, created with the reference template if it has none.
     pub async fn ensure_call_audit_programme(&mut self, force_id: i64) -> Result<i64> {
-        let found: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
+        let found: Option<i64> = on_tx!(self, |c| {
+            sqlx::query_scalar(
             "SELECT id FROM programmes WHERE force_id = $1 AND kind = 'call-audit' ORDER BY id LIMIT 1")
-            .bind(force_id).fetch_optional(c).await?);
+            .bind(force_id).fetch_optional(c).await?
+        });
         match found {
             Some(id) => Ok(id),
             None => {
@@ -232,37 +292,47 @@ impl Store {
     /// Whether any call of the programme's sessions has answers, proposals or an outcome, after
     /// which its questions and areas are fixed.
     pub async fn programme_in_use(&self, programme_id: i64) -> Result<bool> {
-        let used: i64 = on_pool!(self, p => sqlx::query_scalar(PROGRAMME_USE_SQL)
-            .bind(programme_id).fetch_one(p).await?);
+        let used: i64 = on_pool!(self, |p| sqlx::query_scalar(PROGRAMME_USE_SQL)
+            .bind(programme_id)
+            .fetch_one(p)
+            .await?);
         Ok(used > 0)
     }
 
     pub async fn programmes(&self, force_id: i64) -> Result<Vec<Programme>> {
-        on_pool!(self, p => Ok(sqlx::query_as::<_, Programme>(
+        on_pool!(self, |p| {
+            Ok(sqlx::query_as::<_, Programme>(
             "SELECT id, force_id, name, kind, max_sample, recording_days, free_text_days FROM programmes WHERE force_id = $1 ORDER BY id")
-            .bind(force_id).fetch_all(p).await?))
+            .bind(force_id).fetch_all(p).await?)
+        })
     }
 
     pub async fn programme(&self, id: i64) -> Result<Programme> {
-        let found: Option<Programme> = on_pool!(self, p => sqlx::query_as(
-            "SELECT id, force_id, name, kind, max_sample, recording_days, free_text_days FROM programmes WHERE id = $1").bind(id).fetch_optional(p).await?);
+        let found: Option<Programme> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, force_id, name, kind, max_sample, recording_days, free_text_days FROM programmes WHERE id = $1").bind(id).fetch_optional(p).await?
+        });
         found.ok_or_else(|| StoreError::NotFound(format!("there is no programme {id}")))
     }
 
     /// The template a programme audits with.
     pub async fn template(&self, programme_id: i64) -> Result<Template> {
         let prog = self.programme(programme_id).await?;
-        let (questions, areas, focus): TemplateRows = on_pool!(self, p => (
+        let (questions, areas, focus): TemplateRows = on_pool!(self, |p| {
+            (
             sqlx::query_as("SELECT code, text FROM template_questions WHERE programme_id = $1 ORDER BY position")
                 .bind(programme_id).fetch_all(p).await?,
             sqlx::query_as("SELECT code, name, aliases FROM template_areas WHERE programme_id = $1 ORDER BY position")
                 .bind(programme_id).fetch_all(p).await?,
             sqlx::query_scalar("SELECT name FROM focus_themes WHERE programme_id = $1 ORDER BY name")
                 .bind(programme_id).fetch_all(p).await?,
-        ));
-        let phrase_rows: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as(
+        )
+        });
+        let phrase_rows: Vec<(String, String)> = on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT kind, phrase FROM template_phrases WHERE programme_id = $1 ORDER BY kind, position")
-            .bind(programme_id).fetch_all(p).await?);
+            .bind(programme_id).fetch_all(p).await?
+        });
         Ok(Template {
             name: prog.name,
             kind: prog.kind,

@@ -32,11 +32,13 @@ impl Tx {
         let by = self.actor().to_string();
         let applied = i64::try_from(p.masks_applied).unwrap_or(i64::MAX);
         let undone = i64::try_from(p.masks_undone).unwrap_or(i64::MAX);
-        let id: i64 = on_tx!(self, c => sqlx::query_scalar(
+        let id: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
             "INSERT INTO publications (force_id, year, published_at, published_by, markdown, html, masks_applied, masks_undone)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
             .bind(force_id).bind(i64::from(p.year)).bind(now).bind(&by).bind(p.markdown).bind(p.html)
-            .bind(applied).bind(undone).fetch_one(c).await?);
+            .bind(applied).bind(undone).fetch_one(c).await?
+        });
         // The history keeps a digest of what was published, so a later copy can be checked.
         let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
             p.markdown.as_bytes(),
@@ -55,9 +57,11 @@ impl Tx {
 impl Store {
     /// The latest publication of a force's year, if any.
     pub async fn publication(&self, force_id: i64, year: i32) -> Result<Option<Publication>> {
-        Ok(on_pool!(self, p => sqlx::query_as(
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT id, year, published_at, published_by, markdown, html, masks_applied, masks_undone
              FROM publications WHERE force_id = $1 AND year = $2 ORDER BY id DESC LIMIT 1")
-            .bind(force_id).bind(i64::from(year)).fetch_optional(p).await?))
+            .bind(force_id).bind(i64::from(year)).fetch_optional(p).await?
+        }))
     }
 }

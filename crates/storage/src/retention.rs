@@ -35,9 +35,12 @@ struct Due {
 impl Store {
     /// Whether session `id`'s recordings have been removed under the retention policy.
     pub async fn recordings_removed(&self, session_id: i64) -> Result<bool> {
-        let removed: Option<bool> = on_pool!(self, p => sqlx::query_scalar(
-            "SELECT recordings_removed_at IS NOT NULL FROM sessions WHERE id = $1")
-            .bind(session_id).fetch_optional(p).await?);
+        let removed: Option<bool> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT recordings_removed_at IS NOT NULL FROM sessions WHERE id = $1"
+        )
+        .bind(session_id)
+        .fetch_optional(p)
+        .await?);
         Ok(removed.unwrap_or(false))
     }
 }
@@ -61,7 +64,12 @@ impl Tx {
             }
         };
         let sql = sqlx::AssertSqlSafe(format!("UPDATE programmes SET {column} = $1 WHERE id = $2"));
-        on_tx!(self, c => sqlx::query(sql).bind(days).bind(programme_id).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query(sql)
+            .bind(days)
+            .bind(programme_id)
+            .execute(c)
+            .await?
+            .rows_affected());
         self.record(
             crate::PROGRAMME_ENTITY,
             Some(programme_id),
@@ -73,7 +81,7 @@ impl Tx {
 
     /// Removes everything due at `now` in every force, and returns what was removed.
     pub async fn apply_retention(&mut self, now: DateTime<Utc>) -> Result<Vec<Removal>> {
-        let due: Vec<Due> = on_tx!(self, c => sqlx::query_as(
+        let due: Vec<Due> = on_tx!(self, |c| sqlx::query_as(
             "SELECT s.id, g.force_id, s.closed_at, g.recording_days, g.free_text_days,
                     s.recordings_removed_at IS NOT NULL AS recordings_removed,
                     s.free_text_removed_at IS NOT NULL AS free_text_removed
@@ -81,8 +89,10 @@ impl Tx {
              WHERE s.status = 'closed' AND s.closed_at IS NOT NULL
                AND ((g.recording_days IS NOT NULL AND s.recordings_removed_at IS NULL)
                  OR (g.free_text_days IS NOT NULL AND s.free_text_removed_at IS NULL))
-             ORDER BY s.id")
-            .fetch_all(c).await?);
+             ORDER BY s.id"
+        )
+        .fetch_all(c)
+        .await?);
         let mut removed = Vec::new();
         for s in due {
             // Each removal joins the history chain of the session's force.
@@ -95,7 +105,11 @@ impl Tx {
                     let sql = sqlx::AssertSqlSafe(format!(
                         "DELETE FROM {table} WHERE call_id IN ({calls})"
                     ));
-                    items += on_tx!(self, c => sqlx::query(sql).bind(s.id).execute(c).await?.rows_affected());
+                    items += on_tx!(self, |c| sqlx::query(sql)
+                        .bind(s.id)
+                        .execute(c)
+                        .await?
+                        .rows_affected());
                 }
                 let r = self
                     .mark_removed(&s, "recordings", "playable", items, days, now)
@@ -114,7 +128,11 @@ impl Tx {
                     let sql = sqlx::AssertSqlSafe(format!(
                         "UPDATE {table} SET {column} = '' WHERE {column} <> '' AND session_call_id IN ({calls})"
                     ));
-                    items += on_tx!(self, c => sqlx::query(sql).bind(s.id).execute(c).await?.rows_affected());
+                    items += on_tx!(self, |c| sqlx::query(sql)
+                        .bind(s.id)
+                        .execute(c)
+                        .await?
+                        .rows_affected());
                 }
                 let r = self
                     .mark_removed(&s, "free text", "about calls", items, days, now)
@@ -142,7 +160,12 @@ impl Tx {
             "free_text_removed_at"
         };
         let sql = sqlx::AssertSqlSafe(format!("UPDATE sessions SET {column} = $1 WHERE id = $2"));
-        on_tx!(self, c => sqlx::query(sql).bind(now).bind(s.id).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query(sql)
+            .bind(now)
+            .bind(s.id)
+            .execute(c)
+            .await?
+            .rows_affected());
         self.record(
             "session",
             Some(s.id),

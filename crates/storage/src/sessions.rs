@@ -92,9 +92,14 @@ impl Tx {
         source: &str,
     ) -> Result<i64> {
         let now = Utc::now();
-        let exists: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
-            "SELECT id FROM sessions WHERE programme_id = $1 AND held_on = $2 AND focus = $3")
-            .bind(programme_id).bind(held_on).bind(focus).fetch_optional(c).await?);
+        let exists: Option<i64> = on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT id FROM sessions WHERE programme_id = $1 AND held_on = $2 AND focus = $3"
+        )
+        .bind(programme_id)
+        .bind(held_on)
+        .bind(focus)
+        .fetch_optional(c)
+        .await?);
         if let Some(id) = exists {
             return Err(StoreError::Conflict(format!(
                 "session {id} is already planned for {held_on} with this focus"
@@ -104,9 +109,11 @@ impl Tx {
         let closed_at = (status == SessionStatus::Closed)
             .then(|| held_on.and_hms_opt(23, 59, 59).map(|t| t.and_utc()))
             .flatten();
-        let id: i64 = on_tx!(self, c => sqlx::query_scalar(
+        let id: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
             "INSERT INTO sessions (programme_id, held_on, focus, status, source, created_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-            .bind(programme_id).bind(held_on).bind(focus).bind(status.code()).bind(source).bind(now).bind(closed_at).fetch_one(c).await?);
+            .bind(programme_id).bind(held_on).bind(focus).bind(status.code()).bind(source).bind(now).bind(closed_at).fetch_one(c).await?
+        });
         self.record(
             "session",
             Some(id),
@@ -122,11 +129,24 @@ impl Tx {
         session_id: i64,
         status: SessionStatus,
     ) -> Result<()> {
-        on_tx!(self, c => sqlx::query("UPDATE sessions SET status = $1 WHERE id = $2").bind(status.code()).bind(session_id).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE sessions SET status = $1 WHERE id = $2"
+        )
+        .bind(status.code())
+        .bind(session_id)
+        .execute(c)
+        .await?
+        .rows_affected());
         // The retention clock starts when a session first closes.
         if status == SessionStatus::Closed {
-            on_tx!(self, c => sqlx::query("UPDATE sessions SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL")
-                .bind(Utc::now()).bind(session_id).execute(c).await?.rows_affected());
+            on_tx!(self, |c| sqlx::query(
+                "UPDATE sessions SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL"
+            )
+            .bind(Utc::now())
+            .bind(session_id)
+            .execute(c)
+            .await?
+            .rows_affected());
         }
         self.record(
             "session",
@@ -141,13 +161,26 @@ impl Tx {
     /// fact (the demonstration year): their retention periods run from then.
     pub async fn set_closed_on(&mut self, session_id: i64, day: NaiveDate) -> Result<()> {
         let at = day.and_hms_opt(23, 59, 59).map(|t| t.and_utc());
-        on_tx!(self, c => sqlx::query("UPDATE sessions SET closed_at = $1 WHERE id = $2 AND status = 'closed'")
-            .bind(at).bind(session_id).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE sessions SET closed_at = $1 WHERE id = $2 AND status = 'closed'"
+        )
+        .bind(at)
+        .bind(session_id)
+        .execute(c)
+        .await?
+        .rows_affected());
         Ok(())
     }
 
     pub async fn set_facilitator(&mut self, session_id: i64, person_id: i64) -> Result<()> {
-        on_tx!(self, c => sqlx::query("UPDATE sessions SET facilitator_id = $1 WHERE id = $2").bind(person_id).bind(session_id).execute(c).await?.rows_affected());
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE sessions SET facilitator_id = $1 WHERE id = $2"
+        )
+        .bind(person_id)
+        .bind(session_id)
+        .execute(c)
+        .await?
+        .rows_affected());
         self.record(
             "session",
             Some(session_id),
@@ -158,8 +191,10 @@ impl Tx {
     }
 
     pub async fn add_panel_member(&mut self, session_id: i64, person_id: i64) -> Result<()> {
-        on_tx!(self, c => sqlx::query("INSERT INTO session_panel (session_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(session_id).bind(person_id).execute(c).await?.rows_affected());
+        on_tx!(self, |c| {
+            sqlx::query("INSERT INTO session_panel (session_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(session_id).bind(person_id).execute(c).await?.rows_affected()
+        });
         self.record(
             "session",
             Some(session_id),
@@ -174,8 +209,12 @@ impl Tx {
     pub async fn commit_pool(&mut self, session_id: i64, c: &Commitment) -> Result<()> {
         let now = Utc::now();
         let actor = self.actor.clone();
-        let drawn: Option<Option<String>> = on_tx!(self, x => sqlx::query_scalar("SELECT seed FROM draws WHERE session_id = $1")
-            .bind(session_id).fetch_optional(x).await?);
+        let drawn: Option<Option<String>> = on_tx!(self, |x| sqlx::query_scalar(
+            "SELECT seed FROM draws WHERE session_id = $1"
+        )
+        .bind(session_id)
+        .fetch_optional(x)
+        .await?);
         if let Some(Some(_)) = drawn {
             return Err(StoreError::Conflict(format!(
                 "session {session_id} has already been drawn; its commitment cannot change"
@@ -183,8 +222,11 @@ impl Tx {
         }
         let spec = serde_json::to_string(&c.spec).map_err(bad_json)?;
         let eligible = i64::try_from(c.eligible_calls).unwrap_or(i64::MAX);
-        on_tx!(self, x => {
-            sqlx::query("DELETE FROM draws WHERE session_id = $1").bind(session_id).execute(&mut *x).await?;
+        on_tx!(self, |x| {
+            sqlx::query("DELETE FROM draws WHERE session_id = $1")
+                .bind(session_id)
+                .execute(&mut *x)
+                .await?;
             sqlx::query("INSERT INTO draws (session_id, pool_digest, spec_digest, spec_json, eligible_calls, committed_by, committed_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(session_id).bind(&c.pool_digest).bind(&c.spec_digest).bind(&spec).bind(eligible).bind(&actor).bind(now)
@@ -210,9 +252,11 @@ impl Tx {
         let now = Utc::now();
         let actor = self.actor.clone();
         let json = serde_json::to_string(record).map_err(bad_json)?;
-        let updated = on_tx!(self, c => sqlx::query(
+        let updated = on_tx!(self, |c| {
+            sqlx::query(
             "UPDATE draws SET seed = $1, record_json = $2, drawn_by = $3, drawn_at = $4 WHERE session_id = $5 AND seed IS NULL")
-            .bind(&record.seed).bind(&json).bind(&actor).bind(now).bind(session_id).execute(c).await?.rows_affected());
+            .bind(&record.seed).bind(&json).bind(&actor).bind(now).bind(session_id).execute(c).await?.rows_affected()
+        });
         if updated != 1 {
             return Err(StoreError::Conflict(format!(
                 "session {session_id} has no open commitment to draw from; commit the pool first, or it was drawn already"
@@ -222,8 +266,13 @@ impl Tx {
             let call = pool.iter().find(|c| &c.call_ref == r).ok_or_else(|| {
                 StoreError::NotFound(format!("drawn call {r} is not in the pool"))
             })?;
-            let call_id: Option<i64> = on_tx!(self, c => sqlx::query_scalar("SELECT id FROM calls WHERE force_id = $1 AND call_ref = $2")
-                .bind(force_id).bind(r.as_str()).fetch_optional(c).await?);
+            let call_id: Option<i64> = on_tx!(self, |c| sqlx::query_scalar(
+                "SELECT id FROM calls WHERE force_id = $1 AND call_ref = $2"
+            )
+            .bind(force_id)
+            .bind(r.as_str())
+            .fetch_optional(c)
+            .await?);
             self.add_session_call(session_id, i as i64 + 1, call, call_id)
                 .await?;
         }
@@ -244,11 +293,13 @@ impl Tx {
         call: &PoolCall,
         call_id: Option<i64>,
     ) -> Result<i64> {
-        let id: i64 = on_tx!(self, c => sqlx::query_scalar(
+        let id: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
             "INSERT INTO session_calls (session_id, position, call_ref, call_id, started_at, channel, incident_type)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
             .bind(session_id).bind(position).bind(call.call_ref.as_str()).bind(call_id).bind(call.started_at)
-            .bind(call.channel.code()).bind(&call.incident_type).fetch_one(c).await?);
+            .bind(call.channel.code()).bind(&call.incident_type).fetch_one(c).await?
+        });
         Ok(id)
     }
 
@@ -262,10 +313,12 @@ impl Tx {
         note: &str,
     ) -> Result<()> {
         let now = Utc::now();
-        on_tx!(self, c => sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "INSERT INTO answers (session_call_id, auditor_id, question_code, answer, note, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (session_call_id, auditor_id, question_code) DO UPDATE SET answer = excluded.answer, note = excluded.note, updated_at = excluded.updated_at")
-            .bind(session_call_id).bind(auditor_id).bind(question).bind(answer.code()).bind(note).bind(now).execute(c).await?.rows_affected());
+            .bind(session_call_id).bind(auditor_id).bind(question).bind(answer.code()).bind(note).bind(now).execute(c).await?.rows_affected()
+        });
         self.record(
             "answer",
             Some(session_call_id),
@@ -287,10 +340,12 @@ impl Tx {
     ) -> Result<()> {
         let now = Utc::now();
         let joined = areas.join(";");
-        on_tx!(self, c => sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "INSERT INTO proposals (session_call_id, auditor_id, category, areas, updated_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (session_call_id, auditor_id) DO UPDATE SET category = excluded.category, areas = excluded.areas, updated_at = excluded.updated_at")
-            .bind(session_call_id).bind(auditor_id).bind(category.code()).bind(&joined).bind(now).execute(c).await?.rows_affected());
+            .bind(session_call_id).bind(auditor_id).bind(category.code()).bind(&joined).bind(now).execute(c).await?.rows_affected()
+        });
         self.record(
             "proposal",
             Some(session_call_id),
@@ -303,8 +358,11 @@ impl Tx {
     /// The panel's agreed outcome; agreeing again replaces it, and the history keeps both.
     pub async fn save_outcome(&mut self, session_call_id: i64, o: &Outcome) -> Result<()> {
         let now = Utc::now();
-        on_tx!(self, c => {
-            sqlx::query("DELETE FROM outcome_areas WHERE session_call_id = $1").bind(session_call_id).execute(&mut *c).await?;
+        on_tx!(self, |c| {
+            sqlx::query("DELETE FROM outcome_areas WHERE session_call_id = $1")
+                .bind(session_call_id)
+                .execute(&mut *c)
+                .await?;
             sqlx::query(
                 "INSERT INTO outcomes (session_call_id, category, comments, learning_points, good_practice, agreed_at) VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (session_call_id) DO UPDATE SET category = excluded.category, comments = excluded.comments,
@@ -312,8 +370,13 @@ impl Tx {
                 .bind(session_call_id).bind(o.category.code()).bind(&o.comments).bind(&o.learning_points).bind(o.good_practice).bind(now)
                 .execute(&mut *c).await?;
             for a in &o.areas {
-                sqlx::query("INSERT INTO outcome_areas (session_call_id, area_code) VALUES ($1, $2)")
-                    .bind(session_call_id).bind(a).execute(&mut *c).await?;
+                sqlx::query(
+                    "INSERT INTO outcome_areas (session_call_id, area_code) VALUES ($1, $2)",
+                )
+                .bind(session_call_id)
+                .bind(a)
+                .execute(&mut *c)
+                .await?;
             }
         });
         self.record(
@@ -332,9 +395,11 @@ impl Tx {
         description: &str,
     ) -> Result<i64> {
         let now = Utc::now();
-        let id: i64 = on_tx!(self, c => sqlx::query_scalar(
+        let id: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
             "INSERT INTO issues_raised (session_call_id, area_code, description, raised_at) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(session_call_id).bind(area_code).bind(description).bind(now).fetch_one(c).await?);
+            .bind(session_call_id).bind(area_code).bind(description).bind(now).fetch_one(c).await?
+        });
         self.record(
             "issue",
             Some(id),
@@ -347,14 +412,16 @@ impl Tx {
 
     pub async fn respond(&mut self, issue_id: i64, r: &Response) -> Result<()> {
         let now = Utc::now();
-        on_tx!(self, c => sqlx::query(
+        on_tx!(self, |c| {
+            sqlx::query(
             "INSERT INTO responses (issue_id, response, action_taken, escalated_to, feedback_kind, feedback_relayed_on, responded_by, responded_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (issue_id) DO UPDATE SET response = excluded.response, action_taken = excluded.action_taken,
              escalated_to = excluded.escalated_to, feedback_kind = excluded.feedback_kind,
              feedback_relayed_on = excluded.feedback_relayed_on, responded_by = excluded.responded_by, responded_at = excluded.responded_at")
             .bind(issue_id).bind(&r.response).bind(&r.action_taken).bind(&r.escalated_to).bind(&r.feedback_kind)
-            .bind(r.feedback_relayed_on).bind(r.responded_by).bind(now).execute(c).await?.rows_affected());
+            .bind(r.feedback_relayed_on).bind(r.responded_by).bind(now).execute(c).await?.rows_affected()
+        });
         self.record(
             "response",
             Some(issue_id),
@@ -374,8 +441,13 @@ impl Tx {
         use chrono::Datelike;
         let year = created_on.year();
         let prefix = format!("{year}/");
-        let refs: Vec<String> = on_tx!(self, c => sqlx::query_scalar("SELECT reference FROM actions WHERE force_id = $1 AND reference LIKE $2")
-            .bind(force_id).bind(format!("{prefix}%")).fetch_all(c).await?);
+        let refs: Vec<String> = on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT reference FROM actions WHERE force_id = $1 AND reference LIKE $2"
+        )
+        .bind(force_id)
+        .bind(format!("{prefix}%"))
+        .fetch_all(c)
+        .await?);
         let next = refs
             .iter()
             .filter_map(|r| r.strip_prefix(&prefix)?.parse::<u32>().ok())
@@ -387,13 +459,15 @@ impl Tx {
             .and_hms_opt(12, 0, 0)
             .expect("noon exists")
             .and_utc();
-        let id: i64 = on_tx!(self, c => sqlx::query_scalar(
+        let id: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
             "INSERT INTO actions (force_id, reference, text, owner, due_on, status, session_id, created_at,
                                   owner_id, rag, private_reason, issue_id, session_call_id)
              VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $10, $11, $12) RETURNING id")
             .bind(force_id).bind(&reference).bind(&a.text).bind(&a.owner).bind(a.due_on).bind(a.session_id).bind(created_at)
             .bind(a.owner_id).bind(a.rag.map(|r| r.code())).bind(&a.private_reason).bind(a.issue_id).bind(a.session_call_id)
-            .fetch_one(c).await?);
+            .fetch_one(c).await?
+        });
         self.record(
             "action",
             Some(id),
@@ -415,9 +489,11 @@ impl Tx {
         status: &str,
         closed_on: Option<NaiveDate>,
     ) -> Result<()> {
-        let id: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
+        let id: Option<i64> = on_tx!(self, |c| {
+            sqlx::query_scalar(
             "UPDATE actions SET status = $1, closed_on = $2 WHERE force_id = $3 AND reference = $4 RETURNING id")
-            .bind(status).bind(closed_on).bind(force_id).bind(reference).fetch_optional(c).await?);
+            .bind(status).bind(closed_on).bind(force_id).bind(reference).fetch_optional(c).await?
+        });
         let id =
             id.ok_or_else(|| StoreError::NotFound(format!("there is no action {reference}")))?;
         self.record(
@@ -432,8 +508,12 @@ impl Tx {
 
 impl Store {
     pub async fn session(&self, id: i64) -> Result<Session> {
-        let s: Option<Session> = on_pool!(self, p => sqlx::query_as(
-            "SELECT id, programme_id, held_on, focus, status, source FROM sessions WHERE id = $1").bind(id).fetch_optional(p).await?);
+        let s: Option<Session> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT id, programme_id, held_on, focus, status, source FROM sessions WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await?);
         s.ok_or_else(|| {
             StoreError::NotFound(format!(
                 "there is no session {id}; `callaudit session list` shows them"
@@ -442,24 +522,30 @@ impl Store {
     }
 
     pub async fn sessions(&self, force_id: i64) -> Result<Vec<Session>> {
-        on_pool!(self, p => Ok(sqlx::query_as::<_, Session>(
+        on_pool!(self, |p| {
+            Ok(sqlx::query_as::<_, Session>(
             "SELECT s.id, s.programme_id, s.held_on, s.focus, s.status, s.source FROM sessions s
              JOIN programmes g ON g.id = s.programme_id WHERE g.force_id = $1 ORDER BY s.held_on, s.id")
-            .bind(force_id).fetch_all(p).await?))
+            .bind(force_id).fetch_all(p).await?)
+        })
     }
 
     pub async fn session_calls(&self, session_id: i64) -> Result<Vec<SessionCall>> {
-        on_pool!(self, p => Ok(sqlx::query_as::<_, SessionCall>(
+        on_pool!(self, |p| {
+            Ok(sqlx::query_as::<_, SessionCall>(
             "SELECT id, position, call_ref, channel, incident_type FROM session_calls WHERE session_id = $1 ORDER BY position")
-            .bind(session_id).fetch_all(p).await?))
+            .bind(session_id).fetch_all(p).await?)
+        })
     }
 
     /// The session's commitment and draw, if any.
     pub async fn draw(&self, session_id: i64) -> Result<Option<StoredDraw>> {
         type Row = (String, String, String, i64, Option<String>);
-        let row: Option<Row> = on_pool!(self, p => sqlx::query_as(
+        let row: Option<Row> = on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT pool_digest, spec_digest, spec_json, eligible_calls, record_json FROM draws WHERE session_id = $1")
-            .bind(session_id).fetch_optional(p).await?);
+            .bind(session_id).fetch_optional(p).await?
+        });
         let Some((pool_digest, spec_digest, spec_json, eligible, record_json)) = row else {
             return Ok(None);
         };
@@ -484,10 +570,12 @@ impl Store {
 impl Tx {
     /// The calls of a session as this transaction sees them: (session call id, reference).
     pub async fn session_call_refs(&mut self, session_id: i64) -> Result<Vec<(i64, String)>> {
-        Ok(
-            on_tx!(self, c => sqlx::query_as("SELECT id, call_ref FROM session_calls WHERE session_id = $1 ORDER BY position")
-            .bind(session_id).fetch_all(c).await?),
+        Ok(on_tx!(self, |c| sqlx::query_as(
+            "SELECT id, call_ref FROM session_calls WHERE session_id = $1 ORDER BY position"
         )
+        .bind(session_id)
+        .fetch_all(c)
+        .await?))
     }
 }
 

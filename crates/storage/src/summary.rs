@@ -35,10 +35,20 @@ impl Store {
         const SC: &str = "session_calls sc JOIN sessions s ON s.id = sc.session_id JOIN programmes g ON g.id = s.programme_id";
         const SCOPE: &str =
             "JOIN sessions s ON s.id = sc.session_id JOIN programmes g ON g.id = s.programme_id";
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             // The SQL below is assembled from constants only; the force is a bound parameter.
-            let one = |sql: String| async move { sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(force_id).fetch_one(p).await };
-            let pairs = |sql: String| async move { sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql)).bind(force_id).fetch_all(p).await };
+            let one = |sql: String| async move {
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                    .bind(force_id)
+                    .fetch_one(p)
+                    .await
+            };
+            let pairs = |sql: String| async move {
+                sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql))
+                    .bind(force_id)
+                    .fetch_all(p)
+                    .await
+            };
             Ok(Summary {
                 pool_calls: one("SELECT COUNT(*) FROM calls WHERE force_id = $1".into()).await?,
                 pool_by_channel: pairs("SELECT channel, COUNT(*) FROM calls WHERE force_id = $1 GROUP BY channel ORDER BY COUNT(*) DESC, channel".into()).await?,
