@@ -248,15 +248,14 @@ impl Tx {
 impl Store {
     /// Where issue `issue_id` was raised.
     pub async fn issue_origin(&self, issue_id: i64) -> Result<IssueOrigin> {
-        let row: Option<IssueOrigin> =
-            on_pool!(self, |p| {
-                sqlx::query_as(
+        let row: Option<IssueOrigin> = on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT i.id AS issue_id, i.session_call_id, sc.session_id, g.force_id, i.description
              FROM issues_raised i JOIN session_calls sc ON sc.id = i.session_call_id
              JOIN sessions s ON s.id = sc.session_id JOIN programmes g ON g.id = s.programme_id
              WHERE i.id = $1")
             .bind(issue_id).fetch_optional(p).await?
-            });
+        });
         row.ok_or_else(|| StoreError::NotFound(format!("there is no issue {issue_id}")))
     }
 
@@ -331,5 +330,19 @@ impl Store {
             });
         }
         Ok(by_action)
+    }
+}
+
+impl Store {
+    /// The force's whole action log, newest first.
+    pub async fn actions(&self, force_id: i64) -> Result<Vec<crate::export::ActionRow>> {
+        let sql = format!(
+            "{} WHERE a.force_id = $1 ORDER BY a.created_at DESC, a.reference DESC",
+            crate::export::ACTION_SELECT
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(force_id)
+            .fetch_all(p)
+            .await?))
     }
 }

@@ -38,12 +38,11 @@ impl Tx {
                 .push(r);
         }
         for ((date, focus), calls) in groups {
-            let existing: Option<i64> =
-                on_tx!(self, |c| {
-                    sqlx::query_scalar(
+            let existing: Option<i64> = on_tx!(self, |c| {
+                sqlx::query_scalar(
                 "SELECT id FROM sessions WHERE programme_id = $1 AND held_on = $2 AND focus = $3")
                 .bind(programme_id).bind(date).bind(&focus).fetch_optional(c).await?
-                });
+            });
             let session_id = match existing {
                 Some(id) => id,
                 None => {

@@ -8,6 +8,7 @@ use callaudit_domain::sampling::{Commitment, DrawRecord, DrawSpec};
 use callaudit_domain::template::{Answer, Category};
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::accounts::{PERSON, Person};
 use crate::{Result, Store, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -508,12 +509,15 @@ impl Tx {
 
 impl Store {
     pub async fn session(&self, id: i64) -> Result<Session> {
-        let s: Option<Session> = on_pool!(self, |p| sqlx::query_as(
+        let s: Option<Session> =
+            on_pool!(self, |p| {
+                sqlx::query_as(
             "SELECT id, programme_id, held_on, focus, status, source FROM sessions WHERE id = $1"
         )
         .bind(id)
         .fetch_optional(p)
-        .await?);
+        .await?
+            });
         s.ok_or_else(|| {
             StoreError::NotFound(format!(
                 "there is no session {id}; `callaudit session list` shows them"
@@ -587,5 +591,135 @@ fn text_digest(text: &str) -> String {
         String::new()
     } else {
         hex::encode(sha2::Sha256::digest(text.as_bytes()))
+    }
+}
+
+/// What decides who may see an audit session: its force, its state, its facilitator and panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionAccess {
+    pub session_id: i64,
+    pub programme_id: i64,
+    pub force_id: i64,
+    pub status: SessionStatus,
+    pub facilitator_id: Option<i64>,
+    pub panel: Vec<i64>,
+}
+
+/// One auditor's answer as stored, for the panel view.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredAnswer {
+    pub auditor_id: i64,
+    pub question_code: String,
+    pub answer: String,
+    pub note: String,
+}
+
+/// One auditor's proposal as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredProposal {
+    pub auditor_id: i64,
+    pub category: String,
+    pub areas: String,
+}
+
+/// Who sits on a session and what they have answered.
+impl Store {
+    /// Who may see session `id`, or `NotFound`.
+    pub async fn session_access(&self, id: i64) -> Result<SessionAccess> {
+        let row: Option<(i64, i64, String, Option<i64>)> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT s.programme_id, g.force_id, s.status, s.facilitator_id FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE s.id = $1")
+            .bind(id).fetch_optional(p).await?
+        });
+        let (programme_id, force_id, status, facilitator_id) =
+            row.ok_or_else(|| StoreError::NotFound(format!("there is no session {id}")))?;
+        let panel: Vec<i64> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT person_id FROM session_panel WHERE session_id = $1 ORDER BY person_id"
+        )
+        .bind(id)
+        .fetch_all(p)
+        .await?);
+        Ok(SessionAccess {
+            session_id: id,
+            programme_id,
+            force_id,
+            status: SessionStatus::try_from(status)?,
+            facilitator_id,
+            panel,
+        })
+    }
+
+    /// The panel of a session, by name.
+    pub async fn panel(&self, session_id: i64) -> Result<Vec<Person>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{PERSON} WHERE id IN (SELECT person_id FROM session_panel WHERE session_id = $1) ORDER BY display_name"
+        ));
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(session_id)
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// The sessions a person sits on as an auditor, newest first.
+    pub async fn sessions_on_panel(&self, person_id: i64) -> Result<Vec<crate::sessions::Session>> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT s.id, s.programme_id, s.held_on, s.focus, s.status, s.source FROM sessions s
+             JOIN session_panel sp ON sp.session_id = s.id WHERE sp.person_id = $1 ORDER BY s.held_on DESC, s.id DESC")
+            .bind(person_id).fetch_all(p).await?
+        }))
+    }
+
+    /// Every auditor's answers for a call.
+    pub async fn call_answers(&self, session_call_id: i64) -> Result<Vec<StoredAnswer>> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT auditor_id, question_code, answer, note FROM answers WHERE session_call_id = $1 ORDER BY auditor_id, question_code")
+            .bind(session_call_id).fetch_all(p).await?
+        }))
+    }
+
+    /// Every auditor's proposal for a call.
+    pub async fn call_proposals(&self, session_call_id: i64) -> Result<Vec<StoredProposal>> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT auditor_id, category, areas FROM proposals WHERE session_call_id = $1 ORDER BY auditor_id")
+            .bind(session_call_id).fetch_all(p).await?
+        }))
+    }
+
+    /// The pool call behind a session's call and its recording path, if the pool holds one.
+    pub async fn call_recording(
+        &self,
+        session_call_id: i64,
+    ) -> Result<Option<crate::recordings::CallRecording>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT c.id AS call_id, c.call_ref, c.recording FROM session_calls sc
+             JOIN calls c ON c.id = sc.call_id
+             WHERE sc.id = $1 AND c.recording IS NOT NULL AND c.recording <> ''"
+        )
+        .bind(session_call_id)
+        .fetch_optional(p)
+        .await?))
+    }
+
+    /// The session an issue was raised in.
+    pub async fn issue_session(&self, issue_id: i64) -> Result<i64> {
+        let id: Option<i64> = on_pool!(self, |p| {
+            sqlx::query_scalar(
+            "SELECT sc.session_id FROM issues_raised i JOIN session_calls sc ON sc.id = i.session_call_id WHERE i.id = $1")
+            .bind(issue_id).fetch_optional(p).await?
+        });
+        id.ok_or_else(|| StoreError::NotFound(format!("there is no issue {issue_id}")))
+    }
+
+    /// How many calls each session holds.
+    pub async fn session_call_counts(&self) -> Result<std::collections::HashMap<i64, i64>> {
+        let rows: Vec<(i64, i64)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT session_id, COUNT(*) FROM session_calls GROUP BY session_id"
+        )
+        .fetch_all(p)
+        .await?);
+        Ok(rows.into_iter().collect())
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use callaudit_domain::audit::{Role, SessionStatus};
-use callaudit_storage::accounts::SessionAccess;
+use callaudit_storage::sessions::SessionAccess;
 
 use crate::AppState;
 use crate::auth::User;

@@ -15,9 +15,9 @@ use axum::Router;
 use axum::routing::{get, post};
 use callaudit_domain::template::Template;
 use callaudit_storage::Store;
-use callaudit_storage::accounts::{SessionAccess, StoredAnswer, StoredProposal};
 use callaudit_storage::export::SessionOutcomeRow;
 use callaudit_storage::recordings::CallRecording;
+use callaudit_storage::sessions::{SessionAccess, StoredAnswer, StoredProposal};
 
 mod access;
 mod actions;

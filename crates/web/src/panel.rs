@@ -460,7 +460,7 @@ fn area_names(template: &callaudit_domain::template::Template, codes: &str) -> S
 
 /// The category and the areas every auditor proposed, when they all proposed the same category.
 fn unanimous_proposal(
-    proposals: &[callaudit_storage::accounts::StoredProposal],
+    proposals: &[callaudit_storage::sessions::StoredProposal],
 ) -> Option<(String, Vec<String>)> {
     let first = proposals.first()?;
     if proposals.iter().any(|p| p.category != first.category) {

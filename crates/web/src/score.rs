@@ -9,15 +9,15 @@ use askama::Template;
 use axum::extract::{Path, Query, Request, State};
 use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 use callaudit_domain::template::{Answer, Category, Template as AuditTemplate};
-use callaudit_storage::accounts::StoredProposal;
 use callaudit_storage::export::SessionOutcomeRow;
 use callaudit_storage::recordings::CallRecording;
+use callaudit_storage::sessions::StoredProposal;
 use serde::Deserialize;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use axum::body::Bytes;
-use callaudit_storage::accounts::SessionAccess;
+use callaudit_storage::sessions::SessionAccess;
 
 use crate::AppState;
 use crate::access::{access, allow};
