@@ -221,7 +221,7 @@ async fn draw(ctx: &Context_, a: DrawArgs) -> anyhow::Result<ExitCode> {
                 print_commitment(&c, a.format)?
             }
             Some(seed) => print_record(
-                &sampling::draw(&pool, &spec, &seed),
+                &sampling::draw(&pool, &spec, seed.as_str()),
                 a.format,
                 a.output.as_deref(),
             )?,

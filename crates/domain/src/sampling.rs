@@ -619,8 +619,25 @@ pub fn nothing_eligible<'a>(pool: impl Iterator<Item = &'a PoolCall>) -> String 
     )
 }
 
+/// The seed a panel chose, as it will be hashed: trimmed, one line, not empty. A type of its own so
+/// that it is never confused with the other text beside it (who drew, the digests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seed(String);
+
+impl Seed {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Seed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Checks a seed typed by the panel: any non-empty text on one line, as it is (not trimmed further).
-pub fn parse_seed(s: &str) -> Result<String, Problem> {
+pub fn parse_seed(s: &str) -> Result<Seed, Problem> {
     let t = clean_text(s, 200)?;
     if t.is_empty() {
         return Err(Problem::new(
@@ -628,7 +645,7 @@ pub fn parse_seed(s: &str) -> Result<String, Problem> {
             "a seed the panel chooses, e.g. two dice rolls and a word",
         ));
     }
-    Ok(t)
+    Ok(Seed(t))
 }
 
 /// The key that orders a call in the draw.

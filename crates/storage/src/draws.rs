@@ -4,7 +4,7 @@
 //! draw is made.
 
 use callaudit_domain::audit::SessionStatus;
-use callaudit_domain::sampling::{self, Commitment, DrawRecord, DrawSpec};
+use callaudit_domain::sampling::{self, Commitment, DrawRecord, DrawSpec, Seed};
 
 use crate::{Result, Store, StoreError};
 
@@ -52,7 +52,7 @@ impl Store {
         &self,
         actor: &str,
         session_id: i64,
-        seed: &str,
+        seed: &Seed,
     ) -> Result<DrawRecord> {
         let session = self.session(session_id).await?;
         let programme = self.programme(session.programme_id).await?;
@@ -76,7 +76,7 @@ impl Store {
                 stored.commitment.pool_digest, now.pool_digest
             )));
         }
-        let record = sampling::draw(&pool, &spec, seed);
+        let record = sampling::draw(&pool, &spec, seed.as_str());
         let mut tx = self.begin_in(Some(programme.force_id), actor).await?;
         tx.record_draw(session_id, programme.force_id, &record, &pool)
             .await?;

@@ -509,15 +509,14 @@ impl Tx {
 
 impl Store {
     pub async fn session(&self, id: i64) -> Result<Session> {
-        let s: Option<Session> =
-            on_pool!(self, |p| {
-                sqlx::query_as(
+        let s: Option<Session> = on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT id, programme_id, held_on, focus, status, source FROM sessions WHERE id = $1"
         )
         .bind(id)
         .fetch_optional(p)
         .await?
-            });
+        });
         s.ok_or_else(|| {
             StoreError::NotFound(format!(
                 "there is no session {id}; `callaudit session list` shows them"

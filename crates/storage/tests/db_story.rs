@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use callaudit_domain::audit::{AuditedCall, Role, SessionStatus};
 use callaudit_domain::call::{CallRef, Channel, PoolCall, Resolution, Satisfaction};
 use callaudit_domain::performance::CallTimes;
-use callaudit_domain::sampling::{DrawSpec, commit, draw};
+use callaudit_domain::sampling::{self, DrawSpec, commit, draw};
 use callaudit_domain::template::{Answer, Category, ProgrammeKind};
 use callaudit_storage::sessions::{NewAction, Outcome, Response};
 use callaudit_storage::{Backend, Store, StoreError};
@@ -953,7 +953,10 @@ async fn the_performance_figures_read_the_calls_of_a_period_only() {
         spec.from = NaiveDate::from_ymd_opt(2026, 4, 1);
         spec.to = NaiveDate::from_ymd_opt(2026, 4, 30);
         store.commit_session("test", session, spec).await.unwrap();
-        let rec = store.draw_session("test", session, "s").await.unwrap();
+        let rec = store
+            .draw_session("test", session, &sampling::parse_seed("s").unwrap())
+            .await
+            .unwrap();
         assert_eq!(rec.calls.len(), 3, "{:?}", rec.calls);
         let got = april_2026(&store, f).await;
         assert_eq!(

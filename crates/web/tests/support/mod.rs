@@ -198,7 +198,8 @@ pub async fn world() -> World {
             spec.focus = vec!["ASB".into()];
         }
         store.commit_session("test", s, spec).await.unwrap();
-        store.draw_session("test", s, seed).await.unwrap();
+        let seed = callaudit_domain::sampling::parse_seed(seed).unwrap();
+        store.draw_session("test", s, &seed).await.unwrap();
     }
     // An issue on the open session's first call, escalated to the force lead, and an action the
     // force lead owns: what the force's half of the loop works on.
