@@ -3,6 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::audit::Role;
 use callaudit_storage::accounts::Person;
@@ -10,6 +11,7 @@ use callaudit_storage::accounts::Person;
 use crate::AppState;
 use crate::auth::{Posted, User, check_new_password, hash_password};
 use crate::error::{AppError, Result};
+use crate::forms::{FieldError, Fields, Problems, error_for};
 use crate::view::{Nav, role_label};
 
 #[derive(Template)]
@@ -19,6 +21,32 @@ struct Users {
     csrf: String,
     people: Vec<(Person, &'static str)>,
     roles: Vec<(&'static str, &'static str)>,
+    typed: NewPerson,
+    errors: Vec<FieldError>,
+}
+
+impl Users {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field)
+    }
+}
+
+/// A new person as typed (never the password), kept when the form comes back with its problems.
+#[derive(Default)]
+struct NewPerson {
+    name: String,
+    email: String,
+    role: String,
+}
+
+impl NewPerson {
+    fn from_fields(f: &Fields) -> NewPerson {
+        NewPerson {
+            name: f.text("name"),
+            email: f.text("email"),
+            role: f.text("role"),
+        }
+    }
 }
 
 fn roles() -> Vec<(&'static str, &'static str)> {
@@ -29,6 +57,16 @@ fn roles() -> Vec<(&'static str, &'static str)> {
 }
 
 pub async fn users(State(state): State<AppState>, user: User) -> Result<Response> {
+    let page = users_page(&state, &user, NewPerson::default(), Vec::new()).await?;
+    Ok(Html(page.render()?).into_response())
+}
+
+async fn users_page(
+    state: &AppState,
+    user: &User,
+    typed: NewPerson,
+    errors: Vec<FieldError>,
+) -> Result<Users> {
     user.require(&[Role::Admin])?;
     // An administrator manages their own force's people; one with no force (created from the
     // command line for a national server) manages everyone's.
@@ -42,13 +80,14 @@ pub async fn users(State(state): State<AppState>, user: User) -> Result<Response
             (p, label)
         })
         .collect();
-    let page = Users {
+    Ok(Users {
         nav: Some(user.nav("/admin/users")),
         csrf: user.csrf.clone(),
         people,
         roles: roles(),
-    };
-    Ok(Html(page.render()?).into_response())
+        typed,
+        errors,
+    })
 }
 
 fn parse_role(v: &str) -> Result<Role> {
@@ -65,34 +104,73 @@ async fn hashed(password: String) -> Result<String> {
 
 pub async fn add(State(state): State<AppState>, p: Posted) -> Result<Response> {
     p.user.require(&[Role::Admin])?;
-    let role = parse_role(&p.fields.text("role"))?;
-    new_person(&state, &p, p.user.person.force_id, role).await?;
-    Ok(Redirect::to("/admin/users").into_response())
+    let role = Role::parse(&p.fields.text("role"));
+    let mut problems = Problems::default();
+    if role.is_none() {
+        problems.add("role", "Select the person's role");
+    }
+    match new_person(&state, &p, p.user.person.force_id, role, problems).await? {
+        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(problems) => {
+            let typed = NewPerson::from_fields(&p.fields);
+            let page = users_page(&state, &p.user, typed, problems.into_vec()).await?;
+            Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
+        }
+    }
 }
 
-/// Adds a person from the posted name, email and first password, with `role`.
+/// Adds a person from the posted name, email and first password, with `role`, or gives back
+/// every problem of the form (with `problems` found before) for it to be shown again.
 async fn new_person(
     state: &AppState,
     p: &Posted,
     force_id: Option<i64>,
-    role: Role,
-) -> Result<i64> {
+    role: Option<Role>,
+    mut problems: Problems,
+) -> Result<std::result::Result<i64, Problems>> {
     let name = p.fields.text("name");
     let email = p.fields.text("email");
-    if name.is_empty() || !email.contains('@') {
-        return Err(AppError::BadRequest(
-            "Give the person's name and a valid email address.".into(),
-        ));
+    if name.is_empty() {
+        problems.add("name", "Enter the person's name");
     }
-    let hash = hashed(p.fields.get("password").unwrap_or("").to_string()).await?;
+    if !email.contains('@') {
+        problems.add(
+            "email",
+            "Enter an email address in the correct format, like name@example.org",
+        );
+    }
+    let password = p.fields.get("password").unwrap_or("").to_string();
+    if let Err(m) = check_new_password(&password) {
+        problems.add("password", m);
+    }
+    let Some(role) = role.filter(|_| problems.is_empty()) else {
+        return Ok(Err(problems));
+    };
+    let hash = hashed(password).await?;
     let mut tx = state
         .store
         .begin_in(p.user.person.force_id, &p.user.person.email)
         .await?;
-    let id = tx.add_person(force_id, &name, &email, role).await?;
+    let id = match tx.add_person(force_id, &name, &email, role).await {
+        Ok(id) => id,
+        // An email in use, here or in another force: said beside the field, without saying where.
+        Err(callaudit_storage::StoreError::Conflict(m)) => {
+            problems.add("email", sentence(&m));
+            return Ok(Err(problems));
+        }
+        Err(e) => return Err(e.into()),
+    };
     tx.set_password_hash(id, &hash).await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(Ok(id))
+}
+
+/// A message begun with a capital, as the error summary shows it.
+fn sentence(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 #[derive(Template)]
@@ -102,6 +180,14 @@ struct Auditors {
     csrf: String,
     auditors: Vec<Person>,
     added: bool,
+    typed: NewPerson,
+    errors: Vec<FieldError>,
+}
+
+impl Auditors {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field)
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -117,25 +203,58 @@ pub async fn auditors(
     user: User,
     axum::extract::Query(q): axum::extract::Query<AddedQuery>,
 ) -> Result<Response> {
+    let page = auditors_page(
+        &state,
+        &user,
+        q.added.is_some(),
+        NewPerson::default(),
+        Vec::new(),
+    )
+    .await?;
+    Ok(Html(page.render()?).into_response())
+}
+
+async fn auditors_page(
+    state: &AppState,
+    user: &User,
+    added: bool,
+    typed: NewPerson,
+    errors: Vec<FieldError>,
+) -> Result<Auditors> {
     user.require(&[Role::Coordinator])?;
-    let force = crate::shared::user_force(&state, &user).await?;
-    let page = Auditors {
+    let force = crate::shared::user_force(state, user).await?;
+    Ok(Auditors {
         nav: Some(user.nav("/auditors")),
         csrf: user.csrf.clone(),
         auditors: state
             .store
             .people_with_role(force.id, Role::Auditor.code())
             .await?,
-        added: q.added.is_some(),
-    };
-    Ok(Html(page.render()?).into_response())
+        added,
+        typed,
+        errors,
+    })
 }
 
 pub async fn add_auditor(State(state): State<AppState>, p: Posted) -> Result<Response> {
     p.user.require(&[Role::Coordinator])?;
     let force = crate::shared::user_force(&state, &p.user).await?;
-    new_person(&state, &p, Some(force.id), Role::Auditor).await?;
-    Ok(Redirect::to("/auditors?added=1").into_response())
+    let added = new_person(
+        &state,
+        &p,
+        Some(force.id),
+        Some(Role::Auditor),
+        Problems::default(),
+    )
+    .await?;
+    match added {
+        Ok(_) => Ok(Redirect::to("/auditors?added=1").into_response()),
+        Err(problems) => {
+            let typed = NewPerson::from_fields(&p.fields);
+            let page = auditors_page(&state, &p.user, false, typed, problems.into_vec()).await?;
+            Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
+        }
+    }
 }
 
 pub async fn update(

@@ -519,7 +519,30 @@ async fn the_coordinator_adds_auditors_and_only_auditors() {
         .unwrap();
     assert_eq!(dee.role, "auditor");
     let page = text(w.get(Some("coordinator"), "/auditors?added=1").await).await;
-    assert!(page.contains("Dee Volunteer") && page.contains("The auditor is added"));
+    assert!(page.contains("Dee Volunteer") && page.contains("Auditor added"));
+    // Every mistake at once, linked to its field, what was typed kept (never the password).
+    let res = w
+        .post(
+            "coordinator",
+            "/auditors",
+            "name=&email=not-an-address&password=short",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = text(res).await;
+    for link in [
+        "<a href=\"#name\">Enter the person&#39;s name</a>",
+        "<a href=\"#email\">Enter an email address in the correct format",
+        "<a href=\"#password\">",
+    ] {
+        assert!(
+            page.contains(link) || page.contains(&link.replace("&#39;", "&#x27;")),
+            "{link} in {page}"
+        );
+    }
+    assert!(page.contains("value=\"not-an-address\""), "{page}");
+    assert!(!page.contains("value=\"short\""), "the password is never shown back");
     // Another force's coordinator neither sees this force's auditors nor adds to them.
     let theirs = text(w.get(Some("stranger"), "/auditors").await).await;
     assert!(!theirs.contains("Dee Volunteer"));
@@ -633,9 +656,10 @@ async fn an_email_in_use_elsewhere_is_refused_without_saying_where() {
             true,
         )
         .await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let body = text(res).await;
     assert!(body.contains("is already in use on this server"), "{body}");
+    assert!(body.contains("<a href=\"#email\">"), "beside the email field: {body}");
     assert!(!body.contains("Othershire") && !body.contains("coordinator of"));
 }
 
