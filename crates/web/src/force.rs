@@ -6,6 +6,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::audit::Role;
 use serde::Deserialize;
@@ -15,7 +16,7 @@ use crate::access::{access, allow};
 use crate::actions::ActionLine;
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
-use crate::forms::Problems;
+use crate::forms::{FieldError, Problems, error_for};
 use crate::panel::{Returned, returned};
 use crate::shared::today;
 use crate::shared::user_force;
@@ -46,11 +47,52 @@ struct Page {
     year: i32,
     year_label: String,
     response_written: bool,
+    errors: Vec<FieldError>,
+    /// An answer that came back with a problem: the issue, and what was typed.
+    typed: Option<(i64, String)>,
+    /// Whether an answer was just sent, for the banner.
+    answered: bool,
 }
 
-pub async fn page(State(state): State<AppState>, user: User) -> Result<Response> {
+impl Page {
+    fn error_for(&self, field: impl AsRef<str>) -> Option<&str> {
+        error_for(&self.errors, field.as_ref())
+    }
+
+    /// What was typed as the answer to issue `id`, when it came back.
+    fn typed_for(&self, id: &i64) -> &str {
+        self.typed
+            .as_ref()
+            .filter(|(i, _)| i == id)
+            .map_or("", |(_, t)| t.as_str())
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    answered: Option<u8>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: User,
+    axum::extract::Query(q): axum::extract::Query<PageQuery>,
+) -> Result<Response> {
+    let mut page = force_page(&state, &user, Vec::new(), None).await?;
+    page.answered = q.answered.is_some();
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The force lead's page, with an answer that came back shown as typed.
+async fn force_page(
+    state: &AppState,
+    user: &User,
+    errors: Vec<FieldError>,
+    typed: Option<(i64, String)>,
+) -> Result<Page> {
     user.require(&[Role::ForceLead])?;
-    let force = user_force(&state, &user).await?;
+    let force = user_force(state, user).await?;
     let now = chrono::Utc::now();
     let issues = state.store.force_issues(force.id).await?;
     let line = |i: &callaudit_storage::accountability::ForceIssue| IssueLine {
@@ -85,12 +127,12 @@ pub async fn page(State(state): State<AppState>, user: User) -> Result<Response>
         .filter(|a| {
             callaudit_domain::audit::ActionStatus::parse(&a.status).is_some_and(|s| s.is_live())
         })
-        .map(|a| ActionLine::new(a, &user, today))
+        .map(|a| ActionLine::new(a, user, today))
         .collect();
     // Overdue first; the log's order (newest first) otherwise.
     actions.sort_by_key(|a| !a.overdue);
-    let year = report_year(&state, force.id).await?;
-    let page = Page {
+    let year = report_year(state, force.id).await?;
+    Ok(Page {
         nav: Some(user.nav("/force")),
         csrf: user.csrf.clone(),
         escalated,
@@ -104,8 +146,10 @@ pub async fn page(State(state): State<AppState>, user: User) -> Result<Response>
             .report_text(force.id, year, "force-response")
             .await?
             .is_empty(),
-    };
-    Ok(Html(page.render()?).into_response())
+        errors,
+        typed,
+        answered: false,
+    })
 }
 
 /// The financial year whose report is being written: the year of the latest session held, or
@@ -172,11 +216,16 @@ pub async fn answer(
     let id = state.store.issue_session(issue).await?;
     let (_, r) = access(&state, &p.user, id).await?;
     allow(r.view, "this issue")?;
-    let answer = p.fields.note("answer", "The answer")?;
-    if answer.is_empty() {
-        return Err(AppError::BadRequest(
-            "Write the force's answer to the escalation.".into(),
-        ));
+    let field = format!("answer-{issue}");
+    let mut problems = Problems::default();
+    let answer = problems.note(&p.fields, "answer", &field, "The answer");
+    if answer.is_empty() && problems.is_empty() {
+        problems.add(field, "Enter the force's answer to the escalation");
+    }
+    if !problems.is_empty() {
+        let typed = p.fields.get("answer").unwrap_or("").to_string();
+        let page = force_page(&state, &p.user, problems.into_vec(), Some((issue, typed))).await?;
+        return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
     }
     let mut tx = state
         .store
@@ -185,7 +234,7 @@ pub async fn answer(
     tx.answer_escalation(issue, &answer, p.user.person.id)
         .await?;
     tx.commit().await?;
-    Ok(Redirect::to("/force").into_response())
+    Ok(Redirect::to("/force?answered=1").into_response())
 }
 
 /// A section of the annual report that people write, and who writes it.

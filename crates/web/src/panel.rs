@@ -600,11 +600,32 @@ pub async fn decide_draft(
     let decision = f.text("decision");
     match decision.as_str() {
         "keep" => {
-            let text = f.note("description", "The issue")?;
-            if text.is_empty() {
-                return Err(AppError::BadRequest(
-                    "Write the issue for the force to answer, or drop it.".into(),
-                ));
+            let mut problems = Problems::default();
+            let mut panel = build(&state, &p.user, id).await?;
+            let at = position(&panel, n)?;
+            let place = panel.calls[at].drafts.iter().position(|d| d.key == key);
+            let field = format!("c{n}-draft-{key}");
+            let text = problems.note(f, "description", &field, "The issue");
+            if text.is_empty() && problems.is_empty() {
+                problems.add(
+                    field,
+                    "Enter the issue for the force to answer, or drop the draft",
+                );
+            }
+            if !problems.is_empty() {
+                // The call again, the draft as typed and the problem linked to it.
+                if let Some(i) = place {
+                    panel.calls[at].drafts[i].text = f.get("description").unwrap_or("").to_string();
+                }
+                let page = OneCall {
+                    nav: Some(p.user.nav("/sessions")),
+                    p: panel,
+                    at,
+                    errors: problems.into_vec(),
+                    done: None,
+                    current: n,
+                };
+                return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
             }
             let area = (!key.is_empty()).then_some(key.as_str());
             tx.raise_issue(call.session_call_id, area, &text).await?;

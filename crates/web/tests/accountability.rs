@@ -149,6 +149,21 @@ async fn an_agreed_area_becomes_an_issue_the_force_lead_answers_and_acts_on() {
     assert!(call2.contains("The panel noted: Explain every silence"));
     // Keep the empathy draft as edited, drop the negative one; the silence draft stays.
     let drafts = format!("/sessions/{s}/calls/2/drafts");
+    // Kept blank: the call's page again, the problem linked to the draft.
+    let res = w
+        .post(
+            "facilitator",
+            &drafts,
+            "draft=empathy&decision=keep&description=+",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = text(res).await;
+    assert!(
+        body.contains("<a href=\"#c2-draft-empathy\">Enter the issue for the force to answer"),
+        "{body}"
+    );
     assert_eq!(
         w.post(
             "facilitator",
@@ -601,6 +616,21 @@ async fn a_blank_response_or_escalation_comes_back_with_what_was_typed() {
         body.contains(&format!(
             "<a href=\"#e{issue}-note\">Enter what you ask the force lead to look at or decide</a>"
         )),
+        "{body}"
+    );
+    // The force lead's answer to an escalation, sent blank: the page again, linked to the box.
+    let res = w
+        .post(
+            "lead",
+            &format!("/issues/{issue}/escalation"),
+            "answer=+",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = text(res).await;
+    assert!(
+        body.contains(&format!("<a href=\"#answer-{issue}\">Enter the force")),
         "{body}"
     );
 }

@@ -542,7 +542,10 @@ async fn the_coordinator_adds_auditors_and_only_auditors() {
         );
     }
     assert!(page.contains("value=\"not-an-address\""), "{page}");
-    assert!(!page.contains("value=\"short\""), "the password is never shown back");
+    assert!(
+        !page.contains("value=\"short\""),
+        "the password is never shown back"
+    );
     // Another force's coordinator neither sees this force's auditors nor adds to them.
     let theirs = text(w.get(Some("stranger"), "/auditors").await).await;
     assert!(!theirs.contains("Dee Volunteer"));
@@ -659,7 +662,10 @@ async fn an_email_in_use_elsewhere_is_refused_without_saying_where() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let body = text(res).await;
     assert!(body.contains("is already in use on this server"), "{body}");
-    assert!(body.contains("<a href=\"#email\">"), "beside the email field: {body}");
+    assert!(
+        body.contains("<a href=\"#email\">"),
+        "beside the email field: {body}"
+    );
     assert!(!body.contains("Othershire") && !body.contains("coordinator of"));
 }
 
