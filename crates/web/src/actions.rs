@@ -379,31 +379,58 @@ struct One {
     edit: Option<String>,
     statuses: Vec<(&'static str, &'static str)>,
     rags: Vec<(&'static str, &'static str)>,
+    /// The note as typed, when the update came back with a problem.
+    note: String,
+    errors: Vec<FieldError>,
+    /// Whether an update was just saved, for the banner.
+    updated: bool,
+}
+
+impl One {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OneQuery {
+    #[serde(default)]
+    updated: Option<u8>,
 }
 
 pub async fn show(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<i64>,
+    Query(q): Query<OneQuery>,
 ) -> Result<Response> {
-    let (a, _) = visible_action(&state, &user, id).await?;
+    let mut page = one_page(&state, &user, id).await?;
+    page.updated = q.updated.is_some();
+    Ok(Html(page.render()?).into_response())
+}
+
+/// One action and its notes, with the form to move it on for those who may.
+async fn one_page(state: &AppState, user: &User, id: i64) -> Result<One> {
+    let (a, _) = visible_action(state, user, id).await?;
     let notes = state.store.action_notes(a.id).await?;
-    let page = One {
+    Ok(One {
         nav: Some(user.nav("/actions")),
         status_code: a.status.clone(),
         rag_code: a.rag.clone().unwrap_or_default(),
         session_id: a.session_id,
         issue_id: a.issue_id,
-        edit: may_update(&user, &a).then(|| user.csrf.clone()),
-        a: ActionLine::new(&a, &user, today()),
+        edit: may_update(user, &a).then(|| user.csrf.clone()),
+        a: ActionLine::new(&a, user, today()),
         notes: note_lines(&notes),
         statuses: ActionStatus::ALL
             .iter()
             .map(|s| (s.code(), s.label()))
             .collect(),
         rags: Rag::ALL.iter().map(|r| (r.code(), r.label())).collect(),
-    };
-    Ok(Html(page.render()?).into_response())
+        note: String::new(),
+        errors: Vec::new(),
+        updated: false,
+    })
 }
 
 /// The owner or the coordinator moves an action on: status, RAG and a progress note.
@@ -427,17 +454,26 @@ pub async fn update(
             ))
         })?),
     };
-    let note = f.note("note", "The progress note")?;
+    let mut problems = Problems::default();
+    let note = problems.note(f, "note", "note", "The progress note");
     let update = ActionUpdate {
         status: status.filter(|s| s.code() != a.status),
         rag: rag(f.text("rag").as_str())?.filter(|r| Some(r.code()) != a.rag.as_deref()),
         note: (!note.is_empty()).then_some(note),
     };
-    if update == ActionUpdate::default() {
-        return Err(AppError::BadRequest(
-            "Nothing changed: write a progress note, or change the status or the RAG rating."
-                .into(),
-        ));
+    if update == ActionUpdate::default() && problems.is_empty() {
+        problems.add(
+            "note",
+            "Nothing changed: enter a progress note, or change the status or the RAG rating",
+        );
+    }
+    if !problems.is_empty() {
+        let mut page = one_page(&state, &p.user, id).await?;
+        page.note = f.get("note").unwrap_or("").to_string();
+        page.status_code = f.text("status");
+        page.rag_code = f.text("rag");
+        page.errors = problems.into_vec();
+        return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
     }
     let mut tx = state
         .store
@@ -452,7 +488,7 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/actions/{id}")).into_response())
+    Ok(Redirect::to(&format!("/actions/{id}?updated=1")).into_response())
 }
 
 #[derive(Deserialize)]

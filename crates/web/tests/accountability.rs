@@ -64,6 +64,15 @@ async fn the_coordinator_keeps_the_action_log() {
         StatusCode::SEE_OTHER
     );
     assert_eq!(w.store.action(force, new.id).await.unwrap().status, "done");
+    let page = text(
+        w.post("coordinator", &path, "status=done&note=+", true)
+            .await,
+    )
+    .await;
+    assert!(
+        page.contains("<a href=\"#note\">Nothing changed: enter a progress note"),
+        "an update that changes nothing says so beside the note: {page}"
+    );
     for bad in ["status=finished", "rag=purple", "status=done"] {
         assert_eq!(
             w.post("coordinator", &path, bad, true).await.status(),
