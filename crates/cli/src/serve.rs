@@ -190,7 +190,7 @@ async fn prepare_demo(store: &Store, recordings: &Path) -> anyhow::Result<Vec<(S
     for role in Role::ALL {
         // Two auditors, so that a panel of two can be tried in two browsers.
         let take = if role == Role::Auditor { 2 } else { 1 };
-        for p in people.iter().filter(|p| p.role == role.code()).take(take) {
+        for p in people.iter().filter(|p| p.role == role).take(take) {
             logins.push((role.code().to_string(), p.email.clone()));
         }
     }

@@ -60,6 +60,22 @@ impl Role {
     }
 }
 
+impl TryFrom<String> for Role {
+    type Error = UnknownCode;
+
+    fn try_from(code: String) -> Result<Self, UnknownCode> {
+        Role::parse(&code).ok_or_else(|| UnknownCode {
+            what: "role",
+            code,
+            expected: Role::ALL
+                .iter()
+                .map(|r| r.code())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
+}
+
 /// A stored code that is not one of its type's: a row that cannot be read is an error, never a
 /// row silently dropped or read as something else.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

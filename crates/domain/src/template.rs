@@ -162,6 +162,22 @@ impl ProgrammeKind {
     }
 }
 
+impl TryFrom<String> for Category {
+    type Error = crate::audit::UnknownCode;
+
+    fn try_from(code: String) -> Result<Self, Self::Error> {
+        Category::parse(&code).map_err(|p| crate::audit::UnknownCode::refused("category", &code, p))
+    }
+}
+
+impl TryFrom<String> for Answer {
+    type Error = crate::audit::UnknownCode;
+
+    fn try_from(code: String) -> Result<Self, Self::Error> {
+        Answer::parse(&code).map_err(|p| crate::audit::UnknownCode::refused("answer", &code, p))
+    }
+}
+
 impl TryFrom<String> for ProgrammeKind {
     type Error = crate::audit::UnknownCode;
 

@@ -1,8 +1,7 @@
 //! Fills a [`YearData`] from storage for one force and financial year.
 
-use callaudit_domain::audit::UnknownCode;
-use callaudit_domain::template::{Answer, Category, ProgrammeKind, Template};
-use callaudit_storage::{Force, Result, Store, StoreError};
+use callaudit_domain::template::{Answer, ProgrammeKind, Template};
+use callaudit_storage::{Force, Result, Store};
 use chrono::NaiveDate;
 
 use crate::annual::{Audit, Outcome, YearData, year_bounds};
@@ -17,26 +16,14 @@ pub async fn answers(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(i64, i64, String, Answer)>> {
-    store
+    // Each row decoded into the domain's types as it is read: a stored code this version cannot
+    // read stops the report with an error, never leaves the row out of the figures.
+    Ok(store
         .answers_between(force.id, kind, from, to)
         .await?
         .into_iter()
-        .map(|a| {
-            let answer = stored("answer", &a.answer, Answer::parse(&a.answer))?;
-            Ok((a.session_call_id, a.auditor_id, a.question_code, answer))
-        })
-        .collect()
-}
-
-/// A stored code read into its type. Stored values passed the database's CHECK constraints; one
-/// that still does not parse was changed by hand, and the report stops and says so rather than
-/// leave the row out of its figures.
-pub fn stored<T>(
-    what: &'static str,
-    code: &str,
-    parsed: std::result::Result<T, callaudit_domain::Problem>,
-) -> Result<T> {
-    parsed.map_err(|p| StoreError::Undecodable(UnknownCode::refused(what, code, p)))
+        .map(|a| (a.session_call_id, a.auditor_id, a.question_code, a.answer))
+        .collect())
 }
 
 /// The template of the force's call-audit programme, or the reference template while it has none.
@@ -69,25 +56,23 @@ pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearDa
         .outcomes_between(force.id, ProgrammeKind::CallAudit, from, to)
         .await?
         .into_iter()
-        .map(|o| {
-            Ok(Outcome {
-                session_call_id: o.session_call_id,
-                audit_id: o.session_id,
-                held_on: o.held_on,
-                channel: o.channel,
-                incident_type: o.incident_type,
-                category: stored("category", &o.category, Category::parse(&o.category))?,
-                areas: o
-                    .areas
-                    .split(';')
-                    .filter(|a| !a.is_empty())
-                    .map(String::from)
-                    .collect(),
-                comments: o.comments,
-                good_practice: o.good_practice,
-            })
+        .map(|o| Outcome {
+            session_call_id: o.session_call_id,
+            audit_id: o.session_id,
+            held_on: o.held_on,
+            channel: o.channel,
+            incident_type: o.incident_type,
+            category: o.category,
+            areas: o
+                .areas
+                .split(';')
+                .filter(|a| !a.is_empty())
+                .map(String::from)
+                .collect(),
+            comments: o.comments,
+            good_practice: o.good_practice,
         })
-        .collect::<Result<_>>()?;
+        .collect();
     let answers = answers(store, force, ProgrammeKind::CallAudit, from, to).await?;
     // Dip samples are counted apart: they check incident records, not calls.
     let cdi = store
@@ -102,11 +87,8 @@ pub async fn year_data(store: &Store, force: &Force, year: i32) -> Result<YearDa
         .proposals_between(force.id, ProgrammeKind::CallAudit, from, to)
         .await?
         .into_iter()
-        .map(|p| {
-            let category = stored("category", &p.category, Category::parse(&p.category))?;
-            Ok((p.session_call_id, p.auditor_id, category))
-        })
-        .collect::<Result<_>>()?;
+        .map(|p| (p.session_call_id, p.auditor_id, p.category))
+        .collect();
     Ok(YearData {
         scheme: format!("{} call audit scheme", force.name),
         year,

@@ -128,13 +128,11 @@ pub async fn load(
         .await?;
     let findings: Vec<Finding> = outcomes
         .iter()
-        .filter_map(|o| {
-            Some(Finding {
-                session: o.session_id,
-                held_on: o.held_on,
-                category: Category::parse(&o.category).ok()?,
-                areas: o.areas.split(';').filter(|a| !a.is_empty()).collect(),
-            })
+        .map(|o| Finding {
+            session: o.session_id,
+            held_on: o.held_on,
+            category: o.category,
+            areas: o.areas.split(';').filter(|a| !a.is_empty()).collect(),
         })
         .collect();
     let panel = panel_months(&findings, |code| {

@@ -1,6 +1,7 @@
 //! People and how they sign in: accounts, password hashes (computed by the caller; storage never
 //! sees a password), the web application's sessions, and the count of sign-in attempts.
 
+use callaudit_domain::audit::Role;
 use chrono::{DateTime, Utc};
 
 use crate::{Result, Store, StoreError, Tx};
@@ -12,7 +13,8 @@ pub struct Person {
     pub force_id: Option<i64>,
     pub display_name: String,
     pub email: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub active: bool,
 }
 
@@ -90,22 +92,22 @@ impl Store {
              FROM web_sessions w JOIN people p ON p.id = w.person_id WHERE w.token_hash = $1")
             .bind(token_hash).fetch_optional(p).await?
         });
-        Ok(row.and_then(
-            |(id, force_id, display_name, email, role, active, csrf, expires_at)| {
-                (active && expires_at > now).then_some(WebSession {
-                    person: Person {
-                        id,
-                        force_id,
-                        display_name,
-                        email,
-                        role,
-                        active,
-                    },
-                    csrf,
-                    expires_at,
-                })
+        let Some((id, force_id, display_name, email, role, active, csrf, expires_at)) = row else {
+            return Ok(None);
+        };
+        let role = Role::try_from(role)?;
+        Ok((active && expires_at > now).then_some(WebSession {
+            person: Person {
+                id,
+                force_id,
+                display_name,
+                email,
+                role,
+                active,
             },
-        ))
+            csrf,
+            expires_at,
+        }))
     }
 }
 

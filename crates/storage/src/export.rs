@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use callaudit_domain::template::ProgrammeKind;
+use callaudit_domain::template::{Answer, Category, ProgrammeKind};
 
 use crate::{Result, Store, Tx};
 
@@ -25,7 +25,8 @@ pub struct OutcomeRow {
     pub call_ref: String,
     pub channel: String,
     pub incident_type: String,
-    pub category: String,
+    #[sqlx(try_from = "String")]
+    pub category: Category,
     pub areas: String,
     pub comments: String,
     pub good_practice: bool,
@@ -37,7 +38,8 @@ pub struct AnswerRow {
     pub session_call_id: i64,
     pub auditor_id: i64,
     pub question_code: String,
-    pub answer: String,
+    #[sqlx(try_from = "String")]
+    pub answer: Answer,
 }
 
 /// One auditor's proposed category, before the panel agreed.
@@ -45,7 +47,8 @@ pub struct AnswerRow {
 pub struct ProposalRow {
     pub session_call_id: i64,
     pub auditor_id: i64,
-    pub category: String,
+    #[sqlx(try_from = "String")]
+    pub category: Category,
 }
 
 /// Session calls of one force's programmes of one kind (`$4`), held from `$2` to `$3`.

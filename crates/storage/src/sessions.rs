@@ -609,7 +609,8 @@ pub struct SessionAccess {
 pub struct StoredAnswer {
     pub auditor_id: i64,
     pub question_code: String,
-    pub answer: String,
+    #[sqlx(try_from = "String")]
+    pub answer: Answer,
     pub note: String,
 }
 
@@ -617,7 +618,8 @@ pub struct StoredAnswer {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredProposal {
     pub auditor_id: i64,
-    pub category: String,
+    #[sqlx(try_from = "String")]
+    pub category: Category,
     pub areas: String,
 }
 

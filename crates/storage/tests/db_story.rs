@@ -464,7 +464,7 @@ async fn a_session_runs_from_answers_to_actions() {
             .unwrap();
         assert_eq!(outcomes.len(), 1);
         assert_eq!(
-            (outcomes[0].category.as_str(), outcomes[0].areas.as_str()),
+            (outcomes[0].category.code(), outcomes[0].areas.as_str()),
             ("suggestions", "empathy;reassurance")
         );
         assert_eq!(

@@ -76,7 +76,7 @@ async fn users_page(
         .await?
         .into_iter()
         .map(|p| {
-            let label = Role::parse(&p.role).map(role_label).unwrap_or("Unknown");
+            let label = role_label(p.role);
             (p, label)
         })
         .collect();
@@ -283,7 +283,7 @@ pub async fn update(
         .store
         .begin_in(p.user.person.force_id, &p.user.person.email)
         .await?;
-    if role.code() != person.role {
+    if role != person.role {
         tx.set_role(id, role).await?;
     }
     if let Some(h) = hash {

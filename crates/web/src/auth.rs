@@ -176,11 +176,9 @@ impl User {
         if session.expires_at <= Utc::now() {
             return Ok(None);
         }
-        let role = Role::parse(&session.person.role)
-            .ok_or_else(|| AppError::Forbidden("Your account has no known role.".into()))?;
         Ok(Some(User {
             person: session.person.clone(),
-            role,
+            role: session.person.role,
             csrf: session.csrf.clone(),
             token_hash,
         }))

@@ -271,7 +271,7 @@ async fn build(state: &AppState, user: &User, id: i64) -> Result<Panel> {
                     answers
                         .iter()
                         .find(|a| a.auditor_id == p.id && a.question_code == q.code)
-                        .map(|a| (answer_label(&a.answer).to_string(), a.note.clone()))
+                        .map(|a| (answer_label(a.answer.code()).to_string(), a.note.clone()))
                         .unwrap_or_else(|| ("–".into(), String::new()))
                 })
                 .collect();
@@ -285,7 +285,7 @@ async fn build(state: &AppState, user: &User, id: i64) -> Result<Panel> {
                     .find(|x| x.auditor_id == p.id)
                     .map(|x| {
                         (
-                            category_label(&x.category).to_string(),
+                            x.category.short().to_string(),
                             area_names(&template, &x.areas),
                         )
                     })
@@ -477,7 +477,7 @@ fn unanimous_proposal(
         })
         .map(str::to_string)
         .collect();
-    Some((first.category.clone(), areas))
+    Some((first.category.code().to_string(), areas))
 }
 
 #[cfg(test)]

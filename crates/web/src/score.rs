@@ -48,7 +48,12 @@ async fn own_answers(
         .await?
         .iter()
         .filter(|a| a.auditor_id == auditor_id)
-        .map(|a| (a.question_code.clone(), (a.answer.clone(), a.note.clone())))
+        .map(|a| {
+            (
+                a.question_code.clone(),
+                (a.answer.code().to_string(), a.note.clone()),
+            )
+        })
         .collect())
 }
 
@@ -243,7 +248,7 @@ async fn render_page(
             })
             .collect(),
         answers: &ANSWERS,
-        categories: category_choices(proposal.as_ref().map(|p| p.category.as_str())),
+        categories: category_choices(proposal.as_ref().map(|p| p.category.code())),
         areas: area_choices(&template, &my_areas),
         saved: q.saved.is_some(),
         transcript: recordings::transcript_view(state, call.session_call_id, &template).await?,
@@ -289,8 +294,7 @@ pub async fn save(
                 .map_err(|e| AppError::BadRequest(format!("The category {e}")))?;
             let areas = p.fields.areas(&template)?;
             let before = own_proposal(&state, call.session_call_id, me).await?;
-            let same =
-                before.is_some_and(|b| b.category == category.code() && b.areas == areas.join(";"));
+            let same = before.is_some_and(|b| b.category == category && b.areas == areas.join(";"));
             (!same).then_some((category, areas))
         }
         None => None,
@@ -391,9 +395,7 @@ pub async fn summary(
                 .iter()
                 .filter(|q| mine.contains_key(&q.code))
                 .count(),
-            category: proposal
-                .and_then(|p| Category::parse(&p.category).ok())
-                .map(|c| c.label()),
+            category: proposal.map(|p| p.category.short()),
         });
     }
     let session = state.store.session(id).await?;

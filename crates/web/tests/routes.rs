@@ -517,7 +517,7 @@ async fn the_coordinator_adds_auditors_and_only_auditors() {
         .iter()
         .find(|p| p.email == "dee@example.invalid")
         .unwrap();
-    assert_eq!(dee.role, "auditor");
+    assert_eq!(dee.role, Role::Auditor);
     let page = text(w.get(Some("coordinator"), "/auditors?added=1").await).await;
     assert!(page.contains("Dee Volunteer") && page.contains("Auditor added"));
     // Every mistake at once, linked to its field, what was typed kept (never the password).
@@ -630,7 +630,7 @@ async fn an_administrator_sees_and_changes_only_their_own_forces_people() {
         .post("admin2", "/admin/users/999999", "role=coordinator", true)
         .await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert_eq!(w.store.person(viewer).await.unwrap().role, "viewer");
+    assert_eq!(w.store.person(viewer).await.unwrap().role, Role::Viewer);
     // Their own force's people they do manage.
     let stranger = w.ids["stranger"];
     let res = w
@@ -642,7 +642,7 @@ async fn an_administrator_sees_and_changes_only_their_own_forces_people() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(w.store.person(stranger).await.unwrap().role, "viewer");
+    assert_eq!(w.store.person(stranger).await.unwrap().role, Role::Viewer);
     // And the first force's administrator still sees their own people, not the other force's.
     let page = text(w.get(Some("admin"), "/admin/users").await).await;
     assert!(page.contains("viewer@test.invalid") && !page.contains("admin2@test.invalid"));
