@@ -44,11 +44,12 @@ mod security;
 mod sessions;
 mod shared;
 mod totals;
+mod uploads;
 mod view;
 
 pub use access::Rights;
 pub use error::AppError;
-pub use pool::clear_stale_uploads;
+pub use uploads::clear_stale_uploads;
 
 /// The largest call export accepted through the browser (a year of a large force's calls).
 pub const UPLOAD_LIMIT: usize = 512 * 1024 * 1024;
@@ -228,7 +229,7 @@ pub fn app(store: Store, config: Config) -> Router {
             "/pool/map/{token}/check",
             get(mapper::check).post(mapper::save_profile),
         )
-        .route("/pool/map/{token}/import", post(mapper::import))
+        .route("/pool/map/{token}/import", post(pool::import_mapped))
         .route("/pool/totals", get(totals::show).post(totals::save))
         .route(
             "/pool/audits",

@@ -26,9 +26,7 @@ use crate::AppState;
 use crate::auth::{Posted, User, token};
 use crate::error::{AppError, Result};
 use crate::forms::{FieldError, error_for};
-use crate::pool::{
-    import_kept, profile_name_ok, receive, store_profile, upload_dir, upload_prefix,
-};
+use crate::uploads::{profile_name_ok, receive, store_profile, upload_dir, upload_prefix};
 use crate::view::{Nav, channel_label};
 
 /// Rows shown in the preview.
@@ -972,26 +970,17 @@ pub async fn save_profile(
     .await
 }
 
-/// Imports the mapping's file with the profile saved from it, then forgets the mapping.
-pub async fn import(
-    State(state): State<AppState>,
-    UrlPath(t): UrlPath<String>,
-    p: Posted,
-) -> Result<Response> {
-    let (m, file) = load(&p.user, &t)?;
-    let name = p.fields.text("name");
-    if !profile_name_ok(&name) {
-        return Err(AppError::BadRequest(
-            "Save the profile before importing the file with it.".into(),
-        ));
-    }
-    let profile = Profile::load(&state.config.profiles.join(format!("{name}.toml")))
-        .map_err(|e| AppError::BadRequest(format!("The profile {name:?} cannot be used: {e}")))?;
-    let response = import_kept(&state, &p.user, &m.file_name, &file, &m.sha256, profile).await;
-    let (file, json) = paths(&t);
+/// The coordinator's mapping `t` to import: its file's name, digest and path.
+pub(crate) fn kept(user: &User, t: &str) -> Result<(String, String, PathBuf)> {
+    let (m, file) = load(user, t)?;
+    Ok((m.file_name, m.sha256, file))
+}
+
+/// Forgets mapping `t`: its file and its answers.
+pub(crate) fn forget(t: &str) {
+    let (file, json) = paths(t);
     let _ = std::fs::remove_file(file);
     let _ = std::fs::remove_file(json);
-    response
 }
 
 #[cfg(test)]
