@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use callaudit_domain::text::clean_note;
 use callaudit_reports::output::{Output, Report};
-use callaudit_reports::{annual, cdi, load, session};
+use callaudit_reports::{annual, cdi, session};
 
 use crate::Context_;
 use crate::cli::{
@@ -125,7 +125,7 @@ async fn annual_report(ctx: &Context_, a: YearReportArgs) -> anyhow::Result<Exit
     check_year(a.year)?;
     let store = ctx.store().await?;
     let force = store.resolve_force(ctx.force.as_deref()).await?;
-    let report = annual::compute(&load::year_data(&store, &force, a.year).await?);
+    let report = annual::compute(&annual::load(&store, &force, a.year).await?);
     let what = format!("{} report", report.year_label);
     write(&report, a.format, a.output.as_deref(), &what)
 }

@@ -1,8 +1,9 @@
-//! The reports of a call audit scheme. Every figure is computed by [`annual::compute`] from a
-//! plain [`annual::YearData`], a pure function tested on exact figures; [`load`] fills that data
-//! from storage, and [`render`] writes the same report as JSON, Markdown or CSV, so that figures
-//! reconcile across formats by construction. [`output`] is the one way every report is written in
-//! a format, for the command line and the web alike.
+//! The reports of a call audit scheme. Each report's module is laid out the same way: `load` fills
+//! its plain data from storage, `compute` makes every figure from that data (a pure function tested
+//! on exact figures), and `markdown`, JSON and CSV write the same report, so that figures reconcile
+//! across formats by construction; [`html`] and [`pdf`] typeset each from the same computed report.
+//! [`output`] is the one way every report is written in a format, for the command line and the web
+//! alike. [`render`] holds what their writing shares.
 
 pub mod annual;
 pub mod board;

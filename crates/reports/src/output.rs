@@ -119,9 +119,9 @@ impl Report for crate::annual::AnnualReport {
 
     fn write(&self, format: Format) -> Result<Output, ReportError> {
         Ok(match format {
-            Format::Markdown => Output::Text(crate::render::markdown(self)),
-            Format::Json => Output::Text(format!("{}\n", crate::render::json(self))),
-            Format::Csv => Output::Tables(crate::render::csv_tables(self)?),
+            Format::Markdown => Output::Text(crate::annual::markdown(self)),
+            Format::Json => Output::Text(format!("{}\n", crate::annual::json(self))),
+            Format::Csv => Output::Tables(crate::annual::csv_tables(self)?),
             Format::Html => Output::Text(crate::html::annual(self)?),
             Format::Pdf => Output::Bytes(crate::pdf::annual(self)?),
         })

@@ -122,7 +122,7 @@ pub async fn load(
         )
         .await?;
     let targets = store.attendance_targets(force.id).await?;
-    let template = crate::load::call_audit_template(store, force).await?;
+    let template = crate::annual::template(store, force).await?;
     let outcomes = store
         .outcomes_between(force.id, ProgrammeKind::CallAudit, from, to)
         .await?;

@@ -148,7 +148,7 @@ pub fn redacted(mut d: Draft, undone: &HashSet<String>) -> (Draft, usize, usize)
 
 /// The year's draft: the annual report and each call-audit session held in it.
 pub async fn load(store: &Store, force: &Force, year: i32) -> Result<Draft> {
-    let annual = annual::compute(&crate::load::year_data(store, force, year).await?);
+    let annual = annual::compute(&crate::annual::load(store, force, year).await?);
     let (from, to) = annual::year_bounds(year);
     let mut sessions = Vec::new();
     let mut all = store.sessions(force.id).await?;
@@ -218,7 +218,7 @@ pub fn public_session(r: &crate::session::SessionReport) -> PublicSession {
 
 /// The published text as Markdown: the annual report, then the sessions.
 pub fn markdown(d: &Draft) -> String {
-    let mut s = crate::render::markdown(&d.annual);
+    let mut s = crate::annual::markdown(&d.annual);
     if d.sessions.is_empty() {
         return s;
     }

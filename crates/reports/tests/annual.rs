@@ -2,8 +2,8 @@
 //! hand (the statistics independently, with exact binomial coefficients).
 
 use callaudit_domain::template::{Answer, Category, Template};
+use callaudit_reports::annual;
 use callaudit_reports::annual::{Audit, Outcome, YearData, compute};
-use callaudit_reports::render;
 use chrono::NaiveDate;
 
 /// (type, calls, issues, rate, interval low, interval high, p, flagged).
@@ -304,20 +304,20 @@ fn a_type_with_clearly_more_criticism_is_flagged() {
         .find(|t| t.incident_type == "ASB")
         .unwrap();
     assert!(!asb.flagged, "a type below the rest is never flagged");
-    assert!(render::markdown(&r).contains("Flagged this year: HATE CRIME."));
+    assert!(annual::markdown(&r).contains("Flagged this year: HATE CRIME."));
 }
 
 #[test]
 fn the_formats_carry_the_same_figures() {
     let r = compute(&year());
-    let json: serde_json::Value = serde_json::from_str(&render::json(&r)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&annual::json(&r)).unwrap();
     assert_eq!(json["calls"], 10);
     assert_eq!(
         json["channels"][0],
         serde_json::json!({"channel": "101", "calls": 5, "percent": 50})
     );
     assert_eq!(json["by_incident_type"][0]["ci_low"], 0.3006);
-    let md = render::markdown(&r);
+    let md = annual::markdown(&r);
     assert!(
         md.contains("In 2024/25, 3 call audits were carried out with a total of 10 calls audited.")
     );
@@ -335,7 +335,7 @@ fn the_formats_carry_the_same_figures() {
     );
     assert!(md.contains("## Looking forward to 2025/26\n\nMore 999 calls."));
     assert!(md.contains("(The force has not responded yet.)"));
-    let csv = render::csv_tables(&r).unwrap();
+    let csv = annual::csv_tables(&r).unwrap();
     let areas = &csv.iter().find(|(n, _)| *n == "areas.csv").unwrap().1;
     assert_eq!(
         areas,
@@ -358,7 +358,7 @@ fn an_empty_year_says_so() {
     d.year = 2030;
     let r = compute(&d);
     assert_eq!((r.audits, r.calls), (0, 0));
-    assert!(render::markdown(&r).contains("No calls were audited in 2030/31."));
+    assert!(annual::markdown(&r).contains("No calls were audited in 2030/31."));
 }
 
 #[test]
@@ -391,13 +391,13 @@ fn the_introduction_opens_the_report_once_written_in_every_format() {
     let mut d = year();
     let r = compute(&d);
     assert!(
-        !render::markdown(&r).contains("## Introduction"),
+        !annual::markdown(&r).contains("## Introduction"),
         "left out while empty"
     );
     d.introduction =
         "The panel had 9 auditors at the year's end and sat monthly.\n\nIt moved online.".into();
     let r = compute(&d);
-    let md = render::markdown(&r);
+    let md = annual::markdown(&r);
     let intro = md.find("## Introduction").unwrap();
     assert!(
         intro < md.find("## Call auditing data").unwrap(),
@@ -409,7 +409,7 @@ fn the_introduction_opens_the_report_once_written_in_every_format() {
         html.contains("<h2>Introduction</h2>\n<p>The panel had 9 auditors"),
         "{html}"
     );
-    let json: serde_json::Value = serde_json::from_str(&render::json(&r)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&annual::json(&r)).unwrap();
     assert_eq!(
         json["introduction"],
         "The panel had 9 auditors at the year's end and sat monthly.\n\nIt moved online."
@@ -433,7 +433,7 @@ fn one_audit_reads_in_the_singular_and_dip_samples_are_counted_apart() {
         r.cdi_summary,
         "Beside them, 12 Crime Data Integrity dip samples checked 180 incident records; their compliance is reported apart, in the Crime Data Integrity report."
     );
-    let md = render::markdown(&r);
+    let md = annual::markdown(&r);
     assert!(
         md.contains(&r.summary) && md.contains(&r.cdi_summary),
         "{md}"

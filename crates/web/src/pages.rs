@@ -5,8 +5,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use callaudit_domain::audit::Role;
+use callaudit_reports::annual;
 use callaudit_reports::output::Format;
-use callaudit_reports::{annual, load};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -200,7 +200,7 @@ pub async fn annual(
     user.require(&REPORT_ROLES)?;
     checked_year(q.year)?;
     let force = user_force(&state, &user).await?;
-    let report = annual::compute(&load::year_data(&state.store, &force, q.year).await?);
+    let report = annual::compute(&annual::load(&state.store, &force, q.year).await?);
     let stem = format!("annual-report-{}", q.year);
     report_response(
         report,
