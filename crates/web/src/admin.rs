@@ -26,8 +26,8 @@ struct Users {
 }
 
 impl Users {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_for(&self.errors, field)
+    fn error_for(&self, field: impl AsRef<str>) -> Option<&str> {
+        error_for(&self.errors, field.as_ref())
     }
 }
 
@@ -274,6 +274,12 @@ pub async fn update(
     }
     let role = parse_role(&p.fields.text("role"))?;
     let password = p.fields.get("password").unwrap_or("").to_string();
+    if let (false, Err(m)) = (password.is_empty(), check_new_password(&password)) {
+        // The list again, the problem beside this person's password box.
+        let errors = vec![FieldError::new(format!("pw-{id}"), m)];
+        let page = users_page(&state, &p.user, NewPerson::default(), errors).await?;
+        return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
+    }
     let hash = if password.is_empty() {
         None
     } else {

@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::audit::Role;
+use callaudit_domain::text::clean_note;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -16,7 +17,7 @@ use crate::access::{access, allow};
 use crate::actions::ActionLine;
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
-use crate::forms::{FieldError, Problems, error_for};
+use crate::forms::{FieldError, Problems, SECTION_CHARS, error_for};
 use crate::panel::{Returned, returned};
 use crate::shared::today;
 use crate::shared::user_force;
@@ -282,12 +283,24 @@ struct Texts {
     year: i32,
     year_label: String,
     sections: Vec<SectionView>,
+    errors: Vec<FieldError>,
+    /// The section just saved, for the banner.
+    saved: Option<&'static str>,
+}
+
+impl Texts {
+    fn error_for(&self, field: impl AsRef<str>) -> Option<&str> {
+        error_for(&self.errors, field.as_ref())
+    }
 }
 
 #[derive(Deserialize)]
 pub struct YearQuery {
     #[serde(default)]
     year: Option<i32>,
+    /// The section just saved.
+    #[serde(default)]
+    saved: Option<String>,
 }
 
 const TEXT_ROLES: [Role; 3] = [Role::Coordinator, Role::ForceLead, Role::Viewer];
@@ -304,24 +317,46 @@ pub async fn texts(
         Some(y) => crate::pages::checked_year(y)?,
         None => report_year(&state, force.id).await?,
     };
+    let mut page = texts_page(&state, &user, year, None, Vec::new()).await?;
+    page.saved = SECTIONS
+        .iter()
+        .find(|s| q.saved.as_deref() == Some(s.code))
+        .map(|s| s.title);
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The year's written sections, with one that came back shown as typed: (its code, the text).
+async fn texts_page(
+    state: &AppState,
+    user: &User,
+    year: i32,
+    typed: Option<(&str, String)>,
+    errors: Vec<FieldError>,
+) -> Result<Texts> {
+    let force = user_force(state, user).await?;
     let mut sections = Vec::new();
     for s in &SECTIONS {
+        let text = match &typed {
+            Some((code, t)) if *code == s.code => t.clone(),
+            _ => state.store.report_text(force.id, year, s.code).await?,
+        };
         sections.push(SectionView {
             code: s.code,
             title: s.title,
             hint: s.hint,
-            text: state.store.report_text(force.id, year, s.code).await?,
+            text,
             editable: s.writer == user.role,
         });
     }
-    let page = Texts {
+    Ok(Texts {
         nav: Some(user.nav("/reports")),
         csrf: user.csrf.clone(),
         year,
         year_label: callaudit_domain::time::year_label(year),
         sections,
-    };
-    Ok(Html(page.render()?).into_response())
+        errors,
+        saved: None,
+    })
 }
 
 /// Saves one written section; only the role that writes it may.
@@ -343,7 +378,18 @@ pub async fn save_text(State(state): State<AppState>, p: Posted) -> Result<Respo
             crate::view::role_label(section.writer).to_lowercase()
         )));
     }
-    let text = f.long_text("text", "The text")?;
+    let field = format!("text-{code}");
+    let text = match clean_note(f.get("text").unwrap_or(""), SECTION_CHARS) {
+        Ok(t) => t,
+        Err(e) => {
+            // The page again with the section as typed: a long text is never lost.
+            let typed = f.get("text").unwrap_or("").to_string();
+            let errors = vec![FieldError::new(field, format!("{} {e}", section.title))];
+            let page =
+                texts_page(&state, &p.user, year, Some((section.code, typed)), errors).await?;
+            return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
+        }
+    };
     let force = user_force(&state, &p.user).await?;
     let mut tx = state
         .store
@@ -352,5 +398,5 @@ pub async fn save_text(State(state): State<AppState>, p: Posted) -> Result<Respo
     tx.set_report_text(force.id, year, code.as_str(), &text)
         .await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/reports/texts?year={year}#{code}")).into_response())
+    Ok(Redirect::to(&format!("/reports/texts?year={year}&saved={code}#{code}")).into_response())
 }

@@ -43,13 +43,6 @@ impl Fields {
             .map_err(|e| AppError::BadRequest(format!("{what} {e}")))
     }
 
-    /// A report section a person writes (several paragraphs), cleaned and bounded to
-    /// [`SECTION_CHARS`]; "" when absent.
-    pub fn long_text(&self, name: &str, what: &str) -> Result<String> {
-        clean_note(self.get(name).unwrap_or(""), SECTION_CHARS)
-            .map_err(|e| AppError::BadRequest(format!("{what} {e}")))
-    }
-
     /// The template's codes of the areas ticked (fields named `area`), sorted, once each.
     pub fn areas(&self, template: &AuditTemplate) -> Result<Vec<String>> {
         let mut areas = Vec::new();

@@ -341,6 +341,29 @@ async fn an_agreed_area_becomes_an_issue_the_force_lead_answers_and_acts_on() {
     );
     let texts = text(w.get(Some("viewer"), "/reports/texts?year=2024").await).await;
     assert!(texts.contains("The force accepts every finding.") && !texts.contains("<textarea"));
+    // A section too long to keep comes back with every word typed, and the problem linked.
+    let long = "word ".repeat(5000);
+    let res = w
+        .post(
+            "lead",
+            "/reports/texts",
+            &format!(
+                "year=2024&section=force-response&text={}",
+                long.replace(' ', "+")
+            ),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = text(res).await;
+    assert!(
+        page.contains("<a href=\"#text-force-response\">The force"),
+        "{page}"
+    );
+    assert!(
+        page.contains(long.trim_end()),
+        "the text typed is kept whole"
+    );
 }
 
 #[tokio::test]

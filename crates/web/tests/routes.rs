@@ -610,6 +610,23 @@ async fn an_administrator_sees_and_changes_only_their_own_forces_people() {
     add_signed_in(&mut w, "admin2", Role::Admin, "o").await;
     let page = text(w.get(Some("admin2"), "/admin/users").await).await;
     assert!(page.contains("stranger@test.invalid"), "their own force");
+    // A new password too short for someone of their own force: the list again, the problem
+    // beside that person's password box, nothing changed.
+    let stranger = w.ids["stranger"];
+    let res = w
+        .post(
+            "admin2",
+            &format!("/admin/users/{stranger}"),
+            "role=viewer&password=short",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let refused = text(res).await;
+    assert!(
+        refused.contains(&format!("<a href=\"#pw-{stranger}\">")),
+        "{refused}"
+    );
     assert!(
         !page.contains("viewer@test.invalid") && !page.contains("coordinator@test.invalid"),
         "no one of another force is listed"
