@@ -306,7 +306,10 @@ pub fn markdown(r: &SessionReport) -> String {
         "## Calls audited\n\n| # | Call | Date | Channel | Incident type | Category | Areas for improvement |\n|---:|---|---|---|---|---|---|"
     );
     for c in &r.calls {
-        let date = c.date.map(|d| d.to_string()).unwrap_or_default();
+        let date = c
+            .date
+            .map(callaudit_domain::time::long_date)
+            .unwrap_or_default();
         let _ = writeln!(
             w,
             "| {} | {} | {date} | {} | {} | {} | {} |",
