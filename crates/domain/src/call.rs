@@ -216,6 +216,8 @@ macro_rules! word_enum {
     };
 }
 
+pub(crate) use word_enum;
+
 word_enum!(
     /// How the force dealt with a call once it was handled.
     Resolution, "resolution", "resolution", {

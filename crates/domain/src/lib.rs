@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod call;
 pub mod completeness;
+pub mod incident;
 pub mod performance;
 pub mod problem;
 pub mod sampling;

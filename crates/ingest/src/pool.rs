@@ -308,7 +308,7 @@ fn parse_call(
 /// A date and time column, in the profile's layout for that column if it gives one, else in the
 /// layout it gives for `started_at` (an export writes all its times alike), else any documented
 /// form.
-fn parse_time(
+pub(crate) fn parse_time(
     v: &str,
     profile: &Profile,
     column: &str,

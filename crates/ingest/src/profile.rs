@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::error::FileError;
+use crate::logs::LOG_COLUMNS;
 use crate::pool::POOL_COLUMNS;
 use crate::table::TableOptions;
 
@@ -51,7 +52,8 @@ impl Default for Profile {
     }
 }
 
-const DATE_COLUMNS: [&str; 2] = ["started_at", "arrived_at"];
+/// The columns a `[formats]` entry may give a layout for: the pool's times and a log entry's.
+const DATE_COLUMNS: [&str; 3] = ["started_at", "arrived_at", "at"];
 
 impl Profile {
     /// Parses and checks a profile, reporting every mistake in it at once.
@@ -59,7 +61,12 @@ impl Profile {
         let raw: RawProfile = toml::from_str(text)
             .map_err(|e| FileError::Profile(e.to_string().trim().to_string()))?;
         let mut errors = Vec::new();
-        let known = |c: &str| POOL_COLUMNS.iter().any(|d| d.name == c);
+        let known = |c: &str| {
+            POOL_COLUMNS
+                .iter()
+                .chain(LOG_COLUMNS.iter())
+                .any(|d| d.name == c)
+        };
         let names = || {
             POOL_COLUMNS
                 .iter()
@@ -70,7 +77,7 @@ impl Profile {
         for c in raw.columns.keys().chain(raw.values.keys()) {
             if !known(c) {
                 errors.push(format!(
-                    "{c:?} is not a call-pool column; expected one of {}",
+                    "{c:?} is not a call-pool column (nor an incident-log one); expected one of {}",
                     names()
                 ));
             }
@@ -78,7 +85,7 @@ impl Profile {
         for (c, f) in &raw.formats {
             if !DATE_COLUMNS.contains(&c.as_str()) {
                 errors.push(format!(
-                    "[formats] {c:?} is not a date column; expected started_at or arrived_at"
+                    "[formats] {c:?} is not a date column; expected started_at, arrived_at or at"
                 ));
             } else if chrono::format::StrftimeItems::new(f)
                 .any(|i| matches!(i, chrono::format::Item::Error))

@@ -20,6 +20,7 @@ proptest! {
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         let _ = read_pool_vec(Input::CsvBytes(&bytes), &Profile::default());
         let _ = read_audits_from(Input::CsvBytes(&bytes), &Template::reference());
+        let _ = callaudit_ingest::logs::read_logs(Input::CsvBytes(&bytes), &Profile::default());
     }
 
     #[test]
