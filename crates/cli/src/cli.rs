@@ -184,6 +184,21 @@ pub enum ImportCommand {
     /// Attach call transcripts (WebVTT, SRT or JSON), each file named after its call's
     /// reference (`24-0001.vtt`); all or nothing.
     Transcripts(ImportTranscriptsArgs),
+    /// Import incident logs (CSV, one row per log entry); all or nothing, and importing the same
+    /// entries again adds nothing.
+    Logs(ImportLogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportLogsArgs {
+    /// The incident-log export: CSV (UTF-8) or .xlsx, one row per entry.
+    pub file: PathBuf,
+    /// A profile mapping the force's own columns, values and time layout onto the canonical ones.
+    #[arg(long)]
+    pub profile: Option<PathBuf>,
+    /// Write every problem to this file (the terminal shows the first 200).
+    #[arg(long)]
+    pub errors: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

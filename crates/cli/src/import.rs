@@ -13,7 +13,9 @@ use callaudit_web::import::{Imported, read_into_pool};
 use sha2::{Digest, Sha256};
 
 use crate::Context_;
-use crate::cli::{ImportAuditsArgs, ImportCallsArgs, ImportCommand, ImportTranscriptsArgs};
+use crate::cli::{
+    ImportAuditsArgs, ImportCallsArgs, ImportCommand, ImportLogsArgs, ImportTranscriptsArgs,
+};
 
 /// Progress is shown each time the rows written pass a multiple of 100,000, within this many.
 const PIPE_BATCH_SHOWN: u64 = 2_000;
@@ -25,6 +27,7 @@ pub async fn run(ctx: &Context_, cmd: ImportCommand) -> anyhow::Result<ExitCode>
         ImportCommand::Calls(a) => import_calls(ctx, a).await,
         ImportCommand::Audits(a) => import_audits(ctx, a).await,
         ImportCommand::Transcripts(a) => import_transcripts(ctx, a).await,
+        ImportCommand::Logs(a) => import_logs(ctx, a).await,
     }
 }
 
@@ -155,6 +158,59 @@ async fn import_calls(ctx: &Context_, a: ImportCallsArgs) -> anyhow::Result<Exit
         "imported {name}: {} rows read, {}",
         read.counts.read,
         read.counts.summary()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `callaudit import logs FILE`: a force's incident logs, read whole and checked before any entry
+/// is written; an entry already stored is left as it is.
+async fn import_logs(ctx: &Context_, a: ImportLogsArgs) -> anyhow::Result<ExitCode> {
+    use callaudit_ingest::logs::read_logs;
+    use callaudit_ingest::pool::Input;
+    let profile = match &a.profile {
+        Some(p) => Profile::load(p).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => Profile::default(),
+    };
+    let path = a.file.clone();
+    let read = tokio::task::spawn_blocking(move || read_logs(Input::Path(&path), &profile))
+        .await
+        .context("the reading thread failed")?;
+    let entries = match read {
+        Ok(entries) => entries,
+        Err(f) => {
+            let (lines, total, summary) = failure_lines(&f);
+            return report(&lines, total, &summary, a.errors.as_deref());
+        }
+    };
+    let sha = file_sha256(&a.file)?;
+    let store = ctx.store().await?;
+    let force = store.resolve_force(ctx.force.as_deref()).await?;
+    let mut tx = store.begin_in(Some(force.id), &ctx.actor).await?;
+    let counts = tx.insert_log_entries(force.id, &entries).await?;
+    let name = a.file.file_name().map_or_else(
+        || a.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    tx.record(
+        "log-import",
+        None,
+        "import",
+        serde_json::json!({
+            "file": name,
+            "sha256": sha,
+            "entries": entries.len(),
+            "added": counts.added,
+            "unchanged": counts.unchanged,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    let (incidents, linked) = store.log_coverage(force.id).await?;
+    say!(
+        "imported {name}: {} entries read, {} added, {} unchanged; the logs hold {incidents} incidents, {linked} of them linked to calls in the pool",
+        entries.len(),
+        counts.added,
+        counts.unchanged
     );
     Ok(ExitCode::SUCCESS)
 }

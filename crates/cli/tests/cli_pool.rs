@@ -397,3 +397,58 @@ fn a_new_coordinator_starts_from_last_years_spreadsheet_alone() {
     let o = r.cmd(&["summary"]);
     assert!(out(&o).starts_with("Demoshire Police"), "{}", out(&o));
 }
+
+#[test]
+fn incident_logs_import_all_or_nothing_and_once() {
+    let r = Run::new();
+    let pool = r.write(
+        "pool.csv",
+        "call_id,started_at,channel,incident_type,incident_ref\n\
+         C-1,2024-04-02 10:00,999,CONCERN FOR SAFETY,INC-1\n\
+         C-2,2024-04-02 11:00,101,ASB,\n",
+    );
+    assert!(
+        r.cmd(&["import", "calls", pool.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let bad = r.write(
+        "bad.csv",
+        "incident_ref,call_id,at,kind,value,text,by\n\
+         INC-1,,2024-04-02 10:01,opened,CONCERN FOR SAFETY,,H7\n\
+         INC-1,,2024-04-02 10:00,graded,,,H7\n\
+         INC-2,C-2,2024-04-02 11:01,gossip,,,\n",
+    );
+    let o = r.cmd(&["import", "logs", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let e = err(&o);
+    for want in [
+        "line 3, column value",
+        "line 3, column at",
+        "line 4, column kind",
+        "\"2024-04-02 10:00:00\" is before the incident's previous entry (2024-04-02 10:01:00)",
+    ] {
+        assert!(e.contains(want), "{want} in {e}");
+    }
+    let good = r.write(
+        "logs.csv",
+        "incident_ref,call_id,at,kind,value,text,by\n\
+         INC-1,,2024-04-02 10:01,opened,CONCERN FOR SAFETY,Mother worried: son not home,H7\n\
+         INC-1,,2024-04-02 10:02,graded,PRIORITY,,H7\n\
+         INC-2,C-2,2024-04-02 11:01,opened,ASB,,H3\n\
+         INC-3,,2024-04-02 12:00,opened,THEFT,,H3\n",
+    );
+    let o = r.cmd(&["import", "logs", good.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).contains("4 entries read, 4 added, 0 unchanged; the logs hold 3 incidents, 2 of them linked to calls in the pool"),
+        "{}",
+        out(&o)
+    );
+    let o = r.cmd(&["import", "logs", good.to_str().unwrap()]);
+    assert!(
+        out(&o).contains("4 entries read, 0 added, 4 unchanged"),
+        "importing again adds nothing: {}",
+        out(&o)
+    );
+}

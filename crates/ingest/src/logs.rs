@@ -107,7 +107,7 @@ pub fn read_logs(input: Input<'_>, profile: &Profile) -> Result<Vec<(u64, LogEnt
         },
     )
     .map_err(ReadFailure::File)?;
-    check_incidents(&skeleton, &mut errors);
+    check_incidents(&skeleton, profile.timezone, &mut errors);
     if !errors.is_empty() {
         return Err(ReadFailure::Rows(errors));
     }
@@ -118,7 +118,11 @@ pub fn read_logs(input: Input<'_>, profile: &Profile) -> Result<Vec<(u64, LogEnt
 type Skeleton = (u64, String, chrono::DateTime<chrono::Utc>, LogKind);
 
 /// The rules over a whole incident: entries in time order, and an `opened` entry.
-fn check_incidents(entries: &[Skeleton], errors: &mut RowErrors) {
+fn check_incidents(entries: &[Skeleton], tz: chrono_tz::Tz, errors: &mut RowErrors) {
+    // Times are shown as the export writes them: local to its time zone.
+    let local = |t: &chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
+    };
     // incident → (its first line, the time of its latest entry so far, whether it was opened).
     let mut seen: HashMap<&str, (u64, chrono::DateTime<chrono::Utc>, bool)> = HashMap::new();
     let mut order = Vec::new();
@@ -129,12 +133,9 @@ fn check_incidents(entries: &[Skeleton], errors: &mut RowErrors) {
                     errors.push(RowError {
                         line: *line,
                         column: "at".into(),
-                        value: callaudit_domain::time::canonical_utc(at),
+                        value: local(at),
                         problem: Problem::new(
-                            format!(
-                                "is before the incident's previous entry ({})",
-                                callaudit_domain::time::canonical_utc(last)
-                            ),
+                            format!("is before the incident's previous entry ({})", local(last)),
                             "an incident's entries in time order",
                         ),
                     });

@@ -57,6 +57,7 @@ pub mod call_times;
 pub mod draws;
 pub mod export;
 pub mod history;
+pub mod logs;
 pub mod outbox;
 pub mod pool;
 pub mod programmes;

@@ -99,7 +99,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
     assert!(schemas[0].contains_key("calls") && schemas[0].contains_key("history"));
     assert_eq!(
         schemas[0].len(),
-        34,
+        35,
         "tables: {:?}",
         schemas[0].keys().collect::<Vec<_>>()
     );
@@ -1463,5 +1463,75 @@ async fn on_postgresql_a_role_that_does_not_own_the_history_cannot_rewrite_or_dr
             .unwrap();
         tx.commit().await.unwrap();
         assert_eq!(store.verify_history().await.unwrap().broken, None);
+    }
+}
+
+#[tokio::test]
+async fn incident_logs_import_once_and_come_back_beside_their_call() {
+    use callaudit_domain::incident::{LogEntry, LogKind};
+    for (store, _dir) in stores().await {
+        let f = force(&store).await;
+        // C-1 is linked to INC-9 by the pool; C-2 made an entry of INC-7 itself.
+        let mut linked = call("C-1", Channel::Emergency, "ASB");
+        linked.details.incident_ref = Some("INC-9".into());
+        import(
+            &store,
+            f,
+            &[linked, call("C-2", Channel::NonEmergency, "ASB")],
+        )
+        .await
+        .unwrap();
+        let at = |m: u32| -> chrono::DateTime<chrono::Utc> {
+            format!("2024-05-01T09:{m:02}:00Z").parse().unwrap()
+        };
+        let entry = |inc: &str, call: Option<&str>, m: u32, kind: LogKind, value: Option<&str>| {
+            (
+                0u64,
+                LogEntry {
+                    incident_ref: inc.into(),
+                    call_ref: call.map(|c| CallRef::parse(c).unwrap()),
+                    at: at(m),
+                    kind,
+                    value: value.map(String::from),
+                    text: None,
+                    by: Some("H1".into()),
+                },
+            )
+        };
+        let entries = vec![
+            entry("INC-9", None, 31, LogKind::Opened, Some("ASB")),
+            entry("INC-9", None, 32, LogKind::Graded, Some("PRIORITY")),
+            entry("INC-7", Some("C-2"), 40, LogKind::Opened, Some("NOISE")),
+            entry("INC-5", None, 45, LogKind::Opened, Some("THEFT")),
+        ];
+        let mut tx = store.begin("test").await.unwrap();
+        let counts = tx.insert_log_entries(f, &entries).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!((counts.added, counts.unchanged), (4, 0));
+        let mut tx = store.begin("test").await.unwrap();
+        let again = tx.insert_log_entries(f, &entries).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            (again.added, again.unchanged),
+            (0, 4),
+            "importing again adds nothing"
+        );
+        let log = store.call_log(f, "C-1").await.unwrap();
+        assert_eq!(
+            log.iter()
+                .map(|e| (e.kind, e.value.clone()))
+                .collect::<Vec<_>>(),
+            [
+                (LogKind::Opened, Some("ASB".to_string())),
+                (LogKind::Graded, Some("PRIORITY".to_string()))
+            ],
+            "the pool's incident reference links the call to its log"
+        );
+        assert_eq!(log[0].by.as_deref(), Some("H1"));
+        let log = store.call_log(f, "C-2").await.unwrap();
+        assert_eq!(log.len(), 1, "the call's own entry links it");
+        assert_eq!(log[0].call_ref.as_ref().unwrap().as_str(), "C-2");
+        assert!(store.call_log(f, "C-3").await.unwrap().is_empty());
+        assert_eq!(store.log_coverage(f).await.unwrap(), (3, 2));
     }
 }

@@ -1,0 +1,134 @@
+//! Incident logs: the entries a force's control room wrote, imported from its export and read
+//! back beside the call they belong to (by the call's own reference, or the incident reference
+//! the pool gives the call).
+
+use callaudit_domain::audit::UnknownCode;
+use callaudit_domain::call::CallRef;
+use callaudit_domain::incident::{LogEntry, LogKind};
+use chrono::{DateTime, Utc};
+
+use crate::{Result, Store, StoreError, Tx};
+
+/// What an import of log entries did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogCounts {
+    pub added: u64,
+    /// Entries already stored (the same incident, time, kind, value and text).
+    pub unchanged: u64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    incident_ref: String,
+    call_ref: Option<String>,
+    at: DateTime<Utc>,
+    kind: String,
+    value: String,
+    text: String,
+    written_by: String,
+}
+
+impl Row {
+    fn entry(self) -> Result<LogEntry> {
+        let undecodable =
+            |what, code: &str, p| StoreError::Undecodable(UnknownCode::refused(what, code, p));
+        let kind = LogKind::parse_optional(&self.kind)
+            .map_err(|p| undecodable("log entry kind", &self.kind, p))?
+            .ok_or_else(|| {
+                undecodable(
+                    "log entry kind",
+                    &self.kind,
+                    callaudit_domain::Problem::new("is empty", "a kind"),
+                )
+            })?;
+        let call_ref = match self.call_ref.as_deref() {
+            None => None,
+            Some(r) => Some(CallRef::parse(r).map_err(|p| undecodable("call reference", r, p))?),
+        };
+        let some = |s: String| (!s.is_empty()).then_some(s);
+        Ok(LogEntry {
+            incident_ref: self.incident_ref,
+            call_ref,
+            at: self.at,
+            kind,
+            value: some(self.value),
+            text: some(self.text),
+            by: some(self.written_by),
+        })
+    }
+}
+
+impl Tx {
+    /// Stores a file's entries for force `force_id`; an entry already stored is left as it is.
+    pub async fn insert_log_entries(
+        &mut self,
+        force_id: i64,
+        entries: &[(u64, LogEntry)],
+    ) -> Result<LogCounts> {
+        let mut counts = LogCounts::default();
+        for (_, e) in entries {
+            let n = on_tx!(self, |c| {
+                sqlx::query(
+                "INSERT INTO log_entries (force_id, incident_ref, call_ref, at, kind, value, text, written_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (force_id, incident_ref, at, kind, value, text) DO NOTHING"
+            )
+            .bind(force_id)
+            .bind(&e.incident_ref)
+            .bind(e.call_ref.as_ref().map(|r| r.as_str()))
+            .bind(e.at)
+            .bind(e.kind.code())
+            .bind(e.value.as_deref().unwrap_or(""))
+            .bind(e.text.as_deref().unwrap_or(""))
+            .bind(e.by.as_deref().unwrap_or(""))
+            .execute(c)
+            .await?
+            .rows_affected()
+            });
+            if n == 1 {
+                counts.added += 1;
+            } else {
+                counts.unchanged += 1;
+            }
+        }
+        Ok(counts)
+    }
+}
+
+impl Store {
+    /// The log of a call of force `force_id`, in time order: the entries of every incident the
+    /// call made an entry in, or the pool links it to.
+    pub async fn call_log(&self, force_id: i64, call_ref: &str) -> Result<Vec<LogEntry>> {
+        let rows: Vec<Row> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT incident_ref, call_ref, at, kind, value, text, written_by FROM log_entries
+             WHERE force_id = $1 AND incident_ref IN (
+                 SELECT incident_ref FROM log_entries WHERE force_id = $1 AND call_ref = $2
+                 UNION SELECT incident_ref FROM calls
+                     WHERE force_id = $1 AND call_ref = $2 AND incident_ref IS NOT NULL)
+             ORDER BY incident_ref, at, id"
+        )
+        .bind(force_id)
+        .bind(call_ref)
+        .fetch_all(p)
+        .await?);
+        rows.into_iter().map(Row::entry).collect()
+    }
+
+    /// How many incidents force `force_id`'s logs hold, and how many of them a call in the pool
+    /// is linked to.
+    pub async fn log_coverage(&self, force_id: i64) -> Result<(i64, i64)> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT COUNT(DISTINCT l.incident_ref),
+                    COUNT(DISTINCT CASE WHEN c.id IS NOT NULL OR k.id IS NOT NULL THEN l.incident_ref END)
+             FROM log_entries l
+             LEFT JOIN calls c ON c.force_id = l.force_id AND c.incident_ref = l.incident_ref
+             LEFT JOIN calls k ON k.force_id = l.force_id AND k.call_ref = l.call_ref
+             WHERE l.force_id = $1"
+        )
+        .bind(force_id)
+        .fetch_one(p)
+        .await?
+        }))
+    }
+}
