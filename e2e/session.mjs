@@ -187,6 +187,15 @@ try {
   const line = await page.evaluate(() => document.querySelector("audio").currentTime);
   expect(line >= 4.7 && line < 5.5, `a transcript line plays from its time (${line} s)`);
   await page.evaluate(() => document.querySelector("audio").pause());
+  // The incident log sits beside the recording: an entry written during the call plays from its
+  // time; what a risk marker says is kept from a volunteer by default.
+  expect((await page.textContent("#log-h")) === "The incident log", "the call's incident log is shown");
+  const logSeek = page.locator(".log-lines button").first();
+  expect(await logSeek.count() === 1, "a log entry written during the call has a play button");
+  await logSeek.click();
+  const fromLog = await page.evaluate(() => document.querySelector("audio").currentTime);
+  expect(fromLog >= 7.5 && fromLog < 9, `the opening entry plays from its time (${fromLog} s)`);
+  await page.evaluate(() => document.querySelector("audio").pause());
   await page.screenshot({ path: join(shots, "score-silences.png"), fullPage: true });
   await audit(page, "score-call-1-silences");
   // The player keys work while a radio button has the focus (a radio is not typing), and the
@@ -470,8 +479,11 @@ try {
   expect((await page.inputValue("section.programme >> nth=0 >> textarea[name=focus]")).includes("DOG ATTACKS"), "the refused form keeps what was typed");
   await audit(page, "programmes-refused");
   await page.locator("section.programme").first().locator("input[name=max_sample]").fill("12");
+  await page.locator("section.programme").first().locator("input[name=log_details]").check();
   await submit(page.locator("section.programme").first().locator("button[type=submit]"), null);
   expect((await page.textContent("main")).includes("is saved"), "the programme's settings are saved");
+  expect(await page.locator("section.programme").first().locator("input[name=log_details]").isChecked(),
+    "the programme now shows its auditors what the log's checks and markers say");
   await page.goto(base + "/sessions");
   expect((await page.textContent("main")).includes("DOG ATTACKS"), "a new focus theme can be planned around");
   for (const [path, label] of [["/actions", "actions"], ["/performance", "performance"], ["/reports", "reports"], ["/reports/annual?year=2025&format=html", "annual-report"]]) {

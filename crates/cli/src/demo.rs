@@ -4,12 +4,12 @@
 //! (committed pool, then a seed), then scored by a panel of four volunteers, agreed, answered by the
 //! facilitator and followed up in the action log. The year is a pure function of `--seed`.
 
-use callaudit_domain::audit::SessionStatus;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use callaudit_domain::audit::Role;
+use callaudit_domain::audit::{Role, SessionStatus};
 use callaudit_domain::call::{CallRef, Channel, PoolCall, Resolution, Satisfaction};
+use callaudit_domain::incident::{LogEntry, LogKind};
 use callaudit_domain::sampling::{self, DrawSpec};
 use callaudit_domain::template::{Answer, Category, Template};
 use callaudit_storage::sessions::{NewAction, Outcome, Response};
@@ -157,6 +157,7 @@ pub async fn generate(
 
     tx.import_pool(force, "demo-pool.csv", "generated", &pool)
         .await?;
+    tx.insert_log_entries(force, &demo_logs(&pool)).await?;
 
     let person = |name: &str| {
         format!(
@@ -633,6 +634,71 @@ async fn score_call(
 
 /// The pool: calls from mid-February 2025 (so the first session has six weeks to draw from) to
 /// the end of the financial year.
+/// The incident log of each demo call, made from the call alone (no draw from the random
+/// stream, so the demo year is the same with or without it): opened, graded, a THRIVE rationale,
+/// now and then a risk marker and a check, the officer's arrival and the closing.
+fn demo_logs(pool: &[PoolCall]) -> Vec<(u64, LogEntry)> {
+    let mut out = Vec::new();
+    for (i, c) in pool.iter().enumerate() {
+        let Some(incident) = c.details.incident_ref.clone() else {
+            continue;
+        };
+        let mut entry = |secs: i64, kind: LogKind, value: Option<String>, text: Option<&str>| {
+            out.push((
+                0,
+                LogEntry {
+                    incident_ref: incident.clone(),
+                    call_ref: Some(c.call_ref.clone()),
+                    at: c.started_at + Duration::seconds(secs),
+                    kind,
+                    value,
+                    text: text.map(String::from),
+                    by: c.handler.clone(),
+                },
+            ))
+        };
+        entry(8, LogKind::Opened, Some(c.incident_type.clone()), None);
+        if let Some(g) = &c.grade {
+            entry(45, LogKind::Graded, Some(g.clone()), None);
+        }
+        entry(
+            60,
+            LogKind::Thrive,
+            None,
+            Some(
+                "Threat: none stated. Harm: none stated. Risk: low. Vulnerability: checked with the caller.",
+            ),
+        );
+        if i % 37 == 5 {
+            entry(75, LogKind::RiskMarker, Some("VIOLENCE".into()), None);
+            entry(
+                90,
+                LogKind::Check,
+                Some("PNC".into()),
+                Some("Previous incidents at the address"),
+            );
+        }
+        let end = c
+            .details
+            .arrived_at
+            .map_or(1800, |a| (a - c.started_at).num_seconds().max(120));
+        if c.details.arrived_at.is_some() {
+            entry(end, LogKind::Arrived, None, None);
+        }
+        let closing = c
+            .details
+            .resolution
+            .map_or("NO-FURTHER-ACTION", |r| r.code());
+        entry(
+            end + 1200,
+            LogKind::Closed,
+            Some(closing.to_uppercase()),
+            None,
+        );
+    }
+    out
+}
+
 fn generate_pool(rng: &mut ChaCha20Rng) -> Vec<PoolCall> {
     let start = Utc
         .with_ymd_and_hms(2025, 2, 15, 0, 0, 0)

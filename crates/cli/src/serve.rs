@@ -3,12 +3,11 @@
 //! for the coordinator to draw in front of the panel), and synthetic recordings are written so
 //! the player has something to play.
 
-use callaudit_domain::audit::SessionStatus;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use callaudit_domain::audit::Role;
+use callaudit_domain::audit::{Role, SessionStatus};
 use callaudit_storage::Store;
 use chrono::NaiveDate;
 

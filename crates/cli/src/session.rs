@@ -1,9 +1,9 @@
 //! `callaudit session plan|list`: sessions are planned before the pool is committed and drawn.
 
-use callaudit_domain::audit::SessionStatus;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use callaudit_domain::audit::SessionStatus;
 use callaudit_domain::time::parse_date;
 
 use crate::Context_;

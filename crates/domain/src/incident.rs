@@ -57,6 +57,73 @@ impl LogKind {
     }
 }
 
+impl LogKind {
+    /// The entry's kind as the panel reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            LogKind::Opened => "Opened",
+            LogKind::Graded => "Graded",
+            LogKind::Regraded => "Regraded",
+            LogKind::Thrive => "Risk assessment (THRIVE)",
+            LogKind::RiskMarker => "Risk marker",
+            LogKind::Qualifier => "Qualifier",
+            LogKind::Check => "Check made",
+            LogKind::SilentCall => "Silent call",
+            LogKind::Dispatched => "Officer dispatched",
+            LogKind::Arrived => "Officer arrived",
+            LogKind::Contact => "Contact with the caller",
+            LogKind::Escalated => "Escalated",
+            LogKind::Question => "Question",
+            LogKind::Answer => "Answer",
+            LogKind::Linked => "Linked to incident",
+            LogKind::Closed => "Closed",
+            LogKind::Note => "Note",
+        }
+    }
+
+    /// Whether what the entry says is intelligence a programme may keep from its volunteers:
+    /// what a check found, and what a risk marker on the address or person says.
+    pub fn is_sensitive(self) -> bool {
+        matches!(self, LogKind::Check | LogKind::RiskMarker)
+    }
+}
+
+/// One entry as a reader sees it beside the recording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimelineEntry {
+    pub incident_ref: String,
+    /// Seconds from the start of the call (negative: written before it).
+    pub offset_s: i64,
+    pub kind: LogKind,
+    pub value: Option<String>,
+    pub text: Option<String>,
+    /// Whether what the entry says is kept from this reader (the entry itself is shown).
+    pub withheld: bool,
+}
+
+/// A call's log as its readers see it: each entry timed from the start of the call and, unless
+/// `details` (the programme's setting), sensitive entries shown without what they say.
+pub fn timeline(
+    entries: &[LogEntry],
+    call_start: DateTime<Utc>,
+    details: bool,
+) -> Vec<TimelineEntry> {
+    entries
+        .iter()
+        .map(|e| {
+            let withheld = e.kind.is_sensitive() && !details;
+            TimelineEntry {
+                incident_ref: e.incident_ref.clone(),
+                offset_s: (e.at - call_start).num_seconds(),
+                kind: e.kind,
+                value: (!withheld).then(|| e.value.clone()).flatten(),
+                text: (!withheld).then(|| e.text.clone()).flatten(),
+                withheld,
+            }
+        })
+        .collect()
+}
+
 /// The values a silent-call entry may take (formats.md lists them).
 pub const SILENT_CALL_VALUES: [&str; 3] = ["55-PRESSED", "NO-RESPONSE", "NOISES-HEARD"];
 
@@ -114,5 +181,32 @@ mod tests {
         assert!(parse_value(LogKind::SilentCall, "55-pressed").is_ok());
         assert!(parse_value(LogKind::SilentCall, "whistling").is_err());
         assert_eq!(parse_value(LogKind::Note, "").unwrap(), None);
+    }
+
+    #[test]
+    fn sensitive_entries_are_shown_without_what_they_say_unless_the_programme_allows() {
+        let start: DateTime<Utc> = "2026-04-02T10:00:00Z".parse().unwrap();
+        let e = |m: i64, kind, value: &str| LogEntry {
+            incident_ref: "INC-1".into(),
+            call_ref: None,
+            at: start + chrono::Duration::seconds(m),
+            kind,
+            value: Some(value.into()),
+            text: Some("seen".into()),
+            by: None,
+        };
+        let log = [
+            e(5, LogKind::Opened, "CONCERN FOR SAFETY"),
+            e(40, LogKind::RiskMarker, "VIOLENCE"),
+            e(70, LogKind::Check, "PNC"),
+        ];
+        let kept = timeline(&log, start, false);
+        assert_eq!(kept[0].offset_s, 5);
+        assert_eq!(kept[0].value.as_deref(), Some("CONCERN FOR SAFETY"));
+        assert!(kept[1].withheld && kept[1].value.is_none() && kept[1].text.is_none());
+        assert!(kept[2].withheld && kept[2].value.is_none());
+        let shown = timeline(&log, start, true);
+        assert_eq!(shown[1].value.as_deref(), Some("VIOLENCE"));
+        assert!(!shown[2].withheld);
     }
 }

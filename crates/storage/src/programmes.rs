@@ -23,6 +23,8 @@ pub struct Programme {
     pub recording_days: Option<i64>,
     /// Days after a session closes that notes and comments are kept; `None`: no period set.
     pub free_text_days: Option<i64>,
+    /// Whether auditors read the incident log's check results and risk-marker values.
+    pub log_details: bool,
 }
 
 impl Tx {
@@ -247,6 +249,26 @@ impl Tx {
         .await
     }
 
+    /// Sets whether the programme's auditors read the incident log's check results and risk
+    /// markers, recorded in the history.
+    pub async fn set_log_details(&mut self, programme_id: i64, shown: bool) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE programmes SET log_details = $1 WHERE id = $2"
+        )
+        .bind(shown)
+        .bind(programme_id)
+        .execute(c)
+        .await?
+        .rows_affected());
+        self.record(
+            crate::PROGRAMME_ENTITY,
+            Some(programme_id),
+            "log-details",
+            serde_json::json!({ "shown": shown }),
+        )
+        .await
+    }
+
     pub async fn set_max_sample(&mut self, programme_id: i64, max_sample: i64) -> Result<()> {
         on_tx!(self, |c| sqlx::query(
             "UPDATE programmes SET max_sample = $1 WHERE id = $2"
@@ -302,7 +324,7 @@ impl Store {
     pub async fn programmes(&self, force_id: i64) -> Result<Vec<Programme>> {
         on_pool!(self, |p| {
             Ok(sqlx::query_as::<_, Programme>(
-            "SELECT id, force_id, name, kind, max_sample, recording_days, free_text_days FROM programmes WHERE force_id = $1 ORDER BY id")
+            "SELECT id, force_id, name, kind, max_sample, recording_days, free_text_days, log_details FROM programmes WHERE force_id = $1 ORDER BY id")
             .bind(force_id).fetch_all(p).await?)
         })
     }
@@ -310,7 +332,7 @@ impl Store {
     pub async fn programme(&self, id: i64) -> Result<Programme> {
         let found: Option<Programme> = on_pool!(self, |p| {
             sqlx::query_as(
-            "SELECT id, force_id, name, kind, max_sample, recording_days, free_text_days FROM programmes WHERE id = $1").bind(id).fetch_optional(p).await?
+            "SELECT id, force_id, name, kind, max_sample, recording_days, free_text_days, log_details FROM programmes WHERE id = $1").bind(id).fetch_optional(p).await?
         });
         found.ok_or_else(|| StoreError::NotFound(format!("there is no programme {id}")))
     }

@@ -29,6 +29,7 @@ mod error;
 mod force;
 mod forms;
 pub mod import;
+mod incident;
 pub mod log;
 mod mapper;
 pub mod notify;

@@ -76,6 +76,8 @@ pub struct CallPanel {
     pub prompts: Vec<crate::recordings::PromptView>,
     /// An issue typed with an outcome that came back with a problem.
     pub issue_typed: String,
+    /// What the control room wrote about the call, under the programme's rule.
+    pub log: crate::incident::CallLog,
 }
 
 impl CallPanel {
@@ -345,6 +347,7 @@ async fn build(state: &AppState, user: &User, id: i64) -> Result<Panel> {
                 .map(|t| t.prompts.clone())
                 .unwrap_or_default(),
             issue_typed: String::new(),
+            log: crate::incident::call_log(state, a.force_id, a.programme_id, c, None).await?,
         });
     }
     Ok(Panel {

@@ -39,6 +39,8 @@ struct ProgrammeView {
     /// Retention periods in days, "" when none is set.
     keep_recordings: String,
     keep_free_text: String,
+    /// Whether auditors read the incident log's check results and risk markers.
+    log_details: bool,
     /// What is wrong with this programme's form as last posted.
     error: Option<String>,
 }
@@ -95,6 +97,7 @@ async fn page(state: &AppState, user: &User, saved: Option<i64>) -> Result<Page>
             inappropriate: lines(&t.phrases.inappropriate),
             keep_recordings: p.recording_days.map(|d| d.to_string()).unwrap_or_default(),
             keep_free_text: p.free_text_days.map(|d| d.to_string()).unwrap_or_default(),
+            log_details: p.log_details,
             name: p.name,
             error: None,
         });
@@ -134,6 +137,8 @@ struct Settings {
     items: Option<(Vec<String>, Vec<String>)>,
     /// The retention periods ("recordings" and "free text"), when the form had them.
     retention: Vec<(&'static str, Option<i64>)>,
+    /// Whether auditors read the log's check results and risk markers, when the form had it.
+    log_details: Option<bool>,
 }
 
 fn read_settings(p: &Posted) -> std::result::Result<Settings, String> {
@@ -173,6 +178,11 @@ fn read_settings(p: &Posted) -> std::result::Result<Settings, String> {
     Ok(Settings {
         items,
         retention,
+        // A checkbox sends nothing when unticked: the form says it carries the question.
+        log_details: p
+            .fields
+            .get("log_form")
+            .map(|_| p.fields.get("log_details") == Some("yes")),
         max_sample: parse_max_sample(&p.fields.text("max_sample"))
             .map_err(|p| format!("Largest sample: {p}."))?,
         focus: field("Focus themes", list("focus"))?,
@@ -264,6 +274,9 @@ pub async fn save(
         if *days != now {
             tx.set_retention(id, what, *days).await?;
         }
+    }
+    if let Some(shown) = settings.log_details.filter(|s| *s != programme.log_details) {
+        tx.set_log_details(id, shown).await?;
     }
     if let Some((questions, areas)) = &settings.items {
         let (questions, areas) = items(&current, questions, areas);

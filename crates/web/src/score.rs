@@ -111,6 +111,8 @@ struct Page {
     unanswered: Option<Unanswered>,
     /// The first category's code, for the link to the category question.
     first_category: &'static str,
+    /// What the control room wrote about the call, under the programme's rule.
+    log: crate::incident::CallLog,
 }
 
 /// What an auditor left unanswered on a call they asked to leave, and where they were going.
@@ -257,6 +259,7 @@ async fn render_page(
         answered,
         unanswered,
         first_category: Category::ALL[0].code(),
+        log: crate::incident::call_log(state, a.force_id, a.programme_id, &call, None).await?,
     };
     Ok(Bytes::from(page.render()?))
 }

@@ -103,17 +103,24 @@
     if (played && played.catch) { played.catch(function () {}); }
   }
 
-  // A transcript line's time becomes a button that plays the recording from there.
+  // A transcript line's or a log entry's time becomes a button that plays the recording from
+  // there; a log entry written after the recording ends keeps its time as text.
   function seeker(span) {
     var audio = document.getElementById("player");
     if (!audio) { return; }
+    var at = parseFloat(span.getAttribute("data-seek"));
     var b = document.createElement("button");
     b.type = "button";
     b.className = "seek-button";
     b.textContent = span.textContent;
     b.setAttribute("aria-label", "Play from " + span.textContent);
-    b.addEventListener("click", function () { playFrom(audio, parseFloat(span.getAttribute("data-seek"))); });
+    b.addEventListener("click", function () { playFrom(audio, at); });
     span.replaceWith(b);
+    function fit() {
+      if (audio.duration && isFinite(audio.duration) && at > audio.duration) { b.replaceWith(span); }
+    }
+    fit();
+    audio.addEventListener("loadedmetadata", fit);
   }
 
   function clock(s) {

@@ -721,3 +721,97 @@ async fn an_auditor_keeps_only_the_outcome_when_the_session_closes() {
             .is_success()
     );
 }
+
+#[tokio::test]
+async fn the_incident_log_sits_beside_the_recording_under_the_programmes_rule() {
+    use callaudit_domain::call::CallRef;
+    use callaudit_domain::incident::{LogEntry, LogKind};
+    let w = world().await;
+    let s = w.open;
+    let page = text(
+        w.get(Some("auditor"), &format!("/sessions/{s}/calls/1"))
+            .await,
+    )
+    .await;
+    assert!(
+        !page.contains("The incident log"),
+        "no log imported, no section"
+    );
+    let call = &w.store.session_outcomes(s).await.unwrap()[0];
+    let start = call.started_at.unwrap();
+    let force = w.store.resolve_force(Some("t")).await.unwrap().id;
+    let entry = |secs: i64, kind, value: Option<&str>, text: Option<&str>| {
+        (
+            0,
+            LogEntry {
+                incident_ref: "INC-42".into(),
+                call_ref: Some(CallRef::parse(&call.call_ref).unwrap()),
+                at: start + chrono::Duration::seconds(secs),
+                kind,
+                value: value.map(String::from),
+                text: text.map(String::from),
+                by: None,
+            },
+        )
+    };
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.insert_log_entries(
+        force,
+        &[
+            entry(
+                5,
+                LogKind::Opened,
+                Some("CONCERN FOR SAFETY"),
+                Some("Son not home"),
+            ),
+            entry(40, LogKind::RiskMarker, Some("VIOLENCE"), None),
+            entry(70, LogKind::Check, Some("PNC"), Some("Known to police")),
+            entry(900, LogKind::Arrived, None, None),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let page = text(
+        w.get(Some("auditor"), &format!("/sessions/{s}/calls/1"))
+            .await,
+    )
+    .await;
+    assert!(page.contains("The incident log"), "{page}");
+    assert!(
+        page.contains("<span class=\"time\" data-seek=\"5\">0:05</span> <strong>Opened</strong>: CONCERN FOR SAFETY"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Son not home") && page.contains("15:00"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("VIOLENCE") && !page.contains("Known to police"),
+        "a volunteer does not read intelligence by default"
+    );
+    assert!(page.contains("(what it says is not shown)"), "{page}");
+    // The panel sees the same, under the same rule.
+    let panel = text(
+        w.get(Some("facilitator"), &format!("/sessions/{s}/panel/1"))
+            .await,
+    )
+    .await;
+    assert!(
+        panel.contains("The incident log") && !panel.contains("VIOLENCE"),
+        "{panel}"
+    );
+    // A programme that allows it shows its auditors what the entries say.
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.set_log_details(w.programme, true).await.unwrap();
+    tx.commit().await.unwrap();
+    let page = text(
+        w.get(Some("auditor"), &format!("/sessions/{s}/calls/1"))
+            .await,
+    )
+    .await;
+    assert!(
+        page.contains("Risk marker</strong>: VIOLENCE") && page.contains("Known to police"),
+        "{page}"
+    );
+}

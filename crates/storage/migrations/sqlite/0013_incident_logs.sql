@@ -17,3 +17,8 @@ CREATE TABLE log_entries (
 );
 CREATE INDEX log_entries_by_call ON log_entries (force_id, call_ref);
 CREATE INDEX calls_by_incident ON calls (force_id, incident_ref);
+
+-- Whether a programme's auditors read the log's check results and risk-marker values; without it
+-- they see that an entry is there, not what it says (a Commissioner may not want volunteers
+-- reading intelligence markers).
+ALTER TABLE programmes ADD COLUMN log_details BOOLEAN NOT NULL DEFAULT FALSE;

@@ -1,0 +1,88 @@
+//! A call's incident log as the scoring page and the panel view show it: each entry timed from the
+//! start of the call, a button that plays the recording from an entry written during the call, and
+//! what checks found and risk markers say kept back unless the programme shows its auditors them.
+
+use callaudit_domain::incident::timeline;
+use callaudit_storage::export::SessionOutcomeRow;
+
+use crate::AppState;
+use crate::error::Result;
+
+/// One entry as a page shows it.
+pub struct LogLine {
+    /// The entry's time from the start of the call, as `1:05` (`-0:30` before it).
+    pub clock: String,
+    /// Seconds to play the recording from, for an entry written while the call lasted.
+    pub seek: Option<i64>,
+    pub label: &'static str,
+    pub value: Option<String>,
+    pub text: Option<String>,
+    pub withheld: bool,
+}
+
+/// A call's log as a page shows it.
+#[derive(Default)]
+pub struct CallLog {
+    pub lines: Vec<LogLine>,
+    /// Whether some entry's words are kept from this reader.
+    pub withheld: bool,
+}
+
+/// A call's log for its readers under programme `programme_id`'s rule; empty when the force
+/// has imported none for it.
+pub async fn call_log(
+    state: &AppState,
+    force_id: i64,
+    programme_id: i64,
+    call: &SessionOutcomeRow,
+    duration_s: Option<u32>,
+) -> Result<CallLog> {
+    let Some(start) = call.started_at else {
+        return Ok(CallLog::default());
+    };
+    let entries = state.store.call_log(force_id, &call.call_ref).await?;
+    if entries.is_empty() {
+        return Ok(CallLog::default());
+    }
+    let details = state.store.programme(programme_id).await?.log_details;
+    let lines: Vec<LogLine> = timeline(&entries, start, details)
+        .into_iter()
+        .map(|e| LogLine {
+            clock: clock(e.offset_s),
+            seek: (e.offset_s >= 0 && duration_s.is_none_or(|d| e.offset_s <= i64::from(d)))
+                .then_some(e.offset_s),
+            label: e.kind.label(),
+            value: e.value,
+            text: e.text,
+            withheld: e.withheld,
+        })
+        .collect();
+    Ok(CallLog {
+        withheld: lines.iter().any(|l| l.withheld),
+        lines,
+    })
+}
+
+/// Seconds as a clock: `65` → `1:05`, `-30` → `-0:30`; hours shown past the hour.
+fn clock(s: i64) -> String {
+    let sign = if s < 0 { "-" } else { "" };
+    let s = s.unsigned_abs();
+    let (h, m, r) = (s / 3600, s / 60 % 60, s % 60);
+    if h > 0 {
+        format!("{sign}{h}:{m:02}:{r:02}")
+    } else {
+        format!("{sign}{m}:{r:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_read_as_a_clock() {
+        assert_eq!(clock(65), "1:05");
+        assert_eq!(clock(-30), "-0:30");
+        assert_eq!(clock(3725), "1:02:05");
+    }
+}
