@@ -124,6 +124,8 @@ pub fn timeline(
         .collect()
 }
 
+pub mod rules;
+
 /// The values a silent-call entry may take (formats.md lists them).
 pub const SILENT_CALL_VALUES: [&str; 3] = ["55-PRESSED", "NO-RESPONSE", "NOISES-HEARD"];
 

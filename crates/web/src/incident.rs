@@ -2,7 +2,7 @@
 //! start of the call, a button that plays the recording from an entry written during the call, and
 //! what checks found and risk markers say kept back unless the programme shows its auditors them.
 
-use callaudit_domain::incident::timeline;
+use callaudit_domain::incident::{rules, timeline};
 use callaudit_storage::export::SessionOutcomeRow;
 
 use crate::AppState;
@@ -26,6 +26,8 @@ pub struct CallLog {
     pub lines: Vec<LogLine>,
     /// Whether some entry's words are kept from this reader.
     pub withheld: bool,
+    /// What the checks on the log suggest looking for: prompts, never verdicts.
+    pub prompts: Vec<String>,
 }
 
 /// A call's log for its readers under programme `programme_id`'s rule; empty when the force
@@ -45,6 +47,12 @@ pub async fn call_log(
         return Ok(CallLog::default());
     }
     let details = state.store.programme(programme_id).await?.log_details;
+    // The checks run over each incident's entries on their own (the log comes incident by
+    // incident, each in time order).
+    let mut prompts = Vec::new();
+    for incident in entries.chunk_by(|a, b| a.incident_ref == b.incident_ref) {
+        prompts.extend(rules::check(incident).into_iter().map(|p| p.message));
+    }
     let lines: Vec<LogLine> = timeline(&entries, start, details)
         .into_iter()
         .map(|e| LogLine {
@@ -60,6 +68,7 @@ pub async fn call_log(
     Ok(CallLog {
         withheld: lines.iter().any(|l| l.withheld),
         lines,
+        prompts,
     })
 }
 

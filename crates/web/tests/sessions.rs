@@ -791,6 +791,13 @@ async fn the_incident_log_sits_beside_the_recording_under_the_programmes_rule() 
         "a volunteer does not read intelligence by default"
     );
     assert!(page.contains("(what it says is not shown)"), "{page}");
+    // The checks on the log prompt the panel, from the seed cases they were written from.
+    assert!(
+        page.contains("Prompts from the log")
+            && page.contains("the log describes a missing person")
+            && page.contains("No THRIVE risk assessment is recorded"),
+        "{page}"
+    );
     // The panel sees the same, under the same rule.
     let panel = text(
         w.get(Some("facilitator"), &format!("/sessions/{s}/panel/1"))

@@ -1,0 +1,415 @@
+//! Checks on an incident log, each written from a case the seeds describe: prompts for the panel
+//! to listen and look for, never verdicts. Each rule names the entries it rests on.
+
+use super::{LogEntry, LogKind};
+use crate::text::match_key;
+
+/// Something in a log a panel should look at, and the entries (by place in the log) it rests on.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Prompt {
+    pub rule: &'static str,
+    pub message: String,
+    pub entries: Vec<usize>,
+}
+
+/// Words in the caller's account or the log that suggest domestic abuse, as match keys.
+pub const DOMESTIC_TERMS: [&str; 9] = [
+    "domestic",
+    "exhusband",
+    "exwife",
+    "expartner",
+    "exboyfriend",
+    "exgirlfriend",
+    "myhusband",
+    "mypartner",
+    "coercive",
+];
+
+/// Every rule's prompts for one incident's log, in time order.
+pub fn check(log: &[LogEntry]) -> Vec<Prompt> {
+    [
+        silent_call_closed_without_call_back,
+        domestic_abuse_not_flagged,
+        risk_marker_not_acted_on,
+        thrive_missing_or_thin,
+        question_left_unanswered,
+        downgraded_without_rationale,
+        missing_person_opened_as_concern_for_safety,
+    ]
+    .iter()
+    .filter_map(|rule| rule(log))
+    .collect()
+}
+
+fn of(log: &[LogEntry], kind: LogKind) -> Vec<usize> {
+    log.iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == kind)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn words(e: &LogEntry) -> String {
+    match_key(&format!(
+        "{} {}",
+        e.value.as_deref().unwrap_or(""),
+        e.text.as_deref().unwrap_or("")
+    ))
+}
+
+/// IOPC Learning the Lessons (seed 003), the Silent Solution and case study 1: a silent or
+/// no-response 999 call closed with no call-back to the caller and no reason recorded.
+fn silent_call_closed_without_call_back(log: &[LogEntry]) -> Option<Prompt> {
+    let silent = of(log, LogKind::SilentCall);
+    let closed = of(log, LogKind::Closed);
+    let last_close = *closed.last()?;
+    if silent.is_empty() || !of(log, LogKind::Contact).is_empty() {
+        return None;
+    }
+    // The reason is the closing entry's own words, or a note written after the silent call.
+    let reasoned = log[last_close].text.is_some()
+        || log
+            .iter()
+            .skip(silent[0])
+            .any(|e| e.kind == LogKind::Note && e.text.is_some());
+    (!reasoned).then(|| Prompt {
+        rule: "silent-call-closed",
+        message: "A silent call was closed with no call-back to the caller and no reason recorded: listen for how the silence was handled and whether the caller was offered the Silent Solution.".into(),
+        entries: [silent, vec![last_close]].concat(),
+    })
+}
+
+/// Seed 003, case study 2: the caller spoke of a past domestic violence case, the call was coded
+/// as suspicious circumstances and never flagged as domestic abuse.
+fn domestic_abuse_not_flagged(log: &[LogEntry]) -> Option<Prompt> {
+    let flagged = log.iter().any(|e| {
+        e.kind == LogKind::Qualifier
+            && e.value
+                .as_deref()
+                .is_some_and(|v| match_key(v).contains("domestic"))
+    });
+    if flagged {
+        return None;
+    }
+    let mentions: Vec<usize> = log
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            let w = words(e);
+            DOMESTIC_TERMS.iter().any(|t| w.contains(t))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    (!mentions.is_empty()).then(|| Prompt {
+        rule: "domestic-not-flagged",
+        message: "The log speaks of domestic abuse but the incident has no DOMESTIC qualifier: listen for whether the call handler asked about it.".into(),
+        entries: mentions,
+    })
+}
+
+/// Seed 003, case study 2 (the expired marker on the address, the intelligence check never made):
+/// a risk marker on the log, and the call graded below PRIORITY or no check recorded.
+fn risk_marker_not_acted_on(log: &[LogEntry]) -> Option<Prompt> {
+    let markers = of(log, LogKind::RiskMarker);
+    if markers.is_empty() {
+        return None;
+    }
+    let grades = [of(log, LogKind::Graded), of(log, LogKind::Regraded)].concat();
+    let last_grade = grades.iter().max().and_then(|i| log[*i].value.as_deref());
+    let low = last_grade.is_some_and(|g| !matches!(g, "IMMEDIATE" | "PRIORITY"));
+    let checks = of(log, LogKind::Check);
+    (low || checks.is_empty()).then(|| Prompt {
+        rule: "risk-marker-not-acted-on",
+        message: if low {
+            "A risk marker is on the log but the call was graded below PRIORITY: look at whether the marker was seen and weighed.".into()
+        } else {
+            "A risk marker is on the log but no check is recorded: look at whether the intelligence was searched.".into()
+        },
+        entries: [markers, grades].concat(),
+    })
+}
+
+/// HMICFRS and the seeds' THRIVE guidance (seed 001): a risk assessment missing from the log, or
+/// of a few words only.
+fn thrive_missing_or_thin(log: &[LogEntry]) -> Option<Prompt> {
+    let thrive = of(log, LogKind::Thrive);
+    if thrive.is_empty() {
+        return (!log.is_empty()).then(|| Prompt {
+            rule: "thrive-missing",
+            message: "No THRIVE risk assessment is recorded on the log.".into(),
+            entries: of(log, LogKind::Opened),
+        });
+    }
+    let thin: Vec<usize> = thrive
+        .iter()
+        .copied()
+        .filter(|i| {
+            log[*i]
+                .text
+                .as_deref()
+                .map_or(0, |t| t.split_whitespace().count())
+                < 5
+        })
+        .collect();
+    (thin.len() == thrive.len()).then(|| Prompt {
+        rule: "thrive-thin",
+        message: "The THRIVE risk assessment is a few words only: look at whether threat, harm, risk and vulnerability were weighed.".into(),
+        entries: thin,
+    })
+}
+
+/// Seed 003 (a question added to the log and never answered): the log closed while a question
+/// has no answer after it.
+fn question_left_unanswered(log: &[LogEntry]) -> Option<Prompt> {
+    let closed = *of(log, LogKind::Closed).last()?;
+    let questions = of(log, LogKind::Question);
+    let answers = of(log, LogKind::Answer).len();
+    // Questions are answered in turn: the ones after the last answer are open.
+    let open: Vec<usize> = questions
+        .iter()
+        .skip(answers)
+        .copied()
+        .filter(|q| *q < closed)
+        .collect();
+    (!open.is_empty()).then(|| Prompt {
+        rule: "question-unanswered",
+        message: "The log was closed with a question on it unanswered.".into(),
+        entries: [open, vec![closed]].concat(),
+    })
+}
+
+/// The order of grades, most urgent first.
+fn urgency(g: &str) -> Option<usize> {
+    ["IMMEDIATE", "PRIORITY", "STANDARD", "SCHEDULED"]
+        .iter()
+        .position(|x| *x == g)
+}
+
+/// HMICFRS on grading (seed 001): a call regraded to a less urgent grade with no rationale.
+fn downgraded_without_rationale(log: &[LogEntry]) -> Option<Prompt> {
+    let mut before: Option<usize> = None;
+    for (i, e) in log.iter().enumerate() {
+        if !matches!(e.kind, LogKind::Graded | LogKind::Regraded) {
+            continue;
+        }
+        if let (Some(b), LogKind::Regraded) = (before, e.kind) {
+            let (from, to) = (
+                log[b].value.as_deref().and_then(urgency),
+                e.value.as_deref().and_then(urgency),
+            );
+            // The regrade's own words, or a re-assessment written with it (before the next grade).
+            let rationale = e.text.is_some()
+                || log[i + 1..]
+                    .iter()
+                    .take_while(|x| !matches!(x.kind, LogKind::Graded | LogKind::Regraded))
+                    .any(|x| matches!(x.kind, LogKind::Thrive | LogKind::Note) && x.text.is_some());
+            if matches!((from, to), (Some(f), Some(t)) if t > f) && !rationale {
+                return Some(Prompt {
+                    rule: "downgraded-without-rationale",
+                    message:
+                        "The call was regraded to a less urgent grade with no rationale recorded."
+                            .into(),
+                    entries: vec![b, i],
+                });
+            }
+        }
+        before = Some(i);
+    }
+    None
+}
+
+/// Seed 003 (a missing person opened as "concern for safety"): the opening code is concern for
+/// safety while the log describes a missing person.
+fn missing_person_opened_as_concern_for_safety(log: &[LogEntry]) -> Option<Prompt> {
+    let opened = *of(log, LogKind::Opened).first()?;
+    let code = match_key(log[opened].value.as_deref().unwrap_or(""));
+    if !code.contains("concernforsafety") {
+        return None;
+    }
+    let missing: Vec<usize> = log
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            let w = match_key(e.text.as_deref().unwrap_or(""));
+            [
+                "missing",
+                "nothome",
+                "notreturned",
+                "notbeenseen",
+                "cannotbefound",
+            ]
+            .iter()
+            .any(|t| w.contains(t))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    (!missing.is_empty()).then(|| Prompt {
+        rule: "missing-person-opening-code",
+        message: "Opened as concern for safety, but the log describes a missing person: look at whether the missing-person procedure was followed.".into(),
+        entries: [vec![opened], missing].concat(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+
+    fn log(entries: &[(i64, LogKind, Option<&str>, Option<&str>)]) -> Vec<LogEntry> {
+        let start: DateTime<Utc> = "2026-04-02T10:00:00Z".parse().unwrap();
+        entries
+            .iter()
+            .map(|(s, kind, value, text)| LogEntry {
+                incident_ref: "INC-1".into(),
+                call_ref: None,
+                at: start + chrono::Duration::seconds(*s),
+                kind: *kind,
+                value: value.map(String::from),
+                text: text.map(String::from),
+                by: None,
+            })
+            .collect()
+    }
+
+    fn rules(l: &[LogEntry]) -> Vec<&'static str> {
+        check(l).into_iter().map(|p| p.rule).collect()
+    }
+
+    const THRIVE: &str =
+        "Threat low, harm possible, caller alone with children, vulnerability noted";
+
+    #[test]
+    fn a_well_handled_log_trips_nothing() {
+        let l = log(&[
+            (5, LogKind::Opened, Some("DOMESTIC INCIDENT"), None),
+            (20, LogKind::Qualifier, Some("DOMESTIC"), None),
+            (40, LogKind::Graded, Some("IMMEDIATE"), None),
+            (60, LogKind::Thrive, None, Some(THRIVE)),
+            (70, LogKind::RiskMarker, Some("MARAC"), None),
+            (
+                80,
+                LogKind::Check,
+                Some("PNC"),
+                Some("Ex-partner known, bail conditions"),
+            ),
+            (
+                90,
+                LogKind::Question,
+                None,
+                Some("Is he still at the address?"),
+            ),
+            (
+                95,
+                LogKind::Answer,
+                None,
+                Some("Caller says he left on foot"),
+            ),
+            (600, LogKind::Arrived, None, None),
+            (1800, LogKind::Closed, Some("CRIME RECORDED"), None),
+        ]);
+        assert_eq!(rules(&l), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn the_silent_999_call_closed_with_no_call_back() {
+        // Seed 003, Silent Solution: a silent call, closed as no further action, nobody rang back.
+        let l = log(&[
+            (2, LogKind::Opened, Some("SILENT CALL"), None),
+            (3, LogKind::SilentCall, Some("NO-RESPONSE"), None),
+            (30, LogKind::Thrive, None, Some(THRIVE)),
+            (120, LogKind::Closed, Some("NFA"), None),
+        ]);
+        assert!(rules(&l).contains(&"silent-call-closed"));
+        // A call-back made, or a reason recorded at the close, answers it.
+        let mut called = l.clone();
+        called.insert(
+            3,
+            log(&[(90, LogKind::Contact, None, Some("Rang back: no answer"))])[0].clone(),
+        );
+        assert!(!rules(&called).contains(&"silent-call-closed"));
+    }
+
+    #[test]
+    fn a_domestic_violence_history_mentioned_and_not_flagged() {
+        // Seed 003, case study 2: "a bit of a domestic violence case last year", coded suspicious.
+        let l = log(&[
+            (
+                5,
+                LogKind::Opened,
+                Some("SUSPICIOUS CIRCUMSTANCES"),
+                Some(
+                    "Banging on door, believes it is her ex-husband; a bit of a domestic violence case last year",
+                ),
+            ),
+            (30, LogKind::Graded, Some("PRIORITY"), None),
+            (40, LogKind::Thrive, None, Some(THRIVE)),
+        ]);
+        let p = check(&l);
+        let d = p.iter().find(|p| p.rule == "domestic-not-flagged").unwrap();
+        assert_eq!(d.entries, vec![0]);
+    }
+
+    #[test]
+    fn a_risk_marker_with_a_low_grade_or_no_check() {
+        // Seed 003, case study 2: the marker on the address, no intelligence check made.
+        let l = log(&[
+            (5, LogKind::Opened, Some("SUSPICIOUS CIRCUMSTANCES"), None),
+            (10, LogKind::RiskMarker, Some("MARAC"), None),
+            (30, LogKind::Graded, Some("STANDARD"), None),
+            (40, LogKind::Thrive, None, Some(THRIVE)),
+        ]);
+        let p = check(&l);
+        let r = p
+            .iter()
+            .find(|p| p.rule == "risk-marker-not-acted-on")
+            .unwrap();
+        assert!(r.message.contains("below PRIORITY"), "{}", r.message);
+        let checked_and_urgent = log(&[
+            (5, LogKind::Opened, Some("SUSPICIOUS CIRCUMSTANCES"), None),
+            (10, LogKind::RiskMarker, Some("MARAC"), None),
+            (20, LogKind::Check, Some("PND"), None),
+            (30, LogKind::Graded, Some("IMMEDIATE"), None),
+            (40, LogKind::Thrive, None, Some(THRIVE)),
+        ]);
+        assert!(!rules(&checked_and_urgent).contains(&"risk-marker-not-acted-on"));
+    }
+
+    #[test]
+    fn thrive_missing_thin_and_a_question_left_open_and_a_silent_downgrade() {
+        let l = log(&[
+            (5, LogKind::Opened, Some("ASB"), None),
+            (30, LogKind::Graded, Some("PRIORITY"), None),
+            (40, LogKind::Thrive, None, Some("low risk")),
+            (50, LogKind::Question, None, Some("Weapons seen?")),
+            (70, LogKind::Regraded, Some("SCHEDULED"), None),
+            (900, LogKind::Closed, Some("NFA"), None),
+        ]);
+        let r = rules(&l);
+        for want in [
+            "thrive-thin",
+            "question-unanswered",
+            "downgraded-without-rationale",
+        ] {
+            assert!(r.contains(&want), "{want} in {r:?}");
+        }
+        assert!(
+            rules(&log(&[(5, LogKind::Opened, Some("ASB"), None)])).contains(&"thrive-missing")
+        );
+    }
+
+    #[test]
+    fn a_missing_person_opened_as_concern_for_safety() {
+        // Seed 003: a missing person's incident opened under the wrong code.
+        let l = log(&[
+            (
+                5,
+                LogKind::Opened,
+                Some("CONCERN FOR SAFETY"),
+                Some("Son, 15, not home since last night"),
+            ),
+            (30, LogKind::Graded, Some("PRIORITY"), None),
+            (40, LogKind::Thrive, None, Some(THRIVE)),
+        ]);
+        assert!(rules(&l).contains(&"missing-person-opening-code"));
+    }
+}
