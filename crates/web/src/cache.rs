@@ -185,6 +185,11 @@ pub fn watch(store: Store, cache: Weak<ReadCache>) {
         if let Some(w) = watcher.as_mut() {
             let _ = w.changed().await;
         }
+        // A commit made elsewhere before that first look is in its baseline and would never be
+        // seen as a change: what was kept until now is forgotten once, which is always safe.
+        if let Some(cache) = cache.upgrade() {
+            cache.forget(true);
+        }
         let mut tick = tokio::time::interval(WATCH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
