@@ -12,7 +12,8 @@ use crate::error::Result;
 pub struct LogLine {
     /// The entry's time from the start of the call, as `1:05` (`-0:30` before it).
     pub clock: String,
-    /// Seconds to play the recording from, for an entry written while the call lasted.
+    /// Seconds to play the recording from, for an entry written after the call started (the
+    /// page's script keeps an entry written after the recording ends as plain text).
     pub seek: Option<i64>,
     pub label: &'static str,
     pub value: Option<String>,
@@ -37,7 +38,6 @@ pub async fn call_log(
     force_id: i64,
     programme_id: i64,
     call: &SessionOutcomeRow,
-    duration_s: Option<u32>,
 ) -> Result<CallLog> {
     let Some(start) = call.started_at else {
         return Ok(CallLog::default());
@@ -57,8 +57,7 @@ pub async fn call_log(
         .into_iter()
         .map(|e| LogLine {
             clock: clock(e.offset_s),
-            seek: (e.offset_s >= 0 && duration_s.is_none_or(|d| e.offset_s <= i64::from(d)))
-                .then_some(e.offset_s),
+            seek: (e.offset_s >= 0).then_some(e.offset_s),
             label: e.kind.label(),
             value: e.value,
             text: e.text,

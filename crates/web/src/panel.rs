@@ -347,7 +347,7 @@ async fn build(state: &AppState, user: &User, id: i64) -> Result<Panel> {
                 .map(|t| t.prompts.clone())
                 .unwrap_or_default(),
             issue_typed: String::new(),
-            log: crate::incident::call_log(state, a.force_id, a.programme_id, c, None).await?,
+            log: crate::incident::call_log(state, a.force_id, a.programme_id, c).await?,
         });
     }
     Ok(Panel {

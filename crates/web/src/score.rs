@@ -259,7 +259,7 @@ async fn render_page(
         answered,
         unanswered,
         first_category: Category::ALL[0].code(),
-        log: crate::incident::call_log(state, a.force_id, a.programme_id, &call, None).await?,
+        log: crate::incident::call_log(state, a.force_id, a.programme_id, &call).await?,
     };
     Ok(Bytes::from(page.render()?))
 }
