@@ -49,9 +49,14 @@ pub async fn call_log(
     let details = state.store.programme(programme_id).await?.log_details;
     // The checks run over each incident's entries on their own (the log comes incident by
     // incident, each in time order).
+    let targets = state.store.attendance_targets(force_id).await?;
     let mut prompts = Vec::new();
     for incident in entries.chunk_by(|a, b| a.incident_ref == b.incident_ref) {
-        prompts.extend(rules::check(incident).into_iter().map(|p| p.message));
+        prompts.extend(
+            rules::check_with(incident, &targets)
+                .into_iter()
+                .map(|p| p.message),
+        );
     }
     let lines: Vec<LogLine> = timeline(&entries, start, details)
         .into_iter()

@@ -25,7 +25,15 @@ pub const DOMESTIC_TERMS: [&str; 9] = [
     "coercive",
 ];
 
-/// Every rule's prompts for one incident's log, in time order.
+/// Every rule's prompts for one incident's log, with `targets` (minutes to attend, by grade) for
+/// the rule on a target passed.
+pub fn check_with(log: &[LogEntry], targets: &crate::performance::Targets) -> Vec<Prompt> {
+    let mut prompts = check(log);
+    prompts.extend(target_passed_with_nobody_told(log, targets));
+    prompts
+}
+
+/// Every rule's prompts for one incident's log that need nothing but the log.
 pub fn check(log: &[LogEntry]) -> Vec<Prompt> {
     [
         silent_call_closed_without_call_back,
@@ -218,6 +226,47 @@ fn downgraded_without_rationale(log: &[LogEntry]) -> Option<Prompt> {
     None
 }
 
+/// HMICFRS (seed 001, "When their response is delayed … some forces don't then rethink how they
+/// might best respond", and Warwickshire's area for improvement on risk reassessments when
+/// deployment delays occur): the grade's attendance target passed with no officer there, and no
+/// contact with the caller, no re-assessment and no escalation recorded once it had.
+fn target_passed_with_nobody_told(
+    log: &[LogEntry],
+    targets: &crate::performance::Targets,
+) -> Option<Prompt> {
+    let graded = of(log, LogKind::Graded);
+    let g = *graded.first()?;
+    let minutes = *targets.get(log[g].value.as_deref()?)?;
+    let due = log[g].at + chrono::Duration::minutes(i64::from(minutes));
+    let arrived = log
+        .iter()
+        .find(|e| e.kind == LogKind::Arrived)
+        .map(|e| e.at);
+    // Nothing to say while the target has not passed: an arrival in time, or a log that ends
+    // before the target falls due.
+    let last = log.iter().map(|e| e.at).max()?;
+    if arrived.is_some_and(|a| a <= due) || (arrived.is_none() && last <= due) {
+        return None;
+    }
+    let until = arrived.unwrap_or(last);
+    let acted = log.iter().any(|e| {
+        e.at > due
+            && e.at <= until
+            && matches!(
+                e.kind,
+                LogKind::Contact | LogKind::Thrive | LogKind::Escalated | LogKind::Regraded
+            )
+    });
+    (!acted).then(|| Prompt {
+        rule: "target-passed-nobody-told",
+        message: format!(
+            "The {minutes}-minute attendance target for a {} call passed with no contact with the caller, no re-assessment and no escalation recorded: listen for whether the caller was told of the delay.",
+            log[g].value.as_deref().unwrap_or("")
+        ),
+        entries: [vec![g], of(log, LogKind::Arrived)].concat(),
+    })
+}
+
 /// Seed 003 (a missing person opened as "concern for safety"): the opening code is concern for
 /// safety while the log describes a missing person.
 fn missing_person_opened_as_concern_for_safety(log: &[LogEntry]) -> Option<Prompt> {
@@ -308,6 +357,7 @@ mod tests {
             (1800, LogKind::Closed, Some("CRIME RECORDED"), None),
         ]);
         assert_eq!(rules(&l), Vec::<&str>::new());
+        assert!(check_with(&l, &crate::performance::default_targets()).is_empty());
     }
 
     #[test]
@@ -395,6 +445,44 @@ mod tests {
         assert!(
             rules(&log(&[(5, LogKind::Opened, Some("ASB"), None)])).contains(&"thrive-missing")
         );
+    }
+
+    #[test]
+    fn a_target_passed_with_nobody_told() {
+        // Seed 001: a delayed PRIORITY response with no update to the caller or re-assessment.
+        let targets = crate::performance::default_targets();
+        let l = log(&[
+            (5, LogKind::Opened, Some("ASB"), None),
+            (30, LogKind::Graded, Some("PRIORITY"), None),
+            (40, LogKind::Thrive, None, Some(THRIVE)),
+            (5400, LogKind::Arrived, None, None),
+            (6000, LogKind::Closed, Some("RESOLVED"), None),
+        ]);
+        let p = check_with(&l, &targets);
+        let t = p
+            .iter()
+            .find(|p| p.rule == "target-passed-nobody-told")
+            .unwrap();
+        assert!(t.message.contains("60-minute"), "{}", t.message);
+        // The caller rung back after the hour had passed: nothing to prompt.
+        let mut told = l.clone();
+        told.insert(
+            3,
+            log(&[(3800, LogKind::Contact, None, Some("Updated caller: delay"))])[0].clone(),
+        );
+        assert!(
+            check_with(&told, &targets)
+                .iter()
+                .all(|p| p.rule != "target-passed-nobody-told")
+        );
+        // Attended in time: nothing either.
+        let in_time = log(&[
+            (5, LogKind::Opened, Some("ASB"), None),
+            (30, LogKind::Graded, Some("PRIORITY"), None),
+            (40, LogKind::Thrive, None, Some(THRIVE)),
+            (1800, LogKind::Arrived, None, None),
+        ]);
+        assert!(check_with(&in_time, &targets).is_empty());
     }
 
     #[test]
