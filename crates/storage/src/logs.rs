@@ -114,6 +114,25 @@ impl Store {
         rows.into_iter().map(Row::entry).collect()
     }
 
+    /// The other calls of force `force_id` from the same caller as call `call_ref`, with when they
+    /// started and the incident each fed: (call reference, start, incident reference).
+    pub async fn same_caller_calls(
+        &self,
+        force_id: i64,
+        call_ref: &str,
+    ) -> Result<Vec<(String, DateTime<Utc>, Option<String>)>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT o.call_ref, o.started_at, o.incident_ref FROM calls c
+             JOIN calls o ON o.force_id = c.force_id AND o.caller = c.caller AND o.id <> c.id
+             WHERE c.force_id = $1 AND c.call_ref = $2 AND c.caller IS NOT NULL
+             ORDER BY o.started_at"
+        )
+        .bind(force_id)
+        .bind(call_ref)
+        .fetch_all(p)
+        .await?))
+    }
+
     /// How many incidents force `force_id`'s logs hold, and how many of them a call in the pool
     /// is linked to.
     pub async fn log_coverage(&self, force_id: i64) -> Result<(i64, i64)> {

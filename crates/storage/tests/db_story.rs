@@ -1474,13 +1474,18 @@ async fn incident_logs_import_once_and_come_back_beside_their_call() {
         // C-1 is linked to INC-9 by the pool; C-2 made an entry of INC-7 itself.
         let mut linked = call("C-1", Channel::Emergency, "ASB");
         linked.details.incident_ref = Some("INC-9".into());
-        import(
-            &store,
-            f,
-            &[linked, call("C-2", Channel::NonEmergency, "ASB")],
-        )
-        .await
-        .unwrap();
+        linked.details.caller = Some("c-7".into());
+        let mut again = call("C-2", Channel::NonEmergency, "ASB");
+        again.details.caller = Some("c-7".into());
+        import(&store, f, &[linked, again]).await.unwrap();
+        let same = store.same_caller_calls(f, "C-1").await.unwrap();
+        assert_eq!(
+            same.iter()
+                .map(|(r, _, i)| (r.as_str(), i.clone()))
+                .collect::<Vec<_>>(),
+            [("C-2", None)],
+            "the caller's other call"
+        );
         let at = |m: u32| -> chrono::DateTime<chrono::Utc> {
             format!("2024-05-01T09:{m:02}:00Z").parse().unwrap()
         };

@@ -50,11 +50,30 @@ pub async fn call_log(
     // The checks run over each incident's entries on their own (the log comes incident by
     // incident, each in time order).
     let targets = state.store.attendance_targets(force_id).await?;
+    let others: Vec<rules::OtherCall> = state
+        .store
+        .same_caller_calls(force_id, &call.call_ref)
+        .await?
+        .into_iter()
+        .map(|(call_ref, started_at, incident_ref)| rules::OtherCall {
+            call_ref,
+            started_at,
+            incident_ref,
+        })
+        .collect();
     let mut prompts = Vec::new();
-    for incident in entries.chunk_by(|a, b| a.incident_ref == b.incident_ref) {
+    for (k, incident) in entries
+        .chunk_by(|a, b| a.incident_ref == b.incident_ref)
+        .enumerate()
+    {
+        // The caller's other calls are the call's, not an incident's: looked at once.
+        let repeat = (k == 0)
+            .then(|| rules::repeat_calls_not_linked(incident, start, &others))
+            .flatten();
         prompts.extend(
             rules::check_with(incident, &targets)
                 .into_iter()
+                .chain(repeat)
                 .map(|p| p.message),
         );
     }

@@ -267,6 +267,52 @@ fn target_passed_with_nobody_told(
     })
 }
 
+/// Another call about the same caller: its reference, when it started, and its incident.
+pub struct OtherCall {
+    pub call_ref: String,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub incident_ref: Option<String>,
+}
+
+/// Seed 003, case study 1 (a second call from the same woman minutes later, handled as new) and
+/// HMICFRS on repeat callers (seed 001): calls from the same caller within 24 hours of this one
+/// whose incidents the log does not link.
+pub fn repeat_calls_not_linked(
+    log: &[LogEntry],
+    call_start: chrono::DateTime<chrono::Utc>,
+    others: &[OtherCall],
+) -> Option<Prompt> {
+    let own = &log.first()?.incident_ref;
+    let linked: Vec<String> = log
+        .iter()
+        .filter(|e| e.kind == LogKind::Linked)
+        .filter_map(|e| e.value.clone())
+        .collect();
+    let day = chrono::Duration::hours(24);
+    let unlinked: Vec<&OtherCall> = others
+        .iter()
+        .filter(|o| (o.started_at - call_start).abs() <= day)
+        .filter(|o| match &o.incident_ref {
+            Some(i) => i != own && !linked.iter().any(|l| match_key(l) == match_key(i)),
+            None => true,
+        })
+        .collect();
+    (!unlinked.is_empty()).then(|| Prompt {
+        rule: "repeat-calls-not-linked",
+        message: format!(
+            "The same caller rang {} other time{} within 24 hours ({}), and the log links no other incident: listen for whether the earlier call was picked up.",
+            unlinked.len(),
+            if unlinked.len() == 1 { "" } else { "s" },
+            unlinked
+                .iter()
+                .map(|o| o.call_ref.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        entries: of(log, LogKind::Opened),
+    })
+}
+
 /// Seed 003 (a missing person opened as "concern for safety"): the opening code is concern for
 /// safety while the log describes a missing person.
 fn missing_person_opened_as_concern_for_safety(log: &[LogEntry]) -> Option<Prompt> {
@@ -483,6 +529,37 @@ mod tests {
             (1800, LogKind::Arrived, None, None),
         ]);
         assert!(check_with(&in_time, &targets).is_empty());
+    }
+
+    #[test]
+    fn repeat_calls_from_the_same_caller_not_linked() {
+        // Seed 003, case study 1: a second call from the same woman, handled as a new incident.
+        let l = log(&[
+            (5, LogKind::Opened, Some("DOMESTIC INCIDENT"), None),
+            (20, LogKind::Qualifier, Some("DOMESTIC"), None),
+        ]);
+        let start: chrono::DateTime<chrono::Utc> = "2026-04-02T10:00:00Z".parse().unwrap();
+        let other = |mins: i64, inc: Option<&str>| OtherCall {
+            call_ref: format!("C-{mins}"),
+            started_at: start - chrono::Duration::minutes(mins),
+            incident_ref: inc.map(String::from),
+        };
+        let p = repeat_calls_not_linked(
+            &l,
+            start,
+            &[other(20, Some("INC-0")), other(3000, Some("INC-X"))],
+        )
+        .unwrap();
+        assert!(
+            p.message.contains("1 other time within 24 hours (C-20)"),
+            "{}",
+            p.message
+        );
+        // Linked in the log, or the same incident: nothing to prompt.
+        let mut linked = l.clone();
+        linked.push(log(&[(30, LogKind::Linked, Some("inc-0"), None)])[0].clone());
+        assert!(repeat_calls_not_linked(&linked, start, &[other(20, Some("INC-0"))]).is_none());
+        assert!(repeat_calls_not_linked(&l, start, &[other(20, Some("INC-1"))]).is_none());
     }
 
     #[test]
