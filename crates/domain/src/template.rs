@@ -217,6 +217,10 @@ pub struct Phrases {
     pub next_steps: Vec<String>,
     /// Terms a call handler should not use with a caller (seed: calling the caller "mate").
     pub inappropriate: Vec<String>,
+    /// Words in a call's incident log that suggest domestic abuse, for the check that the log
+    /// flags it (seed 003, case study 2).
+    #[serde(default)]
+    pub domestic: Vec<String>,
 }
 
 impl Phrases {
@@ -249,6 +253,17 @@ impl Phrases {
                 "crime number",
             ]),
             inappropriate: v(&["mate", "darling", "sweetheart", "babe", "hun", "calm down"]),
+            domestic: v(&[
+                "domestic",
+                "ex-husband",
+                "ex-wife",
+                "ex-partner",
+                "ex-boyfriend",
+                "ex-girlfriend",
+                "my husband",
+                "my partner",
+                "coercive",
+            ]),
         }
     }
 

@@ -68,6 +68,7 @@ impl Tx {
             ("greeting", &phrases.greeting),
             ("next-steps", &phrases.next_steps),
             ("inappropriate", &phrases.inappropriate),
+            ("domestic", &phrases.domestic),
         ] {
             self.insert_phrases(id, kind, list).await?;
         }
@@ -81,17 +82,17 @@ impl Tx {
         Ok(id)
     }
 
-    /// Replaces one of a programme's transcript phrase lists (`kind` is greeting, next-steps or
-    /// inappropriate).
+    /// Replaces one of a programme's phrase lists (`kind` is greeting, next-steps or
+    /// inappropriate, for transcripts, or domestic, for the incident log's check).
     pub async fn set_phrases(
         &mut self,
         programme_id: i64,
         kind: &str,
         phrases: &[String],
     ) -> Result<()> {
-        if !["greeting", "next-steps", "inappropriate"].contains(&kind) {
+        if !["greeting", "next-steps", "inappropriate", "domestic"].contains(&kind) {
             return Err(StoreError::NotFound(format!(
-                "there is no phrase list {kind:?}; expected greeting, next-steps or inappropriate"
+                "there is no phrase list {kind:?}; expected greeting, next-steps, inappropriate or domestic"
             )));
         }
         // A programme made before phrase lists existed reads the reference lists while it has
@@ -114,6 +115,7 @@ impl Tx {
                 ("greeting", &reference.greeting),
                 ("next-steps", &reference.next_steps),
                 ("inappropriate", &reference.inappropriate),
+                ("domestic", &reference.domestic),
             ] {
                 self.insert_phrases(programme_id, k, list).await?;
             }
@@ -386,10 +388,17 @@ impl Store {
                         .map(|(_, p)| p.clone())
                         .collect()
                 };
+                let domestic: Vec<String> = list("domestic");
                 Phrases {
                     greeting: list("greeting"),
                     next_steps: list("next-steps"),
                     inappropriate: list("inappropriate"),
+                    // A programme made before this list existed checks for the reference words.
+                    domestic: if domestic.is_empty() {
+                        Phrases::reference().domestic
+                    } else {
+                        domestic
+                    },
                 }
             },
         })

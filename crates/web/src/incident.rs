@@ -50,6 +50,7 @@ pub async fn call_log(
     // The checks run over each incident's entries on their own (the log comes incident by
     // incident, each in time order).
     let targets = state.store.attendance_targets(force_id).await?;
+    let domestic = state.template(programme_id).await?.phrases.domestic.clone();
     let others: Vec<rules::OtherCall> = state
         .store
         .same_caller_calls(force_id, &call.call_ref)
@@ -71,7 +72,7 @@ pub async fn call_log(
             .then(|| rules::repeat_calls_not_linked(incident, start, &others))
             .flatten();
         prompts.extend(
-            rules::check_with(incident, &targets)
+            rules::check_with(incident, &targets, &domestic)
                 .into_iter()
                 .chain(repeat)
                 .map(|p| p.message),

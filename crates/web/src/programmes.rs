@@ -36,6 +36,8 @@ struct ProgrammeView {
     greeting: String,
     next_steps: String,
     inappropriate: String,
+    /// The words that suggest domestic abuse, one a line.
+    domestic: String,
     /// Retention periods in days, "" when none is set.
     keep_recordings: String,
     keep_free_text: String,
@@ -95,6 +97,7 @@ async fn page(state: &AppState, user: &User, saved: Option<i64>) -> Result<Page>
             greeting: lines(&t.phrases.greeting),
             next_steps: lines(&t.phrases.next_steps),
             inappropriate: lines(&t.phrases.inappropriate),
+            domestic: lines(&t.phrases.domestic),
             keep_recordings: p.recording_days.map(|d| d.to_string()).unwrap_or_default(),
             keep_free_text: p.free_text_days.map(|d| d.to_string()).unwrap_or_default(),
             log_details: p.log_details,
@@ -132,7 +135,8 @@ fn refused(page: Page) -> Result<Response> {
 struct Settings {
     max_sample: u32,
     focus: Vec<String>,
-    phrases: [(&'static str, Vec<String>); 3],
+    /// The phrase lists the form had: (kind, phrases).
+    phrases: Vec<(&'static str, Vec<String>)>,
     /// The wordings of the questions and areas, when the form had them.
     items: Option<(Vec<String>, Vec<String>)>,
     /// The retention periods ("recordings" and "free text"), when the form had them.
@@ -186,17 +190,26 @@ fn read_settings(p: &Posted) -> std::result::Result<Settings, String> {
         max_sample: parse_max_sample(&p.fields.text("max_sample"))
             .map_err(|p| format!("Largest sample: {p}."))?,
         focus: field("Focus themes", list("focus"))?,
-        phrases: [
-            ("greeting", field("Greeting phrases", list("greeting"))?),
-            (
-                "next-steps",
-                field("Next-steps phrases", list("next_steps"))?,
-            ),
-            (
-                "inappropriate",
-                field("Inappropriate terms", list("inappropriate"))?,
-            ),
-        ],
+        phrases: {
+            let mut lists = vec![
+                ("greeting", field("Greeting phrases", list("greeting"))?),
+                (
+                    "next-steps",
+                    field("Next-steps phrases", list("next_steps"))?,
+                ),
+                (
+                    "inappropriate",
+                    field("Inappropriate terms", list("inappropriate"))?,
+                ),
+            ];
+            if p.fields.get("domestic").is_some() {
+                lists.push((
+                    "domestic",
+                    field("Words that suggest domestic abuse", list("domestic"))?,
+                ));
+            }
+            lists
+        },
     })
 }
 
@@ -226,6 +239,7 @@ pub async fn save(
                 v.greeting = typed("greeting");
                 v.next_steps = typed("next_steps");
                 v.inappropriate = typed("inappropriate");
+                v.domestic = typed("domestic");
                 v.keep_recordings = typed("keep_recordings");
                 v.keep_free_text = typed("keep_free_text");
                 if !v.in_use {
@@ -255,12 +269,13 @@ pub async fn save(
         tx.set_focus_themes(id, &settings.focus).await?;
     }
     let ph = &current.phrases;
-    for ((kind, list), now) in
-        settings
-            .phrases
-            .iter()
-            .zip([&ph.greeting, &ph.next_steps, &ph.inappropriate])
-    {
+    for (kind, list) in &settings.phrases {
+        let now = match *kind {
+            "greeting" => &ph.greeting,
+            "next-steps" => &ph.next_steps,
+            "inappropriate" => &ph.inappropriate,
+            _ => &ph.domestic,
+        };
         if list != now {
             tx.set_phrases(id, kind, list).await?;
         }

@@ -715,6 +715,11 @@ async fn the_coordinator_keeps_the_programmes_settings() {
     assert_eq!(t.focus_themes, ["ASB", "HATE CRIME"]);
     assert_eq!(t.phrases.greeting, ["Hello there"]);
     assert_eq!(t.phrases.inappropriate, ["mate", "pal"]);
+    assert_eq!(
+        t.phrases.domestic,
+        callaudit_domain::template::Phrases::reference().domestic,
+        "a form without the domestic-abuse words leaves the reference list"
+    );
     let saved = format!("/programmes?saved={}", w.programme);
     let body = text(w.get(Some("coordinator"), &saved).await).await;
     assert!(body.contains("Call handling audit is saved"), "{body}");
@@ -765,6 +770,18 @@ async fn the_coordinator_keeps_the_programmes_settings() {
         .post("coordinator", "/programmes", "kind=other&name=X", true)
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // The words the log's domestic-abuse check looks for are the programme's own.
+    let res = w
+        .post(
+            "coordinator",
+            &path,
+            &format!("{form}&domestic=her+fella%0Adomestic"),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let t = w.store.template(w.programme).await.unwrap();
+    assert_eq!(t.phrases.domestic, ["her fella", "domestic"]);
 }
 
 /// Questions and areas can be reworded until the first answer under the programme, then they are

@@ -12,32 +12,35 @@ pub struct Prompt {
     pub entries: Vec<usize>,
 }
 
-/// Words in the caller's account or the log that suggest domestic abuse, as match keys.
-pub const DOMESTIC_TERMS: [&str; 9] = [
-    "domestic",
-    "exhusband",
-    "exwife",
-    "expartner",
-    "exboyfriend",
-    "exgirlfriend",
-    "myhusband",
-    "mypartner",
-    "coercive",
-];
-
 /// Every rule's prompts for one incident's log, with `targets` (minutes to attend, by grade) for
 /// the rule on a target passed.
-pub fn check_with(log: &[LogEntry], targets: &crate::performance::Targets) -> Vec<Prompt> {
-    let mut prompts = check(log);
+/// and `domestic` (the programme's words that suggest domestic abuse) for the rule on a qualifier.
+pub fn check_with(
+    log: &[LogEntry],
+    targets: &crate::performance::Targets,
+    domestic: &[String],
+) -> Vec<Prompt> {
+    let mut prompts = others(log);
+    prompts.extend(domestic_abuse_not_flagged(log, domestic));
     prompts.extend(target_passed_with_nobody_told(log, targets));
     prompts
 }
 
-/// Every rule's prompts for one incident's log that need nothing but the log.
+/// Every rule's prompts for one incident's log that need nothing but the log, with the reference
+/// words for domestic abuse.
 pub fn check(log: &[LogEntry]) -> Vec<Prompt> {
+    let mut prompts = others(log);
+    prompts.extend(domestic_abuse_not_flagged(
+        log,
+        &crate::template::Phrases::reference().domestic,
+    ));
+    prompts
+}
+
+/// The rules that need nothing but the log.
+fn others(log: &[LogEntry]) -> Vec<Prompt> {
     [
         silent_call_closed_without_call_back,
-        domestic_abuse_not_flagged,
         risk_marker_not_acted_on,
         thrive_missing_or_thin,
         question_left_unanswered,
@@ -89,7 +92,12 @@ fn silent_call_closed_without_call_back(log: &[LogEntry]) -> Option<Prompt> {
 
 /// Seed 003, case study 2: the caller spoke of a past domestic violence case, the call was coded
 /// as suspicious circumstances and never flagged as domestic abuse.
-fn domestic_abuse_not_flagged(log: &[LogEntry]) -> Option<Prompt> {
+fn domestic_abuse_not_flagged(log: &[LogEntry], terms: &[String]) -> Option<Prompt> {
+    let terms: Vec<String> = terms
+        .iter()
+        .map(|t| match_key(t))
+        .filter(|t| !t.is_empty())
+        .collect();
     let flagged = log.iter().any(|e| {
         e.kind == LogKind::Qualifier
             && e.value
@@ -104,7 +112,7 @@ fn domestic_abuse_not_flagged(log: &[LogEntry]) -> Option<Prompt> {
         .enumerate()
         .filter(|(_, e)| {
             let w = words(e);
-            DOMESTIC_TERMS.iter().any(|t| w.contains(t))
+            terms.iter().any(|t| w.contains(t.as_str()))
         })
         .map(|(i, _)| i)
         .collect();
@@ -403,7 +411,8 @@ mod tests {
             (1800, LogKind::Closed, Some("CRIME RECORDED"), None),
         ]);
         assert_eq!(rules(&l), Vec::<&str>::new());
-        assert!(check_with(&l, &crate::performance::default_targets()).is_empty());
+        let reference = crate::template::Phrases::reference().domestic;
+        assert!(check_with(&l, &crate::performance::default_targets(), &reference).is_empty());
     }
 
     #[test]
@@ -423,6 +432,28 @@ mod tests {
             log(&[(90, LogKind::Contact, None, Some("Rang back: no answer"))])[0].clone(),
         );
         assert!(!rules(&called).contains(&"silent-call-closed"));
+    }
+
+    #[test]
+    fn the_words_for_domestic_abuse_are_the_programmes() {
+        let l = log(&[
+            (
+                5,
+                LogKind::Opened,
+                Some("NOISE"),
+                Some("Her fella is shouting again"),
+            ),
+            (40, LogKind::Thrive, None, Some(THRIVE)),
+        ]);
+        let targets = crate::performance::default_targets();
+        let fired = |terms: &[&str]| {
+            let terms: Vec<String> = terms.iter().map(|t| t.to_string()).collect();
+            check_with(&l, &targets, &terms)
+                .iter()
+                .any(|p| p.rule == "domestic-not-flagged")
+        };
+        assert!(!fired(&["domestic"]), "the reference words miss this one");
+        assert!(fired(&["her fella"]), "a programme's own words catch it");
     }
 
     #[test]
@@ -504,7 +535,7 @@ mod tests {
             (5400, LogKind::Arrived, None, None),
             (6000, LogKind::Closed, Some("RESOLVED"), None),
         ]);
-        let p = check_with(&l, &targets);
+        let p = check_with(&l, &targets, &[]);
         let t = p
             .iter()
             .find(|p| p.rule == "target-passed-nobody-told")
@@ -517,7 +548,7 @@ mod tests {
             log(&[(3800, LogKind::Contact, None, Some("Updated caller: delay"))])[0].clone(),
         );
         assert!(
-            check_with(&told, &targets)
+            check_with(&told, &targets, &[])
                 .iter()
                 .all(|p| p.rule != "target-passed-nobody-told")
         );
@@ -528,7 +559,7 @@ mod tests {
             (40, LogKind::Thrive, None, Some(THRIVE)),
             (1800, LogKind::Arrived, None, None),
         ]);
-        assert!(check_with(&in_time, &targets).is_empty());
+        assert!(check_with(&in_time, &targets, &[]).is_empty());
     }
 
     #[test]
