@@ -11,7 +11,7 @@ use callaudit_storage::accounts::Person;
 use crate::AppState;
 use crate::auth::{Posted, User, check_new_password, hash_password};
 use crate::error::{AppError, Result};
-use crate::forms::{FieldError, Fields, Problems, error_for};
+use crate::forms::{FieldError, Fields, Problems, error_for, sentence};
 use crate::view::{Nav, role_label};
 
 #[derive(Template)]
@@ -163,14 +163,6 @@ async fn new_person(
     tx.set_password_hash(id, &hash).await?;
     tx.commit().await?;
     Ok(Ok(id))
-}
-
-/// A message begun with a capital, as the error summary shows it.
-fn sentence(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 #[derive(Template)]

@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::access::{access, allow};
 use crate::auth::Posted;
 use crate::error::{AppError, Result};
-use crate::forms::{CommitTyped, Fields, Problems, query_value};
+use crate::forms::{CommitTyped, Fields, Problems, query_value, sentence};
 use crate::sessions::show_page;
 use crate::view::Nav;
 
@@ -34,14 +34,6 @@ fn field_of(part: SpecPart) -> &'static str {
         SpecPart::Stratum(StratumBy::Satisfaction) => "quota_dissatisfied",
         SpecPart::Stratum(StratumBy::RepeatCallers) => "quota_repeat",
     }
-}
-
-/// A message begun with a capital, as the error summary shows it.
-fn sentence(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 /// A comma-separated list as typed.

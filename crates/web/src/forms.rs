@@ -167,6 +167,15 @@ impl Problems {
     }
 }
 
+/// A message begun with a capital, as the error summary shows it ("the quotas add up…" → "The
+/// quotas add up…").
+pub fn sentence(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// The message for `field` among `errors`, if it has one.
 pub fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
     errors

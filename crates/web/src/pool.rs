@@ -16,6 +16,7 @@ use callaudit_ingest::{FileError, Profile, ReadFailure};
 use crate::AppState;
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
+use crate::forms::sentence;
 use crate::import::{Imported, read_into_pool};
 use crate::mapper::Begun;
 use crate::shared::user_force;
@@ -165,11 +166,7 @@ pub async fn save_profile(State(state): State<AppState>, p: Posted) -> Result<Re
         ))
     } else if let Err(e) = Profile::parse(&form.text) {
         // "the profile is not valid: …", as a sentence.
-        let e = e.to_string();
-        let mut chars = e.chars();
-        chars
-            .next()
-            .map(|first| first.to_uppercase().collect::<String>() + chars.as_str())
+        Some(sentence(&e.to_string()))
     } else if existed && !form.replace {
         Some(format!(
             "Name: a profile named {:?} is already saved; tick \"Replace\" to replace it.",
