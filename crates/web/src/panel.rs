@@ -76,6 +76,8 @@ pub struct CallPanel {
     pub prompts: Vec<crate::recordings::PromptView>,
     /// An issue typed with an outcome that came back with a problem.
     pub issue_typed: String,
+    /// The call as the session holds it, to read its transcript and log when it is shown.
+    row: callaudit_storage::export::SessionOutcomeRow,
     /// What the control room wrote about the call, under the programme's rule.
     pub log: crate::incident::CallLog,
 }
@@ -166,6 +168,8 @@ pub fn drafts(
 /// Everything the panel compares, for every call of the session.
 struct Panel {
     id: i64,
+    force_id: i64,
+    programme_id: i64,
     csrf: String,
     can_record: bool,
     can_play: bool,
@@ -340,18 +344,17 @@ async fn build(state: &AppState, user: &User, id: i64) -> Result<Panel> {
                     .map(|(_, d)| d.as_str())
                     .collect::<Vec<_>>(),
             ),
-            prompts: crate::recordings::transcript_view(state, c.session_call_id, &template)
-                .await?
-                .as_ref()
-                .as_ref()
-                .map(|t| t.prompts.clone())
-                .unwrap_or_default(),
+            // Read for the call shown alone (see `read_call`): the overview needs neither.
+            prompts: Vec::new(),
             issue_typed: String::new(),
-            log: crate::incident::call_log(state, a.force_id, a.programme_id, c).await?,
+            log: Default::default(),
+            row: c.clone(),
         });
     }
     Ok(Panel {
         id,
+        force_id: a.force_id,
+        programme_id: a.programme_id,
         csrf: user.csrf.clone(),
         can_record: r.facilitate,
         can_play: r.play,
@@ -399,8 +402,8 @@ pub async fn call(
     Path((id, n)): Path<(i64, i64)>,
     Query(q): Query<CallQuery>,
 ) -> Result<Response> {
-    let p = build(&state, &user, id).await?;
-    let at = position(&p, n)?;
+    let mut p = build(&state, &user, id).await?;
+    let at = read_call(&state, &mut p, n).await?;
     let done = match q.done.as_deref() {
         Some("agreed") => Some(format!("The panel's outcome for call {n} is saved.")),
         Some("kept") => Some("The draft is kept as an issue for the force to answer.".into()),
@@ -416,6 +419,23 @@ pub async fn call(
         current: n,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// The panel with call `n` read whole for its page: its transcript's prompts and its incident
+/// log, read for that call alone. Returns where the call is among the panel's calls.
+async fn read_call(state: &AppState, p: &mut Panel, n: i64) -> Result<usize> {
+    let at = position(p, n)?;
+    let template = state.template(p.programme_id).await?;
+    let (force_id, programme_id) = (p.force_id, p.programme_id);
+    let c = &mut p.calls[at];
+    c.prompts = crate::recordings::transcript_view(state, c.row.session_call_id, &template)
+        .await?
+        .as_ref()
+        .as_ref()
+        .map(|t| t.prompts.clone())
+        .unwrap_or_default();
+    c.log = crate::incident::call_log(state, force_id, programme_id, &c.row).await?;
+    Ok(at)
 }
 
 /// Where call `n` is among the panel's calls.
@@ -540,7 +560,7 @@ pub async fn agree(
     let Some(category) = category.filter(|_| problems.is_empty()) else {
         // The call again, the outcome as typed and each problem linked to its field.
         let mut panel = build(&state, &p.user, id).await?;
-        let at = position(&panel, n)?;
+        let at = read_call(&state, &mut panel, n).await?;
         let ticked: Vec<&str> = areas.iter().map(String::as_str).collect();
         let c = &mut panel.calls[at];
         c.categories = category_choices(Some(f.text("category").as_str()));
@@ -604,9 +624,6 @@ pub async fn decide_draft(
     match decision.as_str() {
         "keep" => {
             let mut problems = Problems::default();
-            let mut panel = build(&state, &p.user, id).await?;
-            let at = position(&panel, n)?;
-            let place = panel.calls[at].drafts.iter().position(|d| d.key == key);
             let field = format!("c{n}-draft-{key}");
             let text = problems.note(f, "description", &field, "The issue");
             if text.is_empty() && problems.is_empty() {
@@ -617,6 +634,9 @@ pub async fn decide_draft(
             }
             if !problems.is_empty() {
                 // The call again, the draft as typed and the problem linked to it.
+                let mut panel = build(&state, &p.user, id).await?;
+                let at = read_call(&state, &mut panel, n).await?;
+                let place = panel.calls[at].drafts.iter().position(|d| d.key == key);
                 if let Some(i) = place {
                     panel.calls[at].drafts[i].text = f.get("description").unwrap_or("").to_string();
                 }
