@@ -57,6 +57,42 @@ const SCOPE: &str =
      WHERE g.force_id = $1 AND s.held_on >= $2 AND s.held_on <= $3 AND g.kind = $4";
 
 impl Store {
+    /// The rows of `sql`, a query over session calls ending in [`SCOPE`] and its order, for force
+    /// `force_id`'s programmes of `kind` held from `from` to `to`.
+    async fn scoped<T>(
+        &self,
+        sql: String,
+        force_id: i64,
+        kind: ProgrammeKind,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        on_pool!(self, |p| Ok(sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(
+            sql
+        ))
+        .bind(force_id)
+        .bind(from)
+        .bind(to)
+        .bind(kind.code())
+        .fetch_all(p)
+        .await?))
+    }
+
+    /// The SQL that joins a call's outcome areas into one `;`-separated text, as each engine
+    /// writes it.
+    fn area_list(&self) -> &'static str {
+        match self.backend() {
+            crate::Backend::Sqlite => "group_concat(oa.area_code, ';')",
+            crate::Backend::Postgres => "string_agg(oa.area_code, ';' ORDER BY oa.area_code)",
+        }
+    }
+
     /// Sessions of the force's programmes held from `from` to `to` inclusive that have calls.
     pub async fn audits_between(
         &self,
@@ -68,15 +104,7 @@ impl Store {
         let sql = format!(
             "SELECT DISTINCT s.id, s.held_on, s.focus FROM session_calls sc {SCOPE} ORDER BY s.held_on, s.id"
         );
-        on_pool!(self, |p| Ok(sqlx::query_as::<_, AuditRow>(
-            sqlx::AssertSqlSafe(sql)
-        )
-        .bind(force_id)
-        .bind(from)
-        .bind(to)
-        .bind(kind.code())
-        .fetch_all(p)
-        .await?))
+        self.scoped(sql, force_id, kind, from, to).await
     }
 
     /// The agreed outcomes of the period's audited calls (calls without an outcome are left out).
@@ -93,20 +121,9 @@ impl Store {
                     o.comments, o.good_practice
              FROM session_calls sc JOIN outcomes o ON o.session_call_id = sc.id {SCOPE}
              ORDER BY s.held_on, s.id, sc.position",
-            agg = match self.backend() {
-                crate::Backend::Sqlite => "group_concat(oa.area_code, ';')",
-                crate::Backend::Postgres => "string_agg(oa.area_code, ';' ORDER BY oa.area_code)",
-            }
+            agg = self.area_list()
         );
-        on_pool!(self, |p| Ok(sqlx::query_as::<_, OutcomeRow>(
-            sqlx::AssertSqlSafe(sql)
-        )
-        .bind(force_id)
-        .bind(from)
-        .bind(to)
-        .bind(kind.code())
-        .fetch_all(p)
-        .await?))
+        self.scoped(sql, force_id, kind, from, to).await
     }
 
     pub async fn answers_between(
@@ -120,15 +137,7 @@ impl Store {
             "SELECT a.session_call_id, a.auditor_id, a.question_code, a.answer FROM answers a
              JOIN session_calls sc ON sc.id = a.session_call_id {SCOPE} ORDER BY a.session_call_id, a.auditor_id, a.question_code"
         );
-        on_pool!(self, |p| Ok(sqlx::query_as::<_, AnswerRow>(
-            sqlx::AssertSqlSafe(sql)
-        )
-        .bind(force_id)
-        .bind(from)
-        .bind(to)
-        .bind(kind.code())
-        .fetch_all(p)
-        .await?))
+        self.scoped(sql, force_id, kind, from, to).await
     }
 
     pub async fn proposals_between(
@@ -142,15 +151,7 @@ impl Store {
             "SELECT r.session_call_id, r.auditor_id, r.category FROM proposals r
              JOIN session_calls sc ON sc.id = r.session_call_id {SCOPE} ORDER BY r.session_call_id, r.auditor_id"
         );
-        on_pool!(self, |p| Ok(sqlx::query_as::<_, ProposalRow>(
-            sqlx::AssertSqlSafe(sql)
-        )
-        .bind(force_id)
-        .bind(from)
-        .bind(to)
-        .bind(kind.code())
-        .fetch_all(p)
-        .await?))
+        self.scoped(sql, force_id, kind, from, to).await
     }
 
     /// A report text the coordinator wrote, or empty.
@@ -267,10 +268,7 @@ impl Store {
                     o.comments, o.learning_points, o.good_practice
              FROM session_calls sc LEFT JOIN outcomes o ON o.session_call_id = sc.id
              WHERE sc.session_id = $1 ORDER BY sc.position",
-            agg = match self.backend() {
-                crate::Backend::Sqlite => "group_concat(oa.area_code, ';')",
-                crate::Backend::Postgres => "string_agg(oa.area_code, ';' ORDER BY oa.area_code)",
-            }
+            agg = self.area_list()
         );
         on_pool!(self, |p| Ok(sqlx::query_as::<_, SessionOutcomeRow>(
             sqlx::AssertSqlSafe(sql)
@@ -340,14 +338,6 @@ impl Store {
             "SELECT sc.id AS session_call_id, s.held_on, sc.started_at, sc.incident_type FROM session_calls sc {SCOPE}
              ORDER BY s.held_on, s.id, sc.position"
         );
-        on_pool!(self, |p| Ok(sqlx::query_as::<_, RecordRow>(
-            sqlx::AssertSqlSafe(sql)
-        )
-        .bind(force_id)
-        .bind(from)
-        .bind(to)
-        .bind(kind.code())
-        .fetch_all(p)
-        .await?))
+        self.scoped(sql, force_id, kind, from, to).await
     }
 }
