@@ -274,8 +274,9 @@ pub struct DrawArgs {
     #[arg(long)]
     pub focus: Vec<String>,
     /// Calls from a channel (999=5), of a grade (grade:IMMEDIATE=3), an area (area:North=2), a
-    /// satisfaction answer (satisfaction:dissatisfied=4), or from repeat callers
-    /// (repeat-callers=2) (repeatable).
+    /// satisfaction answer (satisfaction:dissatisfied=4), from repeat callers (repeat-callers=2),
+    /// or whose incident log tripped a check (log-prompts=2; with --session, after `import
+    /// logs`) (repeatable).
     #[arg(long)]
     pub quota: Vec<String>,
     /// First day of calls to draw from (YYYY-MM-DD).
@@ -377,6 +378,8 @@ pub enum Kind {
     CallAudit,
     /// Incident records checked against the crime recording rules.
     CrimeDataIntegrity,
+    /// Incident logs reviewed on their own, without the recording.
+    IncidentLog,
 }
 
 #[derive(Debug, Args)]

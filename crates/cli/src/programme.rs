@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 
 use callaudit_domain::template::{
-    PHRASE_CHARS, clean_list, parse_max_sample, parse_retention_days,
+    PHRASE_CHARS, ProgrammeKind, clean_list, parse_max_sample, parse_retention_days,
 };
 
 use crate::Context_;
@@ -34,12 +34,11 @@ pub async fn run(ctx: &Context_, cmd: ProgrammeCommand) -> anyhow::Result<ExitCo
             }
         }
         ProgrammeCommand::Add(a) => {
-            let template = match a.kind {
-                crate::cli::Kind::CallAudit => callaudit_domain::template::Template::reference(),
-                crate::cli::Kind::CrimeDataIntegrity => {
-                    callaudit_domain::template::Template::crime_data_integrity()
-                }
-            };
+            let template = callaudit_domain::template::Template::for_kind(match a.kind {
+                crate::cli::Kind::CallAudit => ProgrammeKind::CallAudit,
+                crate::cli::Kind::CrimeDataIntegrity => ProgrammeKind::CrimeDataIntegrity,
+                crate::cli::Kind::IncidentLog => ProgrammeKind::IncidentLog,
+            });
             let name = callaudit_domain::text::clean_text(&a.name, 80)
                 .map_err(|p| anyhow::anyhow!("--name {p}"))?;
             if name.is_empty() {

@@ -389,6 +389,29 @@ impl Template {
                 q("thrive", "Risk (THRIVE) questions asked"),
                 q("command", "Handler in command of the call"),
                 q("language", "Language appropriate"),
+                // The items below are what the inspectorate and the IOPC ask of call handling
+                // (seed 001's recommendations, seed 003's case studies), worded for volunteers.
+                q(
+                    "silent-call",
+                    "A silent or open-line call was handled by the force's procedure",
+                ),
+                q(
+                    "called-before",
+                    "If the caller had called before, the handler picked it up",
+                ),
+                q("grade", "The grade given fits the risk heard on the call"),
+                q(
+                    "delay",
+                    "Caller told of any delay, and called back when the wait grew",
+                ),
+                q(
+                    "not-left",
+                    "A caller who stopped engaging or could not be heard was not left",
+                ),
+                q(
+                    "communication",
+                    "A caller who needed help to communicate got it (interpreter, relay service)",
+                ),
             ],
             areas: vec![
                 a(
@@ -487,6 +510,88 @@ impl Template {
                 .map(String::from)
                 .to_vec(),
             phrases: Phrases::default(),
+        }
+    }
+
+    /// The reference template for auditing incident logs alone, without the recording: each
+    /// item is a failure seed 003's case studies found on a log, and the areas are the ones the
+    /// log checks prompt about (see [`crate::incident::rules`]).
+    pub fn incident_log() -> Self {
+        let q = |code: &str, text: &str| Question {
+            code: code.into(),
+            text: text.into(),
+        };
+        let a = |code: &str, name: &str| Area {
+            code: code.into(),
+            name: name.into(),
+            aliases: Vec::new(),
+        };
+        let reference = Template::reference();
+        Template {
+            name: "Incident log review (reference)".into(),
+            kind: ProgrammeKind::IncidentLog,
+            questions: vec![
+                q(
+                    "opening-code",
+                    "The opening code fits what the caller described",
+                ),
+                q("grade", "The grade fits the risk recorded on the log"),
+                q(
+                    "thrive",
+                    "A risk assessment (THRIVE) is recorded with its reasons",
+                ),
+                q(
+                    "risk-checks",
+                    "Risk markers were looked at and the checks recorded",
+                ),
+                q(
+                    "qualifiers",
+                    "Domestic abuse, hate crime and vulnerability are flagged where the log describes them",
+                ),
+                q(
+                    "caller-updated",
+                    "The caller was kept informed, and contacted when the attendance target passed",
+                ),
+                q(
+                    "escalated",
+                    "A delay or a change in risk was passed to a supervisor",
+                ),
+                q(
+                    "questions-answered",
+                    "Every question put on the log was answered before it closed",
+                ),
+                q(
+                    "linked",
+                    "Repeat calls about the same caller or incident are linked",
+                ),
+                q(
+                    "closure",
+                    "The log was closed with a result that says what was done",
+                ),
+            ],
+            areas: vec![
+                a("logging", "Information logged correctly/accurately"),
+                a("opening-code", "Opening code and grade"),
+                a("risk", "Risk assessment and checks"),
+                a("qualifiers", "Qualifiers flagged"),
+                a("updates", "Keeping the caller informed"),
+                a("supervision", "Supervision and escalation"),
+                a("linking", "Linking repeat calls"),
+            ],
+            focus_themes: reference.focus_themes,
+            phrases: Phrases {
+                domestic: reference.phrases.domestic,
+                ..Phrases::default()
+            },
+        }
+    }
+
+    /// The reference template of a kind of programme, which a new programme starts from.
+    pub fn for_kind(kind: ProgrammeKind) -> Self {
+        match kind {
+            ProgrammeKind::CallAudit => Template::reference(),
+            ProgrammeKind::CrimeDataIntegrity => Template::crime_data_integrity(),
+            ProgrammeKind::IncidentLog => Template::incident_log(),
         }
     }
 

@@ -9,8 +9,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::Problem;
 use callaudit_domain::audit::Role;
 use callaudit_domain::template::{
-    Area, ITEM_CHARS, PHRASE_CHARS, Question, Template as AuditTemplate, clean_list, code_for,
-    parse_max_sample, parse_retention_days,
+    Area, ITEM_CHARS, PHRASE_CHARS, ProgrammeKind, Question, Template as AuditTemplate, clean_list,
+    code_for, parse_max_sample, parse_retention_days,
 };
 
 use crate::AppState;
@@ -371,15 +371,13 @@ fn codes<'a, T>(
 pub async fn add(State(state): State<AppState>, p: Posted) -> Result<Response> {
     p.user.require(&[Role::Coordinator])?;
     let force = crate::shared::user_force(&state, &p.user).await?;
-    let template = match p.fields.text("kind").as_str() {
-        "call-audit" => AuditTemplate::reference(),
-        "crime-data-integrity" => AuditTemplate::crime_data_integrity(),
-        other => {
-            return Err(AppError::BadRequest(format!(
-                "{other:?} is not a kind of programme; expected call-audit or crime-data-integrity."
-            )));
-        }
+    let kind = p.fields.text("kind");
+    let Some(kind) = ProgrammeKind::parse(&kind) else {
+        return Err(AppError::BadRequest(format!(
+            "{kind:?} is not a kind of programme; expected call-audit, crime-data-integrity or incident-log."
+        )));
     };
+    let template = AuditTemplate::for_kind(kind);
     let typed = p.fields.text("name");
     let problem = match callaudit_domain::text::clean_text(&typed, 80) {
         Ok(name) if name.is_empty() => {

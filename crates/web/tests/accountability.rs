@@ -770,6 +770,29 @@ async fn the_coordinator_keeps_the_programmes_settings() {
         .post("coordinator", "/programmes", "kind=other&name=X", true)
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = w
+        .post(
+            "coordinator",
+            "/programmes",
+            "kind=incident-log&name=Log+review",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    let id: i64 = to
+        .trim_start_matches("/programmes?saved=")
+        .split('#')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let logs = w.store.template(id).await.unwrap();
+    assert_eq!(
+        logs.kind,
+        callaudit_domain::template::ProgrammeKind::IncidentLog
+    );
+    assert!(logs.question("questions-answered").is_some(), "{logs:?}");
     // The words the log's domestic-abuse check looks for are the programme's own.
     let res = w
         .post(

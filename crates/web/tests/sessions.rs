@@ -544,7 +544,8 @@ async fn the_panel_view_judges_agreement_only_over_answers_given_and_shows_progr
         !page.contains("<td>Same</td>"),
         "unfinished scoring is never agreement"
     );
-    assert!(page.contains("<td>0 of 4</td><td>0 of 48</td>"), "{page}");
+    // 4 calls of the reference template's 18 questions.
+    assert!(page.contains("<td>0 of 4</td><td>0 of 72</td>"), "{page}");
 
     let call = format!("/sessions/{}/calls/1", w.open);
     let ok = StatusCode::SEE_OTHER;
@@ -554,8 +555,8 @@ async fn the_panel_view_judges_agreement_only_over_answers_given_and_shows_progr
     assert_eq!(w.post("auditor2", &call, two, true).await.status(), ok);
     let overview = text(w.get(Some("facilitator"), &panel).await).await;
     assert!(
-        overview.contains("<td>0 of 4</td><td>3 of 48</td>")
-            && overview.contains("<td>0 of 4</td><td>2 of 48</td>"),
+        overview.contains("<td>0 of 4</td><td>3 of 72</td>")
+            && overview.contains("<td>0 of 4</td><td>2 of 72</td>"),
         "{overview}"
     );
     assert!(
