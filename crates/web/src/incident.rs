@@ -32,12 +32,14 @@ pub struct CallLog {
 }
 
 /// A call's log for its readers under programme `programme_id`'s rule; empty when the force
-/// has imported none for it.
+/// has imported none for it. `heard` is the call's transcript, when it has one, for the check
+/// that the caller's words on domestic abuse reached the log.
 pub async fn call_log(
     state: &AppState,
     force_id: i64,
     programme_id: i64,
     call: &SessionOutcomeRow,
+    heard: Option<&str>,
 ) -> Result<CallLog> {
     let Some(start) = call.started_at else {
         return Ok(CallLog::default());
@@ -78,6 +80,11 @@ pub async fn call_log(
                 .map(|p| p.message),
         );
     }
+    prompts.extend(
+        heard
+            .and_then(|h| rules::domestic_abuse_heard_not_flagged(&entries, h, &domestic))
+            .map(|p| p.message),
+    );
     let lines: Vec<LogLine> = timeline(&entries, start, details)
         .into_iter()
         .map(|e| LogLine {

@@ -428,13 +428,13 @@ async fn read_call(state: &AppState, p: &mut Panel, n: i64) -> Result<usize> {
     let template = state.template(p.programme_id).await?;
     let (force_id, programme_id) = (p.force_id, p.programme_id);
     let c = &mut p.calls[at];
-    c.prompts = crate::recordings::transcript_view(state, c.row.session_call_id, &template)
-        .await?
-        .as_ref()
-        .as_ref()
-        .map(|t| t.prompts.clone())
-        .unwrap_or_default();
-    c.log = crate::incident::call_log(state, force_id, programme_id, &c.row).await?;
+    let transcript =
+        crate::recordings::transcript_view(state, c.row.session_call_id, &template).await?;
+    let transcript = transcript.as_ref().as_ref();
+    c.prompts = transcript.map(|t| t.prompts.clone()).unwrap_or_default();
+    let heard = transcript.map(|t| t.words());
+    c.log =
+        crate::incident::call_log(state, force_id, programme_id, &c.row, heard.as_deref()).await?;
     Ok(at)
 }
 

@@ -122,6 +122,14 @@ pub struct TranscriptView {
     pub prompts: Vec<PromptView>,
 }
 
+impl TranscriptView {
+    /// Everything said on the call, for the checks that look at the caller's words.
+    pub fn words(&self) -> String {
+        let lines: Vec<&str> = self.lines.iter().map(|l| l.text.as_str()).collect();
+        lines.join("\n")
+    }
+}
+
 pub struct TranscriptLine {
     pub at: String,
     pub start_s: String,

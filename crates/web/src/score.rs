@@ -225,6 +225,8 @@ async fn render_page(
                 },
             }
         });
+    let transcript = recordings::transcript_view(state, call.session_call_id, &template).await?;
+    let heard = transcript.as_ref().as_ref().map(|t| t.words());
     let page = Page {
         nav: Some(user.nav("/sessions")),
         id,
@@ -253,13 +255,14 @@ async fn render_page(
         categories: category_choices(proposal.as_ref().map(|p| p.category.code())),
         areas: area_choices(&template, &my_areas),
         saved: q.saved.is_some(),
-        transcript: recordings::transcript_view(state, call.session_call_id, &template).await?,
+        transcript: transcript.clone(),
         prev: (n > 1).then_some(n - 1),
         next: (usize::try_from(n).unwrap_or(usize::MAX) < total).then_some(n + 1),
         answered,
         unanswered,
         first_category: Category::ALL[0].code(),
-        log: crate::incident::call_log(state, a.force_id, a.programme_id, &call).await?,
+        log: crate::incident::call_log(state, a.force_id, a.programme_id, &call, heard.as_deref())
+            .await?,
     };
     Ok(Bytes::from(page.render()?))
 }

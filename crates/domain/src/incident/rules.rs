@@ -93,18 +93,8 @@ fn silent_call_closed_without_call_back(log: &[LogEntry]) -> Option<Prompt> {
 /// Seed 003, case study 2: the caller spoke of a past domestic violence case, the call was coded
 /// as suspicious circumstances and never flagged as domestic abuse.
 fn domestic_abuse_not_flagged(log: &[LogEntry], terms: &[String]) -> Option<Prompt> {
-    let terms: Vec<String> = terms
-        .iter()
-        .map(|t| match_key(t))
-        .filter(|t| !t.is_empty())
-        .collect();
-    let flagged = log.iter().any(|e| {
-        e.kind == LogKind::Qualifier
-            && e.value
-                .as_deref()
-                .is_some_and(|v| match_key(v).contains("domestic"))
-    });
-    if flagged {
+    let terms = domestic_keys(terms);
+    if domestic_flagged(log) {
         return None;
     }
     let mentions: Vec<usize> = log
@@ -120,6 +110,47 @@ fn domestic_abuse_not_flagged(log: &[LogEntry], terms: &[String]) -> Option<Prom
         rule: "domestic-not-flagged",
         message: "The log speaks of domestic abuse but the incident has no DOMESTIC qualifier: listen for whether the call handler asked about it.".into(),
         entries: mentions,
+    })
+}
+
+/// Seed 003, case study 2 again, from what was said rather than what was written: the call's
+/// transcript (`heard`) speaks of domestic abuse and the log has no DOMESTIC qualifier. Quiet
+/// when the log's own words prompt it already, so the panel reads one prompt, not two.
+pub fn domestic_abuse_heard_not_flagged(
+    log: &[LogEntry],
+    heard: &str,
+    terms: &[String],
+) -> Option<Prompt> {
+    if log.is_empty() || domestic_flagged(log) || domestic_abuse_not_flagged(log, terms).is_some() {
+        return None;
+    }
+    let heard = match_key(heard);
+    domestic_keys(terms)
+        .iter()
+        .any(|t| heard.contains(t.as_str()))
+        .then(|| Prompt {
+            rule: "domestic-heard-not-flagged",
+            message: "The caller's words in the transcript speak of domestic abuse but the incident has no DOMESTIC qualifier: listen for whether the call handler picked it up.".into(),
+            entries: Vec::new(),
+        })
+}
+
+/// The words for domestic abuse as they are compared: match keys, blanks left out.
+fn domestic_keys(terms: &[String]) -> Vec<String> {
+    terms
+        .iter()
+        .map(|t| match_key(t))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// Whether the log carries a DOMESTIC qualifier.
+fn domestic_flagged(log: &[LogEntry]) -> bool {
+    log.iter().any(|e| {
+        e.kind == LogKind::Qualifier
+            && e.value
+                .as_deref()
+                .is_some_and(|v| match_key(v).contains("domestic"))
     })
 }
 
@@ -474,6 +505,31 @@ mod tests {
         let p = check(&l);
         let d = p.iter().find(|p| p.rule == "domestic-not-flagged").unwrap();
         assert_eq!(d.entries, vec![0]);
+    }
+
+    #[test]
+    fn domestic_abuse_heard_on_the_call_and_never_logged() {
+        // Seed 003, case study 2, as the caller said it: the log is silent on it.
+        let l = log(&[
+            (5, LogKind::Opened, Some("SUSPICIOUS CIRCUMSTANCES"), None),
+            (30, LogKind::Graded, Some("PRIORITY"), None),
+            (40, LogKind::Thrive, None, Some(THRIVE)),
+        ]);
+        let reference = crate::template::Phrases::reference().domestic;
+        let heard = "Someone is banging on the door. I think it's my ex-husband, there was a bit of a domestic last year.";
+        let p = domestic_abuse_heard_not_flagged(&l, heard, &reference).unwrap();
+        assert_eq!(p.rule, "domestic-heard-not-flagged");
+        // Not heard, flagged, or prompted by the log's own words already: quiet.
+        assert!(
+            domestic_abuse_heard_not_flagged(&l, "A car alarm is going off.", &reference).is_none()
+        );
+        let mut flagged = l.clone();
+        flagged.push(log(&[(50, LogKind::Qualifier, Some("DOMESTIC"), None)])[0].clone());
+        assert!(domestic_abuse_heard_not_flagged(&flagged, heard, &reference).is_none());
+        let mut written = l.clone();
+        written.push(log(&[(50, LogKind::Note, None, Some("Caller says ex-husband"))])[0].clone());
+        assert!(domestic_abuse_heard_not_flagged(&written, heard, &reference).is_none());
+        assert!(domestic_abuse_heard_not_flagged(&[], heard, &reference).is_none());
     }
 
     #[test]
