@@ -45,16 +45,20 @@ def satisfaction(s):
 
 def stratum_key(st):
     # What a stratum compares a call's value with: match key, satisfaction code, or nothing.
-    if st["by"] in ("area", "grade"):
+    if st["by"] in ("area", "grade", "type"):
         return match_key(st.get("value") or "")
     if st["by"] == "satisfaction":
         return satisfaction(st.get("value") or "")
     return ""
 
 
+# Quotas that count calls without a value of their own.
+NO_VALUE = ("repeat-callers", "log-prompts")
+
+
 def stratum_line(st):
-    if st["by"] == "repeat-callers":
-        return "stratum=repeat-callers:%d" % st["calls"]
+    if st["by"] in NO_VALUE:
+        return "stratum=%s:%d" % (st["by"], st["calls"])
     return "stratum=%s:%s:%d" % (st["by"], stratum_key(st), st["calls"])
 
 
@@ -79,6 +83,7 @@ def spec_canonical(spec):
         lines.append("recording_required=yes")
     lines += sorted({stratum_line(st) for st in spec.get("strata", [])}, key=lambda s: s.encode())
     lines += ["exclude=" + e for e in sorted(set(spec.get("exclude", [])), key=lambda s: s.encode())]
+    lines += ["log_prompted=" + c for c in sorted(set(spec.get("log_prompted", [])), key=lambda s: s.encode())]
     return "".join(l + "\n" for l in lines)
 
 
@@ -126,11 +131,16 @@ def repeat_callers(calls):
     return out
 
 
-def counts(st, key, c, repeat):
+def counts(st, key, c, repeat, prompted):
     if st["by"] in ("area", "grade"):
         return bool(c[st["by"]]) and match_key(c[st["by"]]) == key
     if st["by"] == "satisfaction":
         return bool(c["satisfaction"]) and c["satisfaction"] == key
+    if st["by"] == "type":
+        return match_key(c["incident_type"]) == key
+    if st["by"] == "log-prompts":
+        # The calls are listed in the specification itself, fixed at the commitment.
+        return c["call_id"] in prompted
     return c["caller"] in repeat
 
 
@@ -151,6 +161,7 @@ def draw(pool, spec, seed):
     reserved = sum(quotas.values()) + sum(st["calls"] for st in strata)
     open_places = spec["size"] - min(reserved, spec["size"])
     repeat = repeat_callers(calls) if any(st["by"] == "repeat-callers" for st in strata) else set()
+    prompted = set(spec.get("log_prompted", []))
     keys = [stratum_key(st) for st in strata]
     by_stratum = [0] * len(strata)
     cap = spec.get("max_per_handler")
@@ -161,7 +172,7 @@ def draw(pool, spec, seed):
         if cap is not None and c["handler"] and by_handler.get(c["handler"], 0) >= cap:
             continue
         # Quotas counting this call: its channel's first, then the strata in canonical order.
-        matching = [i for i, st in enumerate(strata) if counts(st, keys[i], c, repeat)]
+        matching = [i for i, st in enumerate(strata) if counts(st, keys[i], c, repeat, prompted)]
         if c["channel"] not in quotas and not matching:
             if taken_open >= open_places:
                 continue

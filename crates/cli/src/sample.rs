@@ -133,6 +133,7 @@ fn flag_hint(p: &sampling::SpecProblem) -> String {
         SpecPart::Areas => "--area",
         SpecPart::Grades => "--grade",
         SpecPart::Stratum(StratumBy::RepeatCallers) => "--quota repeat-callers=N",
+        SpecPart::Stratum(StratumBy::LogPrompts) => "--quota log-prompts=N",
         SpecPart::Stratum(_) => "--quota",
     };
     format!("{p} (see {flag})")
@@ -214,6 +215,15 @@ async fn draw(ctx: &Context_, a: DrawArgs) -> anyhow::Result<ExitCode> {
         };
         let recorded = pool.iter().any(|c| c.recording.is_some());
         let spec = spec_from(&a, None, a.max_size, recorded)?;
+        if spec
+            .strata
+            .iter()
+            .any(|s| s.by == sampling::StratumBy::LogPrompts)
+        {
+            bail!(
+                "--quota log-prompts=N counts calls by their incident logs, which a pool file does not hold; import the pool and the logs (`import pool`, `import logs`) and draw with --session"
+            );
+        }
         match seed {
             None => {
                 let c = sampling::commit(&pool, &spec);

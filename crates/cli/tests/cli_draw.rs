@@ -7,7 +7,7 @@ mod support;
 use support::*;
 
 #[test]
-fn a_draw_with_quotas_by_grade_satisfaction_and_repeat_callers_verifies_independently() {
+fn a_draw_with_quotas_by_grade_satisfaction_type_and_repeat_callers_verifies_independently() {
     let r = Run::new();
     let mut csv =
         String::from("call_id,started_at,channel,incident_type,grade,area,satisfaction,caller\n");
@@ -19,9 +19,10 @@ fn a_draw_with_quotas_by_grade_satisfaction_and_repeat_callers_verifies_independ
             format!("U{i}")
         };
         csv.push_str(&format!(
-            "S{i:03},2024-04-{:02}T10:00:00Z,{},ASB,{},{},{},{caller}\n",
+            "S{i:03},2024-04-{:02}T10:00:00Z,{},{},{},{},{},{caller}\n",
             1 + i % 28,
             ["999", "101"][i % 2],
+            if i % 5 == 4 { "VIOLENCE" } else { "ASB" },
             ["IMMEDIATE", "PRIORITY", "STANDARD", "SCHEDULED"][i % 4],
             ["North", "South"][i % 2],
             ["Satisfied", "neutral", "DISSATISFIED", ""][(i / 2) % 4],
@@ -44,6 +45,8 @@ fn a_draw_with_quotas_by_grade_satisfaction_and_repeat_callers_verifies_independ
         "satisfaction:dissatisfied=3",
         "--quota",
         "repeat-callers=2",
+        "--quota",
+        "type:Violence=1",
         "--seed",
         "strata",
         "--format",
@@ -60,6 +63,7 @@ fn a_draw_with_quotas_by_grade_satisfaction_and_repeat_callers_verifies_independ
             {"by": "grade", "value": "immediate", "calls": 2},
             {"by": "repeat-callers", "calls": 2},
             {"by": "satisfaction", "value": "dissatisfied", "calls": 3},
+            {"by": "type", "value": "Violence", "calls": 1},
         ])
     );
     let ok = r.cmd(&["sample", "verify", "rec.json", "--pool", p]);
@@ -480,4 +484,121 @@ fn n_after(day: &str) -> (u32, u32) {
     let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
     let index = (d - chrono::NaiveDate::from_ymd_opt(2024, 4, 1).unwrap()).num_days() as u32;
     (index * 12 + 3, index * 12 + 12)
+}
+
+/// Incident logs for calls `C000…C0nn` of [`pool_csv`]: the first `tripped` are silent 999 calls
+/// closed with no call-back (seed 003's Silent Solution case), the rest well handled.
+fn logs_csv(calls: std::ops::Range<usize>, tripped: usize) -> String {
+    let mut csv = String::from("incident_ref,call_id,at,kind,value,text,by\n");
+    for i in calls.clone() {
+        let day = 1 + i % 28;
+        let at = |m: u32| format!("2024-04-{day:02} 10:{m:02}");
+        let row = |m, kind: &str, value: &str, text: &str| {
+            format!("INC-{i},C{i:03},{},{kind},{value},{text},H1\n", at(m))
+        };
+        csv.push_str(&row(1, "opened", "BURGLARY", ""));
+        if i - calls.start < tripped {
+            csv.push_str(&row(2, "silent-call", "NO-RESPONSE", ""));
+        }
+        csv.push_str(&row(
+            3,
+            "thrive",
+            "",
+            "\"Threat low, no harm now, caller safe at home with a neighbour, no vulnerability\"",
+        ));
+        csv.push_str(&row(9, "closed", "NFA", ""));
+    }
+    csv
+}
+
+#[test]
+fn a_log_prompts_quota_draws_from_logs_that_tripped_a_check_and_verifies_independently() {
+    let r = Run::new();
+    // In the canonical form (UTC times), which the independent verifier reads.
+    let csv = pool_csv(30, None, "BURGLARY").replace(" 10:00", "T10:00:00Z");
+    let pool = r.write("pool.csv", &csv);
+    let p = pool.to_str().unwrap();
+    r.cmd(&["import", "calls", p]);
+    assert!(
+        out(&r.cmd(&["session", "plan", "--date", "2024-05-01"])).starts_with("planned session 1")
+    );
+    let quota = [
+        "sample",
+        "draw",
+        "--session",
+        "1",
+        "--quota",
+        "log-prompts=3",
+    ];
+    let no_logs = r.cmd(&quota);
+    assert_eq!(no_logs.status.code(), Some(1));
+    assert!(
+        err(&no_logs).contains("this force has none imported. Import them first"),
+        "{}",
+        err(&no_logs)
+    );
+    // A pool file does not hold the logs: said, not drawn wrong.
+    let file = r.cmd(&["sample", "draw", "--pool", p, "--quota", "log-prompts=3"]);
+    assert!(
+        err(&file).contains("which a pool file does not hold"),
+        "{}",
+        err(&file)
+    );
+
+    let logs = r.write("logs.csv", &logs_csv(0..12, 5));
+    assert!(
+        r.cmd(&["import", "logs", logs.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let commit = r.cmd(&quota);
+    assert!(commit.status.success(), "{}", err(&commit));
+    // Another log trips a check after the commitment: the draw is refused.
+    let later = r.write("later.csv", &logs_csv(20..21, 1));
+    assert!(
+        r.cmd(&["import", "logs", later.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let seeded = [
+        "sample",
+        "draw",
+        "--session",
+        "1",
+        "--seed",
+        "panel",
+        "--format",
+        "json",
+        "--output",
+        "rec.json",
+    ];
+    let changed = r.cmd(&seeded);
+    assert!(
+        err(&changed).contains("the incident logs have changed since the pool was committed (5 calls' logs tripped a check then, 6 now)"),
+        "{}",
+        err(&changed)
+    );
+    assert!(r.cmd(&quota).status.success());
+    let drawn = r.cmd(&seeded);
+    assert!(drawn.status.success(), "{}", err(&drawn));
+    let rec: serde_json::Value = serde_json::from_slice(&drawn.stdout).unwrap();
+    let prompted = ["C000", "C001", "C002", "C003", "C004", "C020"];
+    assert_eq!(rec["spec"]["log_prompted"], serde_json::json!(prompted));
+    let calls: Vec<&str> = rec["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(calls.len(), 10);
+    assert_eq!(
+        calls.iter().filter(|c| prompted.contains(c)).count(),
+        3,
+        "exactly the quota from the tripped logs: {calls:?}"
+    );
+    let ok = r.cmd(&["sample", "verify", "rec.json", "--session", "1"]);
+    assert!(ok.status.success(), "{}", err(&ok));
+    let ok = r.cmd(&["sample", "verify", "rec.json", "--pool", p]);
+    assert!(ok.status.success(), "{}", err(&ok));
+    python_verifies(&r.path("rec.json"), p);
 }

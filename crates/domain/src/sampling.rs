@@ -58,6 +58,13 @@ pub struct DrawSpec {
     /// Only calls of these grades (compared by match key); empty means every grade.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grades: Vec<String>,
+    /// The calls whose incident log tripped a check when the pool was committed, for a
+    /// `log-prompts` stratum. The store works it out from the logs, as it works out
+    /// [`DrawSpec::exclude`]; being part of the specification, it is digested with it, so that
+    /// the draw stays a function of the pool, the specification and the seed, and anyone can
+    /// check it from the pool file alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_prompted: Vec<CallRef>,
     /// Only calls resolved in one of these ways; empty means any (or none recorded).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resolutions: Vec<Resolution>,
@@ -121,14 +128,22 @@ pub enum StratumBy {
     Satisfaction,
     /// Calls from callers who rang three or more times within 28 days, among the eligible calls.
     RepeatCallers,
+    /// Calls of one incident type: seed 002's dip samples of "15 records of each incident type".
+    #[serde(rename = "type")]
+    IncidentType,
+    /// Calls whose incident log tripped a check ([`crate::incident::rules`]): the specification's
+    /// [`DrawSpec::log_prompted`] list, fixed when the pool is committed.
+    LogPrompts,
 }
 
 impl StratumBy {
-    pub const ALL: [StratumBy; 4] = [
+    pub const ALL: [StratumBy; 6] = [
         StratumBy::Area,
         StratumBy::Grade,
         StratumBy::Satisfaction,
         StratumBy::RepeatCallers,
+        StratumBy::IncidentType,
+        StratumBy::LogPrompts,
     ];
 
     pub fn code(self) -> &'static str {
@@ -137,7 +152,15 @@ impl StratumBy {
             StratumBy::Grade => "grade",
             StratumBy::Satisfaction => "satisfaction",
             StratumBy::RepeatCallers => "repeat-callers",
+            StratumBy::IncidentType => "type",
+            StratumBy::LogPrompts => "log-prompts",
         }
+    }
+
+    /// Whether a quota of this kind counts calls with a value of their own (`area:North`) or,
+    /// as for repeat callers and logs that tripped a check, takes none.
+    pub fn takes_value(self) -> bool {
+        !matches!(self, StratumBy::RepeatCallers | StratumBy::LogPrompts)
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -161,21 +184,23 @@ impl Stratum {
     fn key(&self) -> String {
         let v = self.value.as_deref().unwrap_or("");
         match self.by {
-            StratumBy::Area | StratumBy::Grade => match_key(v),
+            StratumBy::Area | StratumBy::Grade | StratumBy::IncidentType => match_key(v),
             StratumBy::Satisfaction => Satisfaction::parse_optional(v)
                 .ok()
                 .flatten()
                 .map(|s| s.code().to_string())
                 .unwrap_or_default(),
-            StratumBy::RepeatCallers => String::new(),
+            StratumBy::RepeatCallers | StratumBy::LogPrompts => String::new(),
         }
     }
 
-    /// The line of the canonical text: `stratum=BY:KEY:N`, or `stratum=repeat-callers:N`.
+    /// The line of the canonical text: `stratum=BY:KEY:N`, or `stratum=BY:N` for a quota that
+    /// takes no value (`stratum=repeat-callers:N`).
     fn canonical(&self) -> String {
-        match self.by {
-            StratumBy::RepeatCallers => format!("stratum={}:{}", self.by.code(), self.calls),
-            by => format!("stratum={}:{}:{}", by.code(), self.key(), self.calls),
+        if self.by.takes_value() {
+            format!("stratum={}:{}:{}", self.by.code(), self.key(), self.calls)
+        } else {
+            format!("stratum={}:{}", self.by.code(), self.calls)
         }
     }
 
@@ -196,6 +221,8 @@ impl Stratum {
             StratumBy::Grade => format!("calls of grade {v}"),
             StratumBy::Satisfaction => format!("calls from {} callers", self.key()),
             StratumBy::RepeatCallers => "calls from repeat callers".into(),
+            StratumBy::IncidentType => format!("calls of type {v}"),
+            StratumBy::LogPrompts => "calls whose incident log tripped a check".into(),
         }
     }
 }
@@ -222,6 +249,7 @@ impl DrawSpec {
             exclude: Vec::new(),
             areas: Vec::new(),
             grades: Vec::new(),
+            log_prompted: Vec::new(),
             resolutions: Vec::new(),
             min_duration_s: None,
             recording_required: false,
@@ -252,8 +280,14 @@ impl DrawSpec {
     }
 
     /// The strata's dimensions, in the fixed order their values join the pool digest's lines.
+    /// A `type` stratum adds none (the incident type is on every line already), nor does a
+    /// `log-prompts` one (the calls it counts are in the specification).
     fn stratum_dimensions(&self) -> BTreeSet<StratumBy> {
-        self.strata.iter().map(|s| s.by).collect()
+        self.strata
+            .iter()
+            .map(|s| s.by)
+            .filter(|by| !matches!(by, StratumBy::IncidentType | StratumBy::LogPrompts))
+            .collect()
     }
 
     /// Checks the specification makes sense before any draw is made, and puts its lists into the
@@ -325,11 +359,14 @@ impl DrawSpec {
             let by = st.by.code();
             let part = SpecPart::Stratum(st.by);
             match (st.by, value.is_empty()) {
-                (StratumBy::RepeatCallers, false) => problem(
+                (by, false) if !by.takes_value() => problem(
                     part,
-                    format!("the repeat-callers quota takes no value, but {value:?} was given"),
+                    format!(
+                        "the {} quota takes no value, but {value:?} was given",
+                        by.code()
+                    ),
                 ),
-                (StratumBy::RepeatCallers, true) => {}
+                (by, true) if !by.takes_value() => {}
                 (_, true) => problem(
                     part,
                     format!(
@@ -337,6 +374,7 @@ impl DrawSpec {
                         match st.by {
                             StratumBy::Satisfaction => "satisfaction:dissatisfied=4",
                             StratumBy::Grade => "grade:IMMEDIATE=3",
+                            StratumBy::IncidentType => "type:VIOLENCE=15",
                             _ => "area:North=3",
                         }
                     ),
@@ -372,14 +410,16 @@ impl DrawSpec {
             return Err(errors);
         }
         for st in &mut self.strata {
-            st.value = match st.by {
-                StratumBy::RepeatCallers => None,
-                _ => st.value.as_deref().map(|v| v.trim().to_string()),
+            st.value = match st.by.takes_value() {
+                false => None,
+                true => st.value.as_deref().map(|v| v.trim().to_string()),
             };
         }
         self.strata.sort_by_cached_key(Stratum::canonical);
         self.exclude.sort();
         self.exclude.dedup();
+        self.log_prompted.sort();
+        self.log_prompted.dedup();
         for list in [&mut self.focus, &mut self.areas, &mut self.grades] {
             *list = list
                 .iter()
@@ -446,6 +486,10 @@ impl DrawSpec {
         let exclude: BTreeSet<&str> = self.exclude.iter().map(CallRef::as_str).collect();
         for e in exclude {
             s.push_str(&format!("exclude={e}\n"));
+        }
+        let prompted: BTreeSet<&str> = self.log_prompted.iter().map(CallRef::as_str).collect();
+        for c in prompted {
+            s.push_str(&format!("log_prompted={c}\n"));
         }
         s
     }
@@ -549,6 +593,8 @@ pub fn pool_digest(eligible: &[&PoolCall], strata: &BTreeSet<StratumBy>) -> Stri
                 StratumBy::Grade => c.grade.as_deref().unwrap_or(""),
                 StratumBy::Satisfaction => c.details.satisfaction.map_or("", |s| s.code()),
                 StratumBy::RepeatCallers => c.details.caller.as_deref().unwrap_or(""),
+                // Never dimensions: see `stratum_dimensions`.
+                StratumBy::IncidentType | StratumBy::LogPrompts => "",
             });
         }
         line.push('\n');
@@ -682,6 +728,7 @@ pub fn draw(pool: &[PoolCall], spec: &DrawSpec, seed: &str) -> DrawRecord {
     let mut strata: Vec<(&Stratum, String)> = spec.strata.iter().map(|s| (s, s.key())).collect();
     strata.sort_by_cached_key(|(s, _)| s.canonical());
     let repeat = repeat_calls(&eligible, &spec.strata);
+    let prompted: HashSet<&str> = spec.log_prompted.iter().map(CallRef::as_str).collect();
     let mut taken_by_channel: HashMap<Channel, u32> = HashMap::new();
     let mut taken_by_stratum = vec![0u32; strata.len()];
     let mut taken_open = 0u32;
@@ -703,7 +750,7 @@ pub fn draw(pool: &[PoolCall], spec: &DrawSpec, seed: &str) -> DrawRecord {
         let matching: Vec<usize> = strata
             .iter()
             .enumerate()
-            .filter(|(_, (st, key))| stratum_counts(st, key, c, &repeat))
+            .filter(|(_, (st, key))| stratum_counts(st, key, c, &repeat, &prompted))
             .map(|(i, _)| i)
             .collect();
         if channel_quota.is_none() && matching.is_empty() {
@@ -778,11 +825,10 @@ pub enum Quota {
 }
 
 /// Reads a quota written `999=5`, `grade:IMMEDIATE=3`, `area:North=2`,
-/// `satisfaction:dissatisfied=4` or `repeat-callers=2`. The value itself is checked by
+/// `satisfaction:dissatisfied=4`, `type:VIOLENCE=15`, `repeat-callers=2` or `log-prompts=2`. The value itself is checked by
 /// [`DrawSpec::validate`], with the rest of the specification.
 pub fn parse_quota(text: &str) -> Result<Quota, String> {
-    const FORMS: &str =
-        "999=5, grade:IMMEDIATE=3, area:North=2, satisfaction:dissatisfied=4 or repeat-callers=2";
+    const FORMS: &str = "999=5, grade:IMMEDIATE=3, area:North=2, satisfaction:dissatisfied=4, type:VIOLENCE=15, repeat-callers=2 or log-prompts=2";
     let Some((what, n)) = text.split_once('=') else {
         return Err(format!("no '='; expected one of {FORMS}"));
     };
@@ -796,21 +842,27 @@ pub fn parse_quota(text: &str) -> Result<Quota, String> {
         Some((by, value)) => match StratumBy::parse(by) {
             Some(by) => stratum(by, Some(value.to_string())),
             None => Err(format!(
-                "{by:?} is not something a quota counts by; expected area, grade, satisfaction or repeat-callers before the ':'"
+                "{by:?} is not something a quota counts by; expected area, grade, satisfaction or type before the ':'"
             )),
         },
-        None if StratumBy::parse(what) == Some(StratumBy::RepeatCallers) => {
-            stratum(StratumBy::RepeatCallers, None)
-        }
-        None => match Channel::parse(what) {
-            Ok(ch) => Ok(Quota::Channel(ch, calls)),
-            Err(p) => Err(format!("{what:?} {p}; or write one of {FORMS}")),
+        None => match StratumBy::parse(what).filter(|by| !by.takes_value()) {
+            Some(by) => stratum(by, None),
+            None => match Channel::parse(what) {
+                Ok(ch) => Ok(Quota::Channel(ch, calls)),
+                Err(p) => Err(format!("{what:?} {p}; or write one of {FORMS}")),
+            },
         },
     }
 }
 
 /// Whether a stratum counts a call; `key` is the stratum's own key, worked out once.
-fn stratum_counts(st: &Stratum, key: &str, c: &PoolCall, repeat: &HashSet<&str>) -> bool {
+fn stratum_counts(
+    st: &Stratum,
+    key: &str,
+    c: &PoolCall,
+    repeat: &HashSet<&str>,
+    prompted: &HashSet<&str>,
+) -> bool {
     let same = |v: Option<&str>| v.is_some_and(|v| match_key(v) == key);
     match st.by {
         StratumBy::Area => same(c.area.as_deref()),
@@ -821,6 +873,8 @@ fn stratum_counts(st: &Stratum, key: &str, c: &PoolCall, repeat: &HashSet<&str>)
             .caller
             .as_deref()
             .is_some_and(|k| repeat.contains(k)),
+        StratumBy::IncidentType => match_key(&c.incident_type) == key,
+        StratumBy::LogPrompts => prompted.contains(c.call_ref.as_str()),
     }
 }
 

@@ -488,6 +488,111 @@ fn a_stratum_the_pool_cannot_fill_is_said_plainly() {
 }
 
 #[test]
+fn a_log_prompts_stratum_draws_from_the_listed_calls_and_the_list_is_in_the_spec_digest() {
+    let pool = stratified_pool();
+    let mut spec = strata_spec(6, &[(StratumBy::LogPrompts, None, 3)]);
+    let listed: Vec<CallRef> = [20, 5, 11, 27, 5]
+        .iter()
+        .map(|&i| pool[i].call_ref.clone())
+        .collect();
+    spec.log_prompted = listed.clone();
+    let spec = spec.validate(50).unwrap();
+    assert_eq!(spec.log_prompted.len(), 4, "sorted and deduplicated");
+    let canonical = spec.canonical();
+    assert!(canonical.contains("stratum=log-prompts:3\n"), "{canonical}");
+    let lines: Vec<&str> = canonical
+        .lines()
+        .filter(|l| l.starts_with("log_prompted="))
+        .collect();
+    assert_eq!(lines.len(), 4, "{canonical}");
+    let mut sorted = lines.clone();
+    sorted.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    assert_eq!(lines, sorted, "in byte order");
+    let without = strata_spec(6, &[]);
+    assert_eq!(
+        commit(&pool, &spec).pool_digest,
+        commit(&pool, &without).pool_digest,
+        "the stratum adds nothing to the pool's lines"
+    );
+    let prompted: HashSet<&str> = listed.iter().map(CallRef::as_str).collect();
+    for seed in ["a", "b", "c", "d", "e"] {
+        let rec = draw(&pool, &spec, seed);
+        assert_eq!(rec.calls.len(), 6, "{:?}", rec.shortfalls);
+        let taken = rec
+            .calls
+            .iter()
+            .filter(|c| prompted.contains(c.as_str()))
+            .count();
+        assert_eq!(taken, 3, "seed {seed}: exactly the quota from the list");
+        assert_eq!(verify(&rec, &pool), Ok(()));
+    }
+    // The list is committed to: another list is another specification.
+    let mut other = spec.clone();
+    other.log_prompted.pop();
+    assert_ne!(spec.digest(), other.digest());
+    assert_eq!(
+        callaudit_domain::sampling::parse_quota("log-prompts=2"),
+        Ok(callaudit_domain::sampling::Quota::Stratum(Stratum {
+            by: StratumBy::LogPrompts,
+            value: None,
+            calls: 2
+        }))
+    );
+    let mut valued = strata_spec(6, &[]);
+    valued.strata.push(Stratum {
+        by: StratumBy::LogPrompts,
+        value: Some("x".into()),
+        calls: 1,
+    });
+    let text = callaudit_domain::sampling::problems_text(&valued.validate(50).unwrap_err(), "\n");
+    assert!(
+        text.contains("the log-prompts quota takes no value"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_dip_sample_takes_the_same_number_of_each_incident_type() {
+    // Seed 002: "a small dip sample of 15 records of each incident type".
+    let types = ["VIOLENCE", "SEXUAL OFFENCES", "DOMESTIC ABUSE", "ASB"];
+    let pool: Vec<PoolCall> = (0..200)
+        .map(|i| call(i, Channel::Emergency, types[i % 7 % 4], None, false))
+        .collect();
+    let spec = strata_spec(
+        45,
+        &[
+            (StratumBy::IncidentType, Some("violence"), 15),
+            (StratumBy::IncidentType, Some("Sexual Offences"), 15),
+            (StratumBy::IncidentType, Some("DOMESTIC ABUSE"), 15),
+        ],
+    );
+    assert!(
+        spec.canonical()
+            .contains("stratum=type:domesticabuse:15\nstratum=type:sexualoffences:15\nstratum=type:violence:15\n"),
+        "{}",
+        spec.canonical()
+    );
+    assert_eq!(
+        commit(&pool, &spec).pool_digest,
+        commit(&pool, &strata_spec(45, &[])).pool_digest,
+        "the type is on the pool's lines already"
+    );
+    let kind: HashMap<&str, &str> = pool
+        .iter()
+        .map(|c| (c.call_ref.as_str(), c.incident_type.as_str()))
+        .collect();
+    for seed in ["july", "august"] {
+        let rec = draw(&pool, &spec, seed);
+        assert!(rec.shortfalls.is_empty(), "{:?}", rec.shortfalls);
+        for t in &types[..3] {
+            let n = rec.calls.iter().filter(|c| kind[c.as_str()] == *t).count();
+            assert_eq!(n, 15, "seed {seed}: {t}");
+        }
+        assert_eq!(verify(&rec, &pool), Ok(()));
+    }
+}
+
+#[test]
 fn strata_that_make_no_sense_are_refused_with_every_reason() {
     let mut spec = DrawSpec::new(5);
     for (by, value, calls) in [

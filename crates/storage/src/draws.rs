@@ -4,7 +4,7 @@
 //! draw is made.
 
 use callaudit_domain::audit::SessionStatus;
-use callaudit_domain::sampling::{self, Commitment, DrawRecord, DrawSpec, Seed};
+use callaudit_domain::sampling::{self, Commitment, DrawRecord, DrawSpec, Seed, StratumBy};
 
 use crate::{Result, Store, StoreError};
 
@@ -29,6 +29,19 @@ impl Store {
         let pool = self.pool(programme.force_id).await?;
         spec.exclude
             .extend(self.audited_refs_in(programme.id).await?);
+        // Worked out here, never taken from the caller, like the exclusions above.
+        spec.log_prompted = match spec.strata.iter().any(|s| s.by == StratumBy::LogPrompts) {
+            false => Vec::new(),
+            true => {
+                if self.log_coverage(programme.force_id).await?.0 == 0 {
+                    return Err(StoreError::Conflict(
+                        "a quota of calls whose incident log tripped a check needs the incident logs, and this force has none imported. Import them first (`callaudit import logs FILE`), or leave that quota out".into(),
+                    ));
+                }
+                self.log_prompted_calls(programme.force_id, programme.id)
+                    .await?
+            }
+        };
         let spec = spec.validate(u32::MAX).map_err(|e| {
             let lines: Vec<String> = e.iter().map(ToString::to_string).collect();
             StoreError::Conflict(lines.join("\n"))
@@ -75,6 +88,20 @@ impl Store {
                 "the pool has changed since it was committed (digest {} then, {} now). Commit it again and show the panel the new digest before they choose a seed",
                 stored.commitment.pool_digest, now.pool_digest
             )));
+        }
+        if spec.strata.iter().any(|s| s.by == StratumBy::LogPrompts) {
+            let now = self
+                .log_prompted_calls(programme.force_id, programme.id)
+                .await?;
+            let mut then = spec.log_prompted.clone();
+            then.sort();
+            if now != then {
+                return Err(StoreError::Conflict(format!(
+                    "the incident logs have changed since the pool was committed ({} calls' logs tripped a check then, {} now). Commit it again and show the panel the new digest before they choose a seed",
+                    then.len(),
+                    now.len()
+                )));
+            }
         }
         let record = sampling::draw(&pool, &spec, seed.as_str());
         let mut tx = self.begin_in(Some(programme.force_id), actor).await?;

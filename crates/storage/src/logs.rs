@@ -4,7 +4,7 @@
 
 use callaudit_domain::audit::UnknownCode;
 use callaudit_domain::call::CallRef;
-use callaudit_domain::incident::{LogEntry, LogKind};
+use callaudit_domain::incident::{LogEntry, LogKind, rules};
 use chrono::{DateTime, Utc};
 
 use crate::{Result, Store, StoreError, Tx};
@@ -131,6 +131,57 @@ impl Store {
         .bind(call_ref)
         .fetch_all(p)
         .await?))
+    }
+
+    /// The calls of force `force_id` whose incident log trips a check under programme
+    /// `programme_id`'s words for domestic abuse and the force's attendance targets: what a
+    /// `log-prompts` stratum counts. A call counts when an incident it wrote an entry in, or the
+    /// pool links it to, trips one. Each incident's entries are checked on their own, as the
+    /// scoring page checks them; the repeat-call check, which looks at the caller's other calls
+    /// rather than the log, is left out.
+    pub async fn log_prompted_calls(
+        &self,
+        force_id: i64,
+        programme_id: i64,
+    ) -> Result<Vec<CallRef>> {
+        let targets = self.attendance_targets(force_id).await?;
+        let domestic = self.template(programme_id).await?.phrases.domestic;
+        let rows: Vec<Row> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT incident_ref, call_ref, at, kind, value, text, written_by FROM log_entries
+             WHERE force_id = $1 ORDER BY incident_ref, at, id"
+        )
+        .bind(force_id)
+        .fetch_all(p)
+        .await?);
+        let entries = rows
+            .into_iter()
+            .map(Row::entry)
+            .collect::<Result<Vec<LogEntry>>>()?;
+        let mut tripped = std::collections::HashSet::new();
+        let mut calls = std::collections::BTreeSet::new();
+        for incident in entries.chunk_by(|a, b| a.incident_ref == b.incident_ref) {
+            if rules::check_with(incident, &targets, &domestic).is_empty() {
+                continue;
+            }
+            tripped.insert(incident[0].incident_ref.as_str());
+            calls.extend(incident.iter().filter_map(|e| e.call_ref.clone()));
+        }
+        let linked: Vec<(String, String)> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT call_ref, incident_ref FROM calls WHERE force_id = $1 AND incident_ref IS NOT NULL"
+        )
+        .bind(force_id)
+        .fetch_all(p)
+        .await?
+        });
+        for (call_ref, incident_ref) in linked {
+            if tripped.contains(incident_ref.as_str()) {
+                calls.insert(CallRef::parse(&call_ref).map_err(|p| {
+                    StoreError::Undecodable(UnknownCode::refused("call reference", &call_ref, p))
+                })?);
+            }
+        }
+        Ok(calls.into_iter().collect())
     }
 
     /// How many incidents force `force_id`'s logs hold, and how many of them a call in the pool

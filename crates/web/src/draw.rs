@@ -30,9 +30,11 @@ fn field_of(part: SpecPart) -> &'static str {
         SpecPart::Areas => "areas",
         SpecPart::Grades => "grades",
         SpecPart::Stratum(StratumBy::Grade) => "quota_grades",
+        SpecPart::Stratum(StratumBy::IncidentType) => "quota_types",
         SpecPart::Stratum(StratumBy::Area) => "quota_areas",
         SpecPart::Stratum(StratumBy::Satisfaction) => "quota_dissatisfied",
         SpecPart::Stratum(StratumBy::RepeatCallers) => "quota_repeat",
+        SpecPart::Stratum(StratumBy::LogPrompts) => "quota_logs",
     }
 }
 
@@ -87,6 +89,12 @@ fn read_spec(f: &Fields, focus: &str, max: u32) -> std::result::Result<DrawSpec,
             None,
             "The number of calls from repeat callers",
         ),
+        (
+            "quota_logs",
+            StratumBy::LogPrompts,
+            None,
+            "The number of calls whose log tripped a check",
+        ),
     ] {
         if let Some(calls) = p.count(f, name, what).filter(|n| *n > 0) {
             spec.strata.push(Stratum {
@@ -102,6 +110,12 @@ fn read_spec(f: &Fields, focus: &str, max: u32) -> std::result::Result<DrawSpec,
             StratumBy::Grade,
             &typed.quota_grades,
             "IMMEDIATE=3, PRIORITY=2",
+        ),
+        (
+            "quota_types",
+            StratumBy::IncidentType,
+            &typed.quota_types,
+            "VIOLENCE=15, SEXUAL OFFENCES=15",
         ),
         (
             "quota_areas",
@@ -159,6 +173,17 @@ pub async fn commit(
         Ok(spec) => spec,
         Err(problems) => return refused(&state, &p, id, problems).await,
     };
+    // The store refuses it too; said here beside the field that asked for it.
+    if spec.strata.iter().any(|s| s.by == StratumBy::LogPrompts)
+        && state.store.log_coverage(programme.force_id).await?.0 == 0
+    {
+        let mut problems = Problems::default();
+        problems.add(
+            "quota_logs",
+            "No incident logs are imported for this force yet: import them (callaudit import logs FILE), or leave this empty",
+        );
+        return refused(&state, &p, id, problems).await;
+    }
     match state
         .store
         .commit_session(&p.user.person.email, id, spec)

@@ -186,6 +186,22 @@ async fn the_draw_is_committed_with_quotas_by_grade_satisfaction_and_repeat_call
         w.store.draw(id).await.unwrap().is_none(),
         "nothing committed"
     );
+    // Calls whose log tripped a check need the logs: said beside that field.
+    let res = w
+        .post(
+            "coordinator",
+            &format!("/sessions/{id}/commit"),
+            &commit("quota_logs=1"),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = text(res).await;
+    assert!(
+        body.contains("<a href=\"#quota_logs\">No incident logs are imported for this force yet"),
+        "{body}"
+    );
+    assert!(w.store.draw(id).await.unwrap().is_none());
     let res = w
         .post(
             "coordinator",
