@@ -583,6 +583,31 @@ try {
     await ctx.close();
   }
 
+  // The deputy crime registrar validates the last dip sample's results, by keyboard alone: a
+  // result counts in the Crime Data Integrity report only then (seed 002).
+  {
+    const dan = await signIn(browser, "dan.deputy", "registrar");
+    const page = dan.page;
+    await page.goto(base + "/sessions");
+    await audit(page, "registrar-sessions");
+    await submit(page.locator("a", { hasText: "15 March 2026" }), null);
+    await submit(page, "text=Validate the results");
+    await audit(page, "validate");
+    const before = await page.textContent("main");
+    expect(before.includes("0 of 43 checked records are validated"), `the last dip sample awaits validation: ${before.slice(0, 400)}`);
+    const first = page.locator("form[action$='/validate'] button").first();
+    await first.focus();
+    await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+    expect((await page.textContent(".notification-banner")).includes("is validated"), "the banner says the record is validated");
+    expect((await page.textContent("main")).includes("1 of 43 checked records are validated"), "one more result counts");
+    await audit(page, "validated");
+    await page.goto(base + "/reports/cdi?year=2025&format=html");
+    const report = await page.textContent("body");
+    expect(report.includes("VIOLENCE (C10)") && report.includes("42 checked records await a second registrar's validation"),
+      "the report counts validated results only, with seed 002's codes");
+    await dan.context.close();
+  }
+
   // The other roles' pages.
   for (const [name, label, paths] of [["ada.admin", "admin", ["/", "/admin/users", "/admin/mail"]], ["val.viewer", "viewer", ["/", sessionUrl]], ["lee.lead", "lead", ["/"]]]) {
     const s = await signIn(browser, name, label);

@@ -25,9 +25,13 @@ pub const FORCE_CODE: &str = "demo";
 pub const FORCE_NAME: &str = "Demoshire Police";
 
 /// Incident types with their share of the pool and the share of their calls made on 999.
-const TYPES: [(&str, f64, f64); 13] = [
+///
+/// VIOLENCE and PUBLIC ORDER share what was once PUBLIC ORDER's share, side by side, so that every
+/// random number picks what it picked before and only the name of half those calls changed.
+const TYPES: [(&str, f64, f64); 14] = [
     ("HATE CRIME", 4.0, 0.35),
-    ("PUBLIC ORDER", 8.0, 0.55),
+    ("PUBLIC ORDER", 4.0, 0.55),
+    ("VIOLENCE", 4.0, 0.55),
     ("DOMESTIC VIOLENCE", 12.0, 0.7),
     ("ROAD TRAFFIC COLLISIONS", 8.0, 0.6),
     ("RAPE & SERIOUS SEXUAL OFFENCES", 3.0, 0.5),
@@ -373,7 +377,7 @@ pub async fn generate(
          checked by anyone, and the force answers every issue in the same place.",
     )
     .await?;
-    crime_data_integrity(&mut tx, &mut rng, force, &pool, &person("Rita Registrar")).await?;
+    crime_data_integrity(&mut tx, &mut rng, force, &pool, &person).await?;
     tx.set_report_text(
         force,
         2025,
@@ -396,30 +400,48 @@ pub async fn generate(
     Ok((pool.len(), actions_raised + 2))
 }
 
-/// A Crime Data Integrity programme beside the call audits: on the 15th of every month the
-/// force's crime registrar checks a dip sample of 15 violence, sexual-offence and domestic
-/// incidents of the month before, drawn the same verifiable way.
+/// The incident types the demo force's Crime Data Integrity programme dip-samples: its own names
+/// for seed 002's violence (C10), sexual (C20) and domestic (SE) incidents.
+const CDI_TYPES: [&str; 3] = [
+    "VIOLENCE",
+    "RAPE & SERIOUS SEXUAL OFFENCES",
+    "DOMESTIC VIOLENCE",
+];
+
+/// A Crime Data Integrity programme beside the call audits, as seed 002 runs it: on the 15th of
+/// every month a crime registrar checks a dip sample of 15 incidents of each type of the month
+/// before, drawn the same verifiable way, and the deputy registrar validates the results (the
+/// last month's still await validation).
 async fn crime_data_integrity(
     tx: &mut callaudit_storage::Tx,
     rng: &mut ChaCha20Rng,
     force: i64,
     pool: &[PoolCall],
-    registrar_email: &str,
+    email: &impl Fn(&str) -> String,
 ) -> anyhow::Result<()> {
+    let template = Template {
+        focus_themes: CDI_TYPES.map(String::from).to_vec(),
+        ..Template::crime_data_integrity()
+    };
+    let per_type = 15;
+    let size = per_type * CDI_TYPES.len() as u32;
     let programme = tx
-        .create_programme(
-            force,
-            "Crime Data Integrity",
-            &Template::crime_data_integrity(),
-            15,
-        )
+        .create_programme(force, "Crime Data Integrity", &template, i64::from(size))
         .await?;
     let registrar = tx
         .add_person(
             Some(force),
             "Rita Registrar",
-            registrar_email,
-            Role::Auditor,
+            &email("Rita Registrar"),
+            Role::Registrar,
+        )
+        .await?;
+    let deputy = tx
+        .add_person(
+            Some(force),
+            "Dan Deputy",
+            &email("Dan Deputy"),
+            Role::Registrar,
         )
         .await?;
     let mut checked: Vec<CallRef> = Vec::new();
@@ -436,19 +458,21 @@ async fn crime_data_integrity(
             .create_session(programme, day, "", SessionStatus::Planned, "demo")
             .await?;
         tx.add_panel_member(session, registrar).await?;
-        let mut spec = DrawSpec::new(15);
-        spec.focus = [
-            "DOMESTIC VIOLENCE",
-            "RAPE & SERIOUS SEXUAL OFFENCES",
-            "PUBLIC ORDER",
-        ]
-        .map(String::from)
-        .to_vec();
+        let mut spec = DrawSpec::new(size);
+        spec.focus = template.focus_themes.clone();
+        spec.strata = CDI_TYPES
+            .iter()
+            .map(|t| sampling::Stratum {
+                by: sampling::StratumBy::IncidentType,
+                value: Some(t.to_string()),
+                calls: per_type,
+            })
+            .collect();
         spec.from = Some(month_start);
         spec.to = Some(NaiveDate::from_ymd_opt(y, mo, 1).expect("valid date") - Duration::days(1));
         spec.exclude = checked.clone();
         let spec = spec
-            .validate(15)
+            .validate(size)
             .map_err(|e| anyhow::anyhow!(sampling::problems_text(&e, "; ")))?;
         tx.commit_pool(session, &sampling::commit(pool, &spec))
             .await?;
@@ -467,6 +491,9 @@ async fn crime_data_integrity(
                     Answer::No
                 };
                 tx.save_answer(sc, registrar, check, a, "").await?;
+            }
+            if m < 11 {
+                tx.validate_record(sc, deputy).await?;
             }
         }
         tx.set_session_status(session, SessionStatus::Closed)

@@ -32,16 +32,20 @@ pub enum Role {
     ForceLead,
     Viewer,
     Admin,
+    /// A member of the force's Crime Registrar team (seed 002): checks the Crime Data Integrity
+    /// dip samples they sit on and validates another registrar's results. Never a volunteer.
+    Registrar,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Coordinator,
         Role::Auditor,
         Role::Facilitator,
         Role::ForceLead,
         Role::Viewer,
         Role::Admin,
+        Role::Registrar,
     ];
 
     pub fn code(self) -> &'static str {
@@ -52,6 +56,7 @@ impl Role {
             Role::ForceLead => "force-lead",
             Role::Viewer => "viewer",
             Role::Admin => "admin",
+            Role::Registrar => "registrar",
         }
     }
 

@@ -272,6 +272,33 @@ impl Phrases {
     }
 }
 
+/// The code seed 002's Crime Registrar gives an incident category it dip-samples most: C10 for
+/// violence incidents, C20 for sexual incidents and SE for domestic incidents (the domestic abuse
+/// flag). Read from the type's words (or its code, when the force's types carry it); `None` for a
+/// type outside the three.
+pub fn cdi_code(incident_type: &str) -> Option<&'static str> {
+    let k = match_key(incident_type);
+    let any = |words: &[&str]| words.iter().any(|w| k.contains(w));
+    if k.starts_with("se") && k.len() == 2 || any(&["domestic"]) {
+        Some("SE")
+    } else if k.starts_with("c20") || any(&["sexual", "rape"]) {
+        Some("C20")
+    } else if k.starts_with("c10") || any(&["violen", "assault", "wounding"]) {
+        Some("C10")
+    } else {
+        None
+    }
+}
+
+/// An incident type with its Crime Data Integrity code beside it, as reports show it:
+/// "DOMESTIC VIOLENCE (SE)"; the type alone when it has none.
+pub fn with_cdi_code(incident_type: &str) -> String {
+    match cdi_code(incident_type) {
+        Some(code) => format!("{incident_type} ({code})"),
+        None => incident_type.to_string(),
+    }
+}
+
 /// The longest transcript phrase or focus theme.
 pub const PHRASE_CHARS: usize = 80;
 
@@ -657,6 +684,29 @@ mod tests {
         for bad in ["0", "201", "-1", "ten", "", "1.5"] {
             let p = parse_max_sample(bad).unwrap_err();
             assert_eq!(p.expected, "a whole number from 1 to 200", "{bad}");
+        }
+    }
+
+    #[test]
+    fn dip_sample_categories_carry_seed_002s_codes() {
+        for (t, code) in [
+            ("DOMESTIC VIOLENCE", Some("SE")),
+            ("Domestic incident", Some("SE")),
+            ("RAPE & SERIOUS SEXUAL OFFENCES", Some("C20")),
+            ("SEXUAL OFFENCES", Some("C20")),
+            ("VIOLENCE", Some("C10")),
+            ("Assault", Some("C10")),
+            ("C10", Some("C10")),
+            ("SE", Some("SE")),
+            ("BURGLARY", None),
+            ("SEARCH", None),
+        ] {
+            assert_eq!(cdi_code(t), code, "{t}");
+        }
+        assert_eq!(with_cdi_code("VIOLENCE"), "VIOLENCE (C10)");
+        assert_eq!(with_cdi_code("ASB"), "ASB");
+        for theme in Template::crime_data_integrity().focus_themes {
+            assert!(cdi_code(&theme).is_some(), "{theme}");
         }
     }
 

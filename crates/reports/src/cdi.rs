@@ -1,13 +1,14 @@
 //! The Crime Data Integrity report: how many dip-sampled incident records met the crime recording
 //! rules, per incident category and month, each rate with its 95% Wilson interval. A record is
-//! *compliant* when no check was answered "no"; records nobody has checked yet are counted apart,
-//! never as compliant.
+//! *compliant* when no check was answered "no". A record counts once a second registrar has
+//! validated its result (seed 002); records nobody has checked yet, and results awaiting
+//! validation, are counted apart, never as compliant.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use callaudit_domain::stats::{Z95, wilson};
-use callaudit_domain::template::{Answer, ProgrammeKind, Template};
+use callaudit_domain::template::{Answer, ProgrammeKind, Template, with_cdi_code};
 use callaudit_storage::{Force, Result, Store};
 use chrono::Datelike;
 use serde::Serialize;
@@ -30,11 +31,15 @@ pub struct CdiData {
     pub records: Vec<Record>,
     /// (record, auditor, check code, answer).
     pub answers: Vec<(i64, i64, String, Answer)>,
+    /// The records whose results a second registrar has validated.
+    pub validated: HashSet<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ComplianceRow {
     pub incident_type: String,
+    /// Seed 002's code for the category (C10, C20, SE), when it is one of the three.
+    pub code: Option<&'static str>,
     /// `YYYY-MM`, or empty on the rows for the whole year.
     pub month: String,
     pub records: u64,
@@ -67,6 +72,8 @@ pub struct CdiReport {
     pub ci_high: Option<f64>,
     /// Records drawn but not yet checked.
     pub unchecked: u64,
+    /// Records checked whose results await a second registrar's validation.
+    pub awaiting_validation: u64,
     pub by_type: Vec<ComplianceRow>,
     pub by_type_month: Vec<ComplianceRow>,
     pub checks: Vec<CheckRow>,
@@ -80,6 +87,7 @@ fn row(incident_type: &str, month: &str, records: u64, compliant: u64) -> Compli
     let ci = wilson(compliant, records, Z95);
     ComplianceRow {
         incident_type: incident_type.into(),
+        code: callaudit_domain::template::cdi_code(incident_type),
         month: month.into(),
         records,
         compliant,
@@ -99,11 +107,16 @@ pub fn compute(d: &CdiData) -> CdiReport {
     let mut by_type: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     let mut by_type_month: BTreeMap<(&str, &str), (u64, u64)> = BTreeMap::new();
     let mut unchecked = 0;
+    let mut awaiting_validation = 0;
     for r in &d.records {
         let Some(failed) = checked.get(&r.id) else {
             unchecked += 1;
             continue;
         };
+        if !d.validated.contains(&r.id) {
+            awaiting_validation += 1;
+            continue;
+        }
         for slot in [
             by_type.entry(&r.incident_type).or_default(),
             by_type_month
@@ -122,8 +135,11 @@ pub fn compute(d: &CdiData) -> CdiReport {
         .iter()
         .map(|q| {
             let mut answered: HashMap<i64, bool> = HashMap::new();
-            for (rec, _, code, a) in d.answers.iter().filter(|a| a.2 == q.code) {
-                let _ = code;
+            for (rec, _, _, a) in d
+                .answers
+                .iter()
+                .filter(|a| a.2 == q.code && d.validated.contains(&a.0))
+            {
                 *answered.entry(*rec).or_insert(false) |= *a == Answer::No;
             }
             CheckRow {
@@ -144,6 +160,7 @@ pub fn compute(d: &CdiData) -> CdiReport {
         ci_low: all.ci_low,
         ci_high: all.ci_high,
         unchecked,
+        awaiting_validation,
         by_type: by_type
             .iter()
             .map(|(t, (n, c))| row(t, "", *n, *c))
@@ -186,7 +203,9 @@ pub async fn load(store: &Store, force: &Force, year: i32) -> Result<CdiData> {
         })
         .collect();
     let answers = crate::load::answers(store, force, KIND, from, to).await?;
+    let validated = store.validated_records(force.id).await?;
     Ok(CdiData {
+        validated,
         scheme: format!("{} Crime Data Integrity audit", force.name),
         year,
         template,
@@ -206,36 +225,61 @@ fn interval(r: &ComplianceRow) -> String {
     }
 }
 
+/// What is drawn but not counted yet, in one sentence ("" when nothing is): records not checked,
+/// and results awaiting a second registrar's validation.
+fn pending(r: &CdiReport) -> String {
+    let mut parts = Vec::new();
+    match r.unchecked {
+        0 => {}
+        1 => parts.push("1 record has been drawn and awaits checking".to_string()),
+        n => parts.push(format!("{n} records have been drawn and await checking")),
+    }
+    match r.awaiting_validation {
+        0 => {}
+        1 => parts.push("1 checked record awaits a second registrar's validation".to_string()),
+        n => parts.push(format!(
+            "{n} checked records await a second registrar's validation"
+        )),
+    }
+    match (parts.is_empty(), r.records) {
+        (true, _) => String::new(),
+        (false, 0) => format!("{}.", parts.join("; ")),
+        (false, _) => format!("Besides, {}; they are not counted.", parts.join("; ")),
+    }
+}
+
+/// The sentence for a year with no validated result.
+fn nothing_counted(r: &CdiReport) -> String {
+    format!(
+        "No incident record was checked and validated in {}.",
+        r.year_label
+    )
+}
+
 pub fn markdown(r: &CdiReport) -> String {
     let mut s = String::new();
     let w = &mut s;
     let _ = writeln!(w, "# {}: compliance {}\n", r.scheme, r.year_label);
+    let pending = pending(r);
     if r.records == 0 {
-        let _ = writeln!(w, "No incident records were checked in {}.", r.year_label);
-        if r.unchecked > 0 {
-            let _ = writeln!(
-                w,
-                "\n{} records have been drawn and await checking.",
-                r.unchecked
-            );
+        let _ = writeln!(w, "{}", nothing_counted(r));
+        if !pending.is_empty() {
+            let _ = writeln!(w, "\n{pending}");
         }
         return s;
     }
     let _ = writeln!(
         w,
         "{} of {} incident records checked met the crime recording rules: {} (95% interval {}). A record is compliant \
-         when no check failed: a crime recorded where the rules require it, correctly classified, and in time.\n",
+         when no check failed: a crime recorded where the rules require it, correctly classified, and in time. \
+         A result counts once a second registrar has validated it.\n",
         r.compliant,
         r.records,
         pct(r.rate),
         interval(&row("", "", r.records, r.compliant))
     );
-    if r.unchecked > 0 {
-        let _ = writeln!(
-            w,
-            "{} further records have been drawn and await checking; they are not counted.\n",
-            r.unchecked
-        );
+    if !pending.is_empty() {
+        let _ = writeln!(w, "{pending}\n");
     }
     let _ = writeln!(
         w,
@@ -245,7 +289,7 @@ pub fn markdown(r: &CdiReport) -> String {
         let _ = writeln!(
             w,
             "| {} | {} | {} | {} | {} |",
-            cell(&t.incident_type),
+            cell(&with_cdi_code(&t.incident_type)),
             t.records,
             t.compliant,
             pct(t.rate),
@@ -260,7 +304,7 @@ pub fn markdown(r: &CdiReport) -> String {
         let _ = writeln!(
             w,
             "| {} | {} | {} | {} | {} | {} |",
-            cell(&t.incident_type),
+            cell(&with_cdi_code(&t.incident_type)),
             crate::render::month_name(&t.month),
             t.records,
             t.compliant,
@@ -318,7 +362,10 @@ pub struct CdiView {
     pub compliant: u64,
     pub rate: String,
     pub interval: String,
-    pub unchecked: u64,
+    /// What is drawn but not counted yet, as one sentence; empty when nothing is.
+    pub pending: String,
+    /// The sentence for a year with no validated result.
+    pub nothing_counted: String,
     /// (category, records, compliant, rate, interval).
     pub by_type: Vec<(String, u64, u64, String, String)>,
     /// (category, month name, records, compliant, rate, interval).
@@ -335,13 +382,14 @@ pub fn view(r: &CdiReport) -> CdiView {
         compliant: r.compliant,
         rate: pct(r.rate),
         interval: interval(&row("", "", r.records, r.compliant)),
-        unchecked: r.unchecked,
+        pending: pending(r),
+        nothing_counted: nothing_counted(r),
         by_type: r
             .by_type
             .iter()
             .map(|t| {
                 (
-                    t.incident_type.clone(),
+                    with_cdi_code(&t.incident_type),
                     t.records,
                     t.compliant,
                     pct(t.rate),
@@ -354,7 +402,7 @@ pub fn view(r: &CdiReport) -> CdiView {
             .iter()
             .map(|t| {
                 (
-                    t.incident_type.clone(),
+                    with_cdi_code(&t.incident_type),
                     crate::render::month_name(&t.month),
                     t.records,
                     t.compliant,

@@ -33,6 +33,7 @@ fn compliance_per_category_and_month_with_intervals() {
     check(4, Yes, Yes, Yes);
     check(5, Yes, Yes, No); // late
     check(6, Yes, Yes, Yes);
+    check(8, No, No, No); // checked, but nobody has validated the result yet
     let d = CdiData {
         scheme: "Testshire Crime Data Integrity audit".into(),
         year: 2024,
@@ -45,13 +46,21 @@ fn compliance_per_category_and_month_with_intervals() {
             rec(5, "2024-06", "DOMESTIC ABUSE"),
             rec(6, "2024-06", "DOMESTIC ABUSE"),
             rec(7, "2024-06", "DOMESTIC ABUSE"), // drawn, not yet checked
+            rec(8, "2024-06", "VIOLENCE"),
         ],
         answers,
+        validated: (1..=7).collect(),
     };
     let r = compute(&d);
     assert_eq!(
-        (r.records, r.compliant, r.unchecked, r.rate),
-        (6, 4, 1, Some(0.6667))
+        (
+            r.records,
+            r.compliant,
+            r.unchecked,
+            r.awaiting_validation,
+            r.rate
+        ),
+        (6, 4, 1, 1, Some(0.6667))
     );
     let t: Vec<MonthFigures> = r
         .by_type_month
@@ -102,6 +111,13 @@ fn compliance_per_category_and_month_with_intervals() {
     );
     let md = markdown(&r);
     assert!(md.contains("4 of 6 incident records checked met the crime recording rules: 67% (95% interval 30%–90%)"), "{md}");
-    assert!(md.contains("1 further records have been drawn and await checking"));
-    assert!(md.contains("| VIOLENCE | May 2024 | 3 | 2 | 67% | 21%–94% |"));
+    assert!(
+        md.contains("Besides, 1 record has been drawn and awaits checking; 1 checked record awaits a second registrar's validation; they are not counted."),
+        "{md}"
+    );
+    assert!(
+        md.contains("| VIOLENCE (C10) | May 2024 | 3 | 2 | 67% | 21%–94% |"),
+        "{md}"
+    );
+    assert!(md.contains("| DOMESTIC ABUSE (SE) | 2 | 1 |"), "{md}");
 }

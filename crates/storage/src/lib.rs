@@ -66,6 +66,7 @@ pub mod recordings;
 pub mod retention;
 pub mod sessions;
 pub mod summary;
+pub mod validations;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");

@@ -5,7 +5,7 @@
 use callaudit_domain::audit::SessionStatus;
 use callaudit_domain::call::PoolCall;
 use callaudit_domain::sampling::{Commitment, DrawRecord, DrawSpec};
-use callaudit_domain::template::{Answer, Category};
+use callaudit_domain::template::{Answer, Category, ProgrammeKind};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::accounts::{PERSON, Person};
@@ -598,6 +598,8 @@ fn text_digest(text: &str) -> String {
 pub struct SessionAccess {
     pub session_id: i64,
     pub programme_id: i64,
+    /// The programme's kind: a Crime Data Integrity dip sample is the Crime Registrar team's.
+    pub kind: ProgrammeKind,
     pub force_id: i64,
     pub status: SessionStatus,
     pub facilitator_id: Option<i64>,
@@ -627,12 +629,12 @@ pub struct StoredProposal {
 impl Store {
     /// Who may see session `id`, or `NotFound`.
     pub async fn session_access(&self, id: i64) -> Result<SessionAccess> {
-        let row: Option<(i64, i64, String, Option<i64>)> = on_pool!(self, |p| {
+        let row: Option<(i64, i64, String, Option<i64>, String)> = on_pool!(self, |p| {
             sqlx::query_as(
-            "SELECT s.programme_id, g.force_id, s.status, s.facilitator_id FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE s.id = $1")
+            "SELECT s.programme_id, g.force_id, s.status, s.facilitator_id, g.kind FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE s.id = $1")
             .bind(id).fetch_optional(p).await?
         });
-        let (programme_id, force_id, status, facilitator_id) =
+        let (programme_id, force_id, status, facilitator_id, kind) =
             row.ok_or_else(|| StoreError::NotFound(format!("there is no session {id}")))?;
         let panel: Vec<i64> = on_pool!(self, |p| sqlx::query_scalar(
             "SELECT person_id FROM session_panel WHERE session_id = $1 ORDER BY person_id"
@@ -643,6 +645,7 @@ impl Store {
         Ok(SessionAccess {
             session_id: id,
             programme_id,
+            kind: ProgrammeKind::try_from(kind)?,
             force_id,
             status: SessionStatus::try_from(status)?,
             facilitator_id,

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use callaudit_domain::audit::{Role, SessionStatus};
+use callaudit_domain::template::ProgrammeKind;
 use callaudit_storage::sessions::SessionAccess;
 
 use crate::AppState;
@@ -55,6 +56,8 @@ pub struct Rights {
     pub play: bool,
     /// Download the session report and the draw record.
     pub report: bool,
+    /// Confirm another registrar's results on a Crime Data Integrity dip sample.
+    pub validate: bool,
 }
 
 pub fn rights(role: Role, person_id: i64, force: Option<i64>, s: &SessionAccess) -> Rights {
@@ -97,6 +100,20 @@ pub fn rights(role: Role, person_id: i64, force: Option<i64>, s: &SessionAccess)
                 ..Rights::default()
             }
         }
+        // The Crime Registrar team checks the dip samples it sits on and validates the others'
+        // results; call audits, and what volunteers hear, are not theirs.
+        Role::Registrar if s.kind == ProgrammeKind::CrimeDataIntegrity => {
+            let drawn = s.status != SessionStatus::Planned;
+            let checking = s.status == SessionStatus::Open && s.panel.contains(&person_id);
+            Rights {
+                view: true,
+                score: checking,
+                play: checking,
+                validate: drawn,
+                report: drawn,
+                ..Rights::default()
+            }
+        }
         Role::ForceLead | Role::Viewer => Rights {
             view: true,
             report: true,
@@ -114,6 +131,7 @@ mod tests {
         SessionAccess {
             session_id: 1,
             programme_id: 1,
+            kind: ProgrammeKind::CallAudit,
             force_id: 10,
             status: SessionStatus::parse(status).unwrap(),
             facilitator_id: Some(5),
@@ -141,6 +159,29 @@ mod tests {
             Rights::default(),
             "only those who sat on it"
         );
+    }
+
+    #[test]
+    fn registrars_check_and_validate_dip_samples_and_nothing_else() {
+        let cdi = |status: &str| SessionAccess {
+            kind: ProgrammeKind::CrimeDataIntegrity,
+            ..session(status)
+        };
+        let checking = rights(Role::Registrar, 7, Some(10), &cdi("open"));
+        assert!(checking.score && checking.play && checking.validate && !checking.manage);
+        let other = rights(Role::Registrar, 9, Some(10), &cdi("open"));
+        assert!(other.view && other.validate && !other.score && !other.play);
+        let planned = rights(Role::Registrar, 7, Some(10), &cdi("planned"));
+        assert!(planned.view && !planned.score && !planned.validate);
+        let closed = rights(Role::Registrar, 7, Some(10), &cdi("closed"));
+        assert!(closed.validate && closed.report && !closed.score);
+        for status in ["planned", "open", "closed"] {
+            assert_eq!(
+                rights(Role::Registrar, 7, Some(10), &session(status)),
+                Rights::default(),
+                "a call audit is the volunteers'"
+            );
+        }
     }
 
     #[test]

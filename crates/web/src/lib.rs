@@ -46,6 +46,7 @@ mod sessions;
 mod shared;
 mod totals;
 mod uploads;
+mod validate;
 mod view;
 
 pub use access::Rights;
@@ -195,6 +196,8 @@ pub fn app(store: Store, config: Config) -> Router {
             get(score::recording_analysis),
         )
         .route("/sessions/{id}/answers", get(score::summary))
+        .route("/sessions/{id}/validate", get(validate::show))
+        .route("/sessions/{id}/calls/{n}/validate", post(validate::confirm))
         .route("/sessions/{id}/panel", get(panel::page))
         .route("/sessions/{id}/panel/{n}", get(panel::call))
         .route("/sessions/{id}/calls/{n}/outcome", post(panel::agree))
@@ -254,6 +257,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .route("/performance.csv", get(performance::csv))
         .route("/performance.pdf", get(performance::pdf))
         .route("/reports/annual", get(pages::annual))
+        .route("/reports/cdi", get(pages::cdi))
         .route("/auditors", get(admin::auditors).post(admin::add_auditor))
         .route("/programmes", get(programmes::list).post(programmes::add))
         .route("/programmes/{id}", post(programmes::save))

@@ -102,6 +102,16 @@ pub async fn home(State(state): State<AppState>, user: User) -> Result<Response>
             "No session has been held yet.",
             vec![ACTION_LOG_CARD, REPORTS_CARD],
         ),
+        Role::Registrar => (
+            "The Crime Data Integrity dip samples: check the records of the samples you sit on, and validate another registrar's results. A result counts in the report once validated.",
+            "Dip samples",
+            "No dip sample has been planned yet.",
+            vec![(
+                "/reports/cdi",
+                "Crime Data Integrity report",
+                "Compliance with the crime recording rules by incident category and month, from validated results.",
+            )],
+        ),
         Role::Admin => (
             "Manage who can sign in, their roles, and password resets. Audit data is not shown to administrators.",
             "",
@@ -207,6 +217,47 @@ pub async fn annual(
         q.format.as_deref(),
         &[Format::Html, Format::Pdf, Format::Json, Format::Markdown],
         &stem,
+    )
+    .await
+}
+
+/// Who reads the Crime Data Integrity report: those who read the annual report, and the Crime
+/// Registrar team whose results it counts.
+const CDI_ROLES: [Role; 4] = [
+    Role::Coordinator,
+    Role::ForceLead,
+    Role::Viewer,
+    Role::Registrar,
+];
+
+#[derive(Deserialize)]
+pub struct CdiQuery {
+    #[serde(default)]
+    year: Option<i32>,
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// The Crime Data Integrity report for the year asked, or the current financial year.
+pub async fn cdi(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<CdiQuery>,
+) -> Result<Response> {
+    user.require(&CDI_ROLES)?;
+    let year = match q.year {
+        Some(y) => checked_year(y)?,
+        None => callaudit_domain::time::financial_year(crate::shared::today()),
+    };
+    let force = user_force(&state, &user).await?;
+    let report = callaudit_reports::cdi::compute(
+        &callaudit_reports::cdi::load(&state.store, &force, year).await?,
+    );
+    report_response(
+        report,
+        q.format.as_deref(),
+        &[Format::Html, Format::Pdf, Format::Json, Format::Markdown],
+        &format!("cdi-report-{year}"),
     )
     .await
 }

@@ -176,6 +176,7 @@ async fn list_page(
         Role::Facilitator,
         Role::ForceLead,
         Role::Viewer,
+        Role::Registrar,
     ])?;
     let force = user_force(state, user).await?;
     // A coordinator can plan once the force has a call audit programme (made by the first import).
@@ -207,7 +208,14 @@ async fn list_page(
                     .people_with_role(force.id, "facilitator")
                     .await?,
             ),
-            auditors: names(state.store.people_with_role(force.id, "auditor").await?),
+            auditors: names(state.store.people_with_role(force.id, "auditor").await?)
+                .into_iter()
+                .chain(
+                    names(state.store.people_with_role(force.id, "registrar").await?)
+                        .into_iter()
+                        .map(|(id, name)| (id, format!("{name} (crime registrar)"))),
+                )
+                .collect(),
             typed,
         })
     } else {
@@ -279,39 +287,58 @@ pub async fn plan(State(state): State<AppState>, p: Posted) -> Result<Response> 
             )
         }
     };
+    // A Crime Data Integrity dip sample is checked by the force's Crime Registrar team (seed
+    // 002), with nobody facilitating; a call audit by volunteers, with a facilitator.
+    let cdi = programme.is_some_and(|id| {
+        ours.iter()
+            .any(|p| p.id == id && p.kind == ProgrammeKind::CrimeDataIntegrity)
+    });
     let facilitators = eligible("facilitator").await?;
     let facilitator = typed
         .facilitator
         .parse::<i64>()
         .ok()
         .filter(|id| facilitators.contains(id));
-    if facilitator.is_none() {
+    if facilitator.is_none() && !cdi {
         problems.add("facilitator", "Select the facilitator from the list");
     }
-    let auditors = eligible("auditor").await?;
+    let (members, who) = match cdi {
+        true => (eligible("registrar").await?, "crime registrar"),
+        false => (eligible("auditor").await?, "auditor"),
+    };
     let panel: Vec<i64> = typed
         .panel
         .iter()
         .filter_map(|v| v.parse::<i64>().ok())
-        .filter(|id| auditors.contains(id))
+        .filter(|id| members.contains(id))
         .collect();
     // The summary's link goes to the first box to tick.
-    let first_box = auditors
+    let first_box = members
         .first()
         .map_or("panel".to_string(), |id| format!("panel-{id}"));
-    if auditors.is_empty() {
+    if members.is_empty() {
         problems.add(
             first_box,
-            "The force has no auditors yet: add them on the Auditors page first",
+            match cdi {
+                true => "The force has no crime registrars yet: an administrator adds them on the Users page",
+                false => "The force has no auditors yet: add them on the Auditors page first",
+            },
         );
     } else if panel.len() != typed.panel.len() {
-        problems.add(first_box, "Select the panel from the auditors listed");
+        problems.add(
+            first_box,
+            match cdi {
+                true => "A Crime Data Integrity dip sample is checked by the Crime Registrar team: select crime registrars only, not volunteer auditors",
+                false => "A call audit's panel is volunteer auditors: select auditors only",
+            },
+        );
     } else if panel.is_empty() {
-        problems.add(first_box, "Select at least one auditor for the panel");
+        problems.add(
+            first_box,
+            format!("Select at least one {who} for the panel"),
+        );
     }
-    let (Some(programme), Some(held_on), Some(facilitator), true) =
-        (programme, held_on, facilitator, problems.is_empty())
-    else {
+    let (Some(programme), Some(held_on), true) = (programme, held_on, problems.is_empty()) else {
         let page = list_page(&state, &p.user, typed, problems.into_vec()).await?;
         return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
     };
@@ -328,7 +355,9 @@ pub async fn plan(State(state): State<AppState>, p: Posted) -> Result<Response> 
             "live",
         )
         .await?;
-    tx.set_facilitator(id, facilitator).await?;
+    if let Some(facilitator) = facilitator {
+        tx.set_facilitator(id, facilitator).await?;
+    }
     for a in panel {
         tx.add_panel_member(id, a).await?;
     }

@@ -52,6 +52,11 @@ impl Nav {
                 ("/performance", "Performance"),
                 ("/reports", "Reports"),
             ],
+            Role::Registrar => &[
+                ("/", "Home"),
+                ("/sessions", "Dip samples"),
+                ("/reports/cdi", "Crime Data Integrity"),
+            ],
             Role::Admin => &[
                 ("/", "Home"),
                 ("/admin/users", "Users"),
@@ -108,6 +113,7 @@ pub fn role_label(r: Role) -> &'static str {
         Role::ForceLead => "Force lead",
         Role::Viewer => "Viewer",
         Role::Admin => "Administrator",
+        Role::Registrar => "Crime registrar",
     }
 }
 

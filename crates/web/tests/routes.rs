@@ -30,11 +30,36 @@ async fn every_get_route_admits_exactly_its_roles() {
                 "lead",
                 "viewer",
                 "stranger",
+                "registrar",
+                "registrar2",
             ],
         ),
         (
             format!("/sessions/{s}"),
             vec!["coordinator", "auditor", "facilitator", "lead", "viewer"],
+        ),
+        // The Crime Registrar team's dip sample: registrar checks it, registrar2 validates it;
+        // volunteers and facilitators have no part in it.
+        (
+            format!("/sessions/{}", w.dip),
+            vec!["coordinator", "lead", "viewer", "registrar", "registrar2"],
+        ),
+        (format!("/sessions/{}/calls/1", w.dip), vec!["registrar"]),
+        (
+            format!("/sessions/{}/validate", w.dip),
+            vec!["registrar", "registrar2"],
+        ),
+        (format!("/sessions/{s}/validate"), vec![]),
+        (
+            "/reports/cdi?year=2024&format=json".into(),
+            vec![
+                "coordinator",
+                "lead",
+                "viewer",
+                "stranger",
+                "registrar",
+                "registrar2",
+            ],
         ),
         (format!("/sessions/{s}/calls/1"), vec!["auditor"]),
         (format!("/sessions/{s}/answers"), vec!["auditor"]),
@@ -212,6 +237,17 @@ async fn every_post_route_admits_exactly_its_roles_and_needs_the_csrf_token() {
             format!("/sessions/{s}/calls/1"),
             "q_greeting=yes&n_greeting=fine".into(),
             vec!["auditor"],
+        ),
+        (
+            format!("/sessions/{}/calls/2", w.dip),
+            "q_recorded=yes&q_classified=no&q_timely=yes".into(),
+            vec!["registrar"],
+        ),
+        // Record 1 was checked by registrar: a second registrar validates it.
+        (
+            format!("/sessions/{}/calls/1/validate", w.dip),
+            String::new(),
+            vec!["registrar2"],
         ),
         (
             format!("/sessions/{s}/calls/1/outcome"),

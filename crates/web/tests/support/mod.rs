@@ -26,6 +26,8 @@ pub struct World {
     pub ids: HashMap<&'static str, i64>,
     pub open: i64,
     pub other: i64,
+    /// A Crime Data Integrity dip sample, open, checked by "registrar" (record 1 answered).
+    pub dip: i64,
     pub programme: i64,
     /// An issue raised in `open`, escalated to the force lead.
     pub issue: i64,
@@ -143,7 +145,7 @@ pub async fn world() -> World {
     let other_force = tx.ensure_force("o", "Othershire Police").await.unwrap();
     let programme = tx.ensure_call_audit_programme(force).await.unwrap();
     tx.import_pool(force, "pool.csv", "x", &pool).await.unwrap();
-    let people: [(&str, Role, i64); 9] = [
+    let people: [(&str, Role, i64); 11] = [
         ("coordinator", Role::Coordinator, force),
         ("auditor", Role::Auditor, force),
         ("auditor2", Role::Auditor, force),
@@ -153,6 +155,8 @@ pub async fn world() -> World {
         ("viewer", Role::Viewer, force),
         ("admin", Role::Admin, force),
         ("stranger", Role::Coordinator, other_force),
+        ("registrar", Role::Registrar, force),
+        ("registrar2", Role::Registrar, force),
     ];
     let hash = auth::hash_password(PASSWORD).unwrap();
     let mut ids = HashMap::new();
@@ -191,8 +195,28 @@ pub async fn world() -> World {
         .await
         .unwrap();
     tx.add_panel_member(other, ids["auditor2"]).await.unwrap();
+    let cdi = tx
+        .create_programme(
+            force,
+            "Crime Data Integrity",
+            &callaudit_domain::template::Template::crime_data_integrity(),
+            15,
+        )
+        .await
+        .unwrap();
+    let dip = tx
+        .create_session(
+            cdi,
+            day,
+            "",
+            callaudit_domain::audit::SessionStatus::Planned,
+            "live",
+        )
+        .await
+        .unwrap();
+    tx.add_panel_member(dip, ids["registrar"]).await.unwrap();
     tx.commit().await.unwrap();
-    for (s, seed) in [(open, "red 4 2"), (other, "blue 1 6")] {
+    for (s, seed) in [(open, "red 4 2"), (other, "blue 1 6"), (dip, "green 3")] {
         let mut spec = DrawSpec::new(4);
         if s == other {
             spec.focus = vec!["ASB".into()];
@@ -205,6 +229,18 @@ pub async fn world() -> World {
     // force lead owns: what the force's half of the loop works on.
     let first = store.session_calls(open).await.unwrap()[0].id;
     let mut tx = store.begin_in(Some(force), "test").await.unwrap();
+    let record = store.session_calls(dip).await.unwrap()[0].id;
+    for check in ["recorded", "classified", "timely"] {
+        tx.save_answer(
+            record,
+            ids["registrar"],
+            check,
+            callaudit_domain::template::Answer::Yes,
+            "",
+        )
+        .await
+        .unwrap();
+    }
     let issue = tx
         .raise_issue(first, Some("empathy"), "Distress not acknowledged")
         .await
@@ -273,6 +309,7 @@ pub async fn world() -> World {
         ids,
         open,
         other,
+        dip,
         programme,
         issue,
         action,
@@ -295,7 +332,7 @@ pub async fn text(res: axum::response::Response) -> String {
     String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned()
 }
 
-pub const EVERYONE: [&str; 9] = [
+pub const EVERYONE: [&str; 11] = [
     "coordinator",
     "auditor",
     "auditor2",
@@ -305,6 +342,8 @@ pub const EVERYONE: [&str; 9] = [
     "viewer",
     "admin",
     "stranger",
+    "registrar",
+    "registrar2",
 ];
 
 pub async fn sign_in(w: &World, email: &str, password: &str) -> axum::response::Response {
