@@ -61,6 +61,32 @@ pub struct YearData {
     /// counted apart from the call audits, which they are not.
     pub cdi_sessions: u64,
     pub cdi_records: u64,
+    /// The year's Crime Data Integrity report, when dip samples were held.
+    pub cdi: Option<crate::cdi::CdiReport>,
+    /// The year's incident log reviews, when any were held.
+    pub log_review: Option<LogReview>,
+}
+
+/// What the year's incident log reviews found: the template's questions, and the panel's answers
+/// on each log reviewed.
+#[derive(Debug, Clone)]
+pub struct LogReview {
+    pub sessions: u64,
+    pub logs: u64,
+    pub template: Template,
+    /// (session call, auditor, question code, answer).
+    pub answers: Vec<(i64, i64, String, Answer)>,
+}
+
+/// A programme other than the call audits, in a section of its own: every figure worded once, so
+/// that the Markdown, the web page and the PDF cannot differ.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProgrammeSection {
+    pub title: String,
+    pub summary: String,
+    pub caption: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -180,6 +206,80 @@ pub struct AnnualReport {
     pub introduction: String,
     pub year_ahead: String,
     pub force_response: String,
+    /// The Crime Data Integrity dip samples and the incident log reviews, each a section.
+    pub programmes: Vec<ProgrammeSection>,
+}
+
+/// The Crime Data Integrity report's findings as a section of the annual report.
+fn cdi_section(r: &crate::cdi::CdiReport) -> ProgrammeSection {
+    let v = crate::cdi::view(r);
+    let mut summary = if r.records == 0 {
+        v.nothing_counted.clone()
+    } else {
+        format!(
+            "{} of {} incident records checked met the crime recording rules: {} (95% interval {}). A result counts once a second registrar has validated it.",
+            v.compliant, v.records, v.rate, v.interval
+        )
+    };
+    if !v.pending.is_empty() {
+        summary = format!("{summary} {}", v.pending);
+    }
+    ProgrammeSection {
+        title: "Crime Data Integrity".into(),
+        summary,
+        caption: "Compliance per incident category, with 95% Wilson intervals".into(),
+        headers: ["Category", "Records", "Compliant", "Rate", "95% interval"]
+            .map(String::from)
+            .to_vec(),
+        rows: v
+            .by_type
+            .into_iter()
+            .map(|(t, n, c, rate, ci)| vec![t, n.to_string(), c.to_string(), rate, ci])
+            .collect(),
+    }
+}
+
+/// The incident log reviews as a section: for each question, on how many logs it was answered
+/// and on how many a reviewer found the log wanting ("no").
+fn log_review_section(l: &LogReview, year: i32) -> ProgrammeSection {
+    let rows = l
+        .template
+        .questions
+        .iter()
+        .map(|q| {
+            let mut by_log: HashMap<i64, bool> = HashMap::new();
+            for (sc, _, _, a) in l.answers.iter().filter(|a| a.2 == q.code) {
+                *by_log.entry(*sc).or_insert(false) |= *a == Answer::No;
+            }
+            let answered = by_log.len() as u64;
+            let wanting = by_log.values().filter(|w| **w).count() as u64;
+            let share = if answered == 0 {
+                "–".to_string()
+            } else {
+                pct(wanting as f64 / answered as f64)
+            };
+            vec![
+                q.text.clone(),
+                answered.to_string(),
+                wanting.to_string(),
+                share,
+            ]
+        })
+        .collect();
+    ProgrammeSection {
+        title: "Incident log review".into(),
+        summary: format!(
+            "In {}, {} looked at {}. A log is found wanting on a question when a reviewer answered it \"no\".",
+            callaudit_domain::time::year_label(year),
+            count(l.sessions, "incident log review"),
+            count(l.logs, "log")
+        ),
+        caption: "What the reviews found, question by question".into(),
+        headers: ["Question", "Logs answered", "Found wanting", "Share"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    }
 }
 
 /// Rates and intervals are published to four decimal places, so JSON is stable across builds.
@@ -415,7 +515,7 @@ pub fn compute(d: &YearData) -> AnnualReport {
             String::new()
         } else {
             format!(
-                "Beside them, {} checked {}; their compliance is reported apart, in the Crime Data Integrity report.",
+                "Beside them, {} checked {}; their compliance is reported apart, in the Crime Data Integrity section.",
                 count(d.cdi_sessions, "Crime Data Integrity dip sample"),
                 count(d.cdi_records, "incident record")
             )
@@ -432,6 +532,12 @@ pub fn compute(d: &YearData) -> AnnualReport {
         introduction: d.introduction.clone(),
         year_ahead: d.year_ahead.clone(),
         force_response: d.force_response.clone(),
+        programmes: d
+            .cdi
+            .iter()
+            .map(cdi_section)
+            .chain(d.log_review.iter().map(|l| log_review_section(l, d.year)))
+            .collect(),
     }
 }
 
@@ -537,7 +643,47 @@ pub async fn load(store: &Store, force: &Force, year: i32) -> callaudit_storage:
         force_response: store.report_text(force.id, year, "force-response").await?,
         cdi_sessions: cdi.len() as u64,
         cdi_records,
+        cdi: match cdi.is_empty() {
+            true => None,
+            false => Some(crate::cdi::compute(
+                &crate::cdi::load(store, force, year).await?,
+            )),
+        },
+        log_review: log_review(store, force, from, to).await?,
     })
+}
+
+/// The year's incident log reviews, or `None` when none were held.
+async fn log_review(
+    store: &Store,
+    force: &Force,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> callaudit_storage::Result<Option<LogReview>> {
+    const KIND: ProgrammeKind = ProgrammeKind::IncidentLog;
+    let sessions = store.audits_between(force.id, KIND, from, to).await?;
+    if sessions.is_empty() {
+        return Ok(None);
+    }
+    let per_session = store.session_call_counts().await?;
+    let template = match store
+        .programmes(force.id)
+        .await?
+        .iter()
+        .find(|p| p.kind == KIND)
+    {
+        Some(p) => store.template(p.id).await?,
+        None => Template::incident_log(),
+    };
+    Ok(Some(LogReview {
+        sessions: sessions.len() as u64,
+        logs: sessions
+            .iter()
+            .map(|s| per_session.get(&s.id).copied().unwrap_or(0).max(0) as u64)
+            .sum(),
+        template,
+        answers: crate::load::answers(store, force, KIND, from, to).await?,
+    }))
 }
 
 /// The template of the force's call-audit programme, or the reference template while it has none.
@@ -757,6 +903,19 @@ pub fn markdown(r: &AnnualReport) -> String {
             g.incident_type.to_lowercase(),
             g.channel
         );
+    }
+    for p in &r.programmes {
+        let _ = writeln!(w, "\n## {}\n\n{}\n", p.title, p.summary);
+        let _ = writeln!(w, "| {} |", p.headers.join(" | "));
+        let _ = writeln!(
+            w,
+            "|---|{}",
+            "---:|".repeat(p.headers.len().saturating_sub(1))
+        );
+        for row in &p.rows {
+            let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+            let _ = writeln!(w, "| {} |", cells.join(" | "));
+        }
     }
     let next = format!("{}/{:02}", r.year + 1, (r.year + 2) % 100);
     let _ = writeln!(w, "\n## Looking forward to {next}\n");

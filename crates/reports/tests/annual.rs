@@ -140,6 +140,8 @@ fn year() -> YearData {
         proposals,
         cdi_sessions: 0,
         cdi_records: 0,
+        cdi: None,
+        log_review: None,
         introduction: String::new(),
         year_ahead: "More 999 calls.".into(),
         force_response: String::new(),
@@ -431,11 +433,61 @@ fn one_audit_reads_in_the_singular_and_dip_samples_are_counted_apart() {
     );
     assert_eq!(
         r.cdi_summary,
-        "Beside them, 12 Crime Data Integrity dip samples checked 180 incident records; their compliance is reported apart, in the Crime Data Integrity report."
+        "Beside them, 12 Crime Data Integrity dip samples checked 180 incident records; their compliance is reported apart, in the Crime Data Integrity section."
     );
     let md = annual::markdown(&r);
     assert!(
         md.contains(&r.summary) && md.contains(&r.cdi_summary),
+        "{md}"
+    );
+}
+
+#[test]
+fn incident_log_reviews_have_a_section_of_their_own() {
+    let mut d = year();
+    let template = Template::incident_log();
+    // Logs 1 and 2 reviewed by two people: one finds log 1's opening code wanting.
+    let answers = vec![
+        (1, 1, "opening-code".to_string(), Answer::No),
+        (1, 2, "opening-code".to_string(), Answer::Yes),
+        (2, 1, "opening-code".to_string(), Answer::Yes),
+        (2, 1, "thrive".to_string(), Answer::Na),
+    ];
+    d.log_review = Some(annual::LogReview {
+        sessions: 1,
+        logs: 3,
+        template,
+        answers,
+    });
+    let r = compute(&d);
+    let s = r
+        .programmes
+        .iter()
+        .find(|p| p.title == "Incident log review")
+        .unwrap();
+    assert_eq!(
+        s.summary,
+        "In 2024/25, 1 incident log review looked at 3 logs. A log is found wanting on a question when a reviewer answered it \"no\"."
+    );
+    assert_eq!(
+        s.rows[0],
+        [
+            "The opening code fits what the caller described",
+            "2",
+            "1",
+            "50%"
+        ]
+    );
+    assert_eq!(
+        s.rows[1][1..],
+        ["0", "0", "–"],
+        "nothing answered: no share"
+    );
+    assert_eq!(s.rows[2][1..], ["1", "0", "0%"], "n/a is not wanting");
+    let md = annual::markdown(&r);
+    assert!(
+        md.contains("## Incident log review")
+            && md.contains("| The opening code fits what the caller described | 2 | 1 | 50% |"),
         "{md}"
     );
 }

@@ -924,3 +924,152 @@ async fn a_dip_samples_results_count_once_a_second_registrar_validates_them() {
         (Some(1), Some(1), Some(0))
     );
 }
+
+/// Issue: an incident-log programme can be planned, drawn from the logs that tripped a check,
+/// scored and reported.
+#[tokio::test]
+async fn an_incident_log_review_is_drawn_from_tripped_logs_scored_and_reported() {
+    use callaudit_domain::call::CallRef;
+    use callaudit_domain::incident::{LogEntry, LogKind};
+    let w = world().await;
+    let res = w
+        .post(
+            "coordinator",
+            "/programmes",
+            "kind=incident-log&name=Log+review",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let force = w.store.resolve_force(Some("t")).await.unwrap().id;
+    let programme = w
+        .store
+        .programmes(force)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.name == "Log review")
+        .unwrap()
+        .id;
+    // Calls 1-5: silent 999 calls closed with no call-back (seed 003); 6-10 handled well.
+    let start: chrono::DateTime<chrono::Utc> = "2024-05-01T09:30:00Z".parse().unwrap();
+    let mut entries = Vec::new();
+    for n in 1..=10 {
+        let entry = |s: i64, kind, value: Option<&str>, text: Option<&str>| LogEntry {
+            incident_ref: format!("INC-{n}"),
+            call_ref: Some(CallRef::parse(&format!("T-{n:04}")).unwrap()),
+            at: start + chrono::Duration::seconds(s),
+            kind,
+            value: value.map(String::from),
+            text: text.map(String::from),
+            by: Some("H1".into()),
+        };
+        entries.push(entry(5, LogKind::Opened, Some("BURGLARY"), None));
+        if n <= 5 {
+            entries.push(entry(10, LogKind::SilentCall, Some("NO-RESPONSE"), None));
+        }
+        entries.push(entry(
+            30,
+            LogKind::Thrive,
+            None,
+            Some("Threat low, no harm now, caller safe at home with a neighbour, no vulnerability"),
+        ));
+        entries.push(entry(300, LogKind::Closed, Some("NFA"), None));
+    }
+    let numbered: Vec<(u64, LogEntry)> =
+        entries.into_iter().zip(1..).map(|(e, i)| (i, e)).collect();
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.insert_log_entries(force, &numbered).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let res = w
+        .post(
+            "coordinator",
+            "/sessions",
+            &format!(
+                "programme={programme}&held_on-day=1&held_on-month=8&held_on-year=2024&focus=&facilitator={}&panel={}",
+                w.ids["facilitator"], w.ids["auditor"]
+            ),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let id = planned_session(&res);
+    let res = w
+        .post(
+            "coordinator",
+            &format!("/sessions/{id}/commit"),
+            "size=4&quota_999=0&quota_101=0&quota_logs=2&max_per_handler=",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let seed = callaudit_domain::sampling::parse_seed("logs 7").unwrap();
+    let record = w.store.draw_session("test", id, &seed).await.unwrap();
+    let prompted: Vec<&str> = record
+        .spec
+        .log_prompted
+        .iter()
+        .map(CallRef::as_str)
+        .collect();
+    assert_eq!(prompted, ["T-0001", "T-0002", "T-0003", "T-0004", "T-0005"]);
+    let from_tripped = record
+        .calls
+        .iter()
+        .filter(|c| prompted.contains(&c.as_str()))
+        .count();
+    assert_eq!((record.calls.len(), from_tripped), (4, 2));
+
+    // The auditor reviews a log with the template's own questions, the log beside them.
+    let call = format!("/sessions/{id}/calls/1");
+    let page = text(w.get(Some("auditor"), &call).await).await;
+    assert!(
+        page.contains("The opening code fits what the caller described"),
+        "{page}"
+    );
+    assert_eq!(
+        w.post("auditor", &call, "q_opening-code=no&q_thrive=yes", true)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let annual: serde_json::Value = serde_json::from_str(
+        &text(
+            w.get(Some("coordinator"), "/reports/annual?year=2024&format=json")
+                .await,
+        )
+        .await,
+    )
+    .unwrap();
+    let section = annual["programmes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["title"] == "Incident log review")
+        .expect("a section for the log reviews");
+    assert!(
+        section["summary"]
+            .as_str()
+            .unwrap()
+            .contains("1 incident log review looked at 4 logs"),
+        "{section}"
+    );
+    let rows = section["rows"].as_array().unwrap();
+    assert_eq!(
+        rows[0],
+        serde_json::json!([
+            "The opening code fits what the caller described",
+            "1",
+            "1",
+            "100%"
+        ])
+    );
+    assert!(
+        annual["programmes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["title"] == "Crime Data Integrity"),
+        "the world's dip sample has its section too"
+    );
+}
