@@ -58,40 +58,69 @@ impl Row {
     }
 }
 
+/// Entries per INSERT: 7 values each, well under both engines' limit on bound values.
+const LOG_BATCH_ROWS: usize = 500;
+
+/// The values an entry binds, in the order of [`log_insert_sql`]'s columns after the force.
+const LOG_BOUND: usize = 7;
+
+/// The bulk INSERT of `rows` entries. The force id is written into the text as an integer literal
+/// (the database's own number, never user input), as the pool's bulk INSERT does.
+fn log_insert_sql(sqlite: bool, rows: usize, force_id: i64) -> String {
+    let mut sql = String::from(
+        "INSERT INTO log_entries (force_id, incident_ref, call_ref, at, kind, value, text, written_by) VALUES ",
+    );
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ",(" });
+        sql.push_str(&force_id.to_string());
+        for c in 0..LOG_BOUND {
+            sql.push(',');
+            sql.push_str(&crate::pool::param(sqlite, r * LOG_BOUND + c + 1));
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (force_id, incident_ref, at, kind, value, text) DO NOTHING");
+    sql
+}
+
 impl Tx {
-    /// Stores a file's entries for force `force_id`; an entry already stored is left as it is.
+    /// Stores a file's entries for force `force_id`, many to a statement; an entry already stored
+    /// (or repeated in the file) is left as it is.
     pub async fn insert_log_entries(
         &mut self,
         force_id: i64,
         entries: &[(u64, LogEntry)],
     ) -> Result<LogCounts> {
-        let mut counts = LogCounts::default();
-        for (_, e) in entries {
-            let n = on_tx!(self, |c| {
-                sqlx::query(
-                "INSERT INTO log_entries (force_id, incident_ref, call_ref, at, kind, value, text, written_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                 ON CONFLICT (force_id, incident_ref, at, kind, value, text) DO NOTHING"
-            )
-            .bind(force_id)
-            .bind(&e.incident_ref)
-            .bind(e.call_ref.as_ref().map(|r| r.as_str()))
-            .bind(e.at)
-            .bind(e.kind.code())
-            .bind(e.value.as_deref().unwrap_or(""))
-            .bind(e.text.as_deref().unwrap_or(""))
-            .bind(e.by.as_deref().unwrap_or(""))
-            .execute(c)
-            .await?
-            .rows_affected()
-            });
-            if n == 1 {
-                counts.added += 1;
+        let sqlite = self.is_sqlite();
+        let full = log_insert_sql(sqlite, LOG_BATCH_ROWS, force_id);
+        let mut added = 0;
+        for chunk in entries.chunks(LOG_BATCH_ROWS) {
+            let last;
+            let sql = if chunk.len() == LOG_BATCH_ROWS {
+                full.as_str()
             } else {
-                counts.unchanged += 1;
-            }
+                last = log_insert_sql(sqlite, chunk.len(), force_id);
+                last.as_str()
+            };
+            added += on_tx!(self, |c| {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (_, e) in chunk {
+                    q = q
+                        .bind(&e.incident_ref)
+                        .bind(e.call_ref.as_ref().map(|r| r.as_str()))
+                        .bind(e.at)
+                        .bind(e.kind.code())
+                        .bind(e.value.as_deref().unwrap_or(""))
+                        .bind(e.text.as_deref().unwrap_or(""))
+                        .bind(e.by.as_deref().unwrap_or(""));
+                }
+                q.execute(c).await?.rows_affected()
+            });
         }
-        Ok(counts)
+        Ok(LogCounts {
+            added,
+            unchanged: entries.len() as u64 - added,
+        })
     }
 }
 

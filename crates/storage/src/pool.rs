@@ -225,7 +225,7 @@ fn first_difference(a: &PoolCall, b: &PoolCall) -> Option<(&'static str, String,
 /// The `n`th (1-based) bind parameter. SQLite finds a *named* parameter such as `$7` by a linear
 /// scan, which makes binding the thousands of parameters of a bulk insert quadratic (it was 93% of
 /// import time); its anonymous `?` costs nothing. PostgreSQL only has `$n`.
-fn param(sqlite: bool, n: usize) -> String {
+pub(crate) fn param(sqlite: bool, n: usize) -> String {
     if sqlite { "?".into() } else { format!("${n}") }
 }
 
