@@ -221,6 +221,10 @@ pub struct Phrases {
     /// flags it (seed 003, case study 2).
     #[serde(default)]
     pub domestic: Vec<String>,
+    /// Words in a call's incident log that describe a missing person, for the check that a
+    /// missing person was not opened as "concern for safety" (seed 003).
+    #[serde(default)]
+    pub missing_person: Vec<String>,
 }
 
 impl Phrases {
@@ -264,7 +268,28 @@ impl Phrases {
                 "my partner",
                 "coercive",
             ]),
+            missing_person: v(&[
+                "missing",
+                "not home",
+                "not come home",
+                "not returned",
+                "not been seen",
+                "cannot be found",
+                "can't be found",
+                "whereabouts unknown",
+            ]),
         }
+    }
+
+    /// Every list with the code it is stored and set by.
+    pub fn lists(&self) -> [(&'static str, &Vec<String>); 5] {
+        [
+            ("greeting", &self.greeting),
+            ("next-steps", &self.next_steps),
+            ("inappropriate", &self.inappropriate),
+            ("domestic", &self.domestic),
+            ("missing-person", &self.missing_person),
+        ]
     }
 
     pub fn is_empty(&self) -> bool {
@@ -608,6 +633,7 @@ impl Template {
             focus_themes: reference.focus_themes,
             phrases: Phrases {
                 domestic: reference.phrases.domestic,
+                missing_person: reference.phrases.missing_person,
                 ..Phrases::default()
             },
         }

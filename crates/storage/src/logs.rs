@@ -163,7 +163,8 @@ impl Store {
     }
 
     /// The calls of force `force_id` whose incident log trips a check under programme
-    /// `programme_id`'s words for domestic abuse and the force's attendance targets: what a
+    /// `programme_id`'s words (for domestic abuse, a missing person) and the force's attendance
+    /// targets: what a
     /// `log-prompts` stratum counts. A call counts when an incident it wrote an entry in, or the
     /// pool links it to, trips one. Each incident's entries are checked on their own, as the
     /// scoring page checks them; the repeat-call check, which looks at the caller's other calls
@@ -174,7 +175,7 @@ impl Store {
         programme_id: i64,
     ) -> Result<Vec<CallRef>> {
         let targets = self.attendance_targets(force_id).await?;
-        let domestic = self.template(programme_id).await?.phrases.domestic;
+        let terms = self.template(programme_id).await?.phrases;
         let rows: Vec<Row> = on_pool!(self, |p| sqlx::query_as(
             "SELECT incident_ref, call_ref, at, kind, value, text, written_by FROM log_entries
              WHERE force_id = $1 ORDER BY incident_ref, at, id"
@@ -189,7 +190,7 @@ impl Store {
         let mut tripped = std::collections::HashSet::new();
         let mut calls = std::collections::BTreeSet::new();
         for incident in entries.chunk_by(|a, b| a.incident_ref == b.incident_ref) {
-            if rules::check_with(incident, &targets, &domestic).is_empty() {
+            if rules::check_with(incident, &targets, &terms).is_empty() {
                 continue;
             }
             tripped.insert(incident[0].incident_ref.as_str());

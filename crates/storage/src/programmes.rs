@@ -63,13 +63,7 @@ impl Tx {
             });
         }
         self.insert_focus_themes(id, &template.focus_themes).await?;
-        let phrases = &template.phrases;
-        for (kind, list) in [
-            ("greeting", &phrases.greeting),
-            ("next-steps", &phrases.next_steps),
-            ("inappropriate", &phrases.inappropriate),
-            ("domestic", &phrases.domestic),
-        ] {
+        for (kind, list) in template.phrases.lists() {
             self.insert_phrases(id, kind, list).await?;
         }
         self.record(
@@ -83,16 +77,18 @@ impl Tx {
     }
 
     /// Replaces one of a programme's phrase lists (`kind` is greeting, next-steps or
-    /// inappropriate, for transcripts, or domestic, for the incident log's check).
+    /// inappropriate, for transcripts, or domestic or missing-person, for the incident log's
+    /// checks).
     pub async fn set_phrases(
         &mut self,
         programme_id: i64,
         kind: &str,
         phrases: &[String],
     ) -> Result<()> {
-        if !["greeting", "next-steps", "inappropriate", "domestic"].contains(&kind) {
+        let reference = Phrases::reference();
+        if !reference.lists().iter().any(|(k, _)| *k == kind) {
             return Err(StoreError::NotFound(format!(
-                "there is no phrase list {kind:?}; expected greeting, next-steps, inappropriate or domestic"
+                "there is no phrase list {kind:?}; expected greeting, next-steps, inappropriate, domestic or missing-person"
             )));
         }
         // A programme made before phrase lists existed reads the reference lists while it has
@@ -110,13 +106,7 @@ impl Tx {
         .fetch_one(c)
         .await?);
         if current == 0 && kind_of_programme == ProgrammeKind::CallAudit.code() {
-            let reference = Phrases::reference();
-            for (k, list) in [
-                ("greeting", &reference.greeting),
-                ("next-steps", &reference.next_steps),
-                ("inappropriate", &reference.inappropriate),
-                ("domestic", &reference.domestic),
-            ] {
+            for (k, list) in reference.lists() {
                 self.insert_phrases(programme_id, k, list).await?;
             }
         }
@@ -388,17 +378,20 @@ impl Store {
                         .map(|(_, p)| p.clone())
                         .collect()
                 };
-                let domestic: Vec<String> = list("domestic");
+                // A programme made before the log's lists existed checks for the reference words.
+                let or_reference = |mine: Vec<String>, reference: fn(Phrases) -> Vec<String>| {
+                    if mine.is_empty() {
+                        reference(Phrases::reference())
+                    } else {
+                        mine
+                    }
+                };
                 Phrases {
                     greeting: list("greeting"),
                     next_steps: list("next-steps"),
                     inappropriate: list("inappropriate"),
-                    // A programme made before this list existed checks for the reference words.
-                    domestic: if domestic.is_empty() {
-                        Phrases::reference().domestic
-                    } else {
-                        domestic
-                    },
+                    domestic: or_reference(list("domestic"), |p| p.domestic),
+                    missing_person: or_reference(list("missing-person"), |p| p.missing_person),
                 }
             },
         })

@@ -52,7 +52,8 @@ pub async fn call_log(
     // The checks run over each incident's entries on their own (the log comes incident by
     // incident, each in time order).
     let targets = state.store.attendance_targets(force_id).await?;
-    let domestic = state.template(programme_id).await?.phrases.domestic.clone();
+    let template = state.template(programme_id).await?;
+    let terms = &template.phrases;
     let others: Vec<rules::OtherCall> = state
         .store
         .same_caller_calls(force_id, &call.call_ref)
@@ -74,7 +75,7 @@ pub async fn call_log(
             .then(|| rules::repeat_calls_not_linked(incident, start, &others))
             .flatten();
         prompts.extend(
-            rules::check_with(incident, &targets, &domestic)
+            rules::check_with(incident, &targets, terms)
                 .into_iter()
                 .chain(repeat)
                 .map(|p| p.message),
@@ -82,7 +83,7 @@ pub async fn call_log(
     }
     prompts.extend(
         heard
-            .and_then(|h| rules::domestic_abuse_heard_not_flagged(&entries, h, &domestic))
+            .and_then(|h| rules::domestic_abuse_heard_not_flagged(&entries, h, &terms.domestic))
             .map(|p| p.message),
     );
     let lines: Vec<LogLine> = timeline(&entries, start, details)

@@ -38,6 +38,8 @@ struct ProgrammeView {
     inappropriate: String,
     /// The words that suggest domestic abuse, one a line.
     domestic: String,
+    /// The words that describe a missing person, one a line.
+    missing_person: String,
     /// Retention periods in days, "" when none is set.
     keep_recordings: String,
     keep_free_text: String,
@@ -98,6 +100,7 @@ async fn page(state: &AppState, user: &User, saved: Option<i64>) -> Result<Page>
             next_steps: lines(&t.phrases.next_steps),
             inappropriate: lines(&t.phrases.inappropriate),
             domestic: lines(&t.phrases.domestic),
+            missing_person: lines(&t.phrases.missing_person),
             keep_recordings: p.recording_days.map(|d| d.to_string()).unwrap_or_default(),
             keep_free_text: p.free_text_days.map(|d| d.to_string()).unwrap_or_default(),
             log_details: p.log_details,
@@ -208,6 +211,15 @@ fn read_settings(p: &Posted) -> std::result::Result<Settings, String> {
                     field("Words that suggest domestic abuse", list("domestic"))?,
                 ));
             }
+            if p.fields.get("missing_person").is_some() {
+                lists.push((
+                    "missing-person",
+                    field(
+                        "Words that describe a missing person",
+                        list("missing_person"),
+                    )?,
+                ));
+            }
             lists
         },
     })
@@ -240,6 +252,7 @@ pub async fn save(
                 v.next_steps = typed("next_steps");
                 v.inappropriate = typed("inappropriate");
                 v.domestic = typed("domestic");
+                v.missing_person = typed("missing_person");
                 v.keep_recordings = typed("keep_recordings");
                 v.keep_free_text = typed("keep_free_text");
                 if !v.in_use {
@@ -268,15 +281,10 @@ pub async fn save(
     if focus_now != focus_new {
         tx.set_focus_themes(id, &settings.focus).await?;
     }
-    let ph = &current.phrases;
+    let lists = current.phrases.lists();
     for (kind, list) in &settings.phrases {
-        let now = match *kind {
-            "greeting" => &ph.greeting,
-            "next-steps" => &ph.next_steps,
-            "inappropriate" => &ph.inappropriate,
-            _ => &ph.domestic,
-        };
-        if list != now {
+        let now = lists.iter().find(|(k, _)| k == kind).map(|(_, l)| *l);
+        if now != Some(list) {
             tx.set_phrases(id, kind, list).await?;
         }
     }

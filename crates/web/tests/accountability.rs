@@ -798,13 +798,14 @@ async fn the_coordinator_keeps_the_programmes_settings() {
         .post(
             "coordinator",
             &path,
-            &format!("{form}&domestic=her+fella%0Adomestic"),
+            &format!("{form}&domestic=her+fella%0Adomestic&missing_person=AWOL%0Amissing"),
             true,
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let t = w.store.template(w.programme).await.unwrap();
     assert_eq!(t.phrases.domestic, ["her fella", "domestic"]);
+    assert_eq!(t.phrases.missing_person, ["AWOL", "missing"]);
 }
 
 /// Questions and areas can be reworded until the first answer under the programme, then they are

@@ -13,26 +13,32 @@ pub struct Prompt {
 }
 
 /// Every rule's prompts for one incident's log, with `targets` (minutes to attend, by grade) for
-/// the rule on a target passed.
-/// and `domestic` (the programme's words that suggest domestic abuse) for the rule on a qualifier.
+/// the rule on a target passed, and the programme's words (`terms`: those that suggest domestic
+/// abuse, and a missing person) for the rules that read the log's words.
 pub fn check_with(
     log: &[LogEntry],
     targets: &crate::performance::Targets,
-    domestic: &[String],
+    terms: &crate::template::Phrases,
 ) -> Vec<Prompt> {
     let mut prompts = others(log);
-    prompts.extend(domestic_abuse_not_flagged(log, domestic));
+    prompts.extend(domestic_abuse_not_flagged(log, &terms.domestic));
+    prompts.extend(missing_person_opened_as_concern_for_safety(
+        log,
+        &terms.missing_person,
+    ));
     prompts.extend(target_passed_with_nobody_told(log, targets));
     prompts
 }
 
 /// Every rule's prompts for one incident's log that need nothing but the log, with the reference
-/// words for domestic abuse.
+/// words.
 pub fn check(log: &[LogEntry]) -> Vec<Prompt> {
+    let terms = crate::template::Phrases::reference();
     let mut prompts = others(log);
-    prompts.extend(domestic_abuse_not_flagged(
+    prompts.extend(domestic_abuse_not_flagged(log, &terms.domestic));
+    prompts.extend(missing_person_opened_as_concern_for_safety(
         log,
-        &crate::template::Phrases::reference().domestic,
+        &terms.missing_person,
     ));
     prompts
 }
@@ -45,7 +51,6 @@ fn others(log: &[LogEntry]) -> Vec<Prompt> {
         thrive_missing_or_thin,
         question_left_unanswered,
         downgraded_without_rationale,
-        missing_person_opened_as_concern_for_safety,
     ]
     .iter()
     .filter_map(|rule| rule(log))
@@ -93,7 +98,7 @@ fn silent_call_closed_without_call_back(log: &[LogEntry]) -> Option<Prompt> {
 /// Seed 003, case study 2: the caller spoke of a past domestic violence case, the call was coded
 /// as suspicious circumstances and never flagged as domestic abuse.
 fn domestic_abuse_not_flagged(log: &[LogEntry], terms: &[String]) -> Option<Prompt> {
-    let terms = domestic_keys(terms);
+    let terms = term_keys(terms);
     if domestic_flagged(log) {
         return None;
     }
@@ -125,7 +130,7 @@ pub fn domestic_abuse_heard_not_flagged(
         return None;
     }
     let heard = match_key(heard);
-    domestic_keys(terms)
+    term_keys(terms)
         .iter()
         .any(|t| heard.contains(t.as_str()))
         .then(|| Prompt {
@@ -135,8 +140,8 @@ pub fn domestic_abuse_heard_not_flagged(
         })
 }
 
-/// The words for domestic abuse as they are compared: match keys, blanks left out.
-fn domestic_keys(terms: &[String]) -> Vec<String> {
+/// A programme's words as they are compared: match keys, blanks left out.
+fn term_keys(terms: &[String]) -> Vec<String> {
     terms
         .iter()
         .map(|t| match_key(t))
@@ -353,27 +358,23 @@ pub fn repeat_calls_not_linked(
 }
 
 /// Seed 003 (a missing person opened as "concern for safety"): the opening code is concern for
-/// safety while the log describes a missing person.
-fn missing_person_opened_as_concern_for_safety(log: &[LogEntry]) -> Option<Prompt> {
+/// safety while the log's words (`terms`, the programme's) describe a missing person.
+fn missing_person_opened_as_concern_for_safety(
+    log: &[LogEntry],
+    terms: &[String],
+) -> Option<Prompt> {
     let opened = *of(log, LogKind::Opened).first()?;
     let code = match_key(log[opened].value.as_deref().unwrap_or(""));
     if !code.contains("concernforsafety") {
         return None;
     }
+    let terms = term_keys(terms);
     let missing: Vec<usize> = log
         .iter()
         .enumerate()
         .filter(|(_, e)| {
             let w = match_key(e.text.as_deref().unwrap_or(""));
-            [
-                "missing",
-                "nothome",
-                "notreturned",
-                "notbeenseen",
-                "cannotbefound",
-            ]
-            .iter()
-            .any(|t| w.contains(t))
+            terms.iter().any(|t| w.contains(t.as_str()))
         })
         .map(|(i, _)| i)
         .collect();
@@ -403,6 +404,11 @@ mod tests {
                 by: None,
             })
             .collect()
+    }
+
+    /// No words at all: the rules that read words stay quiet.
+    fn none() -> crate::template::Phrases {
+        crate::template::Phrases::default()
     }
 
     fn rules(l: &[LogEntry]) -> Vec<&'static str> {
@@ -442,7 +448,7 @@ mod tests {
             (1800, LogKind::Closed, Some("CRIME RECORDED"), None),
         ]);
         assert_eq!(rules(&l), Vec::<&str>::new());
-        let reference = crate::template::Phrases::reference().domestic;
+        let reference = crate::template::Phrases::reference();
         assert!(check_with(&l, &crate::performance::default_targets(), &reference).is_empty());
     }
 
@@ -478,13 +484,45 @@ mod tests {
         ]);
         let targets = crate::performance::default_targets();
         let fired = |terms: &[&str]| {
-            let terms: Vec<String> = terms.iter().map(|t| t.to_string()).collect();
+            let terms = crate::template::Phrases {
+                domestic: terms.iter().map(|t| t.to_string()).collect(),
+                ..none()
+            };
             check_with(&l, &targets, &terms)
                 .iter()
                 .any(|p| p.rule == "domestic-not-flagged")
         };
         assert!(!fired(&["domestic"]), "the reference words miss this one");
         assert!(fired(&["her fella"]), "a programme's own words catch it");
+    }
+
+    #[test]
+    fn the_words_for_a_missing_person_are_the_programmes() {
+        let l = log(&[
+            (
+                5,
+                LogKind::Opened,
+                Some("CONCERN FOR SAFETY"),
+                Some("Son has gone AWOL from the care home"),
+            ),
+            (40, LogKind::Thrive, None, Some(THRIVE)),
+        ]);
+        let targets = crate::performance::default_targets();
+        let fired = |terms: &[&str]| {
+            let terms = crate::template::Phrases {
+                missing_person: terms.iter().map(|t| t.to_string()).collect(),
+                ..none()
+            };
+            check_with(&l, &targets, &terms)
+                .iter()
+                .any(|p| p.rule == "missing-person-opening-code")
+        };
+        assert!(
+            !fired(&["missing", "not home"]),
+            "the reference words miss this one"
+        );
+        assert!(fired(&["AWOL"]), "a programme's own words catch it");
+        assert!(!fired(&[]), "no words, no prompt");
     }
 
     #[test]
@@ -591,7 +629,7 @@ mod tests {
             (5400, LogKind::Arrived, None, None),
             (6000, LogKind::Closed, Some("RESOLVED"), None),
         ]);
-        let p = check_with(&l, &targets, &[]);
+        let p = check_with(&l, &targets, &none());
         let t = p
             .iter()
             .find(|p| p.rule == "target-passed-nobody-told")
@@ -604,7 +642,7 @@ mod tests {
             log(&[(3800, LogKind::Contact, None, Some("Updated caller: delay"))])[0].clone(),
         );
         assert!(
-            check_with(&told, &targets, &[])
+            check_with(&told, &targets, &none())
                 .iter()
                 .all(|p| p.rule != "target-passed-nobody-told")
         );
@@ -615,7 +653,7 @@ mod tests {
             (40, LogKind::Thrive, None, Some(THRIVE)),
             (1800, LogKind::Arrived, None, None),
         ]);
-        assert!(check_with(&in_time, &targets, &[]).is_empty());
+        assert!(check_with(&in_time, &targets, &none()).is_empty());
     }
 
     #[test]
