@@ -225,6 +225,11 @@ pub struct Phrases {
     /// missing person was not opened as "concern for safety" (seed 003).
     #[serde(default)]
     pub missing_person: Vec<String>,
+    /// Words in a call's incident log that suggest a death, for the check that a suspected death
+    /// was not opened as something else (seed 003: a guest found under water, opened as
+    /// "suspicious circumstances").
+    #[serde(default)]
+    pub death: Vec<String>,
 }
 
 impl Phrases {
@@ -278,17 +283,28 @@ impl Phrases {
                 "can't be found",
                 "whereabouts unknown",
             ]),
+            death: v(&[
+                "dead",
+                "deceased",
+                "not breathing",
+                "no pulse",
+                "body found",
+                "found a body",
+                "lifeless",
+                "sudden death",
+            ]),
         }
     }
 
     /// Every list with the code it is stored and set by.
-    pub fn lists(&self) -> [(&'static str, &Vec<String>); 5] {
+    pub fn lists(&self) -> [(&'static str, &Vec<String>); 6] {
         [
             ("greeting", &self.greeting),
             ("next-steps", &self.next_steps),
             ("inappropriate", &self.inappropriate),
             ("domestic", &self.domestic),
             ("missing-person", &self.missing_person),
+            ("death", &self.death),
         ]
     }
 
@@ -634,6 +650,7 @@ impl Template {
             phrases: Phrases {
                 domestic: reference.phrases.domestic,
                 missing_person: reference.phrases.missing_person,
+                death: reference.phrases.death,
                 ..Phrases::default()
             },
         }

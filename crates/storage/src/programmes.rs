@@ -88,7 +88,7 @@ impl Tx {
         let reference = Phrases::reference();
         if !reference.lists().iter().any(|(k, _)| *k == kind) {
             return Err(StoreError::NotFound(format!(
-                "there is no phrase list {kind:?}; expected greeting, next-steps, inappropriate, domestic or missing-person"
+                "there is no phrase list {kind:?}; expected greeting, next-steps, inappropriate, domestic, missing-person or death"
             )));
         }
         // A programme made before phrase lists existed reads the reference lists while it has
@@ -392,6 +392,7 @@ impl Store {
                     inappropriate: list("inappropriate"),
                     domestic: or_reference(list("domestic"), |p| p.domestic),
                     missing_person: or_reference(list("missing-person"), |p| p.missing_person),
+                    death: or_reference(list("death"), |p| p.death),
                 }
             },
         })

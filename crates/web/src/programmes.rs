@@ -40,6 +40,8 @@ struct ProgrammeView {
     domestic: String,
     /// The words that describe a missing person, one a line.
     missing_person: String,
+    /// The words that suggest a death, one a line.
+    death: String,
     /// Retention periods in days, "" when none is set.
     keep_recordings: String,
     keep_free_text: String,
@@ -101,6 +103,7 @@ async fn page(state: &AppState, user: &User, saved: Option<i64>) -> Result<Page>
             inappropriate: lines(&t.phrases.inappropriate),
             domestic: lines(&t.phrases.domestic),
             missing_person: lines(&t.phrases.missing_person),
+            death: lines(&t.phrases.death),
             keep_recordings: p.recording_days.map(|d| d.to_string()).unwrap_or_default(),
             keep_free_text: p.free_text_days.map(|d| d.to_string()).unwrap_or_default(),
             log_details: p.log_details,
@@ -211,6 +214,9 @@ fn read_settings(p: &Posted) -> std::result::Result<Settings, String> {
                     field("Words that suggest domestic abuse", list("domestic"))?,
                 ));
             }
+            if p.fields.get("death").is_some() {
+                lists.push(("death", field("Words that suggest a death", list("death"))?));
+            }
             if p.fields.get("missing_person").is_some() {
                 lists.push((
                     "missing-person",
@@ -253,6 +259,7 @@ pub async fn save(
                 v.inappropriate = typed("inappropriate");
                 v.domestic = typed("domestic");
                 v.missing_person = typed("missing_person");
+                v.death = typed("death");
                 v.keep_recordings = typed("keep_recordings");
                 v.keep_free_text = typed("keep_free_text");
                 if !v.in_use {

@@ -26,6 +26,7 @@ pub fn check_with(
         log,
         &terms.missing_person,
     ));
+    prompts.extend(death_opened_as_something_else(log, &terms.death));
     prompts.extend(target_passed_with_nobody_told(log, targets));
     prompts
 }
@@ -40,6 +41,7 @@ pub fn check(log: &[LogEntry]) -> Vec<Prompt> {
         log,
         &terms.missing_person,
     ));
+    prompts.extend(death_opened_as_something_else(log, &terms.death));
     prompts
 }
 
@@ -385,6 +387,45 @@ fn missing_person_opened_as_concern_for_safety(
     })
 }
 
+/// Seed 003 (a hotel guest found under water, "appeared" dead, opened as "suspicious
+/// circumstances" and the procedure for that code never opened): the log's words (`terms`, the
+/// programme's) suggest a death and the opening code is not one for a death.
+fn death_opened_as_something_else(log: &[LogEntry], terms: &[String]) -> Option<Prompt> {
+    let opened = *of(log, LogKind::Opened).first()?;
+    let code = log[opened].value.as_deref().unwrap_or("");
+    if match_key(code).contains("death") {
+        return None;
+    }
+    let terms = term_keys(terms);
+    let death: Vec<usize> = log
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            let w = match_key(e.text.as_deref().unwrap_or(""));
+            terms.iter().any(|t| w.contains(t.as_str()))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if death.is_empty() {
+        return None;
+    }
+    let mut entries = [vec![opened], death].concat();
+    entries.sort_unstable();
+    entries.dedup();
+    Some(Prompt {
+        rule: "death-opening-code",
+        message: format!(
+            "Opened as {}, but the log describes a suspected death: look at whether the right opening code, and its procedure, were used.",
+            if code.is_empty() {
+                "another code"
+            } else {
+                code
+            }
+        ),
+        entries,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -523,6 +564,33 @@ mod tests {
         );
         assert!(fired(&["AWOL"]), "a programme's own words catch it");
         assert!(!fired(&[]), "no words, no prompt");
+    }
+
+    #[test]
+    fn a_suspected_death_opened_as_suspicious_circumstances() {
+        // Seed 003: the hotel guest found under water; the officer used the wrong opening code.
+        let l = log(&[
+            (
+                5,
+                LogKind::Opened,
+                Some("SUSPICIOUS CIRCUMSTANCES"),
+                Some("Hotel staff: guest found in the bath, appears to be dead"),
+            ),
+            (30, LogKind::Graded, Some("IMMEDIATE"), None),
+            (40, LogKind::Thrive, None, Some(THRIVE)),
+        ]);
+        let p = check(&l);
+        let d = p.iter().find(|p| p.rule == "death-opening-code").unwrap();
+        assert!(
+            d.message.starts_with("Opened as SUSPICIOUS CIRCUMSTANCES"),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.entries, vec![0]);
+        // Opened as a sudden death: nothing to prompt.
+        let mut right = l.clone();
+        right[0].value = Some("SUDDEN DEATH".into());
+        assert!(check(&right).iter().all(|p| p.rule != "death-opening-code"));
     }
 
     #[test]
