@@ -37,6 +37,12 @@ pub async fn session_call(state: &AppState, id: i64, n: i64) -> Result<(SessionO
     Ok((call.clone(), calls.len()))
 }
 
+/// Whether those who score under `template` also propose a category and areas: a Crime Data
+/// Integrity record is judged by its checks alone (seed 002), a call by the panel's view too.
+fn proposes(template: &callaudit_domain::template::Template) -> bool {
+    template.kind != callaudit_domain::template::ProgrammeKind::CrimeDataIntegrity
+}
+
 /// One auditor's answers to a call so far: question code → (answer, note).
 async fn own_answers(
     state: &AppState,
@@ -111,6 +117,8 @@ struct Page {
     unanswered: Option<Unanswered>,
     /// The first category's code, for the link to the category question.
     first_category: &'static str,
+    /// Whether the scorer proposes a category and areas (not for a Crime Data Integrity record).
+    judges: bool,
     /// What the control room wrote about the call, under the programme's rule.
     log: crate::incident::CallLog,
 }
@@ -208,15 +216,17 @@ async fn render_page(
         .map(|qn| (qn.code.clone(), qn.text.clone()))
         .collect();
     let answered = template.questions.len() - left.len();
+    let judges = proposes(&template);
+    let no_category = judges && proposal.is_none();
     let unanswered = q
         .unanswered
         .as_deref()
-        .filter(|_| !left.is_empty() || proposal.is_none())
+        .filter(|_| !left.is_empty() || no_category)
         .map(|go| {
             let finish = go == "finish";
             Unanswered {
                 questions: left,
-                no_category: proposal.is_none(),
+                no_category,
                 finish,
                 onward: if finish {
                     format!("/sessions/{id}/answers")
@@ -261,6 +271,7 @@ async fn render_page(
         answered,
         unanswered,
         first_category: Category::ALL[0].code(),
+        judges,
         log: crate::incident::call_log(state, a.force_id, a.programme_id, &call, heard.as_deref())
             .await?,
     };
@@ -335,7 +346,8 @@ pub async fn save(
         .questions
         .iter()
         .all(|qn| mine.contains_key(&qn.code) || changes.iter().any(|(c, ..)| *c == qn.code))
-        && (proposal.is_some()
+        && (!proposes(&template)
+            || proposal.is_some()
             || own_proposal(&state, call.session_call_id, me)
                 .await?
                 .is_some());
@@ -365,14 +377,16 @@ struct Summary {
     held_on: String,
     questions: usize,
     calls: Vec<MyCall>,
+    /// Whether a category is proposed as well (not for a Crime Data Integrity record).
+    judges: bool,
 }
 
 impl Summary {
-    /// Calls with every question answered and a category proposed.
+    /// Calls with every question answered and, where one is proposed, a category.
     fn finished(&self) -> usize {
         self.calls
             .iter()
-            .filter(|c| c.answered == self.questions && c.category.is_some())
+            .filter(|c| c.answered == self.questions && (!self.judges || c.category.is_some()))
             .count()
     }
 }
@@ -411,6 +425,7 @@ pub async fn summary(
         held_on: session.held_on.format("%-d %B %Y").to_string(),
         questions: template.questions.len(),
         calls,
+        judges: proposes(&template),
     };
     Ok(Html(page.render()?).into_response())
 }

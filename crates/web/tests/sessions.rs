@@ -1073,3 +1073,40 @@ async fn an_incident_log_review_is_drawn_from_tripped_logs_scored_and_reported()
         "the world's dip sample has its section too"
     );
 }
+
+/// A Crime Data Integrity record is judged by its checks alone: the registrar is never asked for
+/// a category, and a record with every check answered is finished.
+#[tokio::test]
+async fn a_registrar_checks_a_record_without_proposing_a_category() {
+    let w = world().await;
+    let call = format!("/sessions/{}/calls/2", w.dip);
+    let page = text(w.get(Some("registrar"), &call).await).await;
+    assert!(
+        page.contains("The crime was correctly classified"),
+        "{page}"
+    );
+    assert!(!page.contains("Category you propose"), "{page}");
+    let res = w
+        .post(
+            "registrar",
+            &call,
+            "q_recorded=yes&q_classified=yes&q_timely=no&go=next",
+            true,
+        )
+        .await;
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        format!("/sessions/{}/calls/3", w.dip),
+        "every check answered: on to the next record, nothing asked"
+    );
+    let summary = text(
+        w.get(Some("registrar"), &format!("/sessions/{}/answers", w.dip))
+            .await,
+    )
+    .await;
+    assert!(
+        summary.contains("You have finished 2 of 4 calls")
+            && !summary.contains("Category you propose"),
+        "{summary}"
+    );
+}
