@@ -197,34 +197,35 @@ fn read_settings(p: &Posted) -> std::result::Result<Settings, String> {
             .map_err(|p| format!("Largest sample: {p}."))?,
         focus: field("Focus themes", list("focus"))?,
         phrases: {
-            let mut lists = vec![
-                ("greeting", field("Greeting phrases", list("greeting"))?),
-                (
-                    "next-steps",
-                    field("Next-steps phrases", list("next_steps"))?,
-                ),
+            // (list, form field, label, always read): the incident log's lists came later, and a
+            // form without their fields leaves them as they are.
+            let mut lists = Vec::new();
+            for (kind, name, label, always) in [
+                ("greeting", "greeting", "Greeting phrases", true),
+                ("next-steps", "next_steps", "Next-steps phrases", true),
                 (
                     "inappropriate",
-                    field("Inappropriate terms", list("inappropriate"))?,
+                    "inappropriate",
+                    "Inappropriate terms",
+                    true,
                 ),
-            ];
-            if p.fields.get("domestic").is_some() {
-                lists.push((
+                (
                     "domestic",
-                    field("Words that suggest domestic abuse", list("domestic"))?,
-                ));
-            }
-            if p.fields.get("death").is_some() {
-                lists.push(("death", field("Words that suggest a death", list("death"))?));
-            }
-            if p.fields.get("missing_person").is_some() {
-                lists.push((
+                    "domestic",
+                    "Words that suggest domestic abuse",
+                    false,
+                ),
+                ("death", "death", "Words that suggest a death", false),
+                (
                     "missing-person",
-                    field(
-                        "Words that describe a missing person",
-                        list("missing_person"),
-                    )?,
-                ));
+                    "missing_person",
+                    "Words that describe a missing person",
+                    false,
+                ),
+            ] {
+                if always || p.fields.get(name).is_some() {
+                    lists.push((kind, field(label, list(name))?));
+                }
             }
             lists
         },
