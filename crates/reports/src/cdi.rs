@@ -248,6 +248,19 @@ fn pending(r: &CdiReport) -> String {
     }
 }
 
+/// The year's compliance in one sentence, with what counts as compliant and counted.
+fn headline(r: &CdiReport) -> String {
+    format!(
+        "{} of {} incident records checked met the crime recording rules: {} (95% interval {}). A record is compliant \
+         when no check failed: a crime recorded where the rules require it, correctly classified, and in time. \
+         A result counts once a second registrar has validated it.",
+        r.compliant,
+        r.records,
+        pct(r.rate),
+        interval(&row("", "", r.records, r.compliant))
+    )
+}
+
 /// The sentence for a year with no validated result.
 fn nothing_counted(r: &CdiReport) -> String {
     format!(
@@ -268,16 +281,7 @@ pub fn markdown(r: &CdiReport) -> String {
         }
         return s;
     }
-    let _ = writeln!(
-        w,
-        "{} of {} incident records checked met the crime recording rules: {} (95% interval {}). A record is compliant \
-         when no check failed: a crime recorded where the rules require it, correctly classified, and in time. \
-         A result counts once a second registrar has validated it.\n",
-        r.compliant,
-        r.records,
-        pct(r.rate),
-        interval(&row("", "", r.records, r.compliant))
-    );
+    let _ = writeln!(w, "{}\n", headline(r));
     if !pending.is_empty() {
         let _ = writeln!(w, "{pending}\n");
     }
@@ -366,6 +370,8 @@ pub struct CdiView {
     pub pending: String,
     /// The sentence for a year with no validated result.
     pub nothing_counted: String,
+    /// The year's compliance in one sentence, for a year with validated results.
+    pub headline: String,
     /// (category, records, compliant, rate, interval).
     pub by_type: Vec<(String, u64, u64, String, String)>,
     /// (category, month name, records, compliant, rate, interval).
@@ -384,6 +390,7 @@ pub fn view(r: &CdiReport) -> CdiView {
         interval: interval(&row("", "", r.records, r.compliant)),
         pending: pending(r),
         nothing_counted: nothing_counted(r),
+        headline: headline(r),
         by_type: r
             .by_type
             .iter()
