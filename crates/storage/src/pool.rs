@@ -532,7 +532,7 @@ impl Store {
     /// program then draws only calls it can hear.
     pub async fn pool_has_recordings(&self, force_id: i64) -> Result<bool> {
         let found: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT 1 FROM calls WHERE force_id = $1 AND recording IS NOT NULL LIMIT 1"
+            "SELECT id FROM calls WHERE force_id = $1 AND recording IS NOT NULL LIMIT 1"
         )
         .bind(force_id)
         .fetch_optional(p)

@@ -276,6 +276,8 @@ async fn a_draw_is_committed_before_the_seed_and_made_once() {
             .map(|i| call(&format!("C{i:02}"), Channel::Emergency, "ASB"))
             .collect();
         import(&store, f, &calls).await.unwrap();
+        // Read on every session page: on PostgreSQL it once failed to decode.
+        assert!(store.pool_has_recordings(f).await.unwrap());
         let mut tx = store.begin("coordinator@example.org").await.unwrap();
         let prog = tx.ensure_call_audit_programme(f).await.unwrap();
         let session = tx
