@@ -30,6 +30,23 @@ impl CallRef {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Makes this reference `s`, exactly as [`CallRef::parse`] would, reusing its buffer: a reader
+    /// of ten million stored references allocates for none of them.
+    pub fn assign(&mut self, s: &str) -> Result<(), Problem> {
+        let b = s.as_bytes();
+        let plain = b.len() <= Self::MAX_CHARS
+            && b.first().is_some_and(|c| *c != b' ')
+            && b.last().is_some_and(|c| *c != b' ')
+            && b.iter().all(|c| (0x20..0x7f).contains(c));
+        if plain {
+            self.0.clear();
+            self.0.push_str(s);
+        } else {
+            *self = Self::parse(s)?;
+        }
+        Ok(())
+    }
 }
 
 impl TryFrom<String> for CallRef {
@@ -276,6 +293,23 @@ pub struct PoolCall {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reference_assigned_is_the_one_parsed() {
+        let mut r = CallRef::parse("X").unwrap();
+        for s in [
+            "C1",
+            " C2 ",
+            "é3",
+            "",
+            "a\tb",
+            &"x".repeat(65),
+            &"y".repeat(64),
+        ] {
+            let assigned = r.assign(s).map(|()| r.clone());
+            assert_eq!(assigned, CallRef::parse(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn channels_parse_loosely_and_print_canonically() {

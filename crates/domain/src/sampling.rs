@@ -11,17 +11,19 @@
 //! the pool file, the record and this description can recompute it. `docs/sampling.md` gives the
 //! byte-exact description.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::Problem;
 use crate::call::{CallRef, Channel, PoolCall, Resolution, Satisfaction};
-use crate::text::{clean_text, match_key};
-use crate::time::canonical_utc;
+use crate::text::{clean_text, match_key, same_key};
+
+mod select;
+pub use select::{Drawer, Drawn, Keep, OutOfOrder, PoolDigest, RepeatCallers};
 
 /// The name of this algorithm, hashed into every key so that a future version can never be
 /// mistaken for this one.
@@ -227,11 +229,13 @@ impl Stratum {
     }
 }
 
-/// What a specification's eligibility rules need, worked out once for a whole pool.
-struct Rules<'a> {
-    spec: &'a DrawSpec,
+/// A specification's eligibility rules, worked out once for a whole pool:
+/// [`Eligibility::admits`] says whether a call may be drawn at all.
+/// It owns what it reads, so that a store can run it beside the database on a thread of its own.
+pub struct Eligibility {
+    spec: DrawSpec,
     focus: BTreeSet<String>,
-    excluded: BTreeSet<&'a str>,
+    excluded: HashSet<String>,
     areas: BTreeSet<String>,
     grades: BTreeSet<String>,
 }
@@ -494,16 +498,26 @@ impl DrawSpec {
         s
     }
 
+    /// Whether a stratum counts calls from repeat callers, which must be found among the eligible
+    /// calls before the draw ([`RepeatCallers`]).
+    pub fn needs_repeat_callers(&self) -> bool {
+        self.strata.iter().any(|s| s.by == StratumBy::RepeatCallers)
+    }
+
     pub fn digest(&self) -> String {
         hex::encode(Sha256::digest(self.canonical().as_bytes()))
     }
 
-    fn rules(&self) -> Rules<'_> {
+    pub fn eligibility(&self) -> Eligibility {
         let keys = |list: &[String]| list.iter().map(|f| match_key(f)).collect();
-        Rules {
-            spec: self,
+        Eligibility {
+            spec: self.clone(),
             focus: keys(&self.focus),
-            excluded: self.exclude.iter().map(CallRef::as_str).collect(),
+            excluded: self
+                .exclude
+                .iter()
+                .map(|c| c.as_str().to_string())
+                .collect(),
             areas: keys(&self.areas),
             grades: keys(&self.grades),
         }
@@ -511,8 +525,8 @@ impl DrawSpec {
 
     /// The eligible calls of a pool, sorted by call reference (the canonical order).
     pub fn eligible<'a>(&self, pool: &'a [PoolCall]) -> Vec<&'a PoolCall> {
-        let rules = self.rules();
-        let mut calls: Vec<&PoolCall> = pool.iter().filter(|c| rules.admit(c)).collect();
+        let rules = self.eligibility();
+        let mut calls: Vec<&PoolCall> = pool.iter().filter(|c| rules.admits(c)).collect();
         calls.sort_unstable_by(|a, b| {
             a.call_ref
                 .as_str()
@@ -523,15 +537,17 @@ impl DrawSpec {
     }
 }
 
-impl Rules<'_> {
+impl Eligibility {
     /// Whether a call may be drawn at all under the specification.
-    fn admit(&self, call: &PoolCall) -> bool {
-        let spec = self.spec;
+    pub fn admits(&self, call: &PoolCall) -> bool {
+        let spec = &self.spec;
         if call.training || self.excluded.contains(call.call_ref.as_str()) {
             return false;
         }
+        // A handful of keys at most: compared in place, so that a pool of millions allocates
+        // nothing here.
         let within = |set: &BTreeSet<String>, value: Option<&str>| {
-            set.is_empty() || value.is_some_and(|v| set.contains(&match_key(v)))
+            set.is_empty() || value.is_some_and(|v| set.iter().any(|k| same_key(v, k)))
         };
         if !within(&self.focus, Some(&call.incident_type))
             || !within(&self.areas, call.area.as_deref())
@@ -573,34 +589,11 @@ impl Rules<'_> {
 /// its strata count by (area, grade, satisfaction code, caller, in that order; empty when absent),
 /// so that a value changed after the commitment changes the digest.
 pub fn pool_digest(eligible: &[&PoolCall], strata: &BTreeSet<StratumBy>) -> String {
-    let mut h = Sha256::new();
-    let mut line = String::with_capacity(128);
+    let mut d = PoolDigest::with_dimensions(strata.clone());
     for c in eligible {
-        line.clear();
-        line.push_str(c.call_ref.as_str());
-        line.push('\t');
-        line.push_str(&canonical_utc(&c.started_at));
-        line.push('\t');
-        line.push_str(c.channel.code());
-        line.push('\t');
-        line.push_str(&c.incident_type);
-        line.push('\t');
-        line.push_str(c.handler.as_deref().unwrap_or(""));
-        for by in strata {
-            line.push('\t');
-            line.push_str(match by {
-                StratumBy::Area => c.area.as_deref().unwrap_or(""),
-                StratumBy::Grade => c.grade.as_deref().unwrap_or(""),
-                StratumBy::Satisfaction => c.details.satisfaction.map_or("", |s| s.code()),
-                StratumBy::RepeatCallers => c.details.caller.as_deref().unwrap_or(""),
-                // Never dimensions: see `stratum_dimensions`.
-                StratumBy::IncidentType | StratumBy::LogPrompts => "",
-            });
-        }
-        line.push('\n');
-        h.update(line.as_bytes());
+        d.add_sorted(c);
     }
-    hex::encode(h.finalize())
+    d.finish().0
 }
 
 /// What is shown to the panel before the seed exists.
@@ -643,14 +636,17 @@ pub fn commit(pool: &[PoolCall], spec: &DrawSpec) -> Commitment {
 /// mistyped focus is easy to spot.
 pub fn nothing_eligible<'a>(pool: impl Iterator<Item = &'a PoolCall>) -> String {
     let mut types: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut total = 0;
     for call in pool {
-        total += 1;
         *types.entry(call.incident_type.as_str()).or_default() += 1;
     }
-    let mut common: Vec<(&str, usize)> = types.into_iter().collect();
-    common.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let shown: Vec<String> = common
+    nothing_eligible_among(types.into_iter().map(|(t, n)| (t.to_string(), n)).collect())
+}
+
+/// [`nothing_eligible`] from the pool's count of calls per incident type.
+pub fn nothing_eligible_among(mut types: Vec<(String, usize)>) -> String {
+    let total: usize = types.iter().map(|(_, n)| n).sum();
+    types.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let shown: Vec<String> = types
         .iter()
         .take(12)
         .map(|(t, n)| format!("{t} ({n})"))
@@ -709,111 +705,22 @@ pub fn draw_key(pool_digest: &str, spec_digest: &str, seed: &str, call_ref: &str
 pub fn draw(pool: &[PoolCall], spec: &DrawSpec, seed: &str) -> DrawRecord {
     let eligible = spec.eligible(pool);
     let pool_digest = pool_digest(&eligible, &spec.stratum_dimensions());
-    let spec_digest = spec.digest();
-    let mut keyed: Vec<([u8; 32], &PoolCall)> = eligible
-        .iter()
-        .map(|c| {
-            (
-                draw_key(&pool_digest, &spec_digest, seed, c.call_ref.as_str()),
-                *c,
-            )
-        })
-        .collect();
-    // Keys are 256-bit hashes of distinct references, so ties do not occur in practice; the
-    // reference breaks one anyway so that the order is total.
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.call_ref.cmp(&b.1.call_ref)));
-
-    let open_places = spec.size - spec.reserved().min(spec.size);
-    // In the order of their canonical lines, whatever order a record lists them in.
-    let mut strata: Vec<(&Stratum, String)> = spec.strata.iter().map(|s| (s, s.key())).collect();
-    strata.sort_by_cached_key(|(s, _)| s.canonical());
-    let repeat = repeat_calls(&eligible, &spec.strata);
-    let prompted: HashSet<&str> = spec.log_prompted.iter().map(CallRef::as_str).collect();
-    let mut taken_by_channel: HashMap<Channel, u32> = HashMap::new();
-    let mut taken_by_stratum = vec![0u32; strata.len()];
-    let mut taken_open = 0u32;
-    let mut taken_by_handler: HashMap<&str, u32> = HashMap::new();
-    let mut calls = Vec::new();
-    for (_, c) in &keyed {
-        if calls.len() as u32 == spec.size {
-            break;
+    let repeat = std::sync::Arc::new(match spec.needs_repeat_callers() {
+        true => select::repeat_callers(&eligible),
+        false => HashSet::new(),
+    });
+    let spec = std::sync::Arc::new(spec.clone());
+    // The same passes a store makes over a pool it cannot hold, so that both ways are one.
+    let mut keep = Keep::FIRST;
+    loop {
+        let mut pass = Drawer::new(spec.clone(), &pool_digest, seed, repeat.clone(), keep);
+        for c in &eligible {
+            pass.add(c);
         }
-        if let (Some(cap), Some(h)) = (spec.max_per_handler, c.handler.as_deref())
-            && taken_by_handler.get(h).copied().unwrap_or(0) >= cap
-        {
-            continue;
+        if let Some(drawn) = pass.finish() {
+            return drawn.record;
         }
-        // The quotas this call counts towards: its channel's first, then the strata in canonical
-        // order. It fills the first with room; a call that some quota counts is never taken in
-        // an open place, so each quota's calls are exactly its number.
-        let channel_quota = spec.quotas.get(&c.channel);
-        let matching: Vec<usize> = strata
-            .iter()
-            .enumerate()
-            .filter(|(_, (st, key))| stratum_counts(st, key, c, &repeat, &prompted))
-            .map(|(i, _)| i)
-            .collect();
-        if channel_quota.is_none() && matching.is_empty() {
-            if taken_open >= open_places {
-                continue;
-            }
-            taken_open += 1;
-        } else {
-            let n = taken_by_channel.entry(c.channel).or_default();
-            if channel_quota.is_some_and(|q| *n < *q) {
-                *n += 1;
-            } else if let Some(&i) = matching
-                .iter()
-                .find(|&&i| taken_by_stratum[i] < strata[i].0.calls)
-            {
-                taken_by_stratum[i] += 1;
-            } else {
-                continue;
-            }
-        }
-        if let Some(h) = c.handler.as_deref() {
-            *taken_by_handler.entry(h).or_default() += 1;
-        }
-        calls.push(c.call_ref.clone());
-    }
-
-    let mut shortfalls = Vec::new();
-    for (ch, q) in &spec.quotas {
-        let n = taken_by_channel.get(ch).copied().unwrap_or(0);
-        if n < *q {
-            shortfalls.push(format!(
-                "the quota asked for {q} {ch} calls but only {n} eligible {ch} calls could be drawn"
-            ));
-        }
-    }
-    for ((st, _), n) in strata.iter().zip(&taken_by_stratum) {
-        if *n < st.calls {
-            shortfalls.push(format!(
-                "the quota asked for {} but only {n} eligible ones could be drawn",
-                st.counted(st.calls)
-            ));
-        }
-    }
-    if taken_open < open_places {
-        let what = match (spec.quotas.is_empty(), spec.strata.is_empty()) {
-            (true, true) => "calls",
-            (false, true) => "calls from channels without a quota",
-            _ => "calls that no quota counts",
-        };
-        shortfalls.push(format!(
-            "{open_places} places were open but only {taken_open} eligible {what} could be drawn"
-        ));
-    }
-
-    DrawRecord {
-        algorithm: ALGORITHM.into(),
-        pool_digest,
-        eligible_calls: eligible.len(),
-        spec_digest,
-        spec: spec.clone(),
-        seed: seed.to_string(),
-        calls,
-        shortfalls,
+        keep = keep.more();
     }
 }
 
@@ -855,47 +762,6 @@ pub fn parse_quota(text: &str) -> Result<Quota, String> {
     }
 }
 
-/// Whether a stratum counts a call; `key` is the stratum's own key, worked out once.
-fn stratum_counts(
-    st: &Stratum,
-    key: &str,
-    c: &PoolCall,
-    repeat: &HashSet<&str>,
-    prompted: &HashSet<&str>,
-) -> bool {
-    let same = |v: Option<&str>| v.is_some_and(|v| match_key(v) == key);
-    match st.by {
-        StratumBy::Area => same(c.area.as_deref()),
-        StratumBy::Grade => same(c.grade.as_deref()),
-        StratumBy::Satisfaction => c.details.satisfaction.is_some_and(|s| s.code() == key),
-        StratumBy::RepeatCallers => c
-            .details
-            .caller
-            .as_deref()
-            .is_some_and(|k| repeat.contains(k)),
-        StratumBy::IncidentType => match_key(&c.incident_type) == key,
-        StratumBy::LogPrompts => prompted.contains(c.call_ref.as_str()),
-    }
-}
-
-/// The callers who, among the eligible calls, rang three or more times within 28 days (the
-/// performance report's rule); worked out only when a stratum asks for them.
-fn repeat_calls<'a>(eligible: &[&'a PoolCall], strata: &[Stratum]) -> HashSet<&'a str> {
-    if !strata.iter().any(|s| s.by == StratumBy::RepeatCallers) {
-        return HashSet::new();
-    }
-    let mut by_caller: Vec<(&str, DateTime<Utc>)> = eligible
-        .iter()
-        .filter_map(|c| Some((c.details.caller.as_deref()?, c.started_at)))
-        .collect();
-    by_caller.sort_unstable();
-    by_caller
-        .chunk_by(|a, b| a.0 == b.0)
-        .filter(|theirs| crate::performance::calls_again(theirs, |c| c.1.timestamp()))
-        .map(|theirs| theirs[0].0)
-        .collect()
-}
-
 /// Why a record does not reproduce.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
@@ -927,6 +793,12 @@ pub enum VerifyError {
 
 /// Recomputes a draw from its record and the pool, and says exactly what, if anything, differs.
 pub fn verify(record: &DrawRecord, pool: &[PoolCall]) -> Result<(), VerifyError> {
+    check_record(record)?;
+    compare(record, &draw(pool, &record.spec, &record.seed))
+}
+
+/// What can be checked of a record without its pool: the algorithm and the specification's digest.
+pub fn check_record(record: &DrawRecord) -> Result<(), VerifyError> {
     if record.algorithm != ALGORITHM {
         return Err(VerifyError::UnknownAlgorithm(record.algorithm.clone()));
     }
@@ -937,11 +809,15 @@ pub fn verify(record: &DrawRecord, pool: &[PoolCall]) -> Result<(), VerifyError>
             actual: actual_spec,
         });
     }
-    let again = draw(pool, &record.spec, &record.seed);
+    Ok(())
+}
+
+/// Compares a record with the draw made again from its pool, specification and seed.
+pub fn compare(record: &DrawRecord, again: &DrawRecord) -> Result<(), VerifyError> {
     if again.pool_digest != record.pool_digest {
         return Err(VerifyError::PoolChanged {
             recorded: record.pool_digest.clone(),
-            actual: again.pool_digest,
+            actual: again.pool_digest.clone(),
             recorded_calls: record.eligible_calls,
             actual_calls: again.eligible_calls,
         });

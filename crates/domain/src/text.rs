@@ -11,6 +11,17 @@ pub fn match_key(s: &str) -> String {
         .collect()
 }
 
+/// Whether `value`'s match key is `key` (itself a match key), without building the former.
+pub fn same_key(value: &str, key: &str) -> bool {
+    let mut k = key.chars();
+    value
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .all(|c| k.next() == Some(c))
+        && k.next().is_none()
+}
+
 /// Trimmed text that holds no control characters (tabs and line breaks included): the canonical
 /// forms hashed by sampling use tab and newline as separators, so they may never occur in a value.
 pub fn clean_text(s: &str, max_chars: usize) -> Result<String, Problem> {
@@ -91,6 +102,25 @@ mod tests {
         assert_eq!(match_key("started_at"), "startedat");
         assert_eq!(match_key("STARTED-AT"), "startedat");
         assert_eq!(match_key("Next-steps"), match_key("next steps"));
+    }
+
+    #[test]
+    fn a_value_is_compared_with_a_key_as_its_key_would_be() {
+        for (v, k) in [
+            ("Public Order", "publicorder"),
+            ("İstanbul", "i\u{307}stanbul"),
+            ("", ""),
+        ] {
+            assert!(same_key(v, k), "{v:?} {k:?}");
+            assert_eq!(same_key(v, k), match_key(v) == k);
+        }
+        for (v, k) in [
+            ("Public", "publicorder"),
+            ("Public Order X", "publicorder"),
+            ("a", ""),
+        ] {
+            assert!(!same_key(v, k), "{v:?} {k:?}");
+        }
     }
 
     #[test]
