@@ -274,21 +274,21 @@ async fn verify(ctx: &Context_, a: VerifyArgs) -> anyhow::Result<ExitCode> {
             a.record.display()
         )
     })?;
-    let pool = match (&a.pool, a.session) {
+    let outcome = match (&a.pool, a.session) {
         (Some(p), _) => match pool_from_file(p, a.profile.as_deref())? {
-            Some(pool) => pool,
+            Some(pool) => sampling::verify(&record, &pool),
             None => return Ok(ExitCode::from(1)),
         },
         (None, Some(id)) => {
+            // Read as the draw reads it: in passes, never held whole.
             let store = ctx.store().await?;
             let s = store.session(id).await?;
-            store
-                .pool(store.programme(s.programme_id).await?.force_id)
-                .await?
+            let force_id = store.programme(s.programme_id).await?.force_id;
+            store.verify_stored(force_id, &record).await?
         }
         (None, None) => bail!("give --pool FILE or --session ID"),
     };
-    match sampling::verify(&record, &pool) {
+    match outcome {
         Ok(()) => {
             say!(
                 "verified: the pool ({} eligible calls, digest {}), the specification and the seed {:?} draw exactly these {} calls",

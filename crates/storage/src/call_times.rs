@@ -128,7 +128,7 @@ impl Converter {
 /// The value whose code is `v`, as the pool stores it; anything else read the long way. The pool
 /// holds codes only, so the short way is nearly always taken, and it spares a million rows the
 /// lower-casing that parsing does.
-fn code_or_parse<T: Copy>(
+pub(crate) fn code_or_parse<T: Copy>(
     all: &[T],
     code: impl Fn(T) -> &'static str,
     v: &str,

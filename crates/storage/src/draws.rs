@@ -3,12 +3,187 @@
 //! line and the web application both go through here, so the rules are the same wherever the
 //! draw is made.
 
-use callaudit_domain::audit::SessionStatus;
-use callaudit_domain::sampling::{self, Commitment, DrawRecord, DrawSpec, Seed, StratumBy};
+use std::collections::HashSet;
+use std::sync::Arc;
 
+use callaudit_domain::audit::SessionStatus;
+use callaudit_domain::call::PoolCall;
+use callaudit_domain::sampling::{
+    self, Commitment, DrawRecord, DrawSpec, Drawer, Drawn, Eligibility, Keep, PoolDigest,
+    RepeatCallers, Seed, StratumBy, VerifyError,
+};
+
+use crate::pool_scan::{ScanOrder, Visit};
 use crate::{Result, Store, StoreError};
 
+/// A pass in reference order: the eligible calls digested and, once the digest the keys need is
+/// known (committed before), drawn.
+struct Digesting {
+    eligible: Eligibility,
+    digest: PoolDigest,
+    drawer: Option<Drawer>,
+}
+
+impl Visit for Digesting {
+    fn visit(&mut self, call: &PoolCall) -> Result<()> {
+        if self.eligible.admits(call) {
+            self.digest
+                .add(call)
+                .map_err(|e| StoreError::Read(e.to_string()))?;
+            if let Some(d) = &mut self.drawer {
+                d.add(call);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A pass in caller order: the repeat callers among the eligible calls.
+struct Repeating {
+    eligible: Eligibility,
+    found: RepeatCallers,
+}
+
+impl Visit for Repeating {
+    fn visit(&mut self, call: &PoolCall) -> Result<()> {
+        if let Some(caller) = call.details.caller.as_deref()
+            && self.eligible.admits(call)
+        {
+            self.found.add(caller, call.started_at);
+        }
+        Ok(())
+    }
+}
+
+/// What a stored pool draws.
+pub enum StoredDraw {
+    Drawn(Box<Drawn>),
+    /// The pool no longer digests as committed: what it digests to now, and over how many calls.
+    Changed {
+        pool_digest: String,
+        eligible: usize,
+    },
+}
+
 impl Store {
+    /// The commitment of the force's stored pool under `spec`, made in one pass over the pool in
+    /// reference order; nothing of it is held but the digest.
+    pub async fn commit_stored(&self, force_id: i64, spec: &DrawSpec) -> Result<Commitment> {
+        let pass = Digesting {
+            eligible: spec.eligibility(),
+            digest: PoolDigest::new(spec),
+            drawer: None,
+        };
+        let (pool_digest, eligible_calls) = self
+            .scan_pool(force_id, ScanOrder::Reference, pass)
+            .await?
+            .digest
+            .finish();
+        Ok(Commitment {
+            algorithm: sampling::ALGORITHM.into(),
+            pool_digest,
+            eligible_calls,
+            spec_digest: spec.digest(),
+            spec: spec.clone(),
+        })
+    }
+
+    /// Draws from the force's stored pool committed as `committed`, with `seed`: a pass for the
+    /// repeat callers when a stratum asks for them, then one pass that digests and draws at once
+    /// (the keys need the committed digest, which the same pass checks), again with more kept in
+    /// the rare case a pass is cut short. Each pass checks the digest, so a pool changed between
+    /// passes is found, never drawn from.
+    pub async fn draw_stored(
+        &self,
+        force_id: i64,
+        spec: &DrawSpec,
+        committed: &str,
+        seed: &str,
+    ) -> Result<StoredDraw> {
+        let repeat = Arc::new(match spec.needs_repeat_callers() {
+            false => HashSet::new(),
+            true => {
+                let pass = Repeating {
+                    eligible: spec.eligibility(),
+                    found: RepeatCallers::default(),
+                };
+                let pass = self.scan_pool(force_id, ScanOrder::Caller, pass).await?;
+                pass.found.finish()
+            }
+        });
+        let shared = Arc::new(spec.clone());
+        let mut keep = Keep::FIRST;
+        loop {
+            let pass = Digesting {
+                eligible: spec.eligibility(),
+                digest: PoolDigest::new(spec),
+                drawer: Some(Drawer::new(
+                    shared.clone(),
+                    committed,
+                    seed,
+                    repeat.clone(),
+                    keep,
+                )),
+            };
+            let pass = self.scan_pool(force_id, ScanOrder::Reference, pass).await?;
+            let (pool_digest, eligible) = pass.digest.finish();
+            if pool_digest != committed {
+                return Ok(StoredDraw::Changed {
+                    pool_digest,
+                    eligible,
+                });
+            }
+            if let Some(drawn) = pass.drawer.and_then(Drawer::finish) {
+                return Ok(StoredDraw::Drawn(Box::new(drawn)));
+            }
+            keep = keep.more();
+        }
+    }
+
+    /// Checks a draw record against the force's stored pool, reading the pool as a draw does.
+    pub async fn verify_stored(
+        &self,
+        force_id: i64,
+        record: &DrawRecord,
+    ) -> Result<std::result::Result<(), VerifyError>> {
+        if let Err(e) = sampling::check_record(record) {
+            return Ok(Err(e));
+        }
+        let again = self
+            .draw_stored(force_id, &record.spec, &record.pool_digest, &record.seed)
+            .await?;
+        Ok(match again {
+            StoredDraw::Drawn(d) => sampling::compare(record, &d.record),
+            StoredDraw::Changed {
+                pool_digest,
+                eligible,
+            } => Err(VerifyError::PoolChanged {
+                recorded: record.pool_digest.clone(),
+                actual: pool_digest,
+                recorded_calls: record.eligible_calls,
+                actual_calls: eligible,
+            }),
+        })
+    }
+
+    /// Why no call of the force's pool is eligible, from its count of calls per incident type.
+    async fn nothing_eligible(&self, force_id: i64) -> Result<String> {
+        let types: Vec<(String, i64)> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT incident_type, COUNT(*) FROM calls WHERE force_id = $1 GROUP BY incident_type"
+        )
+        .bind(force_id)
+        .fetch_all(p)
+        .await?
+        });
+        Ok(sampling::nothing_eligible_among(
+            types
+                .into_iter()
+                .map(|(t, n)| (t, usize::try_from(n).unwrap_or(0)))
+                .collect(),
+        ))
+    }
+
     /// Commits the session's pool under `spec` (calls audited before in the programme are
     /// excluded) and returns the commitment to show the panel. Refused once the session is drawn,
     /// or when no call is eligible.
@@ -26,7 +201,6 @@ impl Store {
             )));
         }
         let programme = self.programme(session.programme_id).await?;
-        let pool = self.pool(programme.force_id).await?;
         spec.exclude
             .extend(self.audited_refs_in(programme.id).await?);
         // Worked out here, never taken from the caller, like the exclusions above.
@@ -46,11 +220,11 @@ impl Store {
             let lines: Vec<String> = e.iter().map(ToString::to_string).collect();
             StoreError::Conflict(lines.join("\n"))
         })?;
-        let c = sampling::commit(&pool, &spec);
+        let c = self.commit_stored(programme.force_id, &spec).await?;
         if c.eligible_calls == 0 {
-            return Err(StoreError::Conflict(sampling::nothing_eligible(
-                pool.iter(),
-            )));
+            return Err(StoreError::Conflict(
+                self.nothing_eligible(programme.force_id).await?,
+            ));
         }
         let mut tx = self.begin_in(Some(programme.force_id), actor).await?;
         tx.commit_pool(session_id, &c).await?;
@@ -80,15 +254,7 @@ impl Store {
                 record.seed
             )));
         }
-        let pool = self.pool(programme.force_id).await?;
         let spec = stored.commitment.spec.clone();
-        let now = sampling::commit(&pool, &spec);
-        if now.pool_digest != stored.commitment.pool_digest {
-            return Err(StoreError::Conflict(format!(
-                "the pool has changed since it was committed (digest {} then, {} now). Commit it again and show the panel the new digest before they choose a seed",
-                stored.commitment.pool_digest, now.pool_digest
-            )));
-        }
         if spec.strata.iter().any(|s| s.by == StratumBy::LogPrompts) {
             let now = self
                 .log_prompted_calls(programme.force_id, programme.id)
@@ -103,9 +269,21 @@ impl Store {
                 )));
             }
         }
-        let record = sampling::draw(&pool, &spec, seed.as_str());
+        let committed = &stored.commitment.pool_digest;
+        let drawn = match self
+            .draw_stored(programme.force_id, &spec, committed, seed.as_str())
+            .await?
+        {
+            StoredDraw::Drawn(d) => d,
+            StoredDraw::Changed { pool_digest, .. } => {
+                return Err(StoreError::Conflict(format!(
+                    "the pool has changed since it was committed (digest {committed} then, {pool_digest} now). Commit it again and show the panel the new digest before they choose a seed"
+                )));
+            }
+        };
+        let record = drawn.record;
         let mut tx = self.begin_in(Some(programme.force_id), actor).await?;
-        tx.record_draw(session_id, programme.force_id, &record, &pool)
+        tx.record_draw(session_id, programme.force_id, &record, &drawn.calls)
             .await?;
         tx.set_session_status(session_id, SessionStatus::Open)
             .await?;

@@ -60,6 +60,7 @@ pub mod history;
 pub mod logs;
 pub mod outbox;
 pub mod pool;
+pub mod pool_scan;
 pub mod programmes;
 pub mod publications;
 pub mod recordings;

@@ -334,6 +334,93 @@ async fn a_draw_is_committed_before_the_seed_and_made_once() {
 }
 
 #[tokio::test]
+async fn a_stored_pool_is_committed_drawn_and_verified_in_passes_as_the_whole_pool_is() {
+    use callaudit_domain::sampling::{Stratum, StratumBy};
+    use callaudit_storage::draws::StoredDraw;
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        let other = {
+            let mut tx = store.begin("test").await.unwrap();
+            let id = tx.ensure_force("other", "OtherSHIRE").await.unwrap();
+            tx.commit().await.unwrap();
+            id
+        };
+        // References whose byte order is not a locale's (capitals before small letters, a
+        // punctuation mark first), callers who ring again, few handlers, some training calls.
+        let start: chrono::DateTime<chrono::Utc> = "2025-01-01T00:00:00Z".parse().unwrap();
+        let calls: Vec<PoolCall> = (0..3000)
+            .map(|i| {
+                let prefix = ["a", "B", "b", "_", "Z"][i % 5];
+                let mut c = call(&format!("{prefix}{i}"), Channel::Emergency, "ASB");
+                c.channel = [Channel::Emergency, Channel::NonEmergency][i % 2];
+                c.started_at = start + chrono::Duration::hours(i as i64 % 700);
+                c.handler = Some(format!("H{}", i % 7));
+                c.grade = Some(["IMMEDIATE", "PRIORITY"][i % 3 % 2].into());
+                c.training = i % 97 == 0;
+                c.details.caller = Some(format!("K{}", i % 900));
+                c
+            })
+            .collect();
+        import(&store, f, &calls).await.unwrap();
+        import(&store, other, &calls[..50]).await.unwrap();
+        let mut spec = DrawSpec::new(20);
+        spec.max_per_handler = Some(2);
+        spec.quotas = BTreeMap::from([(Channel::NonEmergency, 4)]);
+        spec.strata = vec![
+            Stratum {
+                by: StratumBy::RepeatCallers,
+                value: None,
+                calls: 3,
+            },
+            Stratum {
+                by: StratumBy::Grade,
+                value: Some("immediate".into()),
+                calls: 2,
+            },
+        ];
+        let spec = spec.validate(50).unwrap();
+        let c = store.commit_stored(f, &spec).await.unwrap();
+        assert_eq!(c, commit(&calls, &spec));
+        let whole = draw(&calls, &spec, "seed");
+        // Seven handlers at two calls each leave places unfilled, so the first pass runs out of
+        // kept calls and is made again.
+        assert_eq!(whole.calls.len(), 11, "{:?}", whole.shortfalls);
+        assert!(whole.shortfalls[0].contains("11 places were open but only 2"));
+        let drawn = match store
+            .draw_stored(f, &spec, &c.pool_digest, "seed")
+            .await
+            .unwrap()
+        {
+            StoredDraw::Drawn(d) => d,
+            StoredDraw::Changed { .. } => panic!("the pool did not change"),
+        };
+        assert_eq!(drawn.record, whole);
+        assert_eq!(store.verify_stored(f, &whole).await.unwrap(), Ok(()));
+        let mut edited = whole.clone();
+        edited.calls.swap(0, 1);
+        assert!(matches!(
+            store.verify_stored(f, &edited).await.unwrap(),
+            Err(sampling::VerifyError::SelectionDiffers { .. })
+        ));
+        // A call added after the commitment: the pool digests differently and nothing is drawn.
+        import(&store, f, &[call("a99999", Channel::Emergency, "ASB")])
+            .await
+            .unwrap();
+        assert!(matches!(
+            store
+                .draw_stored(f, &spec, &c.pool_digest, "seed")
+                .await
+                .unwrap(),
+            StoredDraw::Changed { eligible: 2970, .. }
+        ));
+        assert!(matches!(
+            store.verify_stored(f, &whole).await.unwrap(),
+            Err(sampling::VerifyError::PoolChanged { .. })
+        ));
+    }
+}
+
+#[tokio::test]
 async fn a_session_runs_from_answers_to_actions() {
     for (store, _keep) in stores().await {
         let f = force(&store).await;
