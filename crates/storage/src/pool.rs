@@ -339,8 +339,11 @@ impl Tx {
         import_id: i64,
         batch: &[(u64, PoolCall)],
     ) -> Result<BatchOutcome> {
+        if !self.is_sqlite() {
+            return self.copy_calls(force_id, import_id, batch).await;
+        }
         let mut outcome = BatchOutcome::default();
-        let sqlite = self.is_sqlite();
+        let sqlite = true;
         let full: Arc<str> = insert_sql(sqlite, BATCH_ROWS, force_id, import_id).into();
         let last: Arc<str> =
             insert_sql(sqlite, batch.len() % BATCH_ROWS, force_id, import_id).into();
@@ -393,67 +396,190 @@ impl Tx {
                 continue;
             }
             // Some calls were there before this import: compare them with the file.
-            let mut sql = format!(
-                "{SELECT_CALLS} WHERE force_id = $1 AND (import_id IS NULL OR import_id <> $2) AND call_ref IN ("
-            );
-            for i in 0..chunk.len() {
-                sql.push_str(if i == 0 { "" } else { "," });
-                sql.push_str(&format!("${}", i + 3));
+            self.compare_with_held(force_id, import_id, chunk, &mut outcome)
+                .await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Compares the calls of `chunk` (at most [`BATCH_ROWS`]) that the pool held before this
+    /// import with the file's: the same, details to fill in (filled here), or a conflict.
+    async fn compare_with_held(
+        &mut self,
+        force_id: i64,
+        import_id: i64,
+        chunk: &[(u64, PoolCall)],
+        outcome: &mut BatchOutcome,
+    ) -> Result<()> {
+        let mut sql = format!(
+            "{SELECT_CALLS} WHERE force_id = $1 AND (import_id IS NULL OR import_id <> $2) AND call_ref IN ("
+        );
+        for i in 0..chunk.len() {
+            sql.push_str(if i == 0 { "" } else { "," });
+            sql.push_str(&format!("${}", i + 3));
+        }
+        sql.push(')');
+        let existing: Vec<CallRow> = on_tx!(self, |c| {
+            let mut q = sqlx::query_as::<_, CallRow>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(force_id)
+                .bind(import_id);
+            for (_, call) in chunk {
+                q = q.bind(call.call_ref.as_str());
             }
-            sql.push(')');
-            let existing: Vec<CallRow> = on_tx!(self, |c| {
-                let mut q = sqlx::query_as::<_, CallRow>(sqlx::AssertSqlSafe(sql.as_str()))
-                    .bind(force_id)
-                    .bind(import_id);
-                for (_, call) in chunk {
-                    q = q.bind(call.call_ref.as_str());
+            q.fetch_all(c).await?
+        });
+        let by_ref: HashMap<String, CallRow> = existing
+            .into_iter()
+            .map(|r| (r.call_ref.clone(), r))
+            .collect();
+        let mut fills = Vec::new();
+        for (line, call) in chunk {
+            let Some(row) = by_ref.get(call.call_ref.as_str()) else {
+                continue;
+            };
+            let Some(stored) = row.clone().into_call() else {
+                continue;
+            };
+            match compare(&stored, call) {
+                Comparison::Same => outcome.unchanged += 1,
+                Comparison::Fills(details) => {
+                    fills.push((call.call_ref.as_str(), details));
                 }
-                q.fetch_all(c).await?
+                Comparison::Differs(field, stored, new) => outcome.conflicts.push(Conflict {
+                    line: *line,
+                    call_ref: call.call_ref.to_string(),
+                    field,
+                    stored,
+                    new,
+                }),
+            }
+        }
+        outcome.filled += fills.len() as u64;
+        for (call_ref, d) in fills {
+            on_tx!(self, |c| {
+                sqlx::query(
+                "UPDATE calls SET arrived_at = $1, resolution = $2, caller = $3, incident_ref = $4, satisfaction = $5 WHERE force_id = $6 AND call_ref = $7")
+                .bind(d.arrived_at)
+                .bind(d.resolution.map(Resolution::code))
+                .bind(&d.caller)
+                .bind(&d.incident_ref)
+                .bind(d.satisfaction.map(Satisfaction::code))
+                .bind(force_id)
+                .bind(call_ref)
+                .execute(c).await?.rows_affected()
             });
-            let by_ref: HashMap<String, CallRow> = existing
-                .into_iter()
-                .map(|r| (r.call_ref.clone(), r))
-                .collect();
-            let mut fills = Vec::new();
-            for (line, call) in chunk {
-                let Some(row) = by_ref.get(call.call_ref.as_str()) else {
-                    continue;
-                };
-                let Some(stored) = row.clone().into_call() else {
-                    continue;
-                };
-                match compare(&stored, call) {
-                    Comparison::Same => outcome.unchanged += 1,
-                    Comparison::Fills(details) => {
-                        fills.push((call.call_ref.as_str(), details));
-                    }
-                    Comparison::Differs(field, stored, new) => outcome.conflicts.push(Conflict {
-                        line: *line,
-                        call_ref: call.call_ref.to_string(),
-                        field,
-                        stored,
-                        new,
-                    }),
-                }
+        }
+        Ok(())
+    }
+
+    /// [`Tx::insert_calls`] on PostgreSQL: the calls the pool does not hold yet go in by one
+    /// `COPY … FROM STDIN` per batch, the server's own bulk path (several times faster than
+    /// INSERT); those it holds are compared as on SQLite. A file never repeats a reference (the
+    /// reader refuses that), so the two sets are apart.
+    async fn copy_calls(
+        &mut self,
+        force_id: i64,
+        import_id: i64,
+        batch: &[(u64, PoolCall)],
+    ) -> Result<BatchOutcome> {
+        let mut outcome = BatchOutcome::default();
+        let crate::TxInner::Postgres(t) = &mut self.inner else {
+            unreachable!("copy_calls is called on PostgreSQL only");
+        };
+        let refs: Vec<&str> = batch.iter().map(|(_, c)| c.call_ref.as_str()).collect();
+        let held: Vec<String> = sqlx::query_scalar(
+            "SELECT call_ref FROM calls WHERE force_id = $1 AND call_ref = ANY($2)",
+        )
+        .bind(force_id)
+        .bind(&refs)
+        .fetch_all(&mut **t)
+        .await?;
+        let held: std::collections::HashSet<&str> = held.iter().map(String::as_str).collect();
+        let mut data = Vec::with_capacity(batch.len() * 192);
+        for (_, call) in batch {
+            if !held.contains(call.call_ref.as_str()) {
+                copy_row(&mut data, force_id, import_id, call);
+                outcome.added += 1;
             }
-            outcome.filled += fills.len() as u64;
-            for (call_ref, d) in fills {
-                on_tx!(self, |c| {
-                    sqlx::query(
-                    "UPDATE calls SET arrived_at = $1, resolution = $2, caller = $3, incident_ref = $4, satisfaction = $5 WHERE force_id = $6 AND call_ref = $7")
-                    .bind(d.arrived_at)
-                    .bind(d.resolution.map(Resolution::code))
-                    .bind(&d.caller)
-                    .bind(&d.incident_ref)
-                    .bind(d.satisfaction.map(Satisfaction::code))
-                    .bind(force_id)
-                    .bind(call_ref)
-                    .execute(c).await?.rows_affected()
-                });
+        }
+        if outcome.added > 0 {
+            let mut copy = t
+                .copy_in_raw(&format!("COPY calls ({CALL_COLUMNS}) FROM STDIN"))
+                .await?;
+            if let Err(e) = copy.send(data).await {
+                // The server must be told the copy is over before the connection is used again.
+                let _ = copy.abort(e.to_string()).await;
+                return Err(e.into());
+            }
+            copy.finish().await?;
+        }
+        if !held.is_empty() {
+            let before: Vec<(u64, PoolCall)> = batch
+                .iter()
+                .filter(|(_, c)| held.contains(c.call_ref.as_str()))
+                .cloned()
+                .collect();
+            for chunk in before.chunks(BATCH_ROWS) {
+                self.compare_with_held(force_id, import_id, chunk, &mut outcome)
+                    .await?;
             }
         }
         Ok(outcome)
     }
+}
+
+/// One call as a line of `COPY`'s text format, in [`CALL_COLUMNS`] order: tab between values,
+/// `\N` for none, and a backslash before any backslash, tab or line break in a value (the
+/// readers refuse control characters in the pool's text, but a backslash is allowed).
+fn copy_row(out: &mut Vec<u8>, force_id: i64, import_id: i64, c: &PoolCall) {
+    use std::io::Write;
+    fn text(out: &mut Vec<u8>, v: Option<&str>) {
+        out.push(b'\t');
+        let Some(v) = v else {
+            out.extend_from_slice(b"\\N");
+            return;
+        };
+        for b in v.bytes() {
+            match b {
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b => out.push(b),
+            }
+        }
+    }
+    fn num(out: &mut Vec<u8>, v: Option<u32>) {
+        out.push(b'\t');
+        match v {
+            Some(n) => {
+                let _ = write!(out, "{n}");
+            }
+            None => out.extend_from_slice(b"\\N"),
+        }
+    }
+    let time = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339());
+    let flag = |b: Option<bool>| b.map(|b| if b { "t" } else { "f" });
+    let _ = write!(out, "{force_id}\t{import_id}");
+    let d = &c.details;
+    text(out, Some(c.call_ref.as_str()));
+    text(out, time(Some(c.started_at)).as_deref());
+    text(out, Some(c.channel.code()));
+    text(out, Some(&c.incident_type));
+    text(out, c.handler.as_deref());
+    num(out, c.answer_s);
+    num(out, c.duration_s);
+    text(out, flag(c.abandoned));
+    text(out, c.grade.as_deref());
+    text(out, c.area.as_deref());
+    text(out, flag(Some(c.training)));
+    text(out, c.recording.as_deref());
+    text(out, time(d.arrived_at).as_deref());
+    text(out, d.resolution.map(Resolution::code));
+    text(out, d.caller.as_deref());
+    text(out, d.incident_ref.as_deref());
+    text(out, d.satisfaction.map(Satisfaction::code));
+    out.push(b'\n');
 }
 
 impl Store {

@@ -144,6 +144,24 @@ async fn importing_the_same_pool_twice_changes_nothing_and_a_changed_call_is_ref
 }
 
 #[tokio::test]
+async fn text_the_bulk_path_must_escape_comes_back_as_it_went_in() {
+    for (store, _keep) in stores().await {
+        let f = force(&store).await;
+        let mut odd = call("C\\1", Channel::Emergency, r"ASB \N \\ \t");
+        odd.area = Some("Bishop's \"Old\" Town, é".into());
+        odd.handler = None;
+        odd.details.caller = Some(r"\".into());
+        let plain = call("C2", Channel::NonEmergency, "ASB");
+        import(&store, f, &[odd.clone(), plain.clone()]).await.unwrap();
+        let mut back = store.pool(f).await.unwrap();
+        back.sort_by(|a, b| a.call_ref.cmp(&b.call_ref));
+        assert_eq!(back, vec![plain, odd.clone()]);
+        // The same again is unchanged, found by the comparison path.
+        assert_eq!(import(&store, f, &[odd]).await.unwrap(), (0, 1, 0));
+    }
+}
+
+#[tokio::test]
 async fn a_later_export_fills_in_what_an_earlier_one_left_empty_and_never_changes_it() {
     use callaudit_domain::call::{CallDetails, Resolution, Satisfaction};
     for (store, _keep) in stores().await {
