@@ -5,34 +5,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
-/// One HTTP/1.1 request over a fresh connection; the whole response as text.
-fn http(addr: &str, request: &str) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.write_all(request.as_bytes()).unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
-}
-
-fn get(addr: &str, path: &str, cookie: &str) -> String {
-    http(
-        addr,
-        &format!(
-            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
-        ),
-    )
-}
-
-/// The value of cookie `name` set by a response.
-fn set_cookie(response: &str, name: &str) -> String {
-    response
-        .lines()
-        .filter_map(|l| l.strip_prefix("set-cookie: "))
-        .find_map(|c| c.strip_prefix(&format!("{name}=")))
-        .and_then(|c| c.split(';').next())
-        .unwrap_or_else(|| panic!("no cookie {name} in {response}"))
-        .to_string()
-}
+mod support;
+use support::{get, http, set_cookie};
 
 #[cfg(unix)]
 #[test]

@@ -98,3 +98,123 @@ pub fn repo(p: &str) -> String {
         .display()
         .to_string()
 }
+
+/// One HTTP/1.1 request over a fresh connection; the whole response as text.
+pub fn http(addr: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+pub fn get(addr: &str, path: &str, cookie: &str) -> String {
+    http(
+        addr,
+        &format!(
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+        ),
+    )
+}
+
+/// A form posted as a browser posts it.
+pub fn post(addr: &str, path: &str, cookie: &str, body: &str) -> String {
+    http(
+        addr,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+/// The value of cookie `name` set by a response.
+pub fn set_cookie(response: &str, name: &str) -> String {
+    response
+        .lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: "))
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no cookie {name} in {response}"))
+        .to_string()
+}
+
+/// Signs in through the form, as a browser does; the `Cookie` header value of the sign-in.
+pub fn sign_in(addr: &str, email: &str, password: &str) -> String {
+    let form = get(addr, "/login", "");
+    let token = set_cookie(&form, "callaudit_login");
+    let body = format!(
+        "csrf={token}&email={}&password={password}",
+        email.replace('@', "%40")
+    );
+    let signed = post(addr, "/login", &format!("callaudit_login={token}"), &body);
+    assert!(signed.starts_with("HTTP/1.1 303"), "{signed}");
+    format!(
+        "callaudit_session={}",
+        set_cookie(&signed, "callaudit_session")
+    )
+}
+
+/// The CSRF token a page's forms carry.
+pub fn csrf(page: &str) -> String {
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .unwrap_or_else(|| panic!("no form token in {page}"));
+    let rest = &page[at + 19..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// `callaudit serve` in a process of its own on a free loopback port, stopped when dropped.
+pub struct Server {
+    child: std::process::Child,
+    pub addr: String,
+}
+
+impl Server {
+    pub fn start(database: &str, args: &[&str]) -> Server {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_callaudit"))
+            .args(["--database", database, "serve", "--bind", "127.0.0.1:0"])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        let addr = first
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("http://"))
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .trim_end_matches('/')
+            .to_string();
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, addr }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Asks `check` again every 20 ms until it holds or `within` has passed; whether it held, and
+/// after how long.
+pub fn within(
+    within: std::time::Duration,
+    mut check: impl FnMut() -> bool,
+) -> (bool, std::time::Duration) {
+    let start = std::time::Instant::now();
+    loop {
+        if check() {
+            return (true, start.elapsed());
+        }
+        if start.elapsed() > within {
+            return (false, start.elapsed());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
