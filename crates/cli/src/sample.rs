@@ -252,10 +252,10 @@ async fn draw(ctx: &Context_, a: DrawArgs) -> anyhow::Result<ExitCode> {
             u32::try_from(programme.max_sample).unwrap_or(DEFAULT_MAX_SIZE),
             recorded,
         )?;
-        let c = store.commit_session(&ctx.actor, session_id, spec).await?;
+        let (c, gaps) = store.commit_session(&ctx.actor, session_id, spec).await?;
         print_commitment(&c, a.format)?;
         // What the export may be missing goes beside the digests, for the panel to weigh.
-        for gap in store.completeness_of(programme.force_id, &c.spec).await? {
+        for gap in gaps {
             eprintln!("warning: {gap}");
         }
         return Ok(ExitCode::SUCCESS);

@@ -1,11 +1,13 @@
 //! Is the force's export whole? Before a panel trusts a draw it should know whether the pool it
 //! is drawn from is missing calls: a day with far fewer calls than the same weekday usually has,
 //! or a run of missing numbers in references the force issues in sequence. Pure functions over
-//! what the pool holds for the draw's window; each finding is a sentence a panel reads.
+//! what the pool holds for the draw's window; each finding is a sentence a panel reads. A
+//! [`Tracker`] gathers what they need from the calls one at a time, in any order, so that a pool
+//! of millions is checked in the same pass that commits it.
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 /// A day is short when it has under this share of its weekday's median (in percent).
 pub const SHORT_DAY_PERCENT: u64 = 50;
@@ -181,6 +183,11 @@ pub fn missing_references<'a>(refs: impl IntoIterator<Item = &'a str>) -> Vec<Ga
             families.entry((prefix, width)).or_default().push(n);
         }
     }
+    family_gaps(families)
+}
+
+/// [`missing_references`] from the numbers held of each family, in the families' order.
+fn family_gaps(families: BTreeMap<(&str, usize), Vec<u64>>) -> Vec<Gap> {
     let mut out = Vec::new();
     for ((prefix, width), mut numbers) in families {
         numbers.sort_unstable();
@@ -209,12 +216,178 @@ pub fn missing_references<'a>(refs: impl IntoIterator<Item = &'a str>) -> Vec<Ga
     out
 }
 
+/// Days a window reaches back from its last day when the specification gives no first day.
+const WINDOW_DAYS: i64 = 41;
+
+/// What the completeness checks need of a force's calls, gathered from them one at a time in any
+/// order, for the window of a draw: its dates, or where it leaves them open, up to the newest
+/// call and six weeks back (a year at most). It keeps a count per day, and the reference numbers
+/// of the calls that can still fall in the window (with an open end, those within six weeks of
+/// the newest call seen so far): a pool of ten million costs the window's calls, not the pool's.
+pub struct Tracker {
+    tz: chrono_tz::Tz,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    newest: Option<NaiveDate>,
+    counts: BTreeMap<NaiveDate, u64>,
+    families: Vec<(String, usize)>,
+    numbers: BTreeMap<NaiveDate, Vec<(usize, u64)>>,
+    /// The family of the last reference: a pool's references nearly all share one.
+    last: Option<usize>,
+    added: u64,
+}
+
+impl Tracker {
+    /// For a window from `from` to `to` (UK calendar days, both included); either may be open.
+    pub fn new(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Self {
+        Tracker {
+            tz: crate::time::DEFAULT_TZ,
+            from,
+            to,
+            newest: None,
+            counts: BTreeMap::new(),
+            families: Vec::new(),
+            numbers: BTreeMap::new(),
+            last: None,
+            added: 0,
+        }
+    }
+
+    /// The window as it stands: its first and last day, once a last day is known.
+    pub fn window(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let to = self.to.or(self.newest)?;
+        let year_back = to - chrono::Duration::days(365);
+        let from = self
+            .from
+            .unwrap_or(to - chrono::Duration::days(WINDOW_DAYS))
+            .max(year_back);
+        Some((from, to))
+    }
+
+    pub fn add(&mut self, call_ref: &str, at: DateTime<Utc>) {
+        let day = at.with_timezone(&self.tz).date_naive();
+        *self.counts.entry(day).or_default() += 1;
+        if self.to.is_none() && self.newest.is_none_or(|n| day > n) {
+            self.newest = Some(day);
+        }
+        if self
+            .window()
+            .is_some_and(|(from, to)| day < from || day > to)
+        {
+            return;
+        }
+        let Some((prefix, width, n)) = split_reference(call_ref) else {
+            return;
+        };
+        let family = match self.last.filter(|&i| {
+            let (p, w) = &self.families[i];
+            p == prefix && *w == width
+        }) {
+            Some(i) => i,
+            None => match self
+                .families
+                .iter()
+                .position(|(p, w)| p == prefix && *w == width)
+            {
+                Some(i) => i,
+                None => {
+                    self.families.push((prefix.to_string(), width));
+                    self.families.len() - 1
+                }
+            },
+        };
+        self.last = Some(family);
+        self.numbers.entry(day).or_default().push((family, n));
+        self.added += 1;
+        // Now and then the days the window has moved past are let go.
+        if self.added.is_multiple_of(1 << 16)
+            && let Some((from, _)) = self.window()
+        {
+            self.numbers = self.numbers.split_off(&from);
+        }
+    }
+
+    /// What the export may be missing over the window, beside the force's own daily totals.
+    pub fn gaps(self, published: &[(NaiveDate, u64)]) -> Vec<Gap> {
+        let Some((from, to)) = self.window() else {
+            return Vec::new();
+        };
+        let counts: BTreeMap<NaiveDate, u64> = self
+            .counts
+            .range(from..=to)
+            .map(|(d, n)| (*d, *n))
+            .collect();
+        let published: BTreeMap<NaiveDate, u64> = published
+            .iter()
+            .filter(|(d, _)| (from..=to).contains(d))
+            .copied()
+            .collect();
+        let mut gaps = below_published(&counts, &published);
+        gaps.extend(short_days(&counts, from, to));
+        let mut families: BTreeMap<(&str, usize), Vec<u64>> = BTreeMap::new();
+        for (_, numbers) in self.numbers.range(from..=to) {
+            for (f, n) in numbers {
+                let (prefix, width) = &self.families[*f];
+                families.entry((prefix, *width)).or_default().push(*n);
+            }
+        }
+        gaps.extend(family_gaps(families));
+        gaps
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    /// The tracker, given calls in no order (newest first here, so that it lets go of days as
+    /// the window moves), finds what the functions find over the window's calls alone.
+    #[test]
+    fn the_tracker_finds_what_the_window_holds_whatever_the_order() {
+        let start: DateTime<Utc> = "2026-01-01T12:00:00Z".parse().unwrap();
+        // 100 days of 700 calls, numbered in sequence; day 80 has 100; numbers 69,000 to 69,009
+        // (day 98) are missing; a second family only on day 10, long before the window.
+        let mut calls: Vec<(String, DateTime<Utc>)> = Vec::new();
+        for d in 0..100i64 {
+            let n = if d == 80 { 100 } else { 700 };
+            for i in 0..n {
+                let number = d * 700 + i;
+                if (69_000..69_010).contains(&number) {
+                    continue;
+                }
+                let at = start + chrono::Duration::days(d) + chrono::Duration::seconds(i);
+                calls.push((format!("DS-{number:06}"), at));
+            }
+        }
+        for i in (0..50).step_by(2) {
+            calls.push((format!("OLD-{i:03}"), start + chrono::Duration::days(10)));
+        }
+        calls.reverse();
+        let mut t = Tracker::new(None, None);
+        for (r, at) in &calls {
+            t.add(r, *at);
+        }
+        let (from, to) = t.window().unwrap();
+        assert_eq!((from, to), (day("2026-02-28"), day("2026-04-10")));
+        let day_of = |at: &DateTime<Utc>| at.with_timezone(&crate::time::DEFAULT_TZ).date_naive();
+        let inside: Vec<&(String, DateTime<Utc>)> = calls
+            .iter()
+            .filter(|(_, at)| (from..=to).contains(&day_of(at)))
+            .collect();
+        let mut counts = BTreeMap::new();
+        for (_, at) in &inside {
+            *counts.entry(day_of(at)).or_insert(0u64) += 1;
+        }
+        let published = [(day("2026-03-01"), 800), (day("2025-03-01"), 5)];
+        let mut expected = below_published(&counts, &BTreeMap::from([published[0]]));
+        expected.extend(short_days(&counts, from, to));
+        expected.extend(missing_references(inside.iter().map(|(r, _)| r.as_str())));
+        assert_eq!(expected.len(), 3, "{expected:?}");
+        assert_eq!(t.gaps(&published), expected);
     }
 
     /// Four weeks of 20 calls a day, except Tuesday 14 April with 6 (under half of 20) and

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use callaudit_domain::audit::SessionStatus;
 use callaudit_domain::call::PoolCall;
+use callaudit_domain::completeness::{Gap, Tracker};
 use callaudit_domain::sampling::{
     self, Commitment, DrawRecord, DrawSpec, Drawer, Drawn, Eligibility, Keep, PoolDigest,
     RepeatCallers, Seed, StratumBy, VerifyError,
@@ -17,15 +18,20 @@ use crate::pool_scan::{ScanOrder, Visit};
 use crate::{Result, Store, StoreError};
 
 /// A pass in reference order: the eligible calls digested and, once the digest the keys need is
-/// known (committed before), drawn.
+/// known (committed before), drawn; at the commitment, every call also tells the completeness
+/// checks what they need.
 struct Digesting {
     eligible: Eligibility,
     digest: PoolDigest,
     drawer: Option<Drawer>,
+    tracker: Option<Tracker>,
 }
 
 impl Visit for Digesting {
     fn visit(&mut self, call: &PoolCall) -> Result<()> {
+        if let Some(t) = &mut self.tracker {
+            t.add(call.call_ref.as_str(), call.started_at);
+        }
         if self.eligible.admits(call) {
             self.digest
                 .add(call)
@@ -69,23 +75,37 @@ impl Store {
     /// The commitment of the force's stored pool under `spec`, made in one pass over the pool in
     /// reference order; nothing of it is held but the digest.
     pub async fn commit_stored(&self, force_id: i64, spec: &DrawSpec) -> Result<Commitment> {
+        Ok(self.commit_checked(force_id, spec, false).await?.0)
+    }
+
+    /// [`Store::commit_stored`], and when `check` is set, what the export may be missing over
+    /// the draw's window ([`Store::completeness_of`]), found in the same pass.
+    async fn commit_checked(
+        &self,
+        force_id: i64,
+        spec: &DrawSpec,
+        check: bool,
+    ) -> Result<(Commitment, Vec<Gap>)> {
         let pass = Digesting {
             eligible: spec.eligibility(),
             digest: PoolDigest::new(spec),
             drawer: None,
+            tracker: check.then(|| Tracker::new(spec.from, spec.to)),
         };
-        let (pool_digest, eligible_calls) = self
-            .scan_pool(force_id, ScanOrder::Reference, pass)
-            .await?
-            .digest
-            .finish();
-        Ok(Commitment {
+        let pass = self.scan_pool(force_id, ScanOrder::Reference, pass).await?;
+        let (pool_digest, eligible_calls) = pass.digest.finish();
+        let gaps = match pass.tracker {
+            Some(t) => self.gaps_of(force_id, t).await?,
+            None => Vec::new(),
+        };
+        let c = Commitment {
             algorithm: sampling::ALGORITHM.into(),
             pool_digest,
             eligible_calls,
             spec_digest: spec.digest(),
             spec: spec.clone(),
-        })
+        };
+        Ok((c, gaps))
     }
 
     /// Draws from the force's stored pool committed as `committed`, with `seed`: a pass for the
@@ -117,6 +137,7 @@ impl Store {
             let pass = Digesting {
                 eligible: spec.eligibility(),
                 digest: PoolDigest::new(spec),
+                tracker: None,
                 drawer: Some(Drawer::new(
                     shared.clone(),
                     committed,
@@ -185,14 +206,15 @@ impl Store {
     }
 
     /// Commits the session's pool under `spec` (calls audited before in the programme are
-    /// excluded) and returns the commitment to show the panel. Refused once the session is drawn,
-    /// or when no call is eligible.
+    /// excluded) and returns the commitment to show the panel, with what the export may be
+    /// missing over the draw's window (found in the same pass). Refused once the session is
+    /// drawn, or when no call is eligible.
     pub async fn commit_session(
         &self,
         actor: &str,
         session_id: i64,
         mut spec: DrawSpec,
-    ) -> Result<Commitment> {
+    ) -> Result<(Commitment, Vec<Gap>)> {
         let session = self.session(session_id).await?;
         if let Some(record) = self.draw(session_id).await?.and_then(|d| d.record) {
             return Err(StoreError::Conflict(format!(
@@ -220,7 +242,7 @@ impl Store {
             let lines: Vec<String> = e.iter().map(ToString::to_string).collect();
             StoreError::Conflict(lines.join("\n"))
         })?;
-        let c = self.commit_stored(programme.force_id, &spec).await?;
+        let (c, gaps) = self.commit_checked(programme.force_id, &spec, true).await?;
         if c.eligible_calls == 0 {
             return Err(StoreError::Conflict(
                 self.nothing_eligible(programme.force_id).await?,
@@ -229,7 +251,7 @@ impl Store {
         let mut tx = self.begin_in(Some(programme.force_id), actor).await?;
         tx.commit_pool(session_id, &c).await?;
         tx.commit().await?;
-        Ok(c)
+        Ok((c, gaps))
     }
 
     /// Draws the committed session with the panel's seed, puts the calls into the session and

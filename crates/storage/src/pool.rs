@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use callaudit_domain::call::{CallDetails, CallRef, Channel, PoolCall, Resolution, Satisfaction};
+use callaudit_domain::completeness::Tracker;
 use callaudit_domain::performance::{Targets, default_targets};
 use chrono::{DateTime, Utc};
 
@@ -584,40 +585,54 @@ fn copy_row(out: &mut Vec<u8>, force_id: i64, import_id: i64, c: &PoolCall) {
 
 impl Store {
     /// What the force's export may be missing from `from` to `to` (UK days, both included):
-    /// days far under their weekday's usual count, and gaps in references issued in sequence.
-    /// Read before a panel trusts a draw from that window.
+    /// days far under their weekday's usual count, days under the force's own totals, and gaps
+    /// in references issued in sequence. Read before a panel trusts a draw from that window.
     pub async fn completeness(
         &self,
         force_id: i64,
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> Result<Vec<callaudit_domain::completeness::Gap>> {
-        use callaudit_domain::completeness::{below_published, missing_references, short_days};
-        use callaudit_domain::time::{DEFAULT_TZ as tz, uk_day_start as instant};
-        let rows: Vec<(String, DateTime<Utc>)> = on_pool!(self, |p| {
-            sqlx::query_as(
-            "SELECT call_ref, started_at FROM calls WHERE force_id = $1 AND started_at >= $2 AND started_at < $3")
-            .bind(force_id).bind(instant(from)).bind(instant(to.succ_opt().unwrap_or(to))).fetch_all(p).await?
-        });
-        let mut counts = std::collections::BTreeMap::new();
-        for (_, at) in &rows {
-            *counts
-                .entry(at.with_timezone(&tz).date_naive())
-                .or_insert(0u64) += 1;
+        self.gaps(force_id, Tracker::new(Some(from), Some(to)))
+            .await
+    }
+
+    /// The gaps a [`Tracker`] finds in one pass over the force's pool, beside the force's totals.
+    pub(crate) async fn gaps(
+        &self,
+        force_id: i64,
+        tracker: Tracker,
+    ) -> Result<Vec<callaudit_domain::completeness::Gap>> {
+        struct Tracking(Tracker);
+        impl crate::pool_scan::Visit for Tracking {
+            fn visit(&mut self, call: &PoolCall) -> Result<()> {
+                self.0.add(call.call_ref.as_str(), call.started_at);
+                Ok(())
+            }
         }
-        let published: Vec<(chrono::NaiveDate, i64)> = on_pool!(self, |p| {
-            sqlx::query_as(
-            "SELECT day, calls FROM published_totals WHERE force_id = $1 AND day >= $2 AND day <= $3 ORDER BY day")
-            .bind(force_id).bind(from).bind(to).fetch_all(p).await?
-        });
-        let published = published
+        let Tracking(tracker) = self
+            .scan_pool(
+                force_id,
+                crate::pool_scan::ScanOrder::Reference,
+                Tracking(tracker),
+            )
+            .await?;
+        self.gaps_of(force_id, tracker).await
+    }
+
+    /// The gaps a [`Tracker`] fed elsewhere has found, beside the force's own totals.
+    pub(crate) async fn gaps_of(
+        &self,
+        force_id: i64,
+        tracker: Tracker,
+    ) -> Result<Vec<callaudit_domain::completeness::Gap>> {
+        let published: Vec<(chrono::NaiveDate, u64)> = self
+            .published_totals(force_id)
+            .await?
             .into_iter()
             .map(|(d, n)| (d, u64::try_from(n).unwrap_or(0)))
             .collect();
-        let mut gaps = below_published(&counts, &published);
-        gaps.extend(short_days(&counts, from, to));
-        gaps.extend(missing_references(rows.iter().map(|(r, _)| r.as_str())));
-        Ok(gaps)
+        Ok(tracker.gaps(&published))
     }
 
     /// The force's own daily totals, in date order.
@@ -637,21 +652,7 @@ impl Store {
         force_id: i64,
         spec: &callaudit_domain::sampling::DrawSpec,
     ) -> Result<Vec<callaudit_domain::completeness::Gap>> {
-        let to = match spec.to {
-            Some(t) => t,
-            None => match self.latest_call(force_id).await? {
-                Some(t) => t
-                    .with_timezone(&callaudit_domain::time::DEFAULT_TZ)
-                    .date_naive(),
-                None => return Ok(Vec::new()),
-            },
-        };
-        let year_back = to - chrono::Duration::days(365);
-        let from = spec
-            .from
-            .unwrap_or(to - chrono::Duration::days(41))
-            .max(year_back);
-        self.completeness(force_id, from, to).await
+        self.gaps(force_id, Tracker::new(spec.from, spec.to)).await
     }
 
     /// Whether any call of the force's pool has a recording: a scheme that listens in this
