@@ -275,6 +275,8 @@ impl Store {
             changes_programmes: false,
             force,
             tip: None,
+            staged: false,
+            analysed: false,
         })
     }
 
@@ -493,6 +495,10 @@ pub struct Tx {
     /// The chain's last place (seq, hash) once known, so each entry after the first in a
     /// transaction needs no query.
     tip: Option<(i64, String)>,
+    /// Whether this transaction has made its staging table for bulk pool writes on PostgreSQL.
+    staged: bool,
+    /// Whether this transaction has had PostgreSQL analyse the pool before looking calls up in it.
+    analysed: bool,
 }
 
 impl Tx {

@@ -412,23 +412,43 @@ impl Tx {
         chunk: &[(u64, PoolCall)],
         outcome: &mut BatchOutcome,
     ) -> Result<()> {
-        let mut sql = format!(
-            "{SELECT_CALLS} WHERE force_id = $1 AND (import_id IS NULL OR import_id <> $2) AND call_ref IN ("
-        );
-        for i in 0..chunk.len() {
-            sql.push_str(if i == 0 { "" } else { "," });
-            sql.push_str(&format!("${}", i + 3));
-        }
-        sql.push(')');
-        let existing: Vec<CallRow> = on_tx!(self, |c| {
-            let mut q = sqlx::query_as::<_, CallRow>(sqlx::AssertSqlSafe(sql.as_str()))
-                .bind(force_id)
-                .bind(import_id);
-            for (_, call) in chunk {
-                q = q.bind(call.call_ref.as_str());
+        let existing: Vec<CallRow> = match &mut self.inner {
+            crate::TxInner::Sqlite(c) => {
+                let mut sql = format!(
+                    "{SELECT_CALLS} WHERE force_id = $1 AND (import_id IS NULL OR import_id <> $2) AND call_ref IN ("
+                );
+                for i in 0..chunk.len() {
+                    sql.push_str(if i == 0 { "" } else { "," });
+                    sql.push_str(&format!("${}", i + 3));
+                }
+                sql.push(')');
+                let mut q = sqlx::query_as::<_, CallRow>(sqlx::AssertSqlSafe(sql))
+                    .bind(force_id)
+                    .bind(import_id);
+                for (_, call) in chunk {
+                    q = q.bind(call.call_ref.as_str());
+                }
+                q.fetch_all(&mut **c).await?
             }
-            q.fetch_all(c).await?
-        });
+            // One lookup per reference on the whole unique key, which the planner always takes
+            // through the index: an IN list over a table it has no statistics for (one growing
+            // inside this transaction) was planned as a scan of every call of the force.
+            crate::TxInner::Postgres(c) => {
+                let refs: Vec<&str> = chunk.iter().map(|(_, c)| c.call_ref.as_str()).collect();
+                let columns = SELECT_CALLS.trim_end_matches(" FROM calls");
+                let sql = format!(
+                    "SELECT c.* FROM unnest($3::text[]) AS r(call_ref)
+                     JOIN LATERAL ({columns}, import_id FROM calls WHERE force_id = $1 AND call_ref = r.call_ref COLLATE \"C\") c ON true
+                     WHERE c.import_id IS NULL OR c.import_id <> $2"
+                );
+                sqlx::query_as::<_, CallRow>(sqlx::AssertSqlSafe(sql))
+                    .bind(force_id)
+                    .bind(import_id)
+                    .bind(refs)
+                    .fetch_all(&mut **c)
+                    .await?
+            }
+        };
         let by_ref: HashMap<String, CallRow> = existing
             .into_iter()
             .map(|r| (r.call_ref.clone(), r))
@@ -473,10 +493,12 @@ impl Tx {
         Ok(())
     }
 
-    /// [`Tx::insert_calls`] on PostgreSQL: the calls the pool does not hold yet go in by one
-    /// `COPY … FROM STDIN` per batch, the server's own bulk path (several times faster than
-    /// INSERT); those it holds are compared as on SQLite. A file never repeats a reference (the
-    /// reader refuses that), so the two sets are apart.
+    /// [`Tx::insert_calls`] on PostgreSQL: the batch goes by one `COPY … FROM STDIN` (the
+    /// server's own bulk path) into a staging table private to this transaction, and from there
+    /// into the pool with `ON CONFLICT DO NOTHING`, which names the calls it added; the others were
+    /// held already and are compared as on SQLite. Every lookup goes through the unique index
+    /// (asking first which references were held was planned, after a few batches, as a scan of
+    /// the whole table for each batch).
     async fn copy_calls(
         &mut self,
         force_id: i64,
@@ -484,43 +506,56 @@ impl Tx {
         batch: &[(u64, PoolCall)],
     ) -> Result<BatchOutcome> {
         let mut outcome = BatchOutcome::default();
+        let staged = std::mem::replace(&mut self.staged, true);
         let crate::TxInner::Postgres(t) = &mut self.inner else {
             unreachable!("copy_calls is called on PostgreSQL only");
         };
-        let refs: Vec<&str> = batch.iter().map(|(_, c)| c.call_ref.as_str()).collect();
-        let held: Vec<String> = sqlx::query_scalar(
-            "SELECT call_ref FROM calls WHERE force_id = $1 AND call_ref = ANY($2)",
-        )
-        .bind(force_id)
-        .bind(&refs)
-        .fetch_all(&mut **t)
-        .await?;
-        let held: std::collections::HashSet<&str> = held.iter().map(String::as_str).collect();
+        if !staged {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "CREATE TEMP TABLE calls_in ON COMMIT DROP AS SELECT {CALL_COLUMNS} FROM calls WITH NO DATA"
+            )))
+            .execute(&mut **t)
+            .await?;
+        } else {
+            sqlx::query("TRUNCATE calls_in").execute(&mut **t).await?;
+        }
         let mut data = Vec::with_capacity(batch.len() * 192);
         for (_, call) in batch {
-            if !held.contains(call.call_ref.as_str()) {
-                copy_row(&mut data, force_id, import_id, call);
-                outcome.added += 1;
-            }
+            copy_row(&mut data, force_id, import_id, call);
         }
-        if outcome.added > 0 {
-            let mut copy = t
-                .copy_in_raw(&format!("COPY calls ({CALL_COLUMNS}) FROM STDIN"))
-                .await?;
-            if let Err(e) = copy.send(data).await {
-                // The server must be told the copy is over before the connection is used again.
-                let _ = copy.abort(e.to_string()).await;
-                return Err(e.into());
-            }
-            copy.finish().await?;
+        let mut copy = t
+            .copy_in_raw(&format!("COPY calls_in ({CALL_COLUMNS}) FROM STDIN"))
+            .await?;
+        if let Err(e) = copy.send(data).await {
+            // The server must be told the copy is over before the connection is used again.
+            let _ = copy.abort(e.to_string()).await;
+            return Err(e.into());
         }
-        if !held.is_empty() {
-            let before: Vec<(u64, PoolCall)> = batch
+        copy.finish().await?;
+        let added: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO calls ({CALL_COLUMNS}) SELECT {CALL_COLUMNS} FROM calls_in
+             ON CONFLICT (force_id, call_ref) DO NOTHING RETURNING call_ref"
+        )))
+        .fetch_all(&mut **t)
+        .await?;
+        outcome.added = added.len() as u64;
+        if added.len() < batch.len() {
+            if !std::mem::replace(&mut self.analysed, true) {
+                // The held calls are looked up by reference; without statistics (a pool imported
+                // moments ago and not yet analysed) the planner scans every call of the force
+                // instead, for every batch.
+                on_tx!(self, |c| sqlx::query("ANALYZE calls")
+                    .execute(c)
+                    .await?
+                    .rows_affected());
+            }
+            let added: std::collections::HashSet<&str> = added.iter().map(String::as_str).collect();
+            let held: Vec<(u64, PoolCall)> = batch
                 .iter()
-                .filter(|(_, c)| held.contains(c.call_ref.as_str()))
+                .filter(|(_, c)| !added.contains(c.call_ref.as_str()))
                 .cloned()
                 .collect();
-            for chunk in before.chunks(BATCH_ROWS) {
+            for chunk in held.chunks(BATCH_ROWS) {
                 self.compare_with_held(force_id, import_id, chunk, &mut outcome)
                     .await?;
             }

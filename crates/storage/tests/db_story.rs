@@ -152,7 +152,9 @@ async fn text_the_bulk_path_must_escape_comes_back_as_it_went_in() {
         odd.handler = None;
         odd.details.caller = Some(r"\".into());
         let plain = call("C2", Channel::NonEmergency, "ASB");
-        import(&store, f, &[odd.clone(), plain.clone()]).await.unwrap();
+        import(&store, f, &[odd.clone(), plain.clone()])
+            .await
+            .unwrap();
         let mut back = store.pool(f).await.unwrap();
         back.sort_by(|a, b| a.call_ref.cmp(&b.call_ref));
         assert_eq!(back, vec![plain, odd.clone()]);
