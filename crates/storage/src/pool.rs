@@ -230,20 +230,18 @@ pub(crate) fn param(sqlite: bool, n: usize) -> String {
     if sqlite { "?".into() } else { format!("${n}") }
 }
 
-/// The bulk INSERT. The force and import ids are written into the text as integer literals (they
-/// are the database's own numbers, never user input): binding them would add two values to every
-/// row for nothing.
-fn insert_sql(sqlite: bool, rows: usize, force_id: i64, import_id: i64) -> String {
+/// The bulk INSERT on SQLite (PostgreSQL copies: see `Tx::copy_calls`). The force and import ids
+/// are written into the text as integer literals (they are the database's own numbers, never user
+/// input): binding them would add two values to every row for nothing.
+fn insert_sql(rows: usize, force_id: i64, import_id: i64) -> String {
     let mut sql = format!("INSERT INTO calls ({CALL_COLUMNS}) VALUES ");
     for r in 0..rows {
         if r > 0 {
             sql.push(',');
         }
         sql.push_str(&format!("({force_id},{import_id}"));
-        for c in 0..BOUND {
-            sql.push(',');
-            sql.push_str(&param(sqlite, r * BOUND + c + 1));
-        }
+        // SQLite's anonymous parameters: see `param`.
+        sql.push_str(&",?".repeat(BOUND));
         sql.push(')');
     }
     sql.push_str(" ON CONFLICT (force_id, call_ref) DO NOTHING");
@@ -344,10 +342,8 @@ impl Tx {
             return self.copy_calls(force_id, import_id, batch).await;
         }
         let mut outcome = BatchOutcome::default();
-        let sqlite = true;
-        let full: Arc<str> = insert_sql(sqlite, BATCH_ROWS, force_id, import_id).into();
-        let last: Arc<str> =
-            insert_sql(sqlite, batch.len() % BATCH_ROWS, force_id, import_id).into();
+        let full: Arc<str> = insert_sql(BATCH_ROWS, force_id, import_id).into();
+        let last: Arc<str> = insert_sql(batch.len() % BATCH_ROWS, force_id, import_id).into();
         let affected: Vec<u64> = on_tx!(self, |c| {
             let build = |chunk: &[(u64, PoolCall)]| {
                 let sql = if chunk.len() == BATCH_ROWS {
@@ -430,9 +426,10 @@ impl Tx {
                 }
                 q.fetch_all(&mut **c).await?
             }
-            // One lookup per reference on the whole unique key, which the planner always takes
-            // through the index: an IN list over a table it has no statistics for (one growing
-            // inside this transaction) was planned as a scan of every call of the force.
+            // One lookup per reference on the whole unique key, the references bound as one
+            // array (a statement of 250 parameters would be planned anew for every batch). The
+            // pool is analysed before the first comparison (see `copy_calls`): without
+            // statistics the planner scanned every call of the force for each batch instead.
             crate::TxInner::Postgres(c) => {
                 let refs: Vec<&str> = chunk.iter().map(|(_, c)| c.call_ref.as_str()).collect();
                 let columns = SELECT_CALLS.trim_end_matches(" FROM calls");
