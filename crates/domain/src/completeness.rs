@@ -229,6 +229,7 @@ pub struct Tracker {
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     newest: Option<NaiveDate>,
+    oldest: Option<NaiveDate>,
     counts: BTreeMap<NaiveDate, u64>,
     families: Vec<(String, usize)>,
     numbers: BTreeMap<NaiveDate, Vec<(usize, u64)>>,
@@ -245,6 +246,7 @@ impl Tracker {
             from,
             to,
             newest: None,
+            oldest: None,
             counts: BTreeMap::new(),
             families: Vec::new(),
             numbers: BTreeMap::new(),
@@ -253,8 +255,20 @@ impl Tracker {
         }
     }
 
-    /// The window as it stands: its first and last day, once a last day is known.
+    /// The window as it stands: its first and last day, once a last day is known. Where the
+    /// specification leaves the first day open, the window starts no earlier than the pool's
+    /// oldest call: days before a force's first export are not missing from it.
     pub fn window(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let (from, to) = self.reach()?;
+        match (self.from, self.oldest) {
+            (None, Some(oldest)) => Some((from.max(oldest).min(to), to)),
+            _ => Some((from, to)),
+        }
+    }
+
+    /// The earliest and last day the window can still cover: the first only moves later as
+    /// calls come, so the days before it may be let go.
+    fn reach(&self) -> Option<(NaiveDate, NaiveDate)> {
         let to = self.to.or(self.newest)?;
         let year_back = to - chrono::Duration::days(365);
         let from = self
@@ -267,11 +281,14 @@ impl Tracker {
     pub fn add(&mut self, call_ref: &str, at: DateTime<Utc>) {
         let day = at.with_timezone(&self.tz).date_naive();
         *self.counts.entry(day).or_default() += 1;
+        if self.oldest.is_none_or(|o| day < o) {
+            self.oldest = Some(day);
+        }
         if self.to.is_none() && self.newest.is_none_or(|n| day > n) {
             self.newest = Some(day);
         }
         if self
-            .window()
+            .reach()
             .is_some_and(|(from, to)| day < from || day > to)
         {
             return;
@@ -301,7 +318,7 @@ impl Tracker {
         self.added += 1;
         // Now and then the days the window has moved past are let go.
         if self.added.is_multiple_of(1 << 16)
-            && let Some((from, _)) = self.window()
+            && let Some((from, _)) = self.reach()
         {
             self.numbers = self.numbers.split_off(&from);
         }
@@ -388,6 +405,33 @@ mod tests {
         expected.extend(missing_references(inside.iter().map(|(r, _)| r.as_str())));
         assert_eq!(expected.len(), 3, "{expected:?}");
         assert_eq!(t.gaps(&published), expected);
+    }
+
+    /// A force's first export, three weeks long: the open window does not reach back to days
+    /// before its first call and call them missing; a window the panel set does.
+    #[test]
+    fn days_before_the_first_call_are_not_missing_unless_the_window_asks_for_them() {
+        let start: DateTime<Utc> = "2026-03-02T12:00:00Z".parse().unwrap();
+        let feed = |t: &mut Tracker| {
+            for d in 0..21 {
+                for i in 0..20 {
+                    let at = start + chrono::Duration::days(d) + chrono::Duration::minutes(i);
+                    t.add(&format!("C{d}-{i}"), at);
+                }
+            }
+        };
+        let mut open = Tracker::new(None, None);
+        feed(&mut open);
+        assert_eq!(open.window(), Some((day("2026-03-02"), day("2026-03-22"))));
+        assert_eq!(open.gaps(&[]), []);
+        let mut asked = Tracker::new(Some(day("2026-02-23")), None);
+        feed(&mut asked);
+        let gaps = asked.gaps(&[]);
+        assert_eq!(gaps.len(), 7, "{gaps:?}");
+        assert!(
+            gaps.iter()
+                .all(|g| matches!(g, Gap::ShortDay { calls: 0, .. }))
+        );
     }
 
     /// Four weeks of 20 calls a day, except Tuesday 14 April with 6 (under half of 20) and
