@@ -265,6 +265,57 @@ impl Store {
     }
 }
 
+/// A connection of its own to the SQLite file, for a read straight from it on a blocking thread.
+pub(crate) fn open_reader(path: &Path) -> Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    // Read-write without create: a reader of a WAL database may need to set up its shared
+    // memory; it only ever runs the one SELECT.
+    let db = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(read_failed)?;
+    db.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(read_failed)?;
+    Ok(db)
+}
+
+pub(crate) fn read_failed(e: rusqlite::Error) -> StoreError {
+    StoreError::Read(e.to_string())
+}
+
+/// The values of a row read straight from the SQLite file, text borrowed from it.
+pub(crate) struct Cells<'r, 's>(pub(crate) &'r rusqlite::Row<'s>);
+
+impl<'r> Cells<'r, '_> {
+    pub(crate) fn text(&self, i: usize) -> Result<Option<&'r str>> {
+        self.0
+            .get_ref(i)
+            .map_err(read_failed)?
+            .as_str_or_null()
+            .map_err(|e| StoreError::Read(e.to_string()))
+    }
+
+    pub(crate) fn int(&self, i: usize) -> Result<Option<i64>> {
+        self.0
+            .get_ref(i)
+            .map_err(read_failed)?
+            .as_i64_or_null()
+            .map_err(|e| StoreError::Read(e.to_string()))
+    }
+
+    /// A time as the pool's driver writes it (RFC 3339 text).
+    pub(crate) fn time(&self, i: usize) -> Result<Option<DateTime<Utc>>> {
+        self.text(i)?
+            .map(|t| {
+                DateTime::parse_from_rfc3339(t)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| StoreError::Read(format!("a stored time {t:?}: {e}")))
+            })
+            .transpose()
+    }
+}
+
 /// Reads the rows whose ids are in `[ids.0, ids.1)` straight from the SQLite file, on the calling
 /// (blocking) thread.
 fn read_sqlite<C: CallSink>(
@@ -276,20 +327,10 @@ fn read_sqlite<C: CallSink>(
     sampled: &HashSet<i64>,
 ) -> Result<C> {
     let mut out = C::default();
-    use rusqlite::OpenFlags;
-    let fail = |e: rusqlite::Error| StoreError::Read(e.to_string());
-    // Read-write without create: a reader of a WAL database may need to set up its shared
-    // memory; it only ever runs the one SELECT.
-    let db = rusqlite::Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(fail)?;
-    db.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(fail)?;
+    let db = open_reader(path)?;
     let mut stmt = db
         .prepare(&format!("{SQL} AND c.id >= $5 AND c.id < $6"))
-        .map_err(fail)?;
+        .map_err(read_failed)?;
     // Times are compared as the text the pool's driver writes them in.
     let at = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, false);
     let mut rows = stmt
@@ -301,44 +342,25 @@ fn read_sqlite<C: CallSink>(
             ids.0,
             ids.1
         ])
-        .map_err(fail)?;
+        .map_err(read_failed)?;
     let mut converter = Converter::default();
-    while let Some(row) = rows.next().map_err(fail)? {
-        let text = |i: usize| -> Result<Option<&str>> {
-            row.get_ref(i)
-                .map_err(fail)?
-                .as_str_or_null()
-                .map_err(|e| StoreError::Read(e.to_string()))
-        };
-        let int = |i: usize| -> Result<Option<i64>> {
-            row.get_ref(i)
-                .map_err(fail)?
-                .as_i64_or_null()
-                .map_err(|e| StoreError::Read(e.to_string()))
-        };
-        let time = |i: usize| -> Result<Option<DateTime<Utc>>> {
-            text(i)?
-                .map(|t| {
-                    DateTime::parse_from_rfc3339(t)
-                        .map(|t| t.with_timezone(&Utc))
-                        .map_err(|e| StoreError::Read(format!("a stored time {t:?}: {e}")))
-                })
-                .transpose()
-        };
-        let started_at =
-            time(1)?.ok_or_else(|| StoreError::Read("a call without its start time".into()))?;
+    while let Some(row) = rows.next().map_err(read_failed)? {
+        let c = Cells(row);
+        let started_at = c
+            .time(1)?
+            .ok_or_else(|| StoreError::Read("a call without its start time".into()))?;
         out.extend(converter.convert(Raw {
-            sampled: int(0)?.is_some_and(|id| sampled.contains(&id)),
+            sampled: c.int(0)?.is_some_and(|id| sampled.contains(&id)),
             started_at,
-            channel: text(2)?.unwrap_or(""),
-            answer_s: int(3)?,
-            abandoned: int(4)?.map(|v| v != 0),
-            duration_s: int(5)?,
-            grade: text(6)?,
-            arrived_at: time(7)?,
-            resolution: text(8)?,
-            caller: text(9)?,
-            satisfaction: text(10)?,
+            channel: c.text(2)?.unwrap_or(""),
+            answer_s: c.int(3)?,
+            abandoned: c.int(4)?.map(|v| v != 0),
+            duration_s: c.int(5)?,
+            grade: c.text(6)?,
+            arrived_at: c.time(7)?,
+            resolution: c.text(8)?,
+            caller: c.text(9)?,
+            satisfaction: c.text(10)?,
         }));
     }
     Ok(out)

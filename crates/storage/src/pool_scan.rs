@@ -13,7 +13,7 @@ use std::sync::Arc;
 use callaudit_domain::call::{CallDetails, CallRef, Channel, PoolCall, Resolution, Satisfaction};
 use chrono::{DateTime, Utc};
 
-use crate::call_times::code_or_parse;
+use crate::call_times::{Cells, code_or_parse, open_reader, read_failed};
 use crate::{Pool, Result, Store, StoreError, Watch};
 
 /// The columns of a call, in the order [`Borrowed`] reads them.
@@ -226,61 +226,31 @@ async fn scan_postgres<V: Visit>(
 
 /// Reads the force's calls straight from the SQLite file, on the calling (blocking) thread.
 fn scan_sqlite<V: Visit>(path: &Path, force_id: i64, order: ScanOrder, mut visit: V) -> Result<V> {
-    use rusqlite::OpenFlags;
-    let fail = |e: rusqlite::Error| StoreError::Read(e.to_string());
-    // Read-write without create: a reader of a WAL database may need to set up its shared
-    // memory; it only ever runs the one SELECT.
-    let db = rusqlite::Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(fail)?;
-    db.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(fail)?;
-    let mut stmt = db.prepare(&order.sql()).map_err(fail)?;
-    let mut rows = stmt.query([force_id]).map_err(fail)?;
+    let db = open_reader(path)?;
+    let mut stmt = db.prepare(&order.sql()).map_err(read_failed)?;
+    let mut rows = stmt.query([force_id]).map_err(read_failed)?;
     let mut call = blank();
-    while let Some(row) = rows.next().map_err(fail)? {
-        let text = |i: usize| -> Result<Option<&str>> {
-            row.get_ref(i)
-                .map_err(fail)?
-                .as_str_or_null()
-                .map_err(|e| StoreError::Read(e.to_string()))
-        };
-        let int = |i: usize| -> Result<Option<i64>> {
-            row.get_ref(i)
-                .map_err(fail)?
-                .as_i64_or_null()
-                .map_err(|e| StoreError::Read(e.to_string()))
-        };
-        let time = |i: usize| -> Result<Option<DateTime<Utc>>> {
-            text(i)?
-                .map(|t| {
-                    DateTime::parse_from_rfc3339(t)
-                        .map(|t| t.with_timezone(&Utc))
-                        .map_err(|e| StoreError::Read(format!("a stored time {t:?}: {e}")))
-                })
-                .transpose()
-        };
+    while let Some(row) = rows.next().map_err(read_failed)? {
+        let c = Cells(row);
         let missing = |what: &str| StoreError::Read(format!("a call without its {what}"));
         let r = Borrowed {
-            call_ref: text(0)?.ok_or_else(|| missing("reference"))?,
-            started_at: time(1)?.ok_or_else(|| missing("start time"))?,
-            channel: text(2)?.unwrap_or(""),
-            incident_type: text(3)?.unwrap_or(""),
-            handler: text(4)?,
-            answer_s: int(5)?,
-            duration_s: int(6)?,
-            abandoned: int(7)?.map(|v| v != 0),
-            grade: text(8)?,
-            area: text(9)?,
-            training: int(10)?.is_some_and(|v| v != 0),
-            recording: text(11)?,
-            arrived_at: time(12)?,
-            resolution: text(13)?,
-            caller: text(14)?,
-            incident_ref: text(15)?,
-            satisfaction: text(16)?,
+            call_ref: c.text(0)?.ok_or_else(|| missing("reference"))?,
+            started_at: c.time(1)?.ok_or_else(|| missing("start time"))?,
+            channel: c.text(2)?.unwrap_or(""),
+            incident_type: c.text(3)?.unwrap_or(""),
+            handler: c.text(4)?,
+            answer_s: c.int(5)?,
+            duration_s: c.int(6)?,
+            abandoned: c.int(7)?.map(|v| v != 0),
+            grade: c.text(8)?,
+            area: c.text(9)?,
+            training: c.int(10)?.is_some_and(|v| v != 0),
+            recording: c.text(11)?,
+            arrived_at: c.time(12)?,
+            resolution: c.text(13)?,
+            caller: c.text(14)?,
+            incident_ref: c.text(15)?,
+            satisfaction: c.text(16)?,
         };
         if fill(&mut call, r) {
             visit.visit(&call)?;
