@@ -425,6 +425,7 @@ pub struct Drawer {
     rules: Rules,
     seed: String,
     pool_digest: String,
+    spec_digest: String,
     eligible: usize,
     /// The key's hash state after everything but the call reference.
     prefix: Sha256,
@@ -449,8 +450,9 @@ impl Drawer {
         repeat: Arc<HashSet<String>>,
         keep: Keep,
     ) -> Self {
+        let spec_digest = spec.digest();
         let mut prefix = Sha256::new();
-        for part in [ALGORITHM, pool_digest, &spec.digest(), seed] {
+        for part in [ALGORITHM, pool_digest, &spec_digest, seed] {
             prefix.update(part.as_bytes());
             prefix.update(b"\n");
         }
@@ -458,6 +460,7 @@ impl Drawer {
             rules: Rules::new(spec, repeat),
             seed: seed.to_string(),
             pool_digest: pool_digest.to_string(),
+            spec_digest,
             eligible: 0,
             prefix,
             keep,
@@ -518,6 +521,7 @@ impl Drawer {
             rules,
             seed,
             pool_digest,
+            spec_digest,
             eligible,
             buckets,
             ..
@@ -551,7 +555,7 @@ impl Drawer {
                 algorithm: ALGORITHM.into(),
                 pool_digest,
                 eligible_calls: eligible,
-                spec_digest: spec.digest(),
+                spec_digest,
                 spec: DrawSpec::clone(spec),
                 seed,
                 calls: calls.iter().map(|c| c.call_ref.clone()).collect(),
