@@ -139,6 +139,62 @@ pub fn krippendorff_nominal<T: Eq + Hash + Clone>(units: &[Vec<T>]) -> Option<Ag
     })
 }
 
+/// Each coder's agreement with the rest of the panel, chance-corrected as alpha is: the
+/// disagreement between their value and the others' in each unit, over the disagreement chance
+/// would give across all the values (the whole data's, as in [`krippendorff_nominal`]). Units
+/// list (coder, value) pairs; units with fewer than two values are ignored. The panel's alpha is
+/// the mean of its coders' alphas weighted by their values, so a coder far below it is the one
+/// who reads the calls differently. `None` where the whole data's alpha is undefined.
+pub fn krippendorff_by_coder<C: Ord + Clone, T: Eq + Hash + Clone>(
+    units: &[Vec<(C, T)>],
+) -> Option<std::collections::BTreeMap<C, Agreement>> {
+    let values: Vec<Vec<T>> = units
+        .iter()
+        .map(|u| u.iter().map(|(_, v)| v.clone()).collect())
+        .collect();
+    let whole = krippendorff_nominal(&values)?;
+    // The disagreement chance would give: how often two values drawn without replacement from
+    // all the pairable values differ.
+    let mut counts: HashMap<&T, f64> = HashMap::new();
+    for u in units.iter().filter(|u| u.len() >= 2) {
+        for (_, v) in u {
+            *counts.entry(v).or_default() += 1.0;
+        }
+    }
+    let n = whole.values as f64;
+    let same: f64 = counts.values().map(|c| c * c).sum();
+    let expected = (n * n - same) / (n * (n - 1.0));
+    // Per coder: the disagreeing share of their pairings (weighted 1/(m − 1) as the coincidences
+    // are) and the number of their values, and the units they took part in.
+    let mut by: std::collections::BTreeMap<C, (f64, usize)> = std::collections::BTreeMap::new();
+    for u in units.iter().filter(|u| u.len() >= 2) {
+        let w = 1.0 / (u.len() as f64 - 1.0);
+        for (i, (coder, a)) in u.iter().enumerate() {
+            let off = u
+                .iter()
+                .enumerate()
+                .filter(|(j, (_, b))| *j != i && b != a)
+                .count() as f64;
+            let e = by.entry(coder.clone()).or_default();
+            e.0 += off * w;
+            e.1 += 1;
+        }
+    }
+    Some(
+        by.into_iter()
+            .map(|(coder, (off, values))| {
+                let observed = off / values as f64;
+                let agreement = Agreement {
+                    alpha: 1.0 - observed / expected,
+                    units: values,
+                    values,
+                };
+                (coder, agreement)
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,5 +292,65 @@ mod tests {
         assert_eq!(krippendorff_nominal::<u8>(&[vec![1], vec![2]]), None);
         let perfect = krippendorff_nominal(&[vec!["yes", "yes"], vec!["no", "no"]]).unwrap();
         assert!(close(perfect.alpha, 1.0, 1e-12));
+    }
+
+    #[test]
+    fn each_coders_agreement_matches_a_hand_computed_case_and_averages_to_the_panels() {
+        // Three coders, three units. Values: yes ×5, no ×4 (n = 9), so D_e = 2·5·4 / (9·8).
+        // A and B each disagree with C once in unit 1, weighted 1/2: D_o = 0.5 / 3, alpha 0.7.
+        // C disagrees with both in unit 1: D_o = 1 / 3, alpha 0.4. The panel's alpha is 0.6.
+        let units = vec![
+            vec![('A', "yes"), ('B', "yes"), ('C', "no")],
+            vec![('A', "no"), ('B', "no"), ('C', "no")],
+            vec![('A', "yes"), ('B', "yes"), ('C', "yes")],
+        ];
+        let by = krippendorff_by_coder(&units).unwrap();
+        assert!(close(by[&'A'].alpha, 0.7, 1e-12), "{:?}", by[&'A']);
+        assert!(close(by[&'B'].alpha, 0.7, 1e-12));
+        assert!(close(by[&'C'].alpha, 0.4, 1e-12));
+        assert_eq!(by[&'C'].values, 3);
+        let panel: Vec<Vec<&str>> = units
+            .iter()
+            .map(|u| u.iter().map(|(_, v)| *v).collect())
+            .collect();
+        assert!(close(
+            krippendorff_nominal(&panel).unwrap().alpha,
+            0.6,
+            1e-12
+        ));
+
+        // Krippendorff's worked example (section C): the observers' alphas, weighted by their
+        // values, give back the panel's 0.743.
+        let data = [
+            "1 2 3 3 2 1 4 1 2 . . .",
+            "1 2 3 3 2 2 4 1 2 5 . 3",
+            ". 3 3 3 2 3 4 2 2 5 1 .",
+            "1 2 3 3 2 4 4 1 2 5 1 .",
+        ];
+        let rows: Vec<Vec<Option<u8>>> = data
+            .iter()
+            .map(|r| r.split(' ').map(|v| v.parse().ok()).collect())
+            .collect();
+        let units: Vec<Vec<(usize, u8)>> = (0..12)
+            .map(|u| {
+                rows.iter()
+                    .enumerate()
+                    .filter_map(|(coder, row)| row[u].map(|v| (coder, v)))
+                    .collect()
+            })
+            .collect();
+        let by = krippendorff_by_coder(&units).unwrap();
+        let n: usize = by.values().map(|a| a.values).sum();
+        let mean: f64 = by.values().map(|a| a.alpha * a.values as f64).sum::<f64>() / n as f64;
+        assert_eq!(n, 40);
+        assert!(close(mean, 0.743, 0.0005), "{mean}");
+        // Observer C (third row) differs most often, and comes out lowest.
+        let lowest = by
+            .iter()
+            .min_by(|a, b| a.1.alpha.total_cmp(&b.1.alpha))
+            .unwrap()
+            .0;
+        assert_eq!(*lowest, 2);
+        assert_eq!(krippendorff_by_coder(&[vec![(1, "yes"), (2, "yes")]]), None);
     }
 }
