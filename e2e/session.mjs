@@ -445,6 +445,37 @@ try {
   await page.fill("#password", "a long first password");
   await submit(page, "text=Add the auditor");
   expect((await page.textContent("main")).includes("Dana Volunteer"), "the coordinator adds an auditor");
+  // A new volunteer cannot be put on a panel until the agreement and the vetting are recorded.
+  const planDana = async () => {
+    await page.goto(base + "/sessions");
+    await page.fill("#held_on-day", "15");
+    await page.fill("#held_on-month", "3");
+    await page.fill("#held_on-year", "2027");
+    await page.check("label:has-text('Dana Volunteer')");
+    await page.check("label:has-text('Alex Auditor')");
+    await submit(page, "text=Plan the session");
+  };
+  await planDana();
+  expect((await page.textContent(".error-summary")).includes("Dana Volunteer cannot sit on a panel on 15 March 2027: they have not accepted the confidentiality agreement"),
+    "a volunteer without the agreement is refused a panel, with the reason");
+  expect(await page.locator("label:has-text('Dana Volunteer')").count() === 1
+    && await page.isChecked("label:has-text('Dana Volunteer')"), "the panel comes back as ticked");
+  await audit(page, "plan-refused-training");
+  await page.goto(base + "/auditors");
+  await submit(page, "a:has-text('Dana Volunteer')");
+  await audit(page, "training-record");
+  for (const [name, [d, m, y]] of Object.entries({ agreement_on: [2, 11, 2026], induction_on: [2, 11, 2026], vetted_on: [1, 11, 2026], vetting_expires_on: [31, 10, 2029] })) {
+    await page.fill(`#${name}-day`, String(d));
+    await page.fill(`#${name}-month`, String(m));
+    await page.fill(`#${name}-year`, String(y));
+  }
+  await submit(page, "text=Save the training record");
+  expect((await page.textContent(".notification-banner")).includes("Training record saved"), "the training record is saved");
+  expect((await page.textContent("main")).includes("Accepted on 2 November 2026"), "the record shows the agreement's date");
+  await audit(page, "training-saved");
+  await planDana();
+  expect(/\/sessions\/\d+$/.test(new URL(page.url()).pathname), `with the record made, the session is planned (at ${page.url()})`);
+  expect((await page.textContent("main")).includes("Dana Volunteer"), "Dana sits on the planned panel");
   // A pool upload with a mistake: every problem listed, nothing written.
   await page.goto(base + "/pool");
   await audit(page, "pool");

@@ -12,6 +12,7 @@ use callaudit_domain::call::{CallRef, Channel, PoolCall, Resolution, Satisfactio
 use callaudit_domain::incident::{LogEntry, LogKind};
 use callaudit_domain::sampling::{self, DrawSpec};
 use callaudit_domain::template::{Answer, Category, Template};
+use callaudit_domain::training::Training;
 use callaudit_storage::sessions::{NewAction, Outcome, Response};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use rand::seq::IndexedRandom;
@@ -202,6 +203,25 @@ pub async fn generate(
             tx.add_person(Some(force), name, &person(name), Role::Auditor)
                 .await?,
         );
+    }
+
+    // The demo's volunteers have all accepted the agreement and been vetted; Gus's vetting
+    // ended a month ago, so the planning form shows why he cannot be put on a panel until it is
+    // renewed. Expiry is set from today, so the demo stays usable whenever it is loaded.
+    let today = Utc::now().date_naive();
+    for (k, id) in auditors.iter().enumerate() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        let gus = k + 1 == auditors.len();
+        let t = Training {
+            induction_on: day(2025, 1, 20 + k as u32),
+            agreement_on: day(2025, 1, 20 + k as u32),
+            vetted_on: day(2023, 11, 1 + k as u32),
+            vetting_expires_on: Some(match gus {
+                true => today - Duration::days(30),
+                false => today + Duration::days(730),
+            }),
+        };
+        tx.set_training(*id, &t).await?;
     }
 
     let lead = tx_people

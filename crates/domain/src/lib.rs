@@ -13,5 +13,6 @@ pub mod stats;
 pub mod template;
 pub mod text;
 pub mod time;
+pub mod training;
 
 pub use problem::Problem;

@@ -67,6 +67,7 @@ pub mod recordings;
 pub mod retention;
 pub mod sessions;
 pub mod summary;
+pub mod training;
 pub mod validations;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

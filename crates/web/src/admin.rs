@@ -170,7 +170,7 @@ async fn new_person(
 struct Auditors {
     nav: Option<Nav>,
     csrf: String,
-    auditors: Vec<Person>,
+    auditors: Vec<crate::training::Standing>,
     added: bool,
     typed: NewPerson,
     errors: Vec<FieldError>,
@@ -218,10 +218,7 @@ async fn auditors_page(
     Ok(Auditors {
         nav: Some(user.nav("/auditors")),
         csrf: user.csrf.clone(),
-        auditors: state
-            .store
-            .people_with_role(force.id, Role::Auditor.code())
-            .await?,
+        auditors: crate::training::standings(state, force.id).await?,
         added,
         typed,
         errors,

@@ -108,12 +108,13 @@ impl List {
         error_for(&self.errors, field)
     }
 
-    /// The panel's problem, linked to its first box.
-    fn panel_error(&self) -> Option<&str> {
+    /// The panel's problems, each linked to the box it is about.
+    fn panel_errors(&self) -> Vec<&str> {
         self.errors
             .iter()
-            .find(|e| e.field.starts_with("panel"))
+            .filter(|e| e.field.starts_with("panel"))
             .map(|e| e.message.as_str())
+            .collect()
     }
 
     fn date_error(&self, name: &str) -> Option<&FieldError> {
@@ -128,7 +129,8 @@ struct PlanForm {
     /// Each programme's focus themes, under its name.
     focus: Vec<(String, Vec<String>)>,
     facilitators: Vec<(i64, String)>,
-    auditors: Vec<(i64, String)>,
+    /// Who may be put on the panel: id, name, and why they cannot sit today, if they cannot.
+    auditors: Vec<(i64, String, Option<String>)>,
     typed: PlanTyped,
 }
 
@@ -208,14 +210,24 @@ async fn list_page(
                     .people_with_role(force.id, "facilitator")
                     .await?,
             ),
-            auditors: names(state.store.people_with_role(force.id, "auditor").await?)
-                .into_iter()
-                .chain(
-                    names(state.store.people_with_role(force.id, "registrar").await?)
-                        .into_iter()
-                        .map(|(id, name)| (id, format!("{name} (crime registrar)"))),
-                )
-                .collect(),
+            auditors: {
+                let training = state.store.training_records(force.id).await?;
+                let day = crate::shared::today();
+                let volunteers: Vec<(i64, String)> =
+                    names(state.store.people_with_role(force.id, "auditor").await?);
+                volunteers
+                    .into_iter()
+                    .map(|(id, name)| {
+                        let t = training.get(&id).cloned().unwrap_or_default();
+                        (id, name, crate::training::barred(&t, day))
+                    })
+                    .chain(
+                        names(state.store.people_with_role(force.id, "registrar").await?)
+                            .into_iter()
+                            .map(|(id, name)| (id, format!("{name} (crime registrar)"), None)),
+                    )
+                    .collect()
+            },
             typed,
         })
     } else {
@@ -337,6 +349,23 @@ pub async fn plan(State(state): State<AppState>, p: Posted) -> Result<Response> 
             first_box,
             format!("Select at least one {who} for the panel"),
         );
+    } else if let (false, Some(day)) = (cdi, held_on) {
+        // A volunteer sits only once they have accepted the confidentiality agreement, and only
+        // while their vetting holds on the day (seed 000): each one who cannot is named.
+        let training = state.store.training_records(force.id).await?;
+        for id in &panel {
+            let t = training.get(id).cloned().unwrap_or_default();
+            if let Some(why) = crate::training::barred(&t, day) {
+                let name = state.store.person(*id).await?.display_name;
+                problems.add(
+                    format!("panel-{id}"),
+                    format!(
+                        "{name} cannot sit on a panel on {}: {why}. Update their training record on the Auditors page first",
+                        callaudit_domain::time::long_date(day)
+                    ),
+                );
+            }
+        }
     }
     let (Some(programme), Some(held_on), true) = (programme, held_on, problems.is_empty()) else {
         let page = list_page(&state, &p.user, typed, problems.into_vec()).await?;

@@ -154,6 +154,11 @@ async fn every_get_route_admits_exactly_its_roles() {
         ("/admin/mail".into(), vec!["admin"]),
         // The stranger coordinates another force: they see that force's auditors.
         ("/auditors".into(), vec!["coordinator", "stranger"]),
+        // A volunteer's training record: their own force's coordinator only.
+        (
+            format!("/auditors/{}", w.ids["auditor"]),
+            vec!["coordinator"],
+        ),
         ("/pool".into(), vec!["coordinator", "stranger"]),
         ("/pool/totals".into(), vec!["coordinator", "stranger"]),
         ("/pool/map".into(), vec!["coordinator", "stranger"]),
@@ -172,8 +177,10 @@ async fn every_get_route_admits_exactly_its_roles() {
             if ok != allowed.contains(&who) {
                 wrong.push(format!("{who} {path}: {}", res.status()));
             }
-            // Another force's session is "not found", as a missing one is; the rest is 403.
-            let refusal = if who == "stranger" && path.starts_with("/sessions/") {
+            // Another force's session or volunteer is "not found", as a missing one is; the rest
+            // is 403.
+            let theirs = path.starts_with("/sessions/") || path.starts_with("/auditors/");
+            let refusal = if who == "stranger" && theirs {
                 StatusCode::NOT_FOUND
             } else {
                 StatusCode::FORBIDDEN
@@ -278,6 +285,11 @@ async fn every_post_route_admits_exactly_its_roles_and_needs_the_csrf_token() {
             format!("/actions/{}", w.action),
             "note=Booked".into(),
             vec!["coordinator", "lead"],
+        ),
+        (
+            format!("/auditors/{}", w.ids["auditor2"]),
+            "agreement_on-day=2&agreement_on-month=1&agreement_on-year=2024&vetted_on-day=1&vetted_on-month=12&vetted_on-year=2023".into(),
+            vec!["coordinator"],
         ),
         (
             "/reports/texts".into(),

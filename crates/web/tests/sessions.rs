@@ -1110,3 +1110,137 @@ async fn a_registrar_checks_a_record_without_proposing_a_category() {
         "{summary}"
     );
 }
+
+#[tokio::test]
+async fn a_volunteer_is_put_on_a_panel_only_once_agreed_and_vetted_for_the_day() {
+    let mut w = world().await;
+    let id = add_signed_in(&mut w, "newcomer", Role::Auditor, "t").await;
+    let plan = |day: u32, month: u32| {
+        format!(
+            "held_on-day={day}&held_on-month={month}&held_on-year=2024&facilitator={}&panel={id}&panel={}",
+            w.ids["facilitator"], w.ids["auditor"]
+        )
+    };
+    // The planning form says who cannot sit today, beside their name.
+    let form = text(w.get(Some("coordinator"), "/sessions").await).await;
+    assert!(
+        form.contains(&format!("id=\"panel-{id}-hint\">Cannot sit today: they have not accepted the confidentiality agreement and they have no vetting recorded.")),
+        "{form}"
+    );
+    // Put on a panel anyway: refused, naming them and why, linked to their box; nothing planned.
+    let before = w
+        .store
+        .sessions(w.store.resolve_force(Some("t")).await.unwrap().id)
+        .await
+        .unwrap()
+        .len();
+    let res = w.post("coordinator", "/sessions", &plan(1, 8), true).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = text(res).await;
+    assert!(
+        page.contains(&format!("<a href=\"#panel-{id}\">newcomer cannot sit on a panel on 1 August 2024: they have not accepted the confidentiality agreement and they have no vetting recorded.")),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "id=\"panel-{id}\" name=\"panel\" value=\"{id}\" checked"
+        )),
+        "the panel as ticked is kept"
+    );
+    let force = w.store.resolve_force(Some("t")).await.unwrap().id;
+    assert_eq!(w.store.sessions(force).await.unwrap().len(), before);
+
+    // The coordinator records the training: a date in the future is refused, as typed.
+    let path = format!("/auditors/{id}");
+    let page = text(w.get(Some("coordinator"), &path).await).await;
+    assert!(
+        page.contains("Not accepted") && page.contains("Cannot sit on a panel today"),
+        "{page}"
+    );
+    let future = (chrono::Utc::now() + chrono::Duration::days(40)).date_naive();
+    let res = w
+        .post(
+            "coordinator",
+            &path,
+            &format!(
+                "agreement_on-day={}&agreement_on-month={}&agreement_on-year={}&vetted_on-day=1&vetted_on-month=12&vetted_on-year=2023",
+                chrono::Datelike::day(&future),
+                chrono::Datelike::month(&future),
+                chrono::Datelike::year(&future)
+            ),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = text(res).await;
+    assert!(
+        page.contains("<a href=\"#agreement_on-day\">The date the agreement was accepted must be today or in the past</a>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("value=\"{}\"", chrono::Datelike::year(&future))),
+        "kept as typed"
+    );
+    assert!(
+        w.store.training(id).await.unwrap().agreement_on.is_none(),
+        "nothing saved"
+    );
+    let res = w
+        .post(
+            "coordinator",
+            &path,
+            "agreement_on-day=2&agreement_on-month=1&agreement_on-year=2024&vetted_on-day=1&vetted_on-month=12&vetted_on-year=2023&vetting_expires_on-day=31&vetting_expires_on-month=7&vetting_expires_on-year=2024",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        format!("/auditors/{id}?saved=1")
+    );
+    let page = text(w.get(Some("coordinator"), &format!("{path}?saved=1")).await).await;
+    assert!(
+        page.contains("Training record saved") && page.contains("Accepted on 2 January 2024"),
+        "{page}"
+    );
+    // The acceptance is in the history, with who recorded it.
+    let entry = w
+        .store
+        .history(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|h| h.entity == "training" && h.entity_id == Some(id))
+        .expect("a history entry");
+    assert_eq!(entry.actor, "coordinator@test.invalid");
+    assert!(
+        entry.detail.contains("\"agreement_on\":\"2024-01-02\""),
+        "{}",
+        entry.detail
+    );
+
+    // Vetting must hold on the day the panel sits, not only today.
+    let res = w.post("coordinator", "/sessions", &plan(1, 8), true).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(text(res).await.contains(
+        "newcomer cannot sit on a panel on 1 August 2024: their vetting ended on 31 July 2024."
+    ));
+    let res = w.post("coordinator", "/sessions", &plan(31, 7), true).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let session = planned_session(&res);
+    let panel: Vec<i64> = w
+        .store
+        .panel(session)
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    assert!(panel.contains(&id));
+    // The list of auditors shows each one's standing today and the sessions sat.
+    let list = text(w.get(Some("coordinator"), "/auditors").await).await;
+    assert!(
+        list.contains("Cannot sit on a panel: their vetting ended on 31 July 2024"),
+        "{list}"
+    );
+}

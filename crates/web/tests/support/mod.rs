@@ -168,6 +168,17 @@ pub async fn world() -> World {
         tx.set_password_hash(id, &hash).await.unwrap();
         ids.insert(key, id);
     }
+    // The volunteers have accepted the agreement and are vetted, so they can be put on panels.
+    let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day);
+    for key in ["auditor", "auditor2"] {
+        let t = callaudit_domain::training::Training {
+            induction_on: d(2024, 1, 10),
+            agreement_on: d(2024, 1, 10),
+            vetted_on: d(2023, 12, 1),
+            vetting_expires_on: None,
+        };
+        tx.set_training(ids[key], &t).await.unwrap();
+    }
     let day = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
     let open = tx
         .create_session(
