@@ -476,6 +476,14 @@ try {
   await planDana();
   expect(/\/sessions\/\d+$/.test(new URL(page.url()).pathname), `with the record made, the session is planned (at ${page.url()})`);
   expect((await page.textContent("main")).includes("Dana Volunteer"), "Dana sits on the planned panel");
+  // How alike the demo's auditors read calls in 2025/26: per auditor, per question, by quarter.
+  await page.goto(base + "/auditors");
+  await submit(page, "text=How alike auditors read calls");
+  await page.goto(base + "/auditors/agreement?year=2025");
+  const agreementText = await page.textContent("main");
+  expect(agreementText.includes("Each auditor against the rest of the panel") && agreementText.includes("Alex Auditor")
+    && /\d\.\d\d to \d\.\d\d/.test(agreementText), "the coordinator reads each auditor's agreement with an interval");
+  await audit(page, "agreement");
   // A pool upload with a mistake: every problem listed, nothing written.
   await page.goto(base + "/pool");
   await audit(page, "pool");

@@ -139,6 +139,51 @@ pub fn krippendorff_nominal<T: Eq + Hash + Clone>(units: &[Vec<T>]) -> Option<Ag
     })
 }
 
+/// A 95% percentile bootstrap interval for a statistic of units (calls): the units are drawn
+/// with replacement `rounds` times, the statistic computed on each draw, and the 2.5th and 97.5th
+/// percentiles of the results kept. The draws come from a fixed seed, so the same data always give
+/// the same interval. `None` with fewer than two units, or when the statistic is undefined on more
+/// than half the draws (too little variation to say anything).
+pub fn bootstrap95<U>(
+    units: &[U],
+    rounds: usize,
+    stat: impl Fn(&[&U]) -> Option<f64>,
+) -> Option<(f64, f64)> {
+    bootstrap95_each(units, rounds, |draw| stat(draw).map(|v| ((), v))).remove(&())
+}
+
+/// [`bootstrap95`] for several statistics of the same draws at once (one per key: each auditor's
+/// alpha, say), so that each draw is computed once for all of them.
+pub fn bootstrap95_each<U, K: Ord, I: IntoIterator<Item = (K, f64)>>(
+    units: &[U],
+    rounds: usize,
+    stat: impl Fn(&[&U]) -> I,
+) -> std::collections::BTreeMap<K, (f64, f64)> {
+    use rand::{RngExt, SeedableRng};
+    let mut results: std::collections::BTreeMap<K, Vec<f64>> = Default::default();
+    if units.len() < 2 || rounds == 0 {
+        return Default::default();
+    }
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(0x00ca_11ad);
+    let mut draw: Vec<&U> = Vec::with_capacity(units.len());
+    for _ in 0..rounds {
+        draw.clear();
+        draw.extend((0..units.len()).map(|_| &units[rng.random_range(0..units.len())]));
+        for (k, v) in stat(&draw) {
+            results.entry(k).or_default().push(v);
+        }
+    }
+    results
+        .into_iter()
+        .filter(|(_, v)| v.len() * 2 >= rounds)
+        .map(|(k, mut v)| {
+            v.sort_by(f64::total_cmp);
+            let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+            (k, (at(0.025), at(0.975)))
+        })
+        .collect()
+}
+
 /// Each coder's agreement with the rest of the panel, chance-corrected as alpha is: the
 /// disagreement between their value and the others' in each unit, over the disagreement chance
 /// would give across all the values (the whole data's, as in [`krippendorff_nominal`]). Units
@@ -352,5 +397,41 @@ mod tests {
             .0;
         assert_eq!(*lowest, 2);
         assert_eq!(krippendorff_by_coder(&[vec![(1, "yes"), (2, "yes")]]), None);
+    }
+
+    #[test]
+    fn the_bootstrap_interval_is_repeatable_and_narrows_with_more_calls() {
+        let alpha = |units: &[&Vec<&str>]| {
+            let owned: Vec<Vec<&str>> = units.iter().map(|u| (*u).clone()).collect();
+            krippendorff_nominal(&owned).map(|a| a.alpha)
+        };
+        let few: Vec<Vec<&str>> = [
+            ["yes", "yes"],
+            ["no", "no"],
+            ["yes", "no"],
+            ["yes", "yes"],
+            ["no", "no"],
+            ["no", "no"],
+            ["yes", "yes"],
+            ["no", "yes"],
+        ]
+        .iter()
+        .map(|u| u.to_vec())
+        .collect();
+        let (lo, hi) = bootstrap95(&few, 1000, alpha).unwrap();
+        assert_eq!(bootstrap95(&few, 1000, alpha), Some((lo, hi)), "repeatable");
+        let point = krippendorff_nominal(&few).unwrap().alpha;
+        assert!(lo < point && point < hi, "{lo} < {point} < {hi}");
+        // The same pattern over eight times the calls: the same alpha, a narrower interval.
+        let many: Vec<Vec<&str>> = few.iter().cycle().take(64).cloned().collect();
+        let (lo8, hi8) = bootstrap95(&many, 1000, alpha).unwrap();
+        assert!(
+            hi8 - lo8 < (hi - lo) * 0.6,
+            "{lo8}..{hi8} against {lo}..{hi}"
+        );
+        // Two calls on which everyone agreed: no variation in most draws, nothing to say.
+        let flat: Vec<Vec<&str>> = vec![vec!["yes", "yes"], vec!["yes", "yes"]];
+        assert_eq!(bootstrap95(&flat, 100, alpha), None);
+        assert_eq!(bootstrap95(&few[..1], 100, alpha), None);
     }
 }

@@ -65,6 +65,10 @@ pub struct YearData {
     pub cdi: Option<crate::cdi::CdiReport>,
     /// The year's incident log reviews, when any were held.
     pub log_review: Option<LogReview>,
+    /// Volunteer auditors on the books at the year's end, and of them those who could sit on a
+    /// panel that day (agreement accepted, vetting holding).
+    pub auditors_at_year_end: u64,
+    pub ready_at_year_end: u64,
 }
 
 /// What the year's incident log reviews found: the template's questions, and the panel's answers
@@ -208,6 +212,8 @@ pub struct AnnualReport {
     pub force_response: String,
     /// The Crime Data Integrity dip samples and the incident log reviews, each a section.
     pub programmes: Vec<ProgrammeSection>,
+    /// The panel's volunteers: how many, how many sat, how alike they read calls (no names).
+    pub volunteers: crate::volunteers::VolunteerSection,
 }
 
 /// The Crime Data Integrity report's findings as a section of the annual report.
@@ -538,7 +544,28 @@ pub fn compute(d: &YearData) -> AnnualReport {
             .map(cdi_section)
             .chain(d.log_review.iter().map(|l| log_review_section(l, d.year)))
             .collect(),
+        volunteers: volunteers(d, &outcomes, audits.len() as u64),
     }
+}
+
+/// The volunteer section: the auditors' agreement over the year's audited calls, as aggregates.
+fn volunteers(
+    d: &YearData,
+    outcomes: &[&Outcome],
+    sessions: u64,
+) -> crate::volunteers::VolunteerSection {
+    let held_on = outcomes
+        .iter()
+        .map(|o| (o.session_call_id, o.held_on))
+        .collect();
+    let agreements = crate::volunteers::agreements(&d.template, &d.answers, &held_on, false);
+    crate::volunteers::section(
+        &callaudit_domain::time::year_label(d.year),
+        d.auditors_at_year_end,
+        d.ready_at_year_end,
+        sessions,
+        &agreements,
+    )
 }
 
 /// Krippendorff's alpha per question and for the category, over the year's audited calls.
@@ -615,6 +642,8 @@ pub async fn load(store: &Store, force: &Force, year: i32) -> callaudit_storage:
         })
         .collect();
     let answers = crate::load::answers(store, force, ProgrammeKind::CallAudit, from, to).await?;
+    let (auditors_at_year_end, ready_at_year_end) =
+        crate::load::volunteers_at(store, force, to, answers.iter().map(|a| a.1)).await?;
     // Dip samples are counted apart: they check incident records, not calls.
     let cdi = store
         .audits_between(force.id, ProgrammeKind::CrimeDataIntegrity, from, to)
@@ -650,6 +679,8 @@ pub async fn load(store: &Store, force: &Force, year: i32) -> callaudit_storage:
             )),
         },
         log_review: log_review(store, force, from, to).await?,
+        auditors_at_year_end,
+        ready_at_year_end,
     })
 }
 
@@ -889,6 +920,11 @@ pub fn markdown(r: &AnnualReport) -> String {
             a.calls,
             a.answers
         );
+    }
+    let _ = writeln!(w, "\n### The panel's volunteers\n");
+    let _ = writeln!(w, "{}", r.volunteers.summary);
+    if !r.volunteers.agreement.is_empty() {
+        let _ = writeln!(w, "\n{}", r.volunteers.agreement);
     }
     let _ = writeln!(w, "\n### Case studies: examples of good practice\n");
     if r.good_practice.is_empty() {

@@ -18,3 +18,4 @@ pub mod publish;
 pub mod redact;
 pub mod render;
 pub mod session;
+pub mod volunteers;

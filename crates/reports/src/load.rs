@@ -23,3 +23,27 @@ pub async fn answers(
         .map(|a| (a.session_call_id, a.auditor_id, a.question_code, a.answer))
         .collect())
 }
+
+/// The volunteer auditors on the books at the end of `day` (active accounts added by then, and
+/// anyone in `scored`, who answered calls in the period: a scheme that brought its past audits in
+/// from spreadsheets added its auditors later), and of them those whose training record shows
+/// that day the confidentiality agreement accepted and vetting holding.
+pub async fn volunteers_at(
+    store: &Store,
+    force: &Force,
+    day: NaiveDate,
+    scored: impl IntoIterator<Item = i64>,
+) -> Result<(u64, u64)> {
+    let mut auditors: std::collections::BTreeSet<i64> = store
+        .auditors_on(force.id, day)
+        .await?
+        .into_iter()
+        .collect();
+    auditors.extend(scored);
+    let training = store.training_records(force.id).await?;
+    let ready = auditors
+        .iter()
+        .filter(|id| training.get(id).is_some_and(|t| t.bars(day).is_empty()))
+        .count();
+    Ok((auditors.len() as u64, ready as u64))
+}

@@ -142,6 +142,8 @@ fn year() -> YearData {
         cdi_records: 0,
         cdi: None,
         log_review: None,
+        auditors_at_year_end: 7,
+        ready_at_year_end: 6,
         introduction: String::new(),
         year_ahead: "More 999 calls.".into(),
         force_response: String::new(),

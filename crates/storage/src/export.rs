@@ -140,6 +140,18 @@ impl Store {
         self.scoped(sql, force_id, kind, from, to).await
     }
 
+    /// The day each session call of the period was heard (its session's date).
+    pub async fn session_call_days_between(
+        &self,
+        force_id: i64,
+        kind: ProgrammeKind,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(i64, NaiveDate)>> {
+        let sql = format!("SELECT sc.id, s.held_on FROM session_calls sc {SCOPE} ORDER BY sc.id");
+        self.scoped(sql, force_id, kind, from, to).await
+    }
+
     pub async fn proposals_between(
         &self,
         force_id: i64,

@@ -44,16 +44,15 @@ impl Store {
     /// The training records of a force's people, by person; someone with nothing recorded is
     /// missing (their record is the empty one).
     pub async fn training_records(&self, force_id: i64) -> Result<HashMap<i64, Training>> {
-        let rows: Vec<Row> =
-            on_pool!(self, |p| {
-                sqlx::query_as(
+        let rows: Vec<Row> = on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT t.person_id, t.induction_on, t.agreement_on, t.vetted_on, t.vetting_expires_on
              FROM training_records t JOIN people p ON p.id = t.person_id WHERE p.force_id = $1"
         )
         .bind(force_id)
         .fetch_all(p)
         .await?
-            });
+        });
         Ok(rows.into_iter().map(<(i64, Training)>::from).collect())
     }
 
@@ -69,6 +68,27 @@ impl Store {
         Ok(row
             .map(|r| <(i64, Training)>::from(r).1)
             .unwrap_or_default())
+    }
+
+    /// The force's volunteer auditors on the books at the end of `day`: active, and added on or
+    /// before it. (An account's active flag has no dates, so someone made inactive since counts
+    /// as never having been on the books.)
+    pub async fn auditors_on(&self, force_id: i64, day: NaiveDate) -> Result<Vec<i64>> {
+        let end = day
+            .succ_opt()
+            .unwrap_or(day)
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc())
+            .unwrap_or_else(Utc::now);
+        Ok(on_pool!(self, |p| {
+            sqlx::query_scalar(
+            "SELECT id FROM people WHERE force_id = $1 AND role = 'auditor' AND active AND created_at < $2 ORDER BY id"
+        )
+        .bind(force_id)
+        .bind(end)
+        .fetch_all(p)
+        .await?
+        }))
     }
 
     /// For each of a force's people who has been on a panel, the sessions sat and still to come.

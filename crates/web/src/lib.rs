@@ -260,6 +260,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .route("/reports/annual", get(pages::annual))
         .route("/reports/cdi", get(pages::cdi))
         .route("/auditors", get(admin::auditors).post(admin::add_auditor))
+        .route("/auditors/agreement", get(training::agreement))
         .route("/auditors/{id}", get(training::show).post(training::save))
         .route("/programmes", get(programmes::list).post(programmes::add))
         .route("/programmes/{id}", post(programmes::save))

@@ -255,3 +255,142 @@ pub async fn save(
     tx.commit().await?;
     Ok(Redirect::to(&format!("/auditors/{id}?saved=1")).into_response())
 }
+
+/// One auditor's row on the agreement page.
+struct AuditorLine {
+    id: i64,
+    name: String,
+    alpha: String,
+    interval: String,
+    calls: usize,
+    meaning: &'static str,
+    low: bool,
+    /// Each quarter's alpha, "–" where there is none.
+    quarters: Vec<String>,
+}
+
+/// One question's row on the agreement page.
+struct QuestionLine {
+    text: String,
+    alpha: String,
+    interval: String,
+    calls: usize,
+    low: bool,
+    quarters: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "agreement.html")]
+struct AgreementPage {
+    nav: Option<Nav>,
+    year_label: String,
+    years: Vec<(i32, String, bool)>,
+    auditors: Vec<AuditorLine>,
+    questions: Vec<QuestionLine>,
+    low: f64,
+    good: f64,
+    few: usize,
+}
+
+#[derive(serde::Deserialize)]
+pub struct YearQuery {
+    #[serde(default)]
+    year: Option<i32>,
+}
+
+/// How alike the force's volunteers read calls in a financial year: each auditor's agreement
+/// with the rest of the panel and each question's, over the year and by quarter. The coordinator
+/// alone sees it: it names volunteers.
+pub async fn agreement(
+    State(state): State<AppState>,
+    Query(q): Query<YearQuery>,
+    user: User,
+) -> Result<Response> {
+    use callaudit_domain::template::ProgrammeKind;
+    use callaudit_reports::volunteers::{self, FEW_CALLS, GOOD, LOW};
+    user.require(&[Role::Coordinator])?;
+    let force = user_force(&state, &user).await?;
+    let year = match q.year {
+        Some(y) => crate::pages::checked_year(y)?,
+        None => callaudit_domain::time::financial_year(today()),
+    };
+    let (from, to) = callaudit_reports::annual::year_bounds(year);
+    let template = callaudit_reports::annual::template(&state.store, &force).await?;
+    let answers =
+        callaudit_reports::load::answers(&state.store, &force, ProgrammeKind::CallAudit, from, to)
+            .await?;
+    let days = state
+        .store
+        .session_call_days_between(force.id, ProgrammeKind::CallAudit, from, to)
+        .await?
+        .into_iter()
+        .collect();
+    // The bootstrap runs thousands of alphas: off the threads that answer requests.
+    let r = tokio::task::spawn_blocking(move || {
+        volunteers::agreements(&template, &answers, &days, true)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let names: std::collections::HashMap<i64, String> = state
+        .store
+        .people(Some(force.id))
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.display_name))
+        .collect();
+    let quarters = |qs: &[volunteers::Reading]| qs.iter().map(|q| q.alpha_text()).collect();
+    let mut auditors: Vec<AuditorLine> = r
+        .auditors
+        .iter()
+        .map(|a| AuditorLine {
+            id: a.auditor_id,
+            name: names
+                .get(&a.auditor_id)
+                .cloned()
+                .unwrap_or_else(|| format!("Person {}", a.auditor_id)),
+            alpha: a.year.alpha_text(),
+            interval: a.year.interval_text(),
+            calls: a.year.calls,
+            meaning: a.year.meaning(),
+            low: a.year.low(),
+            quarters: quarters(&a.quarters),
+        })
+        .collect();
+    auditors.sort_by(|a, b| a.name.cmp(&b.name));
+    let questions = r
+        .questions
+        .iter()
+        .map(|q| QuestionLine {
+            text: q.text.clone(),
+            alpha: q.year.alpha_text(),
+            interval: q.year.interval_text(),
+            calls: q.year.calls,
+            low: q.year.low(),
+            quarters: quarters(&q.quarters),
+        })
+        .collect();
+    let mut years: Vec<i32> = state
+        .store
+        .sessions(force.id)
+        .await?
+        .iter()
+        .map(|s| callaudit_domain::time::financial_year(s.held_on))
+        .chain(std::iter::once(year))
+        .collect();
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    let page = AgreementPage {
+        nav: Some(user.nav("/auditors")),
+        year_label: callaudit_domain::time::year_label(year),
+        years: years
+            .into_iter()
+            .map(|y| (y, callaudit_domain::time::year_label(y), y == year))
+            .collect(),
+        auditors,
+        questions,
+        low: LOW,
+        good: GOOD,
+        few: FEW_CALLS,
+    };
+    Ok(Html(page.render()?).into_response())
+}

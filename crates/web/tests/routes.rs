@@ -154,6 +154,10 @@ async fn every_get_route_admits_exactly_its_roles() {
         ("/admin/mail".into(), vec!["admin"]),
         // The stranger coordinates another force: they see that force's auditors.
         ("/auditors".into(), vec!["coordinator", "stranger"]),
+        (
+            "/auditors/agreement?year=2024".into(),
+            vec!["coordinator", "stranger"],
+        ),
         // A volunteer's training record: their own force's coordinator only.
         (
             format!("/auditors/{}", w.ids["auditor"]),

@@ -1244,3 +1244,69 @@ async fn a_volunteer_is_put_on_a_panel_only_once_agreed_and_vetted_for_the_day()
         "{list}"
     );
 }
+
+#[tokio::test]
+async fn the_coordinator_sees_how_alike_each_auditor_reads_calls() {
+    use callaudit_domain::template::Answer;
+    let w = world().await;
+    // Two auditors answer the greeting on the eight calls of two sessions; they differ on one.
+    let mut calls = w.store.session_calls(w.open).await.unwrap();
+    calls.extend(w.store.session_calls(w.other).await.unwrap());
+    assert_eq!(calls.len(), 8);
+    let mut units = Vec::new();
+    let mut tx = w.store.begin("test").await.unwrap();
+    for (i, c) in calls.iter().enumerate() {
+        let a = if i % 2 == 0 { Answer::Yes } else { Answer::No };
+        let b = if i == 3 { Answer::Yes } else { a };
+        tx.save_answer(c.id, w.ids["auditor"], "greeting", a, "")
+            .await
+            .unwrap();
+        tx.save_answer(c.id, w.ids["auditor2"], "greeting", b, "")
+            .await
+            .unwrap();
+        units.push(vec![(w.ids["auditor"], a), (w.ids["auditor2"], b)]);
+    }
+    tx.commit().await.unwrap();
+    let page = text(
+        w.get(Some("coordinator"), "/auditors/agreement?year=2024")
+            .await,
+    )
+    .await;
+    let by = callaudit_domain::stats::krippendorff_by_coder(&units).unwrap();
+    let alpha = format!("{:.2}", by[&w.ids["auditor"]].alpha);
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/auditors/{}\">auditor</a></td><td class=\"n\">{alpha}</td>",
+            w.ids["auditor"]
+        )),
+        "{page}"
+    );
+    // With two auditors each one's figure is the panel's: a question's alpha is the same.
+    assert!(
+        page.contains(&format!("<td class=\"n\">{alpha}</td><td>")),
+        "{page}"
+    );
+    // 1 − 15·2 / (2·9·7) = 0.76: between 0.667 and 0.8, on 8 calls.
+    assert_eq!(alpha, "0.76");
+    assert!(
+        page.contains("Some difference from the rest of the panel"),
+        "{page}"
+    );
+    // A year nobody scored in says so.
+    let empty = text(
+        w.get(Some("coordinator"), "/auditors/agreement?year=2023")
+            .await,
+    )
+    .await;
+    assert!(
+        empty.contains("No auditor answered a call alongside someone else in 2023/24"),
+        "{empty}"
+    );
+    // Another force's coordinator sees their own force's volunteers only.
+    let theirs = text(
+        w.get(Some("stranger"), "/auditors/agreement?year=2024")
+            .await,
+    )
+    .await;
+    assert!(!theirs.contains(">auditor</a>"), "{theirs}");
+}
