@@ -85,58 +85,150 @@ pub struct Agreement {
     pub values: usize,
 }
 
+/// The sums Krippendorff's alpha is made of, for values numbered `0..k`. They add up unit by
+/// unit, so the tally of any set of units (a bootstrap draw, a quarter) is the sum of its units'
+/// tallies, and alpha follows from the sum.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// How many pairable values each value number has.
+    counts: Vec<f64>,
+    /// The off-diagonal coincidences: every ordered pair of differing values within a unit,
+    /// weighted 1/(m − 1).
+    off: f64,
+    /// Pairable units.
+    units: usize,
+}
+
+impl Tally {
+    /// One unit's tally (empty when it has fewer than two values, which cannot be paired).
+    pub fn unit(values: &[usize]) -> Tally {
+        let mut t = Tally::default();
+        if values.len() < 2 {
+            return t;
+        }
+        let w = 1.0 / (values.len() as f64 - 1.0);
+        for (i, a) in values.iter().enumerate() {
+            if t.counts.len() <= *a {
+                t.counts.resize(a + 1, 0.0);
+            }
+            t.counts[*a] += 1.0;
+            let differing = values
+                .iter()
+                .enumerate()
+                .filter(|(j, b)| *j != i && *b != a)
+                .count();
+            t.off += differing as f64 * w;
+        }
+        t.units = 1;
+        t
+    }
+
+    pub fn add(&mut self, other: &Tally) {
+        if self.counts.len() < other.counts.len() {
+            self.counts.resize(other.counts.len(), 0.0);
+        }
+        for (c, o) in self.counts.iter_mut().zip(&other.counts) {
+            *c += o;
+        }
+        self.off += other.off;
+        self.units += other.units;
+    }
+
+    fn values(&self) -> f64 {
+        self.counts.iter().sum()
+    }
+
+    /// The pairable units tallied.
+    pub fn units(&self) -> usize {
+        self.units
+    }
+
+    /// The disagreement chance would give: how often two of the pairable values, drawn without
+    /// replacement, differ. `None` when it is nil (fewer than two values, or all alike).
+    fn expected(&self) -> Option<f64> {
+        let n = self.values();
+        let same: f64 = self.counts.iter().map(|c| c * c).sum();
+        let e = (n * n - same) / (n * (n - 1.0));
+        (n >= 2.0 && e > 0.0).then_some(e)
+    }
+
+    /// Krippendorff's alpha of the tallied units.
+    pub fn alpha(&self) -> Option<Agreement> {
+        let e = self.expected()?;
+        let n = self.values();
+        Some(Agreement {
+            alpha: 1.0 - (self.off / n) / e,
+            units: self.units,
+            values: n as usize,
+        })
+    }
+
+    /// A coder's alpha against the rest within these units, from their own share of the
+    /// disagreements (see [`krippendorff_by_coder`]).
+    pub fn coder_alpha(&self, coder: &CoderTally) -> Option<f64> {
+        let e = self.expected()?;
+        (coder.values > 0).then(|| 1.0 - (coder.off / coder.values as f64) / e)
+    }
+}
+
+/// One coder's share of a [`Tally`]: the weighted disagreements between their values and the
+/// others' in the same units, and how many of their values were pairable.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CoderTally {
+    pub off: f64,
+    pub values: usize,
+}
+
+impl CoderTally {
+    /// Each coder's share of one unit, in the unit's order (empty when it cannot be paired).
+    pub fn unit(values: &[usize]) -> Vec<CoderTally> {
+        if values.len() < 2 {
+            return Vec::new();
+        }
+        let w = 1.0 / (values.len() as f64 - 1.0);
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, a)| CoderTally {
+                off: values
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, b)| *j != i && *b != a)
+                    .count() as f64
+                    * w,
+                values: 1,
+            })
+            .collect()
+    }
+
+    pub fn add(&mut self, other: &CoderTally) {
+        self.off += other.off;
+        self.values += other.values;
+    }
+}
+
+/// Numbers the values of `units` in order of first appearance.
+fn numbered<'a, T: Eq + Hash>(units: impl Iterator<Item = &'a T>) -> HashMap<&'a T, usize> {
+    let mut index = HashMap::new();
+    for v in units {
+        let next = index.len();
+        index.entry(v).or_insert(next);
+    }
+    index
+}
+
 /// Krippendorff's alpha, nominal metric (Krippendorff 2011, "Computing Krippendorff's
 /// Alpha-Reliability"). Each unit lists the values its coders gave (missing ones left out); units
 /// with fewer than two values are not pairable and are ignored. `None` when fewer than two
 /// values are pairable or every value is the same (agreement by chance cannot be told apart).
 pub fn krippendorff_nominal<T: Eq + Hash + Clone>(units: &[Vec<T>]) -> Option<Agreement> {
-    // Coincidences o[c][k], built from every ordered pair of values within a unit, weighted 1/(m−1).
-    let mut index: HashMap<T, usize> = HashMap::new();
-    let mut pairable = 0;
-    let mut n_values = 0;
-    for u in units.iter().filter(|u| u.len() >= 2) {
-        pairable += 1;
-        n_values += u.len();
-        for v in u {
-            let next = index.len();
-            index.entry(v.clone()).or_insert(next);
-        }
+    let index = numbered(units.iter().flatten());
+    let mut total = Tally::default();
+    for u in units {
+        let values: Vec<usize> = u.iter().map(|v| index[v]).collect();
+        total.add(&Tally::unit(&values));
     }
-    let k = index.len();
-    if n_values < 2 || k == 0 {
-        return None;
-    }
-    let mut o = vec![vec![0.0f64; k]; k];
-    for u in units.iter().filter(|u| u.len() >= 2) {
-        let w = 1.0 / (u.len() as f64 - 1.0);
-        for (i, a) in u.iter().enumerate() {
-            for (j, b) in u.iter().enumerate() {
-                if i != j {
-                    o[index[a]][index[b]] += w;
-                }
-            }
-        }
-    }
-    let n_c: Vec<f64> = o.iter().map(|row| row.iter().sum()).collect();
-    let n: f64 = n_c.iter().sum();
-    let mut observed = 0.0;
-    let mut expected = 0.0;
-    for c in 0..k {
-        for d in 0..k {
-            if c != d {
-                observed += o[c][d];
-                expected += n_c[c] * n_c[d];
-            }
-        }
-    }
-    if expected == 0.0 {
-        return None;
-    }
-    Some(Agreement {
-        alpha: 1.0 - (n - 1.0) * observed / expected,
-        units: pairable,
-        values: n_values,
-    })
+    total.alpha()
 }
 
 /// A 95% percentile bootstrap interval for a statistic of units (calls): the units are drawn
@@ -193,48 +285,29 @@ pub fn bootstrap95_each<U, K: Ord, I: IntoIterator<Item = (K, f64)>>(
 pub fn krippendorff_by_coder<C: Ord + Clone, T: Eq + Hash + Clone>(
     units: &[Vec<(C, T)>],
 ) -> Option<std::collections::BTreeMap<C, Agreement>> {
-    let values: Vec<Vec<T>> = units
-        .iter()
-        .map(|u| u.iter().map(|(_, v)| v.clone()).collect())
-        .collect();
-    let whole = krippendorff_nominal(&values)?;
-    // The disagreement chance would give: how often two values drawn without replacement from
-    // all the pairable values differ.
-    let mut counts: HashMap<&T, f64> = HashMap::new();
-    for u in units.iter().filter(|u| u.len() >= 2) {
-        for (_, v) in u {
-            *counts.entry(v).or_default() += 1.0;
+    let index = numbered(units.iter().flatten().map(|(_, v)| v));
+    let mut total = Tally::default();
+    let mut by: std::collections::BTreeMap<C, CoderTally> = std::collections::BTreeMap::new();
+    for u in units {
+        let values: Vec<usize> = u.iter().map(|(_, v)| index[v]).collect();
+        total.add(&Tally::unit(&values));
+        for ((coder, _), share) in u.iter().zip(CoderTally::unit(&values)) {
+            by.entry(coder.clone()).or_default().add(&share);
         }
     }
-    let n = whole.values as f64;
-    let same: f64 = counts.values().map(|c| c * c).sum();
-    let expected = (n * n - same) / (n * (n - 1.0));
-    // Per coder: the disagreeing share of their pairings (weighted 1/(m − 1) as the coincidences
-    // are) and the number of their values, and the units they took part in.
-    let mut by: std::collections::BTreeMap<C, (f64, usize)> = std::collections::BTreeMap::new();
-    for u in units.iter().filter(|u| u.len() >= 2) {
-        let w = 1.0 / (u.len() as f64 - 1.0);
-        for (i, (coder, a)) in u.iter().enumerate() {
-            let off = u
-                .iter()
-                .enumerate()
-                .filter(|(j, (_, b))| *j != i && b != a)
-                .count() as f64;
-            let e = by.entry(coder.clone()).or_default();
-            e.0 += off * w;
-            e.1 += 1;
-        }
-    }
+    total.alpha()?;
     Some(
         by.into_iter()
-            .map(|(coder, (off, values))| {
-                let observed = off / values as f64;
-                let agreement = Agreement {
-                    alpha: 1.0 - observed / expected,
-                    units: values,
-                    values,
-                };
-                (coder, agreement)
+            .filter_map(|(coder, t)| {
+                let alpha = total.coder_alpha(&t)?;
+                Some((
+                    coder,
+                    Agreement {
+                        alpha,
+                        units: t.values,
+                        values: t.values,
+                    },
+                ))
             })
             .collect(),
     )

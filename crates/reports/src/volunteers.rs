@@ -5,9 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use callaudit_domain::stats::{
-    bootstrap95, bootstrap95_each, krippendorff_by_coder, krippendorff_nominal,
-};
+use callaudit_domain::stats::{CoderTally, Tally, bootstrap95_each};
 use callaudit_domain::template::{Answer, Template};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -92,58 +90,84 @@ fn r2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// One call's answers: (auditor, question code, answer).
-type CallAnswers<'a> = Vec<(i64, &'a str, Answer)>;
-
-/// Each auditor's agreement with the rest of the panel over `calls`, all questions together.
-fn by_auditor(calls: &[&CallAnswers]) -> BTreeMap<i64, f64> {
-    let mut units: Vec<Vec<(i64, Answer)>> = Vec::new();
-    for call in calls {
-        let mut by_question: BTreeMap<&str, Vec<(i64, Answer)>> = BTreeMap::new();
-        for (auditor, q, a) in call.iter() {
-            by_question.entry(q).or_default().push((*auditor, *a));
-        }
-        units.extend(by_question.into_values());
-    }
-    krippendorff_by_coder(&units)
-        .map(|m| m.into_iter().map(|(k, a)| (k, a.alpha)).collect())
-        .unwrap_or_default()
+/// What one call adds to each figure: its tally over all questions together, each auditor's
+/// share of it, and its tally per question of the template. Figures over any set of calls (a
+/// quarter, a bootstrap draw) are sums of these, so a draw costs one addition per call.
+#[derive(Default)]
+struct CallTally {
+    all: Tally,
+    auditors: BTreeMap<i64, CoderTally>,
+    questions: Vec<Tally>,
 }
 
-/// The calls each auditor shared with someone else, among `calls`.
-fn shared_calls(calls: &[&CallAnswers]) -> HashMap<i64, usize> {
-    let mut out = HashMap::new();
-    for call in calls {
-        let mut who: Vec<i64> = call.iter().map(|(a, _, _)| *a).collect();
-        who.sort_unstable();
-        who.dedup();
-        if who.len() >= 2 {
-            for a in who {
-                *out.entry(a).or_default() += 1;
+impl CallTally {
+    /// `answers` are one call's (auditor, question code, answer).
+    fn new(template: &Template, answers: &[(i64, &str, Answer)]) -> CallTally {
+        let mut by_question: BTreeMap<&str, (Vec<i64>, Vec<usize>)> = BTreeMap::new();
+        for (auditor, q, a) in answers {
+            let e = by_question.entry(q).or_default();
+            e.0.push(*auditor);
+            e.1.push(Answer::ALL.iter().position(|x| x == a).unwrap_or(0));
+        }
+        let mut t = CallTally {
+            questions: vec![Tally::default(); template.questions.len()],
+            ..CallTally::default()
+        };
+        for (code, (who, values)) in &by_question {
+            let unit = Tally::unit(values);
+            t.all.add(&unit);
+            if let Some(i) = template.questions.iter().position(|q| q.code == *code) {
+                t.questions[i] = unit;
+            }
+            for (auditor, share) in who.iter().zip(CoderTally::unit(values)) {
+                t.auditors.entry(*auditor).or_default().add(&share);
             }
         }
+        t
     }
-    out
 }
 
-fn question_alpha(calls: &[&CallAnswers], code: &str) -> Option<f64> {
-    let units: Vec<Vec<Answer>> = calls
-        .iter()
-        .map(|c| {
-            c.iter()
-                .filter(|(_, q, _)| *q == code)
-                .map(|(_, _, a)| *a)
-                .collect()
-        })
-        .collect();
-    krippendorff_nominal(&units).map(|a| a.alpha)
+/// The sums over a set of calls.
+#[derive(Default)]
+struct Sums {
+    all: Tally,
+    auditors: BTreeMap<i64, CoderTally>,
+    questions: Vec<Tally>,
+    /// Per auditor, the calls they shared with someone else; per question, the calls two or
+    /// more auditors answered it on.
+    auditor_calls: BTreeMap<i64, usize>,
+    question_calls: Vec<usize>,
 }
 
-fn question_calls(calls: &[&CallAnswers], code: &str) -> usize {
-    calls
-        .iter()
-        .filter(|c| c.iter().filter(|(_, q, _)| *q == code).count() >= 2)
-        .count()
+impl Sums {
+    fn of<'a>(questions: usize, calls: impl IntoIterator<Item = &'a CallTally>) -> Sums {
+        let mut s = Sums {
+            questions: vec![Tally::default(); questions],
+            question_calls: vec![0; questions],
+            ..Sums::default()
+        };
+        for c in calls {
+            s.all.add(&c.all);
+            let shared = c.auditors.len() >= 2;
+            for (a, t) in &c.auditors {
+                s.auditors.entry(*a).or_default().add(t);
+                if shared {
+                    *s.auditor_calls.entry(*a).or_default() += 1;
+                }
+            }
+            for (i, q) in c.questions.iter().enumerate() {
+                s.questions[i].add(q);
+                s.question_calls[i] += usize::from(q.units() > 0);
+            }
+        }
+        s
+    }
+
+    fn auditor_alpha(&self, auditor: i64) -> Option<f64> {
+        self.auditors
+            .get(&auditor)
+            .and_then(|t| self.all.coder_alpha(t))
+    }
 }
 
 /// Agreement per auditor and per question, over the year and by quarter. `answers` are
@@ -155,92 +179,91 @@ pub fn agreements(
     held_on: &HashMap<i64, NaiveDate>,
     intervals: bool,
 ) -> Agreements {
-    let mut calls: BTreeMap<i64, CallAnswers> = BTreeMap::new();
+    let mut by_call: BTreeMap<i64, Vec<(i64, &str, Answer)>> = BTreeMap::new();
     for (sc, auditor, q, a) in answers {
-        calls
+        by_call
             .entry(*sc)
             .or_default()
             .push((*auditor, q.as_str(), *a));
     }
-    let all: Vec<(usize, &CallAnswers)> = calls
+    let calls: Vec<(usize, CallTally)> = by_call
         .iter()
-        .filter_map(|(sc, c)| held_on.get(sc).map(|d| (quarter(*d), c)))
-        .collect();
-    let in_quarter = |q: Option<usize>| -> Vec<&CallAnswers> {
-        all.iter()
-            .filter(|(k, _)| q.is_none_or(|q| q == *k))
-            .map(|(_, c)| *c)
-            .collect()
-    };
-    let periods: Vec<Vec<&CallAnswers>> = std::iter::once(in_quarter(None))
-        .chain((0..4).map(|q| in_quarter(Some(q))))
-        .collect();
-
-    // Per auditor, in each period: the alpha, and the calls shared; over the year, the interval
-    // (one bootstrap for every auditor at once).
-    let per_period: Vec<(BTreeMap<i64, f64>, HashMap<i64, usize>)> = periods
-        .iter()
-        .map(|p| (by_auditor(p), shared_calls(p)))
-        .collect();
-    let auditor_intervals = match intervals {
-        true => bootstrap95_each(&periods[0], ROUNDS, |draw| {
-            let owned: Vec<&CallAnswers> = draw.iter().map(|c| **c).collect();
-            by_auditor(&owned)
-        }),
-        false => BTreeMap::new(),
-    };
-    let reading_of = |period: usize, auditor: i64| {
-        let (alphas, shared) = &per_period[period];
-        let calls = shared.get(&auditor).copied().unwrap_or(0);
-        let alpha = alphas.get(&auditor).copied();
-        let interval = match (period, alpha) {
-            (0, Some(_)) if calls >= FEW_CALLS => auditor_intervals.get(&auditor).copied(),
-            _ => None,
-        };
-        Reading {
-            alpha: alpha.map(r2),
-            interval: interval.map(|(l, h)| (r2(l), r2(h))),
-            calls,
-        }
-    };
-    let auditors = per_period[0]
-        .1
-        .keys()
-        .copied()
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .map(|a| AuditorReading {
-            auditor_id: a,
-            year: reading_of(0, a),
-            quarters: (1..=4).map(|p| reading_of(p, a)).collect(),
+        .filter_map(|(sc, c)| {
+            held_on
+                .get(sc)
+                .map(|d| (quarter(*d), CallTally::new(template, c)))
         })
         .collect();
-
+    let nq = template.questions.len();
+    let year = Sums::of(nq, calls.iter().map(|(_, c)| c));
+    let quarters: Vec<Sums> = (0..4)
+        .map(|q| Sums::of(nq, calls.iter().filter(|(k, _)| *k == q).map(|(_, c)| c)))
+        .collect();
+    let year_calls: Vec<&CallTally> = calls.iter().map(|(_, c)| c).collect();
+    // One bootstrap for every auditor at once, and one for every question.
+    let (auditor_intervals, question_intervals) = match intervals {
+        true => (
+            bootstrap95_each(&year_calls, ROUNDS, |draw| {
+                let s = Sums::of(nq, draw.iter().map(|c| **c));
+                s.auditors
+                    .keys()
+                    .filter_map(|a| s.auditor_alpha(*a).map(|x| (*a, x)))
+                    .collect::<Vec<_>>()
+            }),
+            bootstrap95_each(&year_calls, ROUNDS, |draw| {
+                let s = Sums::of(nq, draw.iter().map(|c| **c));
+                s.questions
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, t)| t.alpha().map(|a| (i, a.alpha)))
+                    .collect::<Vec<_>>()
+            }),
+        ),
+        false => (BTreeMap::new(), BTreeMap::new()),
+    };
+    let reading = |alpha: Option<f64>, calls: usize, interval: Option<(f64, f64)>| Reading {
+        alpha: alpha.map(r2),
+        interval: interval
+            .filter(|_| alpha.is_some() && calls >= FEW_CALLS)
+            .map(|(l, h)| (r2(l), r2(h))),
+        calls,
+    };
+    let auditors = year
+        .auditors
+        .keys()
+        .filter(|a| year.auditor_calls.contains_key(a))
+        .map(|a| {
+            let of = |s: &Sums, interval| {
+                reading(
+                    s.auditor_alpha(*a),
+                    s.auditor_calls.get(a).copied().unwrap_or(0),
+                    interval,
+                )
+            };
+            AuditorReading {
+                auditor_id: *a,
+                year: of(&year, auditor_intervals.get(a).copied()),
+                quarters: quarters.iter().map(|q| of(q, None)).collect(),
+            }
+        })
+        .collect();
     let questions = template
         .questions
         .iter()
-        .map(|q| {
-            let reading = |p: &[&CallAnswers], interval: bool| {
-                let calls = question_calls(p, &q.code);
-                let alpha = question_alpha(p, &q.code);
-                let interval = match (interval, alpha) {
-                    (true, Some(_)) if calls >= FEW_CALLS => bootstrap95(p, ROUNDS, |draw| {
-                        let owned: Vec<&CallAnswers> = draw.iter().map(|c| **c).collect();
-                        question_alpha(&owned, &q.code)
-                    }),
-                    _ => None,
-                };
-                Reading {
-                    alpha: alpha.map(r2),
-                    interval: interval.map(|(l, h)| (r2(l), r2(h))),
-                    calls,
-                }
+        .enumerate()
+        .map(|(i, q)| {
+            let of = |s: &Sums, interval| {
+                reading(
+                    s.questions[i].alpha().map(|a| a.alpha),
+                    s.question_calls[i],
+                    interval,
+                )
             };
             QuestionReading {
                 code: q.code.clone(),
                 text: q.text.clone(),
-                year: reading(&periods[0], intervals),
-                quarters: periods[1..].iter().map(|p| reading(p, false)).collect(),
+                year: of(&year, question_intervals.get(&i).copied()),
+                quarters: quarters.iter().map(|s| of(s, None)).collect(),
             }
         })
         .collect();
@@ -324,6 +347,7 @@ pub fn section(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use callaudit_domain::stats::krippendorff_nominal;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
