@@ -290,6 +290,32 @@ pub struct PoolCall {
     pub details: CallDetails,
 }
 
+impl PoolCall {
+    /// A call with only the four details every export has; the optional ones left unknown.
+    pub fn new(
+        call_ref: CallRef,
+        started_at: DateTime<Utc>,
+        channel: Channel,
+        incident_type: String,
+    ) -> PoolCall {
+        PoolCall {
+            call_ref,
+            started_at,
+            channel,
+            incident_type,
+            handler: None,
+            answer_s: None,
+            duration_s: None,
+            abandoned: None,
+            grade: None,
+            area: None,
+            training: false,
+            recording: None,
+            details: CallDetails::default(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

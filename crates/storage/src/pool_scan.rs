@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use callaudit_domain::call::{CallDetails, CallRef, Channel, PoolCall, Resolution, Satisfaction};
+use callaudit_domain::call::{CallRef, Channel, PoolCall, Resolution, Satisfaction};
 use chrono::{DateTime, Utc};
 
 use crate::call_times::{Cells, code_or_parse, open_reader, read_failed};
@@ -83,21 +83,12 @@ fn set_opt(dst: &mut Option<String>, v: Option<&str>) {
 
 /// A call to be filled again and again.
 fn blank() -> PoolCall {
-    PoolCall {
-        call_ref: CallRef::parse("-").expect("a plain reference"),
-        started_at: DateTime::<Utc>::UNIX_EPOCH,
-        channel: Channel::Other,
-        incident_type: String::new(),
-        handler: None,
-        answer_s: None,
-        duration_s: None,
-        abandoned: None,
-        grade: None,
-        area: None,
-        training: false,
-        recording: None,
-        details: CallDetails::default(),
-    }
+    PoolCall::new(
+        CallRef::parse("-").expect("a plain reference"),
+        DateTime::<Utc>::UNIX_EPOCH,
+        Channel::Other,
+        String::new(),
+    )
 }
 
 /// Fills `call` from a row; `false` for a row the pool could not hold (a reference or channel
