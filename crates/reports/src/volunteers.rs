@@ -364,7 +364,10 @@ mod tests {
     }
 
     /// Three auditors answer one question on `n` calls; auditor 3 differs on every fourth.
-    fn panel(n: i64) -> (Vec<(i64, i64, String, Answer)>, HashMap<i64, NaiveDate>) {
+    /// (session call, auditor, question, answer), and each session call's day.
+    type Panel = (Vec<(i64, i64, String, Answer)>, HashMap<i64, NaiveDate>);
+
+    fn panel(n: i64) -> Panel {
         let mut answers = Vec::new();
         let mut days = HashMap::new();
         for call in 0..n {
