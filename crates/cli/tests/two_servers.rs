@@ -42,15 +42,33 @@ impl Database {
     }
 
     fn psql(&self, sql: &str) {
-        let out = Command::new("psql")
-            .args([&self.admin, "-qc", sql])
-            .output()
-            .expect("psql is installed beside the server");
+        let out = psql(&self.admin, sql);
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+}
+
+/// `sql` run by psql at `url`, stopping at the first error.
+fn psql(url: &str, sql: &str) -> std::process::Output {
+    Command::new("psql")
+        .args([url, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .output()
+        .expect("psql is installed beside the server")
+}
+
+/// A login role of the test server's, dropped (with its grants) when done; declared before the
+/// database it is granted in, so that the database goes first.
+struct Role {
+    admin: String,
+    name: String,
+}
+
+impl Drop for Role {
+    fn drop(&mut self) {
+        let _ = psql(&self.admin, &format!("DROP ROLE IF EXISTS {}", self.name));
     }
 }
 
@@ -169,4 +187,95 @@ fn two_servers_on_one_database_see_each_others_changes() {
     });
     assert!(ended, "A still honoured a sign-in ended through B");
     eprintln!("A ended the sign-in after {after:?}");
+}
+
+/// The grants docs/security.md tells an owner to run for the application role, as written there
+/// (the role's name and password aside), so that the document is what is tested.
+fn documented_grants(role: &str) -> String {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/security.md"
+    ))
+    .unwrap();
+    let start = doc
+        .find("CREATE ROLE callaudit_app")
+        .expect("security.md has the grants");
+    let block = &doc[start..start + doc[start..].find("```").unwrap()];
+    block
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("--") && !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace(" PASSWORD '…'", "")
+        .replace("callaudit_app", role)
+}
+
+#[test]
+fn the_server_runs_as_a_role_that_does_not_own_the_tables() {
+    let Ok(pg) = std::env::var("CALLAUDIT_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must set CALLAUDIT_TEST_POSTGRES_URL so that PostgreSQL is tested too"
+        );
+        eprintln!("SKIPPED: no CALLAUDIT_TEST_POSTGRES_URL");
+        return;
+    };
+    let name = format!("app_{}", std::process::id());
+    let _role = Role {
+        admin: pg.clone(),
+        name: name.clone(),
+    };
+    let db = Database::create(&pg);
+    let dir = tempfile::tempdir().unwrap();
+    let recordings = dir.path().join("recordings");
+    let recordings = recordings.to_str().unwrap();
+    // The owner makes the schema and the demo once, then grants as docs/security.md says.
+    drop(Server::start(
+        &db.url,
+        &["--demo", "--recordings", recordings],
+    ));
+    let granted = psql(&db.url, &documented_grants(&name));
+    assert!(
+        granted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&granted.stderr)
+    );
+    let (base, database) = db.url.rsplit_once('/').unwrap();
+    let app_url = format!(
+        "{}{name}@{}/{database}",
+        &base[..base.find("//").unwrap() + 2],
+        &base[base.find('@').unwrap() + 1..]
+    );
+
+    // As that role the server starts (the migration check included), signs people in and writes.
+    let app = Server::start(&app_url, &["--recordings", recordings]);
+    let coordinator = sign_in(&app.addr, COORDINATOR, PASSWORD);
+    let list = get(&app.addr, "/auditors", &coordinator);
+    let id: i64 = list
+        .match_indices("href=\"/auditors/")
+        .find_map(|(i, m)| {
+            let rest = &list[i + m.len()..];
+            rest[..rest.find('"')?].parse().ok()
+        })
+        .expect("the demo has auditors");
+    let saved = post(
+        &app.addr,
+        &format!("/auditors/{id}"),
+        &coordinator,
+        &format!(
+            "csrf={}&agreement_on-day=2&agreement_on-month=1&agreement_on-year=2026&vetted_on-day=1&vetted_on-month=1&vetted_on-year=2026",
+            csrf(&list)
+        ),
+    );
+    assert!(saved.starts_with("HTTP/1.1 303"), "{saved}");
+    // And it cannot rewrite the history it appends to.
+    let rewrite = psql(&app_url, "DELETE FROM history");
+    assert!(!rewrite.status.success());
+    assert!(
+        String::from_utf8_lossy(&rewrite.stderr).contains("permission denied"),
+        "{}",
+        String::from_utf8_lossy(&rewrite.stderr)
+    );
+    drop(app);
 }
