@@ -247,12 +247,15 @@ pub async fn save(
         .await?;
         return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
     }
-    let mut tx = state
-        .store
-        .begin_in(p.user.person.force_id, &p.user.person.email)
-        .await?;
-    tx.set_training(id, &t).await?;
-    tx.commit().await?;
+    // Only a change is written, so the history holds one entry per change.
+    if state.store.training(id).await? != t {
+        let mut tx = state
+            .store
+            .begin_in(p.user.person.force_id, &p.user.person.email)
+            .await?;
+        tx.set_training(id, &t).await?;
+        tx.commit().await?;
+    }
     Ok(Redirect::to(&format!("/auditors/{id}?saved=1")).into_response())
 }
 

@@ -1218,6 +1218,24 @@ async fn a_volunteer_is_put_on_a_panel_only_once_agreed_and_vetted_for_the_day()
         "{}",
         entry.detail
     );
+    // The same record sent again changes nothing, and writes nothing.
+    let entries = |h: Vec<callaudit_storage::HistoryEntry>| {
+        h.iter()
+            .filter(|h| h.entity == "training" && h.entity_id == Some(id))
+            .count()
+    };
+    let before = entries(w.store.history(100).await.unwrap());
+    let again = w
+        .post(
+            "coordinator",
+            &path,
+            "agreement_on-day=2&agreement_on-month=1&agreement_on-year=2024&vetted_on-day=1&vetted_on-month=12&vetted_on-year=2023&vetting_expires_on-day=31&vetting_expires_on-month=7&vetting_expires_on-year=2024",
+            true,
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(entries(w.store.history(100).await.unwrap()), before);
+    assert_eq!(before, 1);
 
     // Vetting must hold on the day the panel sits, not only today.
     let res = w.post("coordinator", "/sessions", &plan(1, 8), true).await;
