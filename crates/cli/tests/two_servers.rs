@@ -24,9 +24,12 @@ struct Database {
 impl Database {
     fn create(server_url: &str) -> Database {
         let base = server_url.rsplit_once('/').unwrap().0.to_string();
+        // The tests of this file run at once: each database gets a number of its own.
+        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let name = format!(
-            "two_servers_{}_{}",
+            "two_servers_{}_{}_{}",
             std::process::id(),
+            MADE.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()

@@ -169,20 +169,29 @@ pub fn csrf(page: &str) -> String {
 pub struct Server {
     child: std::process::Child,
     pub addr: String,
+    /// Where the server writes its errors, read when it fails to start.
+    _log: tempfile::NamedTempFile,
 }
 
 impl Server {
     pub fn start(database: &str, args: &[&str]) -> Server {
         use std::io::BufRead;
+        let log = tempfile::NamedTempFile::new().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_callaudit"))
             .args(["--database", database, "serve", "--bind", "127.0.0.1:0"])
             .args(args)
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
+            .stderr(log.reopen().unwrap())
             .spawn()
             .unwrap();
         let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().unwrap().unwrap();
+        let Some(Ok(first)) = lines.next() else {
+            let _ = child.wait();
+            panic!(
+                "the server did not start on {database}: {}",
+                std::fs::read_to_string(log.path()).unwrap_or_default()
+            );
+        };
         let addr = first
             .split_whitespace()
             .find_map(|w| w.strip_prefix("http://"))
@@ -190,7 +199,11 @@ impl Server {
             .trim_end_matches('/')
             .to_string();
         std::thread::spawn(move || for _ in lines {});
-        Server { child, addr }
+        Server {
+            child,
+            addr,
+            _log: log,
+        }
     }
 }
 
