@@ -484,6 +484,16 @@ try {
   expect(agreementText.includes("Each auditor against the rest of the panel") && agreementText.includes("Alex Auditor")
     && /\d\.\d\d to \d\.\d\d/.test(agreementText), "the coordinator reads each auditor's agreement with an interval");
   await audit(page, "agreement");
+  // A call from a closed session kept as a reference for the training library.
+  await page.goto(sessionUrl);
+  await submit(page, "a:has-text('Keep as a reference') >> nth=0");
+  await audit(page, "reference-form");
+  await page.check("#example-good");
+  await page.fill("#commentary", "Calm, clear and in command from the first words.");
+  await submit(page, "button:has-text('Keep as a reference call')");
+  expect((await page.textContent(".notification-banner")).includes("Reference call kept"), "the reference call is kept");
+  expect((await page.textContent("main")).includes("Calm, clear and in command from the first words."), "the library shows the commentary");
+  await audit(page, "training-library");
   // A pool upload with a mistake: every problem listed, nothing written.
   await page.goto(base + "/pool");
   await audit(page, "pool");

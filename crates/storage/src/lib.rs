@@ -64,6 +64,7 @@ pub mod pool_scan;
 pub mod programmes;
 pub mod publications;
 pub mod recordings;
+pub mod references;
 pub mod retention;
 pub mod sessions;
 pub mod summary;

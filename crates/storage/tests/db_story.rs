@@ -99,7 +99,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
     assert!(schemas[0].contains_key("calls") && schemas[0].contains_key("history"));
     assert_eq!(
         schemas[0].len(),
-        37,
+        39,
         "tables: {:?}",
         schemas[0].keys().collect::<Vec<_>>()
     );

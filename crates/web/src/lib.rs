@@ -40,6 +40,7 @@ mod pool;
 mod programmes;
 mod publish;
 pub mod recordings;
+mod references;
 mod score;
 mod security;
 mod sessions;
@@ -192,6 +193,11 @@ pub fn app(store: Store, config: Config) -> Router {
             get(score::page).post(score::save),
         )
         .route("/sessions/{id}/calls/{n}/recording", get(score::recording))
+        .route(
+            "/sessions/{id}/calls/{n}/reference",
+            get(references::show).post(references::keep),
+        )
+        .route("/references", get(references::library))
         .route(
             "/sessions/{id}/calls/{n}/recording/analysis",
             get(score::recording_analysis),

@@ -447,6 +447,9 @@ pub(crate) struct Show {
     pub(crate) typed_seed: String,
     /// What was just done, for the confirmation banner.
     pub(crate) done: Option<&'static str>,
+    /// Whether the coordinator may keep this session's calls as references: a call audit,
+    /// closed, its recordings still kept.
+    keep_references: bool,
 }
 
 impl Show {
@@ -582,6 +585,10 @@ pub(crate) async fn show_page(state: &AppState, user: &User, id: i64) -> Result<
         errors: Vec::new(),
         typed_seed: String::new(),
         done: None,
+        keep_references: r.manage
+            && programme.kind == ProgrammeKind::CallAudit
+            && session.status == SessionStatus::Closed
+            && !state.store.recordings_removed(id).await?,
     };
     Ok(page)
 }

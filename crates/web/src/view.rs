@@ -31,7 +31,11 @@ impl Nav {
                 ("/performance", "Performance"),
                 ("/reports", "Reports"),
             ],
-            Role::Auditor => &[("/", "Home"), ("/sessions", "Your sessions")],
+            Role::Auditor => &[
+                ("/", "Home"),
+                ("/sessions", "Your sessions"),
+                ("/references", "Training library"),
+            ],
             Role::Facilitator => &[
                 ("/", "Home"),
                 ("/sessions", "Your sessions"),

@@ -1328,3 +1328,120 @@ async fn the_coordinator_sees_how_alike_each_auditor_reads_calls() {
     .await;
     assert!(!theirs.contains(">auditor</a>"), "{theirs}");
 }
+
+#[tokio::test]
+async fn the_coordinator_keeps_a_closed_sessions_call_as_a_reference_for_the_library() {
+    use callaudit_domain::template::Answer;
+    let w = world().await;
+    let path = format!("/sessions/{}/calls/1/reference", w.open);
+    // While the session is open its calls cannot be kept: the panel has not decided.
+    let res = w.get(Some("coordinator"), &path).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let calls = w.store.session_calls(w.open).await.unwrap();
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.save_answer(
+        calls[0].id,
+        w.ids["auditor"],
+        "greeting",
+        Answer::Partly,
+        "",
+    )
+    .await
+    .unwrap();
+    tx.set_session_status(w.open, callaudit_domain::audit::SessionStatus::Closed)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // The library is empty, and says how it fills.
+    let empty = text(w.get(Some("auditor"), "/references").await).await;
+    assert!(
+        empty.contains("There are no reference calls yet"),
+        "{empty}"
+    );
+    // The session page offers each call to the coordinator, and to nobody else.
+    let session = text(
+        w.get(Some("coordinator"), &format!("/sessions/{}", w.open))
+            .await,
+    )
+    .await;
+    assert!(session.contains(&format!("href=\"{path}\"")), "{session}");
+    let theirs = text(
+        w.get(Some("auditor"), &format!("/sessions/{}", w.open))
+            .await,
+    )
+    .await;
+    assert!(!theirs.contains("Keep as a reference"));
+    for who in ["auditor", "facilitator", "lead", "viewer"] {
+        assert_eq!(
+            w.get(Some(who), &path).await.status(),
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    // The form starts from what the auditors answered.
+    let form = text(w.get(Some("coordinator"), &path).await).await;
+    assert!(form.contains("The auditors answered: Partly ×1."), "{form}");
+    assert!(
+        form.contains("id=\"a_greeting-partly\" name=\"a_greeting\" value=\"partly\" checked"),
+        "{form}"
+    );
+    // Every problem at once, linked to its field, as typed; nothing kept.
+    let res = w
+        .post(
+            "coordinator",
+            &path,
+            "commentary=&a_greeting=yes&n_greeting=Named+the+force",
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = text(res).await;
+    assert!(page.contains("<a href=\"#example-good\">Select whether the call is an example of good or of poor handling</a>"), "{page}");
+    assert!(
+        page.contains("<a href=\"#a_listened-yes\">Select the agreed answer to"),
+        "{page}"
+    );
+    assert!(
+        page.contains(">Named the force</textarea>"),
+        "kept as typed"
+    );
+    let force = w.store.resolve_force(Some("t")).await.unwrap().id;
+    assert!(w.store.references(force).await.unwrap().is_empty());
+    // Kept: into the library, with the agreed answers and why, for the volunteers to read.
+    let template = w.store.template(w.programme).await.unwrap();
+    let mut form = String::from("example=good&commentary=Calm+and+clear+throughout");
+    for q in &template.questions {
+        form.push_str(&format!("&a_{}=yes", q.code));
+    }
+    form.push_str("&n_greeting=Named+the+force+and+asked+how+to+help");
+    let res = w.post("coordinator", &path, &form, true).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", text(res).await);
+    let library = text(w.get(Some("auditor"), "/references").await).await;
+    assert!(
+        library.contains("Examples of good handling")
+            && !library.contains("Examples of poor handling"),
+        "{library}"
+    );
+    assert!(library.contains("Calm and clear throughout"), "{library}");
+    assert!(
+        library.contains("<td>Yes</td><td>Named the force and asked how to help</td>"),
+        "{library}"
+    );
+    assert!(
+        !library.contains("The session it came from"),
+        "volunteers are not sent to the session"
+    );
+    // In the template's order.
+    let at = |q: &str| library.find(q).unwrap();
+    assert!(at(&template.questions[0].text) < at(&template.questions[1].text));
+    assert!(at(&template.questions[1].text) < at(&template.questions[2].text));
+    let history = w.store.history(20).await.unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|h| h.entity == "reference" && h.entity_id == Some(calls[0].id))
+    );
+    // Another force's coordinator sees none of it.
+    let theirs = text(w.get(Some("stranger"), "/references").await).await;
+    assert!(theirs.contains("There are no reference calls yet"));
+}

@@ -1,0 +1,363 @@
+//! Reference calls and the training library: the coordinator keeps a call from a closed session
+//! as an example of good or poor handling, with the agreed answer to each question and why; new
+//! volunteers read the library before their first session.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use callaudit_domain::audit::Role;
+use callaudit_domain::template::{Answer, ProgrammeKind};
+
+use crate::AppState;
+use crate::access::{access, allow};
+use crate::auth::{Posted, User};
+use crate::error::{AppError, Result};
+use crate::forms::{FieldError, Problems, error_for};
+use crate::score::{ANSWERS, session_call};
+use crate::shared::user_force;
+use crate::view::Nav;
+
+/// One question of the form: the auditors' answers in words, and the agreed answer and reason as
+/// typed (or, at first, the answer most auditors gave).
+struct QuestionForm {
+    code: String,
+    text: String,
+    given: String,
+    answer: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "reference.html")]
+struct Form {
+    nav: Option<Nav>,
+    csrf: String,
+    id: i64,
+    n: i64,
+    heading: String,
+    example: String,
+    commentary: String,
+    questions: Vec<QuestionForm>,
+    answers: &'static [(&'static str, &'static str)],
+    errors: Vec<FieldError>,
+}
+
+impl Form {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field)
+    }
+}
+
+/// The coordinator's right to keep session `id`'s calls: a call audit, closed (the store checks
+/// the retention of its recordings when the reference is kept).
+async fn keepable(state: &AppState, user: &User, id: i64) -> Result<()> {
+    let (a, r) = access(state, user, id).await?;
+    allow(r.manage, "keeping this session's calls as references")?;
+    if a.kind != ProgrammeKind::CallAudit
+        || a.status != callaudit_domain::audit::SessionStatus::Closed
+    {
+        return Err(AppError::Conflict(
+            "Only a call from a closed call audit session can be kept as a reference: its panel has decided on it.".into(),
+        ));
+    }
+    if state.store.recordings_removed(id).await? {
+        return Err(AppError::Conflict(
+            "This session's recordings have been removed under the retention period, so its calls cannot be heard in training.".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn form(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    n: i64,
+    typed: Option<(&crate::forms::Fields, Vec<FieldError>)>,
+) -> Result<Form> {
+    let (call, _) = session_call(state, id, n).await?;
+    let session = state.store.session(id).await?;
+    let template = state.template(session.programme_id).await?;
+    let answers = state.answers(call.session_call_id).await?;
+    let kept: HashMap<String, (Answer, String)> = state
+        .store
+        .reference_answers(state.store.session_access(id).await?.force_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.session_call_id == call.session_call_id)
+        .map(|a| (a.question_code, (a.answer, a.note)))
+        .collect();
+    let reference = state
+        .store
+        .references(state.store.session_access(id).await?.force_id)
+        .await?
+        .into_iter()
+        .find(|r| r.session_call_id == call.session_call_id);
+    let questions = template
+        .questions
+        .iter()
+        .map(|q| {
+            let mut counts: Vec<(Answer, usize)> = Answer::ALL
+                .iter()
+                .map(|a| {
+                    let n = answers
+                        .iter()
+                        .filter(|x| x.question_code == q.code && x.answer == *a)
+                        .count();
+                    (*a, n)
+                })
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+            let label = |a: Answer| {
+                ANSWERS
+                    .iter()
+                    .find(|(c, _)| *c == a.code())
+                    .map_or("", |(_, l)| l)
+            };
+            let given = match counts.is_empty() {
+                true => "Nobody answered it".to_string(),
+                false => counts
+                    .iter()
+                    .map(|(a, n)| format!("{} ×{n}", label(*a)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            let (answer, note) = match typed {
+                Some((f, _)) => (
+                    f.text(&format!("a_{}", q.code)),
+                    f.text(&format!("n_{}", q.code)),
+                ),
+                None => match kept.get(&q.code) {
+                    Some((a, note)) => (a.code().to_string(), note.clone()),
+                    None => (
+                        counts
+                            .first()
+                            .map_or(String::new(), |(a, _)| a.code().to_string()),
+                        String::new(),
+                    ),
+                },
+            };
+            QuestionForm {
+                code: q.code.clone(),
+                text: q.text.clone(),
+                given,
+                answer,
+                note,
+            }
+        })
+        .collect();
+    let (example, commentary, errors) = match typed {
+        Some((f, errors)) => (f.text("example"), f.text("commentary"), errors),
+        None => match reference {
+            Some(r) => (r.example, r.commentary, Vec::new()),
+            None => (String::new(), String::new(), Vec::new()),
+        },
+    };
+    Ok(Form {
+        nav: Some(user.nav("/sessions")),
+        csrf: user.csrf.clone(),
+        id,
+        n,
+        heading: format!(
+            "Call {n} of {}: {}, {}",
+            session.held_on.format("%-d %B %Y"),
+            call.incident_type,
+            call.channel
+        ),
+        example,
+        commentary,
+        questions,
+        answers: &ANSWERS,
+        errors,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Path((id, n)): Path<(i64, i64)>,
+    user: User,
+) -> Result<Response> {
+    keepable(&state, &user, id).await?;
+    let page = form(&state, &user, id, n, None).await?;
+    Ok(Html(page.render()?).into_response())
+}
+
+pub async fn keep(
+    State(state): State<AppState>,
+    Path((id, n)): Path<(i64, i64)>,
+    p: Posted,
+) -> Result<Response> {
+    keepable(&state, &p.user, id).await?;
+    let (call, _) = session_call(&state, id, n).await?;
+    let session = state.store.session(id).await?;
+    let template = state.template(session.programme_id).await?;
+    let mut problems = Problems::default();
+    let example = p.fields.text("example");
+    if !["good", "poor"].contains(&example.as_str()) {
+        problems.add(
+            "example-good",
+            "Select whether the call is an example of good or of poor handling",
+        );
+    }
+    let commentary = problems.note(&p.fields, "commentary", "commentary", "The commentary");
+    if commentary.is_empty() && problems.is_empty() {
+        problems.add(
+            "commentary",
+            "Enter the commentary: what a new volunteer should learn from this call",
+        );
+    }
+    let mut answers = Vec::new();
+    for q in &template.questions {
+        let field = format!("a_{}", q.code);
+        let note = problems.note(
+            &p.fields,
+            &format!("n_{}", q.code),
+            &format!("n_{}", q.code),
+            &format!("The reason for “{}”", q.text),
+        );
+        match Answer::parse(&p.fields.text(&field)) {
+            Ok(a) => answers.push((q.code.clone(), a, note)),
+            Err(_) => problems.add(
+                format!("{field}-yes"),
+                format!("Select the agreed answer to “{}”", q.text),
+            ),
+        }
+    }
+    if !problems.is_empty() {
+        let page = form(
+            &state,
+            &p.user,
+            id,
+            n,
+            Some((&p.fields, problems.into_vec())),
+        )
+        .await?;
+        return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
+    }
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
+    tx.mark_reference(
+        call.session_call_id,
+        &example,
+        &commentary,
+        p.user.person.id,
+        &answers,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/references?kept=1").into_response())
+}
+
+/// A reference call as the library shows it.
+struct Entry {
+    heading: String,
+    commentary: String,
+    /// (question, agreed answer, why).
+    answers: Vec<(String, &'static str, String)>,
+    session: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "references.html")]
+struct Library {
+    nav: Option<Nav>,
+    kept: bool,
+    coordinator: bool,
+    /// (heading, the entries under it): good examples, then poor, each only when there are some.
+    sections: Vec<(&'static str, Vec<Entry>)>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct KeptQuery {
+    #[serde(default)]
+    kept: Option<u8>,
+}
+
+/// The training library: the force's reference calls, good examples then poor, each with the
+/// panel's commentary and the agreed answer to each question with its reason. For the coordinator
+/// and the volunteers.
+pub async fn library(
+    State(state): State<AppState>,
+    Query(q): Query<KeptQuery>,
+    user: User,
+) -> Result<Response> {
+    user.require(&[Role::Coordinator, Role::Auditor])?;
+    let force = user_force(&state, &user).await?;
+    let mut answers: HashMap<i64, Vec<(String, Answer, String)>> = HashMap::new();
+    for a in state.store.reference_answers(force.id).await? {
+        answers
+            .entry(a.session_call_id)
+            .or_default()
+            .push((a.question_code, a.answer, a.note));
+    }
+    let coordinator = user.role == Role::Coordinator;
+    let mut good = Vec::new();
+    let mut poor = Vec::new();
+    for r in state.store.references(force.id).await? {
+        let template = state
+            .template(state.store.session(r.session_id).await?.programme_id)
+            .await?;
+        let text = |code: &str| {
+            template
+                .questions
+                .iter()
+                .find(|q| q.code == code)
+                .map_or(code.to_string(), |q| q.text.clone())
+        };
+        let label = |a: Answer| {
+            ANSWERS
+                .iter()
+                .find(|(c, _)| *c == a.code())
+                .map_or("", |(_, l)| *l)
+        };
+        let entry = Entry {
+            heading: format!(
+                "{}, a {} call heard on {}",
+                r.incident_type,
+                r.channel,
+                r.held_on.format("%-d %B %Y")
+            ),
+            commentary: r.commentary,
+            // In the template's order, as the auditors met the questions.
+            answers: {
+                let mut given = answers.remove(&r.session_call_id).unwrap_or_default();
+                given.sort_by_key(|(code, _, _)| {
+                    template.questions.iter().position(|q| &q.code == code)
+                });
+                given
+                    .into_iter()
+                    .map(|(code, a, note)| (text(&code), label(a), note))
+                    .collect()
+            },
+            session: coordinator.then_some(r.session_id),
+        };
+        match r.example.as_str() {
+            "good" => good.push(entry),
+            _ => poor.push(entry),
+        }
+    }
+    let page = Library {
+        // The coordinator reaches the library from the Auditors page; a volunteer from the menu.
+        nav: Some(user.nav(if coordinator {
+            "/auditors"
+        } else {
+            "/references"
+        })),
+        kept: q.kept.is_some(),
+        coordinator,
+        sections: [
+            ("Examples of good handling", good),
+            ("Examples of poor handling", poor),
+        ]
+        .into_iter()
+        .filter(|(_, e)| !e.is_empty())
+        .collect(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
