@@ -299,20 +299,28 @@ pub fn section(
 ) -> VolunteerSection {
     let scored = agreements.auditors.len() as u64;
     let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let summary = format!(
-        "At the end of {year_label} the scheme had {}; the training records of {} of them showed the confidentiality agreement accepted and vetting in date that day. {} held in the year, and {} scored calls.",
-        plural(
-            auditors_at_year_end,
-            "volunteer auditor",
-            "volunteer auditors"
-        ),
-        ready_at_year_end,
-        match sessions_held {
-            1 => "1 session was".to_string(),
-            n => format!("{n} sessions were"),
-        },
-        plural(scored, "auditor", "auditors"),
-    );
+    let held = match sessions_held {
+        1 => "1 session was".to_string(),
+        n => format!("{n} sessions were"),
+    };
+    let summary = if auditors_at_year_end == 0 && scored == 0 {
+        // A scheme that brought its past audits in from spreadsheets has their outcomes but not
+        // its volunteers: "0 auditors" would be wrong, not merely unknown.
+        format!(
+            "{held} held in {year_label}. The scheme's volunteers for the year are not on record here: its audits came in without them (from a spreadsheet of outcomes, say). Once the auditors and their training records are added, the next report counts them."
+        )
+    } else {
+        format!(
+            "At the end of {year_label} the scheme had {}; the training records of {} of them showed the confidentiality agreement accepted and vetting in date that day. {held} held in the year, and {} scored calls.",
+            plural(
+                auditors_at_year_end,
+                "volunteer auditor",
+                "volunteer auditors"
+            ),
+            ready_at_year_end,
+            plural(scored, "auditor", "auditors"),
+        )
+    };
     let read: Vec<f64> = agreements
         .auditors
         .iter()
@@ -450,5 +458,14 @@ mod tests {
             &agreements(&Template::reference(), &[], &HashMap::new(), false),
         );
         assert_eq!(empty.agreement, "");
+        // Audits brought in from a spreadsheet of outcomes, with no volunteer on record: said so,
+        // never "0 auditors".
+        assert!(
+            empty.summary.starts_with(
+                "0 sessions were held in 2025/26. The scheme's volunteers for the year are not on record here"
+            ),
+            "{}",
+            empty.summary
+        );
     }
 }
