@@ -131,6 +131,53 @@ pub fn notices(
     out
 }
 
+/// Days before a volunteer's vetting ends when they and the coordinators are told.
+pub const VETTING_NOTICE_DAYS: i64 = 30;
+
+/// A volunteer whose vetting has an end date: (person, name, last day it holds).
+pub type Vetting = (i64, String, NaiveDate);
+
+/// Notices of vetting about to end or ended: the volunteer is told from
+/// [`VETTING_NOTICE_DAYS`] before, and so is each coordinator, who is told again once it has
+/// ended, since the volunteer can then not be put on a panel until it is renewed.
+pub fn vetting_notices(today: NaiveDate, vetting: &[Vetting], coordinators: &[i64]) -> Vec<Notice> {
+    let mut out = Vec::new();
+    for (person, name, ends) in vetting {
+        let date = long_date(*ends);
+        let days = (*ends - today).num_days();
+        if days < 0 {
+            for &c in coordinators {
+                out.push(Notice {
+                    person_id: c,
+                    key: format!("vetting-ended:{person}:{ends}"),
+                    text: format!(
+                        "{name}'s vetting ended on {date}: they cannot be put on a panel until it is renewed."
+                    ),
+                    link: format!("/auditors/{person}"),
+                });
+            }
+        } else if days <= VETTING_NOTICE_DAYS {
+            out.push(Notice {
+                person_id: *person,
+                key: format!("vetting-ends:{person}:{ends}"),
+                text: format!(
+                    "Your vetting ends on {date}. Tell the scheme's coordinator when it is renewed."
+                ),
+                link: "/".into(),
+            });
+            for &c in coordinators {
+                out.push(Notice {
+                    person_id: c,
+                    key: format!("vetting-ends:{person}:{ends}"),
+                    text: format!("{name}'s vetting ends on {date}."),
+                    link: format!("/auditors/{person}"),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Every notice of a force now.
 pub async fn force_notices(
     store: &Store,
@@ -143,13 +190,30 @@ pub async fn force_notices(
         .into_iter()
         .map(|p| p.id)
         .collect();
-    Ok(notices(
+    let ids = |v: Vec<callaudit_storage::accounts::Person>| -> Vec<i64> {
+        v.into_iter().filter(|p| p.active).map(|p| p.id).collect()
+    };
+    let coordinators = ids(store.people_with_role(force_id, "coordinator").await?);
+    let training = store.training_records(force_id).await?;
+    let vetting: Vec<Vetting> = store
+        .people_with_role(force_id, "auditor")
+        .await?
+        .into_iter()
+        .filter(|p| p.active)
+        .filter_map(|p| {
+            let ends = training.get(&p.id)?.vetting_expires_on?;
+            Some((p.id, p.display_name, ends))
+        })
+        .collect();
+    let mut out = notices(
         today,
         &store.session_people(force_id).await?,
         &store.force_issues(force_id).await?,
         &store.actions(force_id).await?,
         &leads,
-    ))
+    );
+    out.extend(vetting_notices(today, &vetting, &coordinators));
+    Ok(out)
 }
 
 /// Where and how the deployment sends mail.
@@ -440,6 +504,42 @@ mod tests {
             n.iter().all(|n| !n.text.contains("secret")),
             "a notice never carries what was written"
         );
+    }
+
+    #[test]
+    fn volunteers_and_coordinators_hear_of_vetting_ending() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let today = day(3, 10);
+        let vetting = [
+            (1, "Ann".to_string(), day(4, 9)),  // in 30 days: both told
+            (2, "Ben".to_string(), day(4, 10)), // in 31 days: not yet
+            (3, "Cy".to_string(), day(3, 9)),   // ended yesterday: the coordinators
+            (4, "Di".to_string(), day(3, 10)),  // ends today, still holds: both told
+        ];
+        let n = vetting_notices(today, &vetting, &[90, 91]);
+        let keys: Vec<(i64, &str)> = n.iter().map(|n| (n.person_id, n.key.as_str())).collect();
+        assert_eq!(
+            keys,
+            [
+                (1, "vetting-ends:1:2026-04-09"),
+                (90, "vetting-ends:1:2026-04-09"),
+                (91, "vetting-ends:1:2026-04-09"),
+                (90, "vetting-ended:3:2026-03-09"),
+                (91, "vetting-ended:3:2026-03-09"),
+                (4, "vetting-ends:4:2026-03-10"),
+                (90, "vetting-ends:4:2026-03-10"),
+                (91, "vetting-ends:4:2026-03-10"),
+            ]
+        );
+        assert_eq!(
+            n[0].text,
+            "Your vetting ends on 9 April 2026. Tell the scheme's coordinator when it is renewed."
+        );
+        assert_eq!(
+            n[3].text,
+            "Cy's vetting ended on 9 March 2026: they cannot be put on a panel until it is renewed."
+        );
+        assert_eq!(n[3].link, "/auditors/3");
     }
 
     #[test]

@@ -1445,3 +1445,30 @@ async fn the_coordinator_keeps_a_closed_sessions_call_as_a_reference_for_the_lib
     let theirs = text(w.get(Some("stranger"), "/references").await).await;
     assert!(theirs.contains("There are no reference calls yet"));
 }
+
+#[tokio::test]
+async fn vetting_about_to_end_is_on_the_volunteers_and_the_coordinators_home_pages() {
+    let w = world().await;
+    let ends = (chrono::Utc::now() + chrono::Duration::days(10)).date_naive();
+    let mut t = w.store.training(w.ids["auditor"]).await.unwrap();
+    t.vetting_expires_on = Some(ends);
+    let mut tx = w.store.begin("test").await.unwrap();
+    tx.set_training(w.ids["auditor"], &t).await.unwrap();
+    tx.commit().await.unwrap();
+    let date = callaudit_domain::time::long_date(ends);
+    let theirs = text(w.get(Some("auditor"), "/").await).await;
+    assert!(
+        theirs.contains(&format!("Your vetting ends on {date}.")),
+        "{theirs}"
+    );
+    let coordinator = text(w.get(Some("coordinator"), "/").await).await;
+    assert!(
+        coordinator.contains(&format!("auditor&#39;s vetting ends on {date}.")),
+        "{coordinator}"
+    );
+    // Nobody else's, and not another force's coordinator.
+    let other = text(w.get(Some("auditor2"), "/").await).await;
+    assert!(!other.contains("vetting ends"));
+    let stranger = text(w.get(Some("stranger"), "/").await).await;
+    assert!(!stranger.contains("vetting ends"));
+}
