@@ -102,25 +102,39 @@ pub struct Tally {
 impl Tally {
     /// One unit's tally (empty when it has fewer than two values, which cannot be paired).
     pub fn unit(values: &[usize]) -> Tally {
-        let mut t = Tally::default();
+        Tally::with_coders(values).0
+    }
+
+    /// One unit's tally and each coder's share of it, in the unit's order, from one pass over
+    /// its pairs (both empty when the unit cannot be paired).
+    pub fn with_coders(values: &[usize]) -> (Tally, Vec<CoderTally>) {
         if values.len() < 2 {
-            return t;
+            return (Tally::default(), Vec::new());
         }
         let w = 1.0 / (values.len() as f64 - 1.0);
-        for (i, a) in values.iter().enumerate() {
-            if t.counts.len() <= *a {
-                t.counts.resize(a + 1, 0.0);
-            }
-            t.counts[*a] += 1.0;
-            let differing = values
-                .iter()
-                .enumerate()
-                .filter(|(j, b)| *j != i && *b != a)
-                .count();
-            t.off += differing as f64 * w;
+        let shares: Vec<CoderTally> = values
+            .iter()
+            .enumerate()
+            .map(|(i, a)| CoderTally {
+                off: values
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, b)| *j != i && *b != a)
+                    .count() as f64
+                    * w,
+                values: 1,
+            })
+            .collect();
+        let mut counts = vec![0.0; values.iter().max().map_or(0, |m| m + 1)];
+        for a in values {
+            counts[*a] += 1.0;
         }
-        t.units = 1;
-        t
+        let tally = Tally {
+            counts,
+            off: shares.iter().map(|s| s.off).sum(),
+            units: 1,
+        };
+        (tally, shares)
     }
 
     pub fn add(&mut self, other: &Tally) {
@@ -180,27 +194,6 @@ pub struct CoderTally {
 }
 
 impl CoderTally {
-    /// Each coder's share of one unit, in the unit's order (empty when it cannot be paired).
-    pub fn unit(values: &[usize]) -> Vec<CoderTally> {
-        if values.len() < 2 {
-            return Vec::new();
-        }
-        let w = 1.0 / (values.len() as f64 - 1.0);
-        values
-            .iter()
-            .enumerate()
-            .map(|(i, a)| CoderTally {
-                off: values
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, b)| *j != i && *b != a)
-                    .count() as f64
-                    * w,
-                values: 1,
-            })
-            .collect()
-    }
-
     pub fn add(&mut self, other: &CoderTally) {
         self.off += other.off;
         self.values += other.values;
@@ -231,21 +224,13 @@ pub fn krippendorff_nominal<T: Eq + Hash + Clone>(units: &[Vec<T>]) -> Option<Ag
     total.alpha()
 }
 
-/// A 95% percentile bootstrap interval for a statistic of units (calls): the units are drawn
-/// with replacement `rounds` times, the statistic computed on each draw, and the 2.5th and 97.5th
-/// percentiles of the results kept. The draws come from a fixed seed, so the same data always give
-/// the same interval. `None` with fewer than two units, or when the statistic is undefined on more
-/// than half the draws (too little variation to say anything).
-pub fn bootstrap95<U>(
-    units: &[U],
-    rounds: usize,
-    stat: impl Fn(&[&U]) -> Option<f64>,
-) -> Option<(f64, f64)> {
-    bootstrap95_each(units, rounds, |draw| stat(draw).map(|v| ((), v))).remove(&())
-}
-
-/// [`bootstrap95`] for several statistics of the same draws at once (one per key: each auditor's
-/// alpha, say), so that each draw is computed once for all of them.
+/// 95% percentile bootstrap intervals for statistics of units (calls), one per key (each
+/// auditor's alpha, say), so that each draw is computed once for all of them: the units are
+/// drawn with replacement `rounds` times, the statistics computed on each draw, and the 2.5th and
+/// 97.5th percentiles of each one's results kept. The draws come from a fixed seed, so the same
+/// data always give the same intervals. A key is left out when there are fewer than two units, or
+/// when its statistic is undefined on more than half the draws (too little variation to say
+/// anything).
 pub fn bootstrap95_each<U, K: Ord, I: IntoIterator<Item = (K, f64)>>(
     units: &[U],
     rounds: usize,
@@ -290,8 +275,9 @@ pub fn krippendorff_by_coder<C: Ord + Clone, T: Eq + Hash + Clone>(
     let mut by: std::collections::BTreeMap<C, CoderTally> = std::collections::BTreeMap::new();
     for u in units {
         let values: Vec<usize> = u.iter().map(|(_, v)| index[v]).collect();
-        total.add(&Tally::unit(&values));
-        for ((coder, _), share) in u.iter().zip(CoderTally::unit(&values)) {
+        let (unit, shares) = Tally::with_coders(&values);
+        total.add(&unit);
+        for ((coder, _), share) in u.iter().zip(shares) {
             by.entry(coder.clone()).or_default().add(&share);
         }
     }
@@ -364,21 +350,24 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn krippendorff_matches_the_worked_examples() {
-        // Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: four
-        // observers, twelve units, missing values; nominal alpha = 0.743.
-        // Rows are observers, columns units; "." is a missing value.
-        let data = [
+    /// Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: four
+    /// observers (rows), twelve units (columns), `None` where an observer gave no value.
+    fn krippendorff_example() -> Vec<Vec<Option<u8>>> {
+        [
             "1 2 3 3 2 1 4 1 2 . . .",
             "1 2 3 3 2 2 4 1 2 5 . 3",
             ". 3 3 3 2 3 4 2 2 5 1 .",
             "1 2 3 3 2 4 4 1 2 5 1 .",
-        ];
-        let rows: Vec<Vec<Option<u8>>> = data
-            .iter()
-            .map(|r| r.split(' ').map(|v| v.parse().ok()).collect())
-            .collect();
+        ]
+        .iter()
+        .map(|r| r.split(' ').map(|v| v.parse().ok()).collect())
+        .collect()
+    }
+
+    #[test]
+    fn krippendorff_matches_the_worked_examples() {
+        // Section C: missing values; nominal alpha = 0.743.
+        let rows = krippendorff_example();
         let units: Vec<Vec<u8>> = (0..12)
             .map(|u| rows.iter().filter_map(|row| row[u]).collect())
             .collect();
@@ -439,16 +428,7 @@ mod tests {
 
         // Krippendorff's worked example (section C): the observers' alphas, weighted by their
         // values, give back the panel's 0.743.
-        let data = [
-            "1 2 3 3 2 1 4 1 2 . . .",
-            "1 2 3 3 2 2 4 1 2 5 . 3",
-            ". 3 3 3 2 3 4 2 2 5 1 .",
-            "1 2 3 3 2 4 4 1 2 5 1 .",
-        ];
-        let rows: Vec<Vec<Option<u8>>> = data
-            .iter()
-            .map(|r| r.split(' ').map(|v| v.parse().ok()).collect())
-            .collect();
+        let rows = krippendorff_example();
         let units: Vec<Vec<(usize, u8)>> = (0..12)
             .map(|u| {
                 rows.iter()
@@ -478,6 +458,10 @@ mod tests {
             let owned: Vec<Vec<&str>> = units.iter().map(|u| (*u).clone()).collect();
             krippendorff_nominal(&owned).map(|a| a.alpha)
         };
+        // One statistic: its key is ().
+        let interval = |units: &[Vec<&str>], rounds| {
+            bootstrap95_each(units, rounds, |draw| alpha(draw).map(|a| ((), a))).remove(&())
+        };
         let few: Vec<Vec<&str>> = [
             ["yes", "yes"],
             ["no", "no"],
@@ -491,20 +475,20 @@ mod tests {
         .iter()
         .map(|u| u.to_vec())
         .collect();
-        let (lo, hi) = bootstrap95(&few, 1000, alpha).unwrap();
-        assert_eq!(bootstrap95(&few, 1000, alpha), Some((lo, hi)), "repeatable");
+        let (lo, hi) = interval(&few, 1000).unwrap();
+        assert_eq!(interval(&few, 1000), Some((lo, hi)), "repeatable");
         let point = krippendorff_nominal(&few).unwrap().alpha;
         assert!(lo < point && point < hi, "{lo} < {point} < {hi}");
         // The same pattern over eight times the calls: the same alpha, a narrower interval.
         let many: Vec<Vec<&str>> = few.iter().cycle().take(64).cloned().collect();
-        let (lo8, hi8) = bootstrap95(&many, 1000, alpha).unwrap();
+        let (lo8, hi8) = interval(&many, 1000).unwrap();
         assert!(
             hi8 - lo8 < (hi - lo) * 0.6,
             "{lo8}..{hi8} against {lo}..{hi}"
         );
         // Two calls on which everyone agreed: no variation in most draws, nothing to say.
         let flat: Vec<Vec<&str>> = vec![vec!["yes", "yes"], vec!["yes", "yes"]];
-        assert_eq!(bootstrap95(&flat, 100, alpha), None);
-        assert_eq!(bootstrap95(&few[..1], 100, alpha), None);
+        assert_eq!(interval(&flat, 100), None);
+        assert_eq!(interval(&few[..1], 100), None);
     }
 }

@@ -114,12 +114,12 @@ impl CallTally {
             ..CallTally::default()
         };
         for (code, (who, values)) in &by_question {
-            let unit = Tally::unit(values);
+            let (unit, shares) = Tally::with_coders(values);
             t.all.add(&unit);
             if let Some(i) = template.questions.iter().position(|q| q.code == *code) {
                 t.questions[i] = unit;
             }
-            for (auditor, share) in who.iter().zip(CoderTally::unit(values)) {
+            for (auditor, share) in who.iter().zip(shares) {
                 t.auditors.entry(*auditor).or_default().add(&share);
             }
         }
