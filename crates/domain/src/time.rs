@@ -210,6 +210,13 @@ pub fn financial_year(d: NaiveDate) -> i32 {
     }
 }
 
+/// The quarter of the financial year a date falls in: 0 for April to June … 3 for January to
+/// March.
+pub fn financial_quarter(d: NaiveDate) -> usize {
+    use chrono::Datelike;
+    ((d.month0() as usize) + 12 - 3) % 12 / 3
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +263,17 @@ mod tests {
         let tz = parse_tz("America/Los_Angeles").unwrap();
         let d = parse_with_format("11/04/2023 6:08:26 PM", "%m/%d/%Y %I:%M:%S %p", tz).unwrap();
         assert_eq!(canonical_utc(&d), "2023-11-05T01:08:26Z");
+    }
+
+    #[test]
+    fn quarters_follow_the_financial_year() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(financial_quarter(day(2025, 4, 1)), 0);
+        assert_eq!(financial_quarter(day(2025, 6, 30)), 0);
+        assert_eq!(financial_quarter(day(2025, 7, 1)), 1);
+        assert_eq!(financial_quarter(day(2025, 12, 31)), 2);
+        assert_eq!(financial_quarter(day(2026, 1, 1)), 3);
+        assert_eq!(financial_quarter(day(2026, 3, 31)), 3);
     }
 
     #[test]

@@ -483,11 +483,7 @@ pub fn compute(d: &YearData) -> AnnualReport {
             let in_q: Vec<&Outcome> = outcomes
                 .iter()
                 .copied()
-                .filter(|o| {
-                    let m = o.held_on.month0();
-                    // April is month 3 (0-based): Q1 = Apr–Jun, …, Q4 = Jan–Mar.
-                    ((m + 12 - 3) % 12) / 3 == q
-                })
+                .filter(|o| callaudit_domain::time::financial_quarter(o.held_on) == q)
                 .collect();
             let (n, x) = (in_q.len() as u64, issues_of(&in_q));
             let ci = wilson(x, n, Z95);

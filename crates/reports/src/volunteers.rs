@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use callaudit_domain::stats::{CoderTally, Tally, bootstrap95_each};
 use callaudit_domain::template::{Answer, Template};
-use chrono::{Datelike, NaiveDate};
+use callaudit_domain::time::financial_quarter;
+use chrono::NaiveDate;
 use serde::Serialize;
 
 /// Below this alpha, Krippendorff (2004) advises against drawing even tentative conclusions.
@@ -79,11 +80,6 @@ pub struct QuestionReading {
 pub struct Agreements {
     pub auditors: Vec<AuditorReading>,
     pub questions: Vec<QuestionReading>,
-}
-
-/// The quarter of the financial year (0 for April to June … 3 for January to March).
-pub fn quarter(d: NaiveDate) -> usize {
-    ((d.month() as usize + 8) % 12) / 3
 }
 
 fn r2(x: f64) -> f64 {
@@ -191,7 +187,7 @@ pub fn agreements(
         .filter_map(|(sc, c)| {
             held_on
                 .get(sc)
-                .map(|d| (quarter(*d), CallTally::new(template, c)))
+                .map(|d| (financial_quarter(*d), CallTally::new(template, c)))
         })
         .collect();
     let nq = template.questions.len();
@@ -359,16 +355,6 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    #[test]
-    fn quarters_follow_the_financial_year() {
-        assert_eq!(quarter(d(2025, 4, 1)), 0);
-        assert_eq!(quarter(d(2025, 6, 30)), 0);
-        assert_eq!(quarter(d(2025, 7, 1)), 1);
-        assert_eq!(quarter(d(2025, 12, 31)), 2);
-        assert_eq!(quarter(d(2026, 1, 1)), 3);
-        assert_eq!(quarter(d(2026, 3, 31)), 3);
     }
 
     /// Three auditors answer one question on `n` calls; auditor 3 differs on every fourth.
