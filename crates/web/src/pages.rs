@@ -174,15 +174,7 @@ const REPORT_ROLES: [Role; 3] = [Role::Coordinator, Role::ForceLead, Role::Viewe
 pub async fn reports(State(state): State<AppState>, user: User) -> Result<Response> {
     user.require(&REPORT_ROLES)?;
     let force = user_force(&state, &user).await?;
-    let mut years: Vec<i32> = state
-        .store
-        .sessions(force.id)
-        .await?
-        .iter()
-        .map(|s| callaudit_domain::time::financial_year(s.held_on))
-        .collect();
-    years.sort_unstable_by(|a, b| b.cmp(a));
-    years.dedup();
+    let years = session_years(&state, force.id).await?;
     let page = Reports {
         can_publish: user.role == Role::Coordinator,
         nav: Some(user.nav("/reports")),
@@ -192,6 +184,20 @@ pub async fn reports(State(state): State<AppState>, user: User) -> Result<Respon
             .collect(),
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// The financial years in which the force held sessions, newest first.
+pub async fn session_years(state: &AppState, force_id: i64) -> Result<Vec<i32>> {
+    let mut years: Vec<i32> = state
+        .store
+        .sessions(force_id)
+        .await?
+        .iter()
+        .map(|s| callaudit_domain::time::financial_year(s.held_on))
+        .collect();
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    Ok(years)
 }
 
 #[derive(Deserialize)]

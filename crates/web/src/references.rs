@@ -16,7 +16,7 @@ use crate::access::{access, allow};
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
 use crate::forms::{FieldError, Problems, error_for};
-use crate::score::{ANSWERS, session_call};
+use crate::score::{ANSWERS, answer_words, session_call};
 use crate::shared::user_force;
 use crate::view::Nav;
 
@@ -51,9 +51,9 @@ impl Form {
     }
 }
 
-/// The coordinator's right to keep session `id`'s calls: a call audit, closed (the store checks
-/// the retention of its recordings when the reference is kept).
-async fn keepable(state: &AppState, user: &User, id: i64) -> Result<()> {
+/// The coordinator's right to keep session `id`'s calls: a call audit, closed, its recordings
+/// still kept (the store checks again when the reference is kept). Gives the session's force.
+async fn keepable(state: &AppState, user: &User, id: i64) -> Result<i64> {
     let (a, r) = access(state, user, id).await?;
     allow(r.manage, "keeping this session's calls as references")?;
     if a.kind != ProgrammeKind::CallAudit
@@ -68,12 +68,13 @@ async fn keepable(state: &AppState, user: &User, id: i64) -> Result<()> {
             "This session's recordings have been removed under the retention period, so its calls cannot be heard in training.".into(),
         ));
     }
-    Ok(())
+    Ok(a.force_id)
 }
 
 async fn form(
     state: &AppState,
     user: &User,
+    force_id: i64,
     id: i64,
     n: i64,
     typed: Option<(&crate::forms::Fields, Vec<FieldError>)>,
@@ -84,7 +85,7 @@ async fn form(
     let answers = state.answers(call.session_call_id).await?;
     let kept: HashMap<String, (Answer, String)> = state
         .store
-        .reference_answers(state.store.session_access(id).await?.force_id)
+        .reference_answers(force_id)
         .await?
         .into_iter()
         .filter(|a| a.session_call_id == call.session_call_id)
@@ -92,7 +93,7 @@ async fn form(
         .collect();
     let reference = state
         .store
-        .references(state.store.session_access(id).await?.force_id)
+        .references(force_id)
         .await?
         .into_iter()
         .find(|r| r.session_call_id == call.session_call_id);
@@ -112,17 +113,11 @@ async fn form(
                 .filter(|(_, n)| *n > 0)
                 .collect();
             counts.sort_by_key(|c| std::cmp::Reverse(c.1));
-            let label = |a: Answer| {
-                ANSWERS
-                    .iter()
-                    .find(|(c, _)| *c == a.code())
-                    .map_or("", |(_, l)| l)
-            };
             let given = match counts.is_empty() {
                 true => "Nobody answered it".to_string(),
                 false => counts
                     .iter()
-                    .map(|(a, n)| format!("{} ×{n}", label(*a)))
+                    .map(|(a, n)| format!("{} ×{n}", answer_words(*a)))
                     .collect::<Vec<_>>()
                     .join(", "),
             };
@@ -181,8 +176,8 @@ pub async fn show(
     Path((id, n)): Path<(i64, i64)>,
     user: User,
 ) -> Result<Response> {
-    keepable(&state, &user, id).await?;
-    let page = form(&state, &user, id, n, None).await?;
+    let force_id = keepable(&state, &user, id).await?;
+    let page = form(&state, &user, force_id, id, n, None).await?;
     Ok(Html(page.render()?).into_response())
 }
 
@@ -191,7 +186,7 @@ pub async fn keep(
     Path((id, n)): Path<(i64, i64)>,
     p: Posted,
 ) -> Result<Response> {
-    keepable(&state, &p.user, id).await?;
+    let force_id = keepable(&state, &p.user, id).await?;
     let (call, _) = session_call(&state, id, n).await?;
     let session = state.store.session(id).await?;
     let template = state.template(session.programme_id).await?;
@@ -231,6 +226,7 @@ pub async fn keep(
         let page = form(
             &state,
             &p.user,
+            force_id,
             id,
             n,
             Some((&p.fields, problems.into_vec())),
@@ -310,12 +306,6 @@ pub async fn library(
                 .find(|q| q.code == code)
                 .map_or(code.to_string(), |q| q.text.clone())
         };
-        let label = |a: Answer| {
-            ANSWERS
-                .iter()
-                .find(|(c, _)| *c == a.code())
-                .map_or("", |(_, l)| *l)
-        };
         let entry = Entry {
             heading: format!(
                 "{}, a {} call heard on {}",
@@ -332,7 +322,7 @@ pub async fn library(
                 });
                 given
                     .into_iter()
-                    .map(|(code, a, note)| (text(&code), label(a), note))
+                    .map(|(code, a, note)| (text(&code), answer_words(a), note))
                     .collect()
             },
             session: coordinator.then_some(r.session_id),

@@ -175,6 +175,14 @@ pub const ANSWERS: [(&str, &str); 4] = [
     ("na", "Not applicable"),
 ];
 
+/// An answer in the words the scoring page gives it.
+pub fn answer_words(a: Answer) -> &'static str {
+    ANSWERS
+        .iter()
+        .find(|(code, _)| *code == a.code())
+        .map_or("", |(_, words)| words)
+}
+
 pub async fn page(
     State(state): State<AppState>,
     user: User,

@@ -372,16 +372,12 @@ pub async fn agreement(
             quarters: quarters(&q.quarters),
         })
         .collect();
-    let mut years: Vec<i32> = state
-        .store
-        .sessions(force.id)
-        .await?
-        .iter()
-        .map(|s| callaudit_domain::time::financial_year(s.held_on))
-        .chain(std::iter::once(year))
-        .collect();
-    years.sort_unstable_by(|a, b| b.cmp(a));
-    years.dedup();
+    // The year shown is among them even when no session was held in it.
+    let mut years = crate::pages::session_years(&state, force.id).await?;
+    if !years.contains(&year) {
+        years.push(year);
+        years.sort_unstable_by(|a, b| b.cmp(a));
+    }
     let page = AgreementPage {
         nav: Some(user.nav("/auditors")),
         year_label: callaudit_domain::time::year_label(year),
