@@ -1,4 +1,5 @@
-//! A volunteer's training record and the rule it sets: who may be put on a panel on a given day.
+//! A volunteer's training record and the rule it sets: who may be put on a panel on a given day;
+//! and what the training library may show volunteers of a reference call.
 //!
 //! A scheme seats only volunteers who have accepted its confidentiality agreement and whose
 //! vetting holds on the day the panel sits (seed 000: vetted, trained and bound by the
@@ -8,6 +9,75 @@
 use chrono::NaiveDate;
 
 use crate::time::long_date;
+
+/// What a programme lets volunteers have of a reference call in the training library, outside
+/// any session. A sitting (an audit or a calibration session) plays the recording as always; the
+/// library is read at home, so each scheme decides how much of a real call leaves the room.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LibraryShows {
+    /// The agreed answers and the panel's commentary only.
+    #[default]
+    Text,
+    /// Those and the call's transcript.
+    Transcript,
+    /// Those, the transcript and the recording.
+    Recording,
+}
+
+impl LibraryShows {
+    pub const ALL: [LibraryShows; 3] = [
+        LibraryShows::Text,
+        LibraryShows::Transcript,
+        LibraryShows::Recording,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            LibraryShows::Text => "text",
+            LibraryShows::Transcript => "transcript",
+            LibraryShows::Recording => "recording",
+        }
+    }
+
+    /// The stored code read back, or `None` for one this version does not know.
+    pub fn parse(code: &str) -> Option<Self> {
+        LibraryShows::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The rule in a form's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            LibraryShows::Text => "The agreed answers and the panel's commentary only",
+            LibraryShows::Transcript => "Those and the transcript",
+            LibraryShows::Recording => "Those, the transcript and the recording",
+        }
+    }
+
+    pub fn transcript(self) -> bool {
+        self != LibraryShows::Text
+    }
+
+    pub fn recording(self) -> bool {
+        self == LibraryShows::Recording
+    }
+}
+
+/// `n` of `items` drawn at random from `seed` (all of them, in a random order, when there are
+/// fewer): the reference calls of a calibration session drawn among them. Nobody need verify this
+/// draw, unlike an audit's, so the seed is simply fresh randomness.
+pub fn pick<T: Clone>(items: &[T], n: usize, seed: u64) -> Vec<T> {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+    let mut v = items.to_vec();
+    let n = n.min(v.len());
+    // The first n steps of a Fisher–Yates shuffle.
+    for i in 0..n {
+        let j = rng.random_range(i..v.len());
+        v.swap(i, j);
+    }
+    v.truncate(n);
+    v
+}
 
 /// What a scheme has recorded of one volunteer's preparation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -167,5 +237,28 @@ mod tests {
             ..ready()
         };
         assert_eq!(half.problems(today)[0].0, "vetted_on");
+    }
+
+    #[test]
+    fn pick_draws_each_item_at_most_once_and_no_more_than_there_are() {
+        let items: Vec<i64> = (1..=10).collect();
+        for seed in 0..50 {
+            let got = pick(&items, 4, seed);
+            assert_eq!(got.len(), 4);
+            let mut sorted = got.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted.len(), 4, "no item twice: {got:?}");
+            assert!(got.iter().all(|x| items.contains(x)));
+        }
+        let all = pick(&items, 99, 7);
+        let mut sorted = all.clone();
+        sorted.sort();
+        assert_eq!(sorted, items, "asking for more gives every item once");
+        // Every item can be drawn first: the draw is not stuck on the front of the list.
+        let firsts: std::collections::BTreeSet<i64> =
+            (0..200).map(|s| pick(&items, 1, s)[0]).collect();
+        assert_eq!(firsts.len(), 10);
+        assert!(pick::<i64>(&[], 3, 1).is_empty());
     }
 }

@@ -69,6 +69,9 @@ pub struct YearData {
     /// panel that day (agreement accepted, vetting holding).
     pub auditors_at_year_end: u64,
     pub ready_at_year_end: u64,
+    /// The year's settled calibration answers: (session, day, auditor, matched the agreed
+    /// answer). Training, never counted among the audit figures.
+    pub calibration: Vec<(i64, NaiveDate, i64, bool)>,
 }
 
 /// What the year's incident log reviews found: the template's questions, and the panel's answers
@@ -561,6 +564,7 @@ fn volunteers(
         d.ready_at_year_end,
         sessions,
         &agreements,
+        &crate::volunteers::calibrations(&d.calibration),
     )
 }
 
@@ -677,6 +681,7 @@ pub async fn load(store: &Store, force: &Force, year: i32) -> callaudit_storage:
         log_review: log_review(store, force, from, to).await?,
         auditors_at_year_end,
         ready_at_year_end,
+        calibration: crate::load::calibration(store, force, from, to).await?,
     })
 }
 
@@ -921,6 +926,9 @@ pub fn markdown(r: &AnnualReport) -> String {
     let _ = writeln!(w, "{}", r.volunteers.summary);
     if !r.volunteers.agreement.is_empty() {
         let _ = writeln!(w, "\n{}", r.volunteers.agreement);
+    }
+    if !r.volunteers.calibration.is_empty() {
+        let _ = writeln!(w, "\n{}", r.volunteers.calibration);
     }
     let _ = writeln!(w, "\n### Case studies: examples of good practice\n");
     if r.good_practice.is_empty() {

@@ -1,4 +1,5 @@
-//! What the reports load alike from storage: each auditor's answers in a period's sessions.
+//! What the reports load alike from storage: each auditor's answers in a period's sessions, the
+//! volunteers on the books, and the calibration answers beside the agreed ones.
 
 use callaudit_domain::template::{Answer, ProgrammeKind};
 use callaudit_storage::{Force, Result, Store};
@@ -46,4 +47,25 @@ pub async fn volunteers_at(
         .filter(|id| training.get(id).is_some_and(|t| t.bars(day).is_empty()))
         .count();
     Ok((auditors.len() as u64, ready as u64))
+}
+
+/// The settled calibration answers of sessions held from `from` to `to`, each as (session, day,
+/// auditor, matched the agreed answer); answers to questions the reference has no agreed answer
+/// for are left out.
+pub async fn calibration(
+    store: &Store,
+    force: &Force,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(i64, NaiveDate, i64, bool)>> {
+    Ok(store
+        .calibration_answers(force.id)
+        .await?
+        .into_iter()
+        .filter(|x| x.held_on >= from && x.held_on <= to)
+        .filter_map(|x| {
+            x.agreed_answer()
+                .map(|agreed| (x.session_id, x.held_on, x.auditor_id, agreed == x.answer))
+        })
+        .collect())
 }

@@ -269,6 +269,80 @@ pub fn agreements(
     }
 }
 
+/// How many of someone's calibration answers matched the agreed answers of the reference calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Matching {
+    pub matched: u64,
+    /// Answers to questions the reference has an agreed answer for.
+    pub answered: u64,
+}
+
+impl Matching {
+    pub fn add(&mut self, matched: bool) {
+        self.answered += 1;
+        self.matched += u64::from(matched);
+    }
+
+    /// The 95% Wilson interval of the share, in whole percent.
+    pub fn interval(&self) -> Option<(u64, u64)> {
+        callaudit_domain::stats::wilson(self.matched, self.answered, callaudit_domain::stats::Z95)
+            .map(|(l, h)| ((l * 100.0).round() as u64, (h * 100.0).round() as u64))
+    }
+
+    /// "14 of 16 answers (88%; 95% interval 64% to 97%)", or "No answers to compare".
+    pub fn text(&self) -> String {
+        match self.interval() {
+            None => "No answers to compare".into(),
+            Some((l, h)) => format!(
+                "{} of {} answers ({}%; 95% interval {l}% to {h}%)",
+                self.matched,
+                self.answered,
+                callaudit_domain::stats::percent(self.matched, self.answered)
+            ),
+        }
+    }
+}
+
+/// One auditor's calibration: over all their calibration sessions, and session by session.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CalibrationReading {
+    pub auditor_id: i64,
+    pub all: Matching,
+    /// Each calibration session they took, oldest first: (session, day, matching).
+    pub sessions: Vec<(i64, NaiveDate, Matching)>,
+}
+
+/// Each auditor's calibration record from their settled calibration answers, given as
+/// (session, day, auditor, matched the agreed answer). Answers to questions the reference has no
+/// agreed answer for are left out before this.
+pub fn calibrations(rows: &[(i64, NaiveDate, i64, bool)]) -> Vec<CalibrationReading> {
+    let mut by: BTreeMap<i64, BTreeMap<(NaiveDate, i64), Matching>> = BTreeMap::new();
+    for (session, day, auditor, matched) in rows {
+        by.entry(*auditor)
+            .or_default()
+            .entry((*day, *session))
+            .or_default()
+            .add(*matched);
+    }
+    by.into_iter()
+        .map(|(auditor_id, sessions)| {
+            let mut all = Matching::default();
+            for m in sessions.values() {
+                all.matched += m.matched;
+                all.answered += m.answered;
+            }
+            CalibrationReading {
+                auditor_id,
+                all,
+                sessions: sessions
+                    .into_iter()
+                    .map(|((day, s), m)| (s, day, m))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
 /// The annual report's volunteer section, in figures and sentences that name nobody.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VolunteerSection {
@@ -283,6 +357,9 @@ pub struct VolunteerSection {
     pub summary: String,
     /// How alike they read calls, as a spread, or "" when nobody shared enough calls.
     pub agreement: String,
+    /// The year's calibration sessions against agreed reference calls, as a whole, or "" when
+    /// none was taken.
+    pub calibration: String,
 }
 
 /// The volunteer section from the year's figures and the auditors' agreement.
@@ -292,6 +369,7 @@ pub fn section(
     ready_at_year_end: u64,
     sessions_held: u64,
     agreements: &Agreements,
+    calibrations: &[CalibrationReading],
 ) -> VolunteerSection {
     let scored = agreements.auditors.len() as u64;
     let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
@@ -338,6 +416,26 @@ pub fn section(
             }
         )
     };
+    let mut all = Matching::default();
+    let mut taken = std::collections::BTreeSet::new();
+    for c in calibrations {
+        all.matched += c.all.matched;
+        all.answered += c.all.answered;
+        taken.extend(c.sessions.iter().map(|(s, _, _)| *s));
+    }
+    let calibration = match all.interval() {
+        None => String::new(),
+        Some((l, h)) => format!(
+            "{} scored reference calls in {} against the answers the panel had agreed for them; {}% of their answers matched (95% interval {l}% to {h}%). These training answers are not counted in any other figure.",
+            plural(calibrations.len() as u64, "auditor", "auditors"),
+            plural(
+                taken.len() as u64,
+                "calibration session",
+                "calibration sessions"
+            ),
+            callaudit_domain::stats::percent(all.matched, all.answered),
+        ),
+    };
     VolunteerSection {
         auditors_at_year_end,
         ready_at_year_end,
@@ -345,6 +443,7 @@ pub fn section(
         auditors_who_scored: scored,
         summary,
         agreement,
+        calibration,
     }
 }
 
@@ -425,7 +524,20 @@ mod tests {
     fn the_annual_section_names_nobody_and_counts_those_below_the_threshold() {
         let (answers, days) = panel(40);
         let r = agreements(&Template::reference(), &answers, &days, true);
-        let s = section("2025/26", 7, 6, 17, &r);
+        let calibrated = calibrations(&[
+            (90, d(2025, 6, 1), 1, true),
+            (90, d(2025, 6, 1), 1, false),
+            (90, d(2025, 6, 1), 2, true),
+            (91, d(2025, 9, 1), 2, true),
+        ]);
+        let s = section("2025/26", 7, 6, 17, &r, &calibrated);
+        assert!(
+            s.calibration.starts_with(
+                "2 auditors scored reference calls in 2 calibration sessions against the answers the panel had agreed for them; 75% of their answers matched"
+            ),
+            "{}",
+            s.calibration
+        );
         assert_eq!(
             s.summary,
             "At the end of 2025/26 the scheme had 7 volunteer auditors; the training records of 6 of them showed the confidentiality agreement accepted and vetting in date that day. 17 sessions were held in the year, and 3 auditors scored calls."
@@ -442,8 +554,10 @@ mod tests {
             0,
             0,
             &agreements(&Template::reference(), &[], &HashMap::new(), false),
+            &[],
         );
         assert_eq!(empty.agreement, "");
+        assert_eq!(empty.calibration, "", "no calibration taken, nothing said");
         // Audits brought in from a spreadsheet of outcomes, with no volunteer on record: said so,
         // never "0 auditors".
         assert!(
@@ -453,5 +567,61 @@ mod tests {
             "{}",
             empty.summary
         );
+    }
+
+    #[test]
+    fn calibration_counts_each_auditors_matches_session_by_session() {
+        let (a, b) = (d(2026, 5, 1), d(2026, 9, 1));
+        let mut rows = Vec::new();
+        // Auditor 1: 3 of 4 in the first session, 4 of 4 in the second; auditor 2: 1 of 4.
+        for m in [true, true, true, false] {
+            rows.push((10, a, 1, m));
+        }
+        for _ in 0..4 {
+            rows.push((20, b, 1, true));
+        }
+        for m in [false, true, false, false] {
+            rows.push((10, a, 2, m));
+        }
+        let got = calibrations(&rows);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].auditor_id, 1);
+        assert_eq!(
+            got[0].all,
+            Matching {
+                matched: 7,
+                answered: 8
+            }
+        );
+        assert_eq!(
+            got[0].sessions,
+            vec![
+                (
+                    10,
+                    a,
+                    Matching {
+                        matched: 3,
+                        answered: 4
+                    }
+                ),
+                (
+                    20,
+                    b,
+                    Matching {
+                        matched: 4,
+                        answered: 4
+                    }
+                )
+            ]
+        );
+        // Wilson's interval for 7 of 8 at 95%, worked by hand: centre (7 + 1.92) / 11.84 = 0.753,
+        // half-width 1.96 * sqrt(7 * 1 / 8 + 0.96) / 11.84 = 0.224, so 53% to 98%.
+        assert_eq!(got[0].all.interval(), Some((53, 98)));
+        assert_eq!(
+            got[0].all.text(),
+            "7 of 8 answers (88%; 95% interval 53% to 98%)"
+        );
+        assert_eq!(got[1].all.matched, 1);
+        assert_eq!(Matching::default().text(), "No answers to compare");
     }
 }

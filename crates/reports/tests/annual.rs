@@ -144,6 +144,7 @@ fn year() -> YearData {
         log_review: None,
         auditors_at_year_end: 7,
         ready_at_year_end: 6,
+        calibration: Vec::new(),
         introduction: String::new(),
         year_ahead: "More 999 calls.".into(),
         force_response: String::new(),

@@ -51,10 +51,12 @@ pub struct ProposalRow {
     pub category: Category,
 }
 
-/// Session calls of one force's programmes of one kind (`$4`), held from `$2` to `$3`.
+/// Session calls of one force's programmes of one kind (`$4`), held from `$2` to `$3`. A
+/// calibration session is training, not an audit: no report counts it.
 const SCOPE: &str =
     "JOIN sessions s ON s.id = sc.session_id JOIN programmes g ON g.id = s.programme_id
-     WHERE g.force_id = $1 AND s.held_on >= $2 AND s.held_on <= $3 AND g.kind = $4";
+     WHERE g.force_id = $1 AND s.held_on >= $2 AND s.held_on <= $3 AND g.kind = $4
+       AND s.purpose = 'audit'";
 
 impl Store {
     /// The rows of `sql`, a query over session calls ending in [`SCOPE`] and its order, for force

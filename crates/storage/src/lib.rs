@@ -53,6 +53,7 @@ macro_rules! on_tx {
 pub mod accountability;
 pub mod accounts;
 pub mod audits;
+pub mod calibration;
 pub mod call_times;
 pub mod draws;
 pub mod export;

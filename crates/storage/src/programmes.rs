@@ -2,6 +2,8 @@
 
 use callaudit_domain::template::{Area, Category, Phrases, ProgrammeKind, Question, Template};
 
+use chrono::{NaiveDate, Utc};
+
 use crate::{Result, Store, StoreError, Tx};
 
 /// Questions (code, text), areas (code, name, aliases) and focus themes, as stored.
@@ -25,6 +27,20 @@ pub struct Programme {
     pub free_text_days: Option<i64>,
     /// Whether auditors read the incident log's check results and risk-marker values.
     pub log_details: bool,
+    /// What the training library lets volunteers have of a reference call: "text",
+    /// "transcript" or "recording" (see `callaudit_domain::training::LibraryShows`).
+    pub library_shows: String,
+}
+
+/// One wording of a question: the first (`from_on` `None`) or a rewording, in use for sessions
+/// held from `from_on`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct QuestionVersion {
+    pub question_code: String,
+    pub version: i64,
+    pub text: String,
+    pub from_on: Option<NaiveDate>,
+    pub reason: String,
 }
 
 impl Tx {
@@ -279,6 +295,121 @@ impl Tx {
         .await
     }
 
+    /// Sets what the training library lets volunteers have of a reference call, recorded in the
+    /// history.
+    pub async fn set_library_shows(&mut self, programme_id: i64, shows: &str) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE programmes SET library_shows = $1 WHERE id = $2"
+        )
+        .bind(shows)
+        .bind(programme_id)
+        .execute(c)
+        .await?
+        .rows_affected());
+        self.record(
+            crate::PROGRAMME_ENTITY,
+            Some(programme_id),
+            "library-shows",
+            serde_json::json!({ "shows": shows }),
+        )
+        .await
+    }
+
+    /// Rewords question `code` of programme `programme_id` as a new version, in use for
+    /// sessions held from `from_on`; the first wording is kept as version 1. Returns the new
+    /// version's number. The code stays, so answers before and after are still one question's.
+    pub async fn reword_question(
+        &mut self,
+        programme_id: i64,
+        code: &str,
+        text: &str,
+        reason: &str,
+        from_on: NaiveDate,
+        changed_by: i64,
+    ) -> Result<i64> {
+        let old: Option<String> = on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT text FROM template_questions WHERE programme_id = $1 AND code = $2"
+        )
+        .bind(programme_id)
+        .bind(code)
+        .fetch_optional(c)
+        .await?);
+        let Some(old) = old else {
+            return Err(StoreError::NotFound(format!(
+                "programme {programme_id} has no question {code}"
+            )));
+        };
+        if old == text {
+            return Err(StoreError::Conflict(
+                "the new wording is the same as the one in use".into(),
+            ));
+        }
+        let now = Utc::now();
+        let last: Option<i64> = on_tx!(self, |c| {
+            sqlx::query_scalar(
+            "SELECT MAX(version) FROM question_versions WHERE programme_id = $1 AND question_code = $2"
+        )
+        .bind(programme_id)
+        .bind(code)
+        .fetch_one(c)
+        .await?
+        });
+        let version = match last {
+            Some(v) => v + 1,
+            None => {
+                on_tx!(self, |c| {
+                    sqlx::query(
+                    "INSERT INTO question_versions (programme_id, question_code, version, text, from_on, reason, changed_by, changed_at)
+                     VALUES ($1, $2, 1, $3, NULL, '', NULL, $4)"
+                )
+                .bind(programme_id)
+                .bind(code)
+                .bind(&old)
+                .bind(now)
+                .execute(c)
+                .await?
+                .rows_affected()
+                });
+                2
+            }
+        };
+        on_tx!(self, |c| {
+            sqlx::query(
+            "INSERT INTO question_versions (programme_id, question_code, version, text, from_on, reason, changed_by, changed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        )
+        .bind(programme_id)
+        .bind(code)
+        .bind(version)
+        .bind(text)
+        .bind(from_on)
+        .bind(reason)
+        .bind(changed_by)
+        .bind(now)
+        .execute(c)
+        .await?
+        .rows_affected()
+        });
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE template_questions SET text = $1 WHERE programme_id = $2 AND code = $3"
+        )
+        .bind(text)
+        .bind(programme_id)
+        .bind(code)
+        .execute(c)
+        .await?
+        .rows_affected());
+        self.record(
+            crate::PROGRAMME_ENTITY,
+            Some(programme_id),
+            "reword",
+            serde_json::json!({ "question": code, "version": version, "text": text,
+                                "from_on": from_on, "reason": reason }),
+        )
+        .await?;
+        Ok(version)
+    }
+
     /// The force's call-audit programme, created with the reference template if it has none.
     pub async fn ensure_call_audit_programme(&mut self, force_id: i64) -> Result<i64> {
         let found: Option<i64> = on_tx!(self, |c| {
@@ -302,6 +433,21 @@ const PROGRAMME_USE_SQL: &str = "SELECT COUNT(*) FROM session_calls sc JOIN sess
      OR EXISTS (SELECT 1 FROM proposals p WHERE p.session_call_id = sc.id) \
      OR EXISTS (SELECT 1 FROM outcomes o WHERE o.session_call_id = sc.id))";
 
+/// The wording of question `code` asked at a session held on `day`, among a programme's
+/// `versions`: the latest in use by then. `None` when the question was never reworded (the
+/// template's wording is the only one).
+pub fn wording_on<'a>(
+    versions: &'a [QuestionVersion],
+    code: &str,
+    day: NaiveDate,
+) -> Option<&'a str> {
+    versions
+        .iter()
+        .filter(|v| v.question_code == code && v.from_on.is_none_or(|f| f <= day))
+        .max_by_key(|v| v.version)
+        .map(|v| v.text.as_str())
+}
+
 impl Store {
     /// Whether any call of the programme's sessions has answers, proposals or an outcome, after
     /// which its questions and areas are fixed.
@@ -316,7 +462,7 @@ impl Store {
     pub async fn programmes(&self, force_id: i64) -> Result<Vec<Programme>> {
         on_pool!(self, |p| {
             Ok(sqlx::query_as::<_, Programme>(
-            "SELECT id, force_id, name, kind, max_sample, recording_days, free_text_days, log_details FROM programmes WHERE force_id = $1 ORDER BY id")
+            "SELECT id, force_id, name, kind, max_sample, recording_days, free_text_days, log_details, library_shows FROM programmes WHERE force_id = $1 ORDER BY id")
             .bind(force_id).fetch_all(p).await?)
         })
     }
@@ -324,9 +470,21 @@ impl Store {
     pub async fn programme(&self, id: i64) -> Result<Programme> {
         let found: Option<Programme> = on_pool!(self, |p| {
             sqlx::query_as(
-            "SELECT id, force_id, name, kind, max_sample, recording_days, free_text_days, log_details FROM programmes WHERE id = $1").bind(id).fetch_optional(p).await?
+            "SELECT id, force_id, name, kind, max_sample, recording_days, free_text_days, log_details, library_shows FROM programmes WHERE id = $1").bind(id).fetch_optional(p).await?
         });
         found.ok_or_else(|| StoreError::NotFound(format!("there is no programme {id}")))
+    }
+
+    /// The wordings of a programme's reworded questions, by question and version. A question
+    /// never reworded has none: its one wording is the template's.
+    pub async fn question_versions(&self, programme_id: i64) -> Result<Vec<QuestionVersion>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT question_code, version, text, from_on, reason FROM question_versions
+             WHERE programme_id = $1 ORDER BY question_code, version"
+        )
+        .bind(programme_id)
+        .fetch_all(p)
+        .await?))
     }
 
     /// The template a programme audits with.

@@ -11,6 +11,7 @@ use crate::{Result, Store, StoreError, Tx};
 pub struct Reference {
     pub session_call_id: i64,
     pub session_id: i64,
+    pub programme_id: i64,
     pub position: i64,
     pub held_on: NaiveDate,
     pub channel: String,
@@ -19,6 +20,9 @@ pub struct Reference {
     pub example: String,
     pub commentary: String,
     pub marked_at: DateTime<Utc>,
+    /// Whether its session's recordings are still kept under the retention period, so that it
+    /// can be heard again (in a calibration session, or the library where the programme allows).
+    pub recording_kept: bool,
 }
 
 /// One agreed answer of a reference call, with the reason for it.
@@ -36,8 +40,9 @@ impl Store {
     pub async fn references(&self, force_id: i64) -> Result<Vec<Reference>> {
         Ok(on_pool!(self, |p| {
             sqlx::query_as::<_, Reference>(
-            "SELECT r.session_call_id, sc.session_id, sc.position, s.held_on, sc.channel, sc.incident_type,
-                    r.example, r.commentary, r.marked_at
+            "SELECT r.session_call_id, sc.session_id, s.programme_id, sc.position, s.held_on, sc.channel,
+                    sc.incident_type, r.example, r.commentary, r.marked_at,
+                    s.recordings_removed_at IS NULL AS recording_kept
              FROM reference_calls r JOIN session_calls sc ON sc.id = r.session_call_id
              JOIN sessions s ON s.id = sc.session_id JOIN programmes g ON g.id = s.programme_id
              WHERE g.force_id = $1 ORDER BY r.example, s.held_on, sc.position"

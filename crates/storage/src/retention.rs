@@ -33,10 +33,16 @@ struct Due {
 }
 
 impl Store {
-    /// Whether session `id`'s recordings have been removed under the retention policy.
+    /// Whether session `id`'s recordings have been removed under the retention policy. A
+    /// calibration session plays its reference calls' recordings, so it loses them when any
+    /// reference's own session does.
     pub async fn recordings_removed(&self, session_id: i64) -> Result<bool> {
         let removed: Option<bool> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT recordings_removed_at IS NOT NULL FROM sessions WHERE id = $1"
+            "SELECT s.recordings_removed_at IS NOT NULL OR EXISTS (
+                 SELECT 1 FROM session_calls c JOIN session_calls o ON o.id = c.reference_of
+                 JOIN sessions os ON os.id = o.session_id
+                 WHERE c.session_id = s.id AND os.recordings_removed_at IS NOT NULL)
+             FROM sessions s WHERE s.id = $1"
         )
         .bind(session_id)
         .fetch_optional(p)

@@ -20,6 +20,8 @@ pub struct Session {
     #[sqlx(try_from = "String")]
     pub status: SessionStatus,
     pub source: String,
+    /// A calibration session: reference calls scored for training, left out of every figure.
+    pub calibration: bool,
 }
 
 /// A session's commitment and, once the seed is given, its draw.
@@ -511,7 +513,7 @@ impl Store {
     pub async fn session(&self, id: i64) -> Result<Session> {
         let s: Option<Session> = on_pool!(self, |p| {
             sqlx::query_as(
-            "SELECT id, programme_id, held_on, focus, status, source FROM sessions WHERE id = $1"
+            "SELECT id, programme_id, held_on, focus, status, source, purpose = 'calibration' AS calibration FROM sessions WHERE id = $1"
         )
         .bind(id)
         .fetch_optional(p)
@@ -527,7 +529,7 @@ impl Store {
     pub async fn sessions(&self, force_id: i64) -> Result<Vec<Session>> {
         on_pool!(self, |p| {
             Ok(sqlx::query_as::<_, Session>(
-            "SELECT s.id, s.programme_id, s.held_on, s.focus, s.status, s.source FROM sessions s
+            "SELECT s.id, s.programme_id, s.held_on, s.focus, s.status, s.source, s.purpose = 'calibration' AS calibration FROM sessions s
              JOIN programmes g ON g.id = s.programme_id WHERE g.force_id = $1 ORDER BY s.held_on, s.id")
             .bind(force_id).fetch_all(p).await?)
         })
@@ -604,6 +606,8 @@ pub struct SessionAccess {
     pub status: SessionStatus,
     pub facilitator_id: Option<i64>,
     pub panel: Vec<i64>,
+    /// A calibration session, whose answers only their auditor and the coordinator see.
+    pub calibration: bool,
 }
 
 /// One auditor's answer as stored, for the panel view.
@@ -629,12 +633,13 @@ pub struct StoredProposal {
 impl Store {
     /// Who may see session `id`, or `NotFound`.
     pub async fn session_access(&self, id: i64) -> Result<SessionAccess> {
-        let row: Option<(i64, i64, String, Option<i64>, String)> = on_pool!(self, |p| {
+        type Row = (i64, i64, String, Option<i64>, String, bool);
+        let row: Option<Row> = on_pool!(self, |p| {
             sqlx::query_as(
-            "SELECT s.programme_id, g.force_id, s.status, s.facilitator_id, g.kind FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE s.id = $1")
+            "SELECT s.programme_id, g.force_id, s.status, s.facilitator_id, g.kind, s.purpose = 'calibration' FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE s.id = $1")
             .bind(id).fetch_optional(p).await?
         });
-        let (programme_id, force_id, status, facilitator_id, kind) =
+        let (programme_id, force_id, status, facilitator_id, kind, calibration) =
             row.ok_or_else(|| StoreError::NotFound(format!("there is no session {id}")))?;
         let panel: Vec<i64> = on_pool!(self, |p| sqlx::query_scalar(
             "SELECT person_id FROM session_panel WHERE session_id = $1 ORDER BY person_id"
@@ -650,6 +655,7 @@ impl Store {
             status: SessionStatus::try_from(status)?,
             facilitator_id,
             panel,
+            calibration,
         })
     }
 
@@ -668,7 +674,7 @@ impl Store {
     pub async fn sessions_on_panel(&self, person_id: i64) -> Result<Vec<crate::sessions::Session>> {
         Ok(on_pool!(self, |p| {
             sqlx::query_as(
-            "SELECT s.id, s.programme_id, s.held_on, s.focus, s.status, s.source FROM sessions s
+            "SELECT s.id, s.programme_id, s.held_on, s.focus, s.status, s.source, s.purpose = 'calibration' AS calibration FROM sessions s
              JOIN session_panel sp ON sp.session_id = s.id WHERE sp.person_id = $1 ORDER BY s.held_on DESC, s.id DESC")
             .bind(person_id).fetch_all(p).await?
         }))

@@ -31,10 +31,10 @@ pub struct Summary {
 
 impl Store {
     pub async fn summary(&self, force_id: i64) -> Result<Summary> {
-        // Joins that scope a session call to its force.
-        const SC: &str = "session_calls sc JOIN sessions s ON s.id = sc.session_id JOIN programmes g ON g.id = s.programme_id";
-        const SCOPE: &str =
-            "JOIN sessions s ON s.id = sc.session_id JOIN programmes g ON g.id = s.programme_id";
+        // Joins that scope a session call to its force's audits (a calibration session is
+        // training: it is counted nowhere in the scheme's figures).
+        const SC: &str = "session_calls sc JOIN sessions s ON s.id = sc.session_id AND s.purpose = 'audit' JOIN programmes g ON g.id = s.programme_id";
+        const SCOPE: &str = "JOIN sessions s ON s.id = sc.session_id AND s.purpose = 'audit' JOIN programmes g ON g.id = s.programme_id";
         on_pool!(self, |p| {
             // The SQL below is assembled from constants only; the force is a bound parameter.
             let one = |sql: String| async move {
@@ -54,8 +54,8 @@ impl Store {
                 pool_by_channel: pairs("SELECT channel, COUNT(*) FROM calls WHERE force_id = $1 GROUP BY channel ORDER BY COUNT(*) DESC, channel".into()).await?,
                 training_calls: one("SELECT COUNT(*) FROM calls WHERE force_id = $1 AND training".into()).await?,
                 people: pairs("SELECT role, COUNT(*) FROM people WHERE force_id = $1 GROUP BY role ORDER BY role".into()).await?,
-                sessions: one("SELECT COUNT(*) FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE g.force_id = $1 AND g.kind = 'call-audit'".into()).await?,
-                sessions_by_status: pairs("SELECT s.status, COUNT(*) FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE g.force_id = $1 AND g.kind = 'call-audit' GROUP BY s.status ORDER BY s.status".into()).await?,
+                sessions: one("SELECT COUNT(*) FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE g.force_id = $1 AND g.kind = 'call-audit' AND s.purpose = 'audit'".into()).await?,
+                sessions_by_status: pairs("SELECT s.status, COUNT(*) FROM sessions s JOIN programmes g ON g.id = s.programme_id WHERE g.force_id = $1 AND g.kind = 'call-audit' AND s.purpose = 'audit' GROUP BY s.status ORDER BY s.status".into()).await?,
                 audited_calls: one(format!("SELECT COUNT(*) FROM {SC} WHERE g.force_id = $1 AND g.kind = 'call-audit'")).await?,
                 audited_emergency: one(format!("SELECT COUNT(*) FROM {SC} WHERE g.force_id = $1 AND g.kind = 'call-audit' AND sc.channel = '999'")).await?,
                 answers: one(format!("SELECT COUNT(*) FROM answers a JOIN session_calls sc ON sc.id = a.session_call_id {SCOPE} WHERE g.force_id = $1 AND g.kind = 'call-audit'")).await?,

@@ -38,6 +38,8 @@ pub struct Sat {
     pub sat: i64,
     /// Planned or open ones still to come.
     pub to_come: i64,
+    /// Calibration sessions taken: closed, or finished by them.
+    pub calibrations: i64,
 }
 
 impl Store {
@@ -91,22 +93,30 @@ impl Store {
         }))
     }
 
-    /// For each of a force's people who has been on a panel, the sessions sat and still to come.
+    /// For each of a force's people who has been on a panel, the sessions sat and still to come,
+    /// and the calibration sessions taken.
     pub async fn sessions_sat(&self, force_id: i64) -> Result<HashMap<i64, Sat>> {
-        let rows: Vec<(i64, String, i64)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT sp.person_id, s.status, COUNT(*) FROM session_panel sp
-             JOIN sessions s ON s.id = sp.session_id JOIN people p ON p.id = sp.person_id
-             WHERE p.force_id = $1 GROUP BY sp.person_id, s.status"
+        // One row a seat: a force has tens of volunteers and sessions, not thousands.
+        let rows: Vec<(i64, String, bool, bool)> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT sp.person_id, s.status, s.purpose = 'calibration', f.person_id IS NOT NULL
+             FROM session_panel sp JOIN sessions s ON s.id = sp.session_id JOIN people p ON p.id = sp.person_id
+             LEFT JOIN calibration_finishes f ON f.session_id = s.id AND f.person_id = sp.person_id
+             WHERE p.force_id = $1"
         )
         .bind(force_id)
         .fetch_all(p)
-        .await?);
+        .await?
+        });
         let mut out: HashMap<i64, Sat> = HashMap::new();
-        for (person, status, n) in rows {
+        for (person, status, calibration, finished) in rows {
             let e = out.entry(person).or_default();
-            match status.as_str() {
-                "closed" => e.sat += n,
-                _ => e.to_come += n,
+            match (calibration, status.as_str()) {
+                (true, "closed") => e.calibrations += 1,
+                (true, _) if finished => e.calibrations += 1,
+                (true, _) => {}
+                (false, "closed") => e.sat += 1,
+                (false, _) => e.to_come += 1,
             }
         }
         Ok(out)

@@ -99,7 +99,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
     assert!(schemas[0].contains_key("calls") && schemas[0].contains_key("history"));
     assert_eq!(
         schemas[0].len(),
-        39,
+        41,
         "tables: {:?}",
         schemas[0].keys().collect::<Vec<_>>()
     );
@@ -1647,5 +1647,216 @@ async fn incident_logs_import_once_and_come_back_beside_their_call() {
         assert_eq!(log[0].call_ref.as_ref().unwrap().as_str(), "C-2");
         assert!(store.call_log(f, "C-3").await.unwrap().is_empty());
         assert_eq!(store.log_coverage(f).await.unwrap(), (3, 2));
+    }
+}
+
+#[tokio::test]
+async fn a_calibration_session_copies_its_references_and_stays_out_of_every_figure() {
+    for (store, _keep) in stores().await {
+        let engine = store.backend();
+        let f = force(&store).await;
+        let calls = vec![
+            call("K1", Channel::Emergency, "ASB"),
+            call("K2", Channel::NonEmergency, "ASB"),
+        ];
+        import(&store, f, &calls).await.unwrap();
+        let mut tx = store.begin_in(Some(f), "coordinator").await.unwrap();
+        let prog = tx.ensure_call_audit_programme(f).await.unwrap();
+        let day = NaiveDate::from_ymd_opt(2024, 6, 21).unwrap();
+        let s = tx
+            .create_session(prog, day, "", SessionStatus::Open, "live")
+            .await
+            .unwrap();
+        let ann = tx
+            .add_person(Some(f), "Ann", "ann@example.org", Role::Auditor)
+            .await
+            .unwrap();
+        tx.add_panel_member(s, ann).await.unwrap();
+        let mut scs = Vec::new();
+        for (n, c) in calls.iter().enumerate() {
+            let id = store.call_id_by_ref(f, c.call_ref.as_str()).await.unwrap();
+            scs.push(tx.add_session_call(s, n as i64 + 1, c, id).await.unwrap());
+        }
+        tx.save_answer(scs[0], ann, "empathy", Answer::Yes, "")
+            .await
+            .unwrap();
+        // Not yet: a reference comes from a closed session.
+        assert!(matches!(
+            tx.mark_reference(scs[0], "good", "c", ann, &[]).await,
+            Err(StoreError::Conflict(_))
+        ));
+        tx.set_session_status(s, SessionStatus::Closed)
+            .await
+            .unwrap();
+        let agreed = [
+            ("empathy".to_string(), Answer::Yes, "Warm".to_string()),
+            ("greeting".to_string(), Answer::No, String::new()),
+        ];
+        for sc in &scs {
+            tx.mark_reference(*sc, "good", "Calm", ann, &agreed)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let year = callaudit_domain::time::financial_year(day);
+        let (from, to) = (
+            NaiveDate::from_ymd_opt(year, 4, 1).unwrap(),
+            NaiveDate::from_ymd_opt(year + 1, 3, 31).unwrap(),
+        );
+        let audit_answers = store
+            .answers_between(f, ProgrammeKind::CallAudit, from, to)
+            .await
+            .unwrap()
+            .len();
+        let summary = store.summary(f).await.unwrap();
+
+        let mut tx = store.begin_in(Some(f), "coordinator").await.unwrap();
+        let cal = tx
+            .plan_calibration(
+                prog,
+                day + chrono::Duration::days(1),
+                &[ann],
+                &[scs[1], scs[0]],
+            )
+            .await
+            .unwrap();
+        let copied = tx.session_call_refs(cal).await.unwrap();
+        assert_eq!(
+            copied.iter().map(|(_, r)| r.as_str()).collect::<Vec<_>>(),
+            ["K2", "K1"],
+            "{engine:?}: in the order given"
+        );
+        tx.save_answer(copied[1].0, ann, "empathy", Answer::Yes, "")
+            .await
+            .unwrap();
+        tx.save_answer(copied[1].0, ann, "greeting", Answer::Yes, "")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let session = store.session(cal).await.unwrap();
+        assert!(session.calibration && session.status == SessionStatus::Open);
+        assert!(store.session_access(cal).await.unwrap().calibration);
+        // Unsettled until she finishes: nothing to compare yet.
+        assert!(store.calibration_answers(f).await.unwrap().is_empty());
+        let mut tx = store.begin_in(Some(f), "ann").await.unwrap();
+        tx.finish_calibration(cal, ann).await.unwrap();
+        tx.finish_calibration(cal, ann).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(store.calibration_finishes(cal).await.unwrap().len(), 1);
+        let settled = store.calibration_answers(f).await.unwrap();
+        assert_eq!(settled.len(), 2, "{engine:?}");
+        let matched: Vec<(String, bool)> = settled
+            .iter()
+            .map(|x| (x.question_code.clone(), x.agreed_answer() == Some(x.answer)))
+            .collect();
+        assert_eq!(
+            matched,
+            [("empathy".into(), true), ("greeting".into(), false)],
+            "{engine:?}"
+        );
+        assert_eq!(settled[0].agreed_note.as_deref(), Some("Warm"));
+        assert_eq!(settled[0].reference_of, scs[0]);
+        let sat = store.sessions_sat(f).await.unwrap()[&ann];
+        assert_eq!((sat.sat, sat.calibrations), (1, 1), "{engine:?}");
+        // Training, not audit: the year's answers and the summary are as they were.
+        assert_eq!(
+            store
+                .answers_between(f, ProgrammeKind::CallAudit, from, to)
+                .await
+                .unwrap()
+                .len(),
+            audit_answers,
+            "{engine:?}"
+        );
+        let after = store.summary(f).await.unwrap();
+        assert_eq!(
+            (after.sessions, after.audited_calls, after.answers),
+            (summary.sessions, summary.audited_calls, summary.answers),
+            "{engine:?}"
+        );
+        // Once a reference's own session loses its recordings, so does the calibration session.
+        assert!(!store.recordings_removed(cal).await.unwrap());
+        let mut tx = store.begin_in(Some(f), "coordinator").await.unwrap();
+        tx.set_retention(prog, "recordings", Some(0)).await.unwrap();
+        tx.apply_retention(chrono::Utc::now()).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(store.recordings_removed(cal).await.unwrap(), "{engine:?}");
+        let mut tx = store.begin_in(Some(f), "coordinator").await.unwrap();
+        assert!(matches!(
+            tx.plan_calibration(prog, day + chrono::Duration::days(2), &[ann], &[scs[0]])
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_question_is_reworded_as_a_new_version_and_the_wording_of_a_day_is_found() {
+    use callaudit_storage::programmes::wording_on;
+    for (store, _keep) in stores().await {
+        let engine = store.backend();
+        let f = force(&store).await;
+        let mut tx = store.begin_in(Some(f), "coordinator").await.unwrap();
+        let prog = tx.ensure_call_audit_programme(f).await.unwrap();
+        let coordinator = tx
+            .add_person(Some(f), "Cas", "cas@example.org", Role::Coordinator)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let first = store.template(prog).await.unwrap().questions[0].clone();
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let mut tx = store.begin_in(Some(f), "coordinator").await.unwrap();
+        assert!(matches!(
+            tx.reword_question(prog, &first.code, &first.text, "", d(5, 1), coordinator)
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(matches!(
+            tx.reword_question(prog, "no-such", "x", "", d(5, 1), coordinator)
+                .await,
+            Err(StoreError::NotFound(_))
+        ));
+        assert_eq!(
+            tx.reword_question(
+                prog,
+                &first.code,
+                "Second",
+                "Read unalike",
+                d(5, 1),
+                coordinator
+            )
+            .await
+            .unwrap(),
+            2
+        );
+        assert_eq!(
+            tx.reword_question(prog, &first.code, "Third", "", d(9, 1), coordinator)
+                .await
+                .unwrap(),
+            3
+        );
+        tx.commit().await.unwrap();
+        let versions = store.question_versions(prog).await.unwrap();
+        assert_eq!(versions.len(), 3, "{engine:?}");
+        assert_eq!(versions[0].text, first.text);
+        assert_eq!(versions[1].reason, "Read unalike");
+        assert_eq!(
+            store.template(prog).await.unwrap().questions[0].text,
+            "Third"
+        );
+        assert_eq!(
+            wording_on(&versions, &first.code, d(4, 30)),
+            Some(first.text.as_str())
+        );
+        assert_eq!(wording_on(&versions, &first.code, d(5, 1)), Some("Second"));
+        assert_eq!(wording_on(&versions, &first.code, d(12, 1)), Some("Third"));
+        assert_eq!(wording_on(&versions, "other", d(12, 1)), None);
+        let mut tx = store.begin_in(Some(f), "coordinator").await.unwrap();
+        tx.set_library_shows(prog, "transcript").await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            store.programme(prog).await.unwrap().library_shows,
+            "transcript"
+        );
     }
 }

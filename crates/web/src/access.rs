@@ -66,6 +66,9 @@ pub fn rights(role: Role, person_id: i64, force: Option<i64>, s: &SessionAccess)
     if !same_force {
         return Rights::default();
     }
+    if s.calibration {
+        return calibration_rights(role, person_id, s);
+    }
     match role {
         Role::Coordinator => Rights {
             view: true,
@@ -123,6 +126,26 @@ pub fn rights(role: Role, person_id: i64, force: Option<i64>, s: &SessionAccess)
     }
 }
 
+/// A calibration session is the panel's training, not an audit: the coordinator runs it and
+/// sees each volunteer's comparison; a volunteer on it scores and hears its calls while it is
+/// open and reads their own comparison after. Nobody of the force sees it: it holds no finding.
+fn calibration_rights(role: Role, person_id: i64, s: &SessionAccess) -> Rights {
+    match role {
+        Role::Coordinator => Rights {
+            view: true,
+            manage: true,
+            ..Rights::default()
+        },
+        Role::Auditor if s.panel.contains(&person_id) => Rights {
+            view: true,
+            score: s.status == SessionStatus::Open,
+            play: s.status == SessionStatus::Open,
+            ..Rights::default()
+        },
+        _ => Rights::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +159,7 @@ mod tests {
             status: SessionStatus::parse(status).unwrap(),
             facilitator_id: Some(5),
             panel: vec![7, 8],
+            calibration: false,
         }
     }
 
@@ -210,5 +234,37 @@ mod tests {
         assert!(c.manage && !c.play && !c.score);
         let v = rights(Role::Viewer, 1, Some(10), &session("open"));
         assert!(v.view && v.report && !v.play && !v.panel_view);
+    }
+
+    #[test]
+    fn a_calibration_session_is_the_coordinators_and_its_volunteers_alone() {
+        let cal = |status: &str| SessionAccess {
+            calibration: true,
+            ..session(status)
+        };
+        let on = rights(Role::Auditor, 7, Some(10), &cal("open"));
+        assert!(on.view && on.score && on.play && !on.panel_view && !on.report);
+        let after = rights(Role::Auditor, 7, Some(10), &cal("closed"));
+        assert!(after.view && !after.score && !after.play && !after.report);
+        assert_eq!(
+            rights(Role::Auditor, 9, Some(10), &cal("open")),
+            Rights::default(),
+            "another volunteer's calibration is not theirs to see"
+        );
+        let c = rights(Role::Coordinator, 1, Some(10), &cal("open"));
+        assert!(c.view && c.manage && !c.panel_view && !c.play && !c.report);
+        for role in [
+            Role::Facilitator,
+            Role::ForceLead,
+            Role::Viewer,
+            Role::Registrar,
+            Role::Admin,
+        ] {
+            assert_eq!(
+                rights(role, 5, Some(10), &cal("closed")),
+                Rights::default(),
+                "{role:?} sees no calibration session"
+            );
+        }
     }
 }
