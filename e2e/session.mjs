@@ -494,6 +494,47 @@ try {
   expect((await page.textContent(".notification-banner")).includes("Reference call kept"), "the reference call is kept");
   expect((await page.textContent("main")).includes("Calm, clear and in command from the first words."), "the library shows the commentary");
   await audit(page, "training-library");
+  // A calibration session from the reference call: a volunteer scores it, finishes and sees
+  // their answers beside the agreed ones; the coordinator sees how each did.
+  await page.goto(base + "/auditors");
+  await submit(page, "text=Plan a calibration session");
+  await audit(page, "calibration-plan");
+  await submit(page, "text=Plan the calibration session");
+  expect((await page.locator(".error-summary a[href='#held_on-day']").count()) === 1
+    && (await page.textContent(".error-summary")).includes("Select at least one auditor to take part"),
+    "a calibration plan with nothing filled in lists each problem, linked");
+  await audit(page, "calibration-plan-refused");
+  const now = new Date();
+  await page.fill("#held_on-day", String(now.getDate()));
+  await page.fill("#held_on-month", String(now.getMonth() + 1));
+  await page.fill("#held_on-year", String(now.getFullYear()));
+  await page.check("label:has-text('Alex Auditor')");
+  await page.locator("input[name=reference]").first().check();
+  await submit(page, "text=Plan the calibration session");
+  expect((await page.textContent(".notification-banner")).includes("The calibration session is planned and open"), "the calibration session is planned");
+  const calibrationUrl = page.url().split("?")[0];
+  await audit(page, "calibration-session");
+  {
+    const cal = await signIn(browser, "alex.auditor", "alex-calibration");
+    const p = cal.page;
+    await p.goto(calibrationUrl);
+    await submit(p, "text=Call 1");
+    expect(await p.locator("input[name=category]").count() === 0, "a calibration call asks no category");
+    for (const input of await p.locator("input[type=radio][value=yes]").all()) { await input.check(); }
+    await p.check("#q-greeting-no");
+    await submit(p, "button:has-text('Save and finish')");
+    expect((await p.textContent("h1")) === "Your answers", "the last call leads to the volunteer's answers");
+    await audit(p, "calibration-answers");
+    await submit(p, "text=I have finished: show my comparison");
+    const compared = await p.textContent("main");
+    expect(compared.includes("Your answers beside the agreed answers") && compared.includes("Different") && /\d+ of \d+ answers \(\d+%; 95% interval/.test(compared),
+      "the volunteer sees each answer beside the agreed one, and the share with its interval");
+    await audit(p, "calibration-comparison");
+    await cal.context.close();
+  }
+  await page.goto(calibrationUrl);
+  expect(/Alex Auditor[\s\S]*\d+ of \d+ answers/.test(await page.textContent("main")), "the coordinator sees how the volunteer did");
+  await audit(page, "calibration-coordinator");
   // A pool upload with a mistake: every problem listed, nothing written.
   await page.goto(base + "/pool");
   await audit(page, "pool");

@@ -24,6 +24,7 @@ mod actions;
 mod admin;
 pub mod auth;
 pub mod cache;
+mod calibration;
 mod draw;
 mod error;
 mod force;
@@ -198,6 +199,7 @@ pub fn app(store: Store, config: Config) -> Router {
             get(references::show).post(references::keep),
         )
         .route("/references", get(references::library))
+        .route("/references/{id}/recording", get(references::recording))
         .route(
             "/sessions/{id}/calls/{n}/recording/analysis",
             get(score::recording_analysis),
@@ -267,9 +269,19 @@ pub fn app(store: Store, config: Config) -> Router {
         .route("/reports/cdi", get(pages::cdi))
         .route("/auditors", get(admin::auditors).post(admin::add_auditor))
         .route("/auditors/agreement", get(training::agreement))
+        .route(
+            "/calibration/new",
+            get(calibration::new).post(calibration::plan),
+        )
+        .route("/sessions/{id}/finish", post(calibration::finish))
+        .route("/sessions/{id}/comparison", get(calibration::comparison))
         .route("/auditors/{id}", get(training::show).post(training::save))
         .route("/programmes", get(programmes::list).post(programmes::add))
         .route("/programmes/{id}", post(programmes::save))
+        .route(
+            "/programmes/{id}/questions/{code}",
+            get(programmes::reword_form).post(programmes::reword),
+        )
         .route("/admin/users", get(admin::users).post(admin::add))
         .route("/admin/mail", get(admin::mail))
         .route("/admin/mail/{id}/retry", post(admin::retry_mail))

@@ -12,10 +12,12 @@ use callaudit_domain::template::{
     Area, ITEM_CHARS, PHRASE_CHARS, ProgrammeKind, Question, Template as AuditTemplate, clean_list,
     code_for, parse_max_sample, parse_retention_days,
 };
+use callaudit_domain::training::LibraryShows;
 
 use crate::AppState;
 use crate::auth::{Posted, User};
 use crate::error::{AppError, Result};
+use crate::forms::{DateTyped, FieldError, Problems, date_error, error_for};
 use crate::view::Nav;
 
 /// One programme as the page shows it; the settings are the text of their form fields, so that
@@ -47,6 +49,10 @@ struct ProgrammeView {
     keep_free_text: String,
     /// Whether auditors read the incident log's check results and risk markers.
     log_details: bool,
+    /// The programme's kind as stored, for what only a call audit has.
+    kind_code: &'static str,
+    /// What the training library shows volunteers of a reference call (a code).
+    library_shows: String,
     /// What is wrong with this programme's form as last posted.
     error: Option<String>,
 }
@@ -58,6 +64,8 @@ struct Page {
     csrf: String,
     programmes: Vec<ProgrammeView>,
     saved: Option<String>,
+    /// The library rules offered: (code, label).
+    library_choices: Vec<(&'static str, &'static str)>,
     /// What is wrong with the add form as last posted, with the name typed.
     add_error: Option<String>,
     add_name: String,
@@ -107,6 +115,8 @@ async fn page(state: &AppState, user: &User, saved: Option<i64>) -> Result<Page>
             keep_recordings: p.recording_days.map(|d| d.to_string()).unwrap_or_default(),
             keep_free_text: p.free_text_days.map(|d| d.to_string()).unwrap_or_default(),
             log_details: p.log_details,
+            kind_code: p.kind.code(),
+            library_shows: p.library_shows.clone(),
             name: p.name,
             error: None,
         });
@@ -116,6 +126,10 @@ async fn page(state: &AppState, user: &User, saved: Option<i64>) -> Result<Page>
         csrf: user.csrf.clone(),
         programmes,
         saved: saved_name,
+        library_choices: LibraryShows::ALL
+            .iter()
+            .map(|l| (l.code(), l.label()))
+            .collect(),
         add_error: None,
         add_name: String::new(),
     })
@@ -149,6 +163,8 @@ struct Settings {
     retention: Vec<(&'static str, Option<i64>)>,
     /// Whether auditors read the log's check results and risk markers, when the form had it.
     log_details: Option<bool>,
+    /// What the training library shows volunteers, when the form had it.
+    library_shows: Option<LibraryShows>,
 }
 
 fn read_settings(p: &Posted) -> std::result::Result<Settings, String> {
@@ -185,9 +201,18 @@ fn read_settings(p: &Posted) -> std::result::Result<Settings, String> {
             retention.push((what, days));
         }
     }
+    let library_shows = match p.fields.get("library_shows") {
+        None => None,
+        Some(code) => Some(LibraryShows::parse(code).ok_or_else(|| {
+            format!(
+                "What the training library shows: {code:?} is not one of the choices; choose one of them."
+            )
+        })?),
+    };
     Ok(Settings {
         items,
         retention,
+        library_shows,
         // A checkbox sends nothing when unticked: the form says it carries the question.
         log_details: p
             .fields
@@ -309,6 +334,12 @@ pub async fn save(
     if let Some(shown) = settings.log_details.filter(|s| *s != programme.log_details) {
         tx.set_log_details(id, shown).await?;
     }
+    if let Some(shows) = settings
+        .library_shows
+        .filter(|s| s.code() != programme.library_shows)
+    {
+        tx.set_library_shows(id, shows.code()).await?;
+    }
     if let Some((questions, areas)) = &settings.items {
         let (questions, areas) = items(&current, questions, areas);
         if questions != current.questions || areas != current.areas {
@@ -424,4 +455,196 @@ pub async fn add(State(state): State<AppState>, p: Posted) -> Result<Response> {
     page.add_error = problem;
     page.add_name = typed;
     refused(page)
+}
+
+/// The reword form as typed.
+#[derive(Default)]
+struct RewordTyped {
+    text: String,
+    reason: String,
+    from_on: DateTyped,
+}
+
+#[derive(Template)]
+#[template(path = "reword.html")]
+struct RewordPage {
+    nav: Option<Nav>,
+    csrf: String,
+    programme_id: i64,
+    programme: String,
+    code: String,
+    current: String,
+    /// Each wording so far: (version, in use from, text, reason).
+    versions: Vec<(i64, String, String, String)>,
+    typed: RewordTyped,
+    errors: Vec<FieldError>,
+    /// The version just made, for the confirmation.
+    saved: Option<i64>,
+}
+
+impl RewordPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field)
+    }
+
+    fn date_error(&self, name: &str) -> Option<&FieldError> {
+        date_error(&self.errors, name)
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct RewordQuery {
+    #[serde(default)]
+    saved: Option<i64>,
+}
+
+/// The coordinator's programme `id` and its question `code`, or not found.
+async fn question(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    code: &str,
+) -> Result<(callaudit_storage::programmes::Programme, Question)> {
+    user.require(&[Role::Coordinator])?;
+    let force = crate::shared::user_force(state, user).await?;
+    let programme = state.store.programme(id).await?;
+    if programme.force_id != force.id {
+        return Err(AppError::Forbidden(
+            "This programme belongs to another force.".into(),
+        ));
+    }
+    let q = state
+        .template(id)
+        .await?
+        .questions
+        .iter()
+        .find(|q| q.code == code)
+        .cloned()
+        .ok_or_else(|| AppError::NotFound(format!("Programme {id} has no question {code:?}.")))?;
+    Ok((programme, q))
+}
+
+async fn reword_page(
+    state: &AppState,
+    user: &User,
+    programme: callaudit_storage::programmes::Programme,
+    q: Question,
+    typed: RewordTyped,
+    errors: Vec<FieldError>,
+    saved: Option<i64>,
+) -> Result<RewordPage> {
+    let versions = state
+        .store
+        .question_versions(programme.id)
+        .await?
+        .into_iter()
+        .filter(|v| v.question_code == q.code)
+        .map(|v| {
+            (
+                v.version,
+                v.from_on
+                    .map_or("the start".into(), callaudit_domain::time::long_date),
+                v.text,
+                v.reason,
+            )
+        })
+        .collect();
+    Ok(RewordPage {
+        nav: Some(user.nav("/programmes")),
+        csrf: user.csrf.clone(),
+        programme_id: programme.id,
+        programme: programme.name,
+        code: q.code,
+        current: q.text,
+        versions,
+        typed,
+        errors,
+        saved,
+    })
+}
+
+/// The form to reword one question of a programme, with its wordings so far.
+pub async fn reword_form(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, code)): Path<(i64, String)>,
+    Query(q): Query<RewordQuery>,
+) -> Result<Response> {
+    let (programme, question) = question(&state, &user, id, &code).await?;
+    let typed = RewordTyped {
+        text: question.text.clone(),
+        from_on: DateTyped::of(crate::shared::today()),
+        ..RewordTyped::default()
+    };
+    let page = reword_page(
+        &state,
+        &user,
+        programme,
+        question,
+        typed,
+        Vec::new(),
+        q.saved,
+    )
+    .await?;
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Rewords a question as a new version, in use for sessions from the day given.
+pub async fn reword(
+    State(state): State<AppState>,
+    Path((id, code)): Path<(i64, String)>,
+    p: Posted,
+) -> Result<Response> {
+    let (programme, question) = question(&state, &p.user, id, &code).await?;
+    let typed = RewordTyped {
+        text: p.fields.text("text"),
+        reason: p.fields.text("reason"),
+        from_on: DateTyped::from_fields(&p.fields, "from_on"),
+    };
+    let mut problems = Problems::default();
+    let text = match callaudit_domain::text::clean_text(&typed.text, ITEM_CHARS) {
+        Ok(t) if t.is_empty() => {
+            problems.add("text", "Enter the new wording of the question");
+            None
+        }
+        Ok(t) if t == question.text => {
+            problems.add(
+                "text",
+                "The new wording is the same as the one in use: change it, or go back",
+            );
+            None
+        }
+        Ok(t) => Some(t),
+        Err(e) => {
+            problems.add("text", format!("The new wording {e}"));
+            None
+        }
+    };
+    let reason = problems.note(&p.fields, "reason", "reason", "The reason");
+    let from_on = problems.required_date(&typed.from_on, "from_on", "The first day it is used");
+    let (Some(text), Some(from_on), true) = (text, from_on, problems.is_empty()) else {
+        let page = reword_page(
+            &state,
+            &p.user,
+            programme,
+            question,
+            typed,
+            problems.into_vec(),
+            None,
+        )
+        .await?;
+        return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
+    };
+    let mut tx = state
+        .store
+        .begin_in(p.user.person.force_id, &p.user.person.email)
+        .await?;
+    let version = tx
+        .reword_question(id, &code, &text, &reason, from_on, p.user.person.id)
+        .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/programmes/{id}/questions/{code}?saved={version}"
+    ))
+    .into_response())
 }

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::audit::Role;
 use callaudit_domain::template::{Answer, ProgrammeKind};
+use callaudit_domain::training::LibraryShows;
 
 use crate::AppState;
 use crate::access::{access, allow};
@@ -257,6 +258,11 @@ struct Entry {
     /// (question, agreed answer, why).
     answers: Vec<(String, &'static str, String)>,
     session: Option<i64>,
+    /// The transcript, where the programme lets the library show it.
+    transcript: std::sync::Arc<Option<crate::recordings::TranscriptView>>,
+    /// The address of the recording, where the programme lets the library play it and the
+    /// retention period still keeps it.
+    recording: Option<String>,
 }
 
 #[derive(Template)]
@@ -265,6 +271,8 @@ struct Library {
     nav: Option<Nav>,
     kept: bool,
     coordinator: bool,
+    /// What the programme lets the library show, in words, for the coordinator.
+    rule: &'static str,
     /// (heading, the entries under it): good examples, then poor, each only when there are some.
     sections: Vec<(&'static str, Vec<Entry>)>,
 }
@@ -295,10 +303,10 @@ pub async fn library(
     let coordinator = user.role == Role::Coordinator;
     let mut good = Vec::new();
     let mut poor = Vec::new();
+    let mut rule = LibraryShows::Text;
     for r in state.store.references(force.id).await? {
-        let template = state
-            .template(state.store.session(r.session_id).await?.programme_id)
-            .await?;
+        let template = state.template(r.programme_id).await?;
+        rule = shows(&state, r.programme_id).await?;
         let text = |code: &str| {
             template
                 .questions
@@ -326,6 +334,16 @@ pub async fn library(
                     .collect()
             },
             session: coordinator.then_some(r.session_id),
+            transcript: match rule.transcript() && r.recording_kept {
+                true => {
+                    crate::recordings::transcript_view(&state, r.session_call_id, &template).await?
+                }
+                false => std::sync::Arc::new(None),
+            },
+            recording: (rule.recording()
+                && r.recording_kept
+                && state.recording(r.session_call_id).await?.is_some())
+            .then(|| format!("/references/{}/recording", r.session_call_id)),
         };
         match r.example.as_str() {
             "good" => good.push(entry),
@@ -341,6 +359,7 @@ pub async fn library(
         })),
         kept: q.kept.is_some(),
         coordinator,
+        rule: rule.label(),
         sections: [
             ("Examples of good handling", good),
             ("Examples of poor handling", poor),
@@ -350,4 +369,51 @@ pub async fn library(
         .collect(),
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// What programme `id` lets the library show.
+async fn shows(state: &AppState, id: i64) -> Result<LibraryShows> {
+    let p = state.store.programme(id).await?;
+    Ok(LibraryShows::parse(&p.library_shows).unwrap_or_default())
+}
+
+/// A reference call's recording, for the force's coordinator and volunteers, where its
+/// programme lets the library play it and the retention period still keeps it.
+pub async fn recording(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    req: axum::extract::Request,
+) -> Result<Response> {
+    user.require(&[Role::Coordinator, Role::Auditor])?;
+    let force = user_force(&state, &user).await?;
+    let r = state
+        .store
+        .references(force.id)
+        .await?
+        .into_iter()
+        .find(|r| r.session_call_id == id)
+        .ok_or_else(|| AppError::NotFound(format!("There is no reference call {id}.")))?;
+    if !shows(&state, r.programme_id).await?.recording() {
+        return Err(AppError::Forbidden(
+            "The programme does not let the training library play recordings: volunteers hear them in a session.".into(),
+        ));
+    }
+    if !r.recording_kept {
+        return Err(AppError::Gone(
+            "This call's recording was removed when the programme's retention period ended.".into(),
+        ));
+    }
+    let stored = (*state.recording(id).await?)
+        .clone()
+        .ok_or_else(|| AppError::NotFound("The pool holds no recording for this call.".into()))?;
+    crate::score::stream(
+        &state,
+        &user,
+        id,
+        &stored,
+        serde_json::json!({ "library": true }),
+        req,
+    )
+    .await
 }

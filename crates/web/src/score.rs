@@ -37,10 +37,30 @@ pub async fn session_call(state: &AppState, id: i64, n: i64) -> Result<(SessionO
     Ok((call.clone(), calls.len()))
 }
 
-/// Whether those who score under `template` also propose a category and areas: a Crime Data
-/// Integrity record is judged by its checks alone (seed 002), a call by the panel's view too.
-fn proposes(template: &callaudit_domain::template::Template) -> bool {
-    template.kind != callaudit_domain::template::ProgrammeKind::CrimeDataIntegrity
+/// Whether those who score session `a` under `template` also propose a category and areas: a
+/// Crime Data Integrity record is judged by its checks alone (seed 002), and a calibration
+/// session compares the answers alone; a call audit asks the panel's view too.
+fn proposes(template: &callaudit_domain::template::Template, a: &SessionAccess) -> bool {
+    template.kind != callaudit_domain::template::ProgrammeKind::CrimeDataIntegrity && !a.calibration
+}
+
+/// Refuses a change once this auditor has finished calibration session `a`: their comparison
+/// is of the answers they gave before seeing the agreed ones.
+pub async fn still_answering(state: &AppState, a: &SessionAccess, person_id: i64) -> Result<()> {
+    if a.calibration
+        && state
+            .store
+            .calibration_finishes(a.session_id)
+            .await?
+            .iter()
+            .any(|(p, _)| *p == person_id)
+    {
+        return Err(AppError::Conflict(format!(
+            "You have finished this calibration session, so your answers are fixed. See how they compare with the agreed answers: /sessions/{}/comparison",
+            a.session_id
+        )));
+    }
+    Ok(())
 }
 
 /// One auditor's answers to a call so far: question code → (answer, note).
@@ -211,6 +231,14 @@ async fn render_page(
 ) -> Result<Bytes> {
     let (call, total) = session_call(state, id, n).await?;
     let template = state.template(a.programme_id).await?;
+    // A question reworded since is asked as it was worded on the session's day.
+    let held_on = state.store.session(id).await?.held_on;
+    let wordings = state.store.question_versions(a.programme_id).await?;
+    let worded = |qn: &callaudit_domain::template::Question| {
+        callaudit_storage::programmes::wording_on(&wordings, &qn.code, held_on)
+            .unwrap_or(&qn.text)
+            .to_string()
+    };
     let mine = own_answers(state, call.session_call_id, user.person.id).await?;
     let proposal = own_proposal(state, call.session_call_id, user.person.id).await?;
     let my_areas: Vec<&str> = proposal
@@ -221,10 +249,10 @@ async fn render_page(
         .questions
         .iter()
         .filter(|qn| !mine.contains_key(&qn.code))
-        .map(|qn| (qn.code.clone(), qn.text.clone()))
+        .map(|qn| (qn.code.clone(), worded(qn)))
         .collect();
     let answered = template.questions.len() - left.len();
-    let judges = proposes(&template);
+    let judges = proposes(&template, a);
     let no_category = judges && proposal.is_none();
     let unanswered = q
         .unanswered
@@ -263,7 +291,7 @@ async fn render_page(
                 let (answer, note) = mine.get(&qn.code).cloned().unwrap_or_default();
                 Question {
                     code: qn.code.clone(),
-                    text: qn.text.clone(),
+                    text: worded(qn),
                     answer,
                     note,
                 }
@@ -293,6 +321,7 @@ pub async fn save(
 ) -> Result<Response> {
     let (a, r) = access(&state, &p.user, id).await?;
     allow(r.score, "the calls of this session")?;
+    still_answering(&state, &a, p.user.person.id).await?;
     let (call, total) = session_call(&state, id, n).await?;
     let template = state.template(a.programme_id).await?;
     let me = p.user.person.id;
@@ -354,7 +383,7 @@ pub async fn save(
         .questions
         .iter()
         .all(|qn| mine.contains_key(&qn.code) || changes.iter().any(|(c, ..)| *c == qn.code))
-        && (!proposes(&template)
+        && (!proposes(&template, &a)
             || proposal.is_some()
             || own_proposal(&state, call.session_call_id, me)
                 .await?
@@ -387,6 +416,9 @@ struct Summary {
     calls: Vec<MyCall>,
     /// Whether a category is proposed as well (not for a Crime Data Integrity record).
     judges: bool,
+    /// For a calibration session: whether this auditor has said they finished, and the form's
+    /// token to say so.
+    calibration: Option<(bool, String)>,
 }
 
 impl Summary {
@@ -433,7 +465,14 @@ pub async fn summary(
         held_on: session.held_on.format("%-d %B %Y").to_string(),
         questions: template.questions.len(),
         calls,
-        judges: proposes(&template),
+        judges: proposes(&template, &a),
+        calibration: match a.calibration {
+            true => Some((
+                still_answering(&state, &a, me).await.is_err(),
+                user.csrf.clone(),
+            )),
+            false => None,
+        },
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -468,6 +507,28 @@ pub async fn recording(
     req: Request,
 ) -> Result<Response> {
     let (call, stored) = playable_call(&state, &user, id, n).await?;
+    stream(
+        &state,
+        &user,
+        call.session_call_id,
+        &stored,
+        serde_json::json!({ "session": id, "call": n }),
+        req,
+    )
+    .await
+}
+
+/// Streams `stored`, the recording of session call `session_call_id`, to `user`, whose right to
+/// hear it the caller has checked; the first request of a playing is written to the history with
+/// `details`.
+pub async fn stream(
+    state: &AppState,
+    user: &User,
+    session_call_id: i64,
+    stored: &CallRecording,
+    details: serde_json::Value,
+    req: Request,
+) -> Result<Response> {
     let path = local_path(&state.config.recordings, &stored.recording).ok_or_else(|| {
         AppError::NotFound(
             "This call's recording is held on the force's recorder, not in this server's recordings folder."
@@ -490,13 +551,8 @@ pub async fn recording(
             .store
             .begin_in(user.person.force_id, &user.person.email)
             .await?;
-        tx.record(
-            "recording",
-            Some(call.session_call_id),
-            "play",
-            serde_json::json!({ "session": id, "call": n }),
-        )
-        .await?;
+        tx.record("recording", Some(session_call_id), "play", details)
+            .await?;
         tx.commit().await?;
     }
     let res = ServeFile::new(path)

@@ -71,6 +71,9 @@ pub async fn visible_sessions(state: &AppState, user: &User) -> Result<Vec<Sessi
             continue;
         }
         let note = match (user.role, s.status) {
+            (Role::Auditor, SessionStatus::Closed) if s.calibration => {
+                "Closed: see how your answers compared"
+            }
             (Role::Auditor, SessionStatus::Planned) => "Opens when the sample has been drawn",
             (Role::Auditor, SessionStatus::Closed) => {
                 "Closed: read what the panel agreed and the force's answers"
@@ -80,7 +83,10 @@ pub async fn visible_sessions(state: &AppState, user: &User) -> Result<Vec<Sessi
         rows.push(SessionRow {
             id: s.id,
             held_on: s.held_on.format("%-d %B %Y").to_string(),
-            focus: focus_label(&s.focus, kinds.get(&s.programme_id).copied()),
+            focus: match s.calibration {
+                true => "Calibration: reference calls".into(),
+                false => focus_label(&s.focus, kinds.get(&s.programme_id).copied()),
+            },
             status_label: s.status.label(),
             status: s.status.code().to_string(),
             calls: counts.get(&s.id).copied().unwrap_or(0),
@@ -211,16 +217,9 @@ async fn list_page(
                     .await?,
             ),
             auditors: {
-                let training = state.store.training_records(force.id).await?;
-                let day = crate::shared::today();
-                let volunteers: Vec<(i64, String)> =
-                    names(state.store.people_with_role(force.id, "auditor").await?);
-                volunteers
+                crate::training::panel_choices(state, force.id, crate::shared::today())
+                    .await?
                     .into_iter()
-                    .map(|(id, name)| {
-                        let t = training.get(&id).cloned().unwrap_or_default();
-                        (id, name, crate::training::barred(&t, day))
-                    })
                     .chain(
                         names(state.store.people_with_role(force.id, "registrar").await?)
                             .into_iter()
@@ -350,22 +349,7 @@ pub async fn plan(State(state): State<AppState>, p: Posted) -> Result<Response> 
             format!("Select at least one {who} for the panel"),
         );
     } else if let (false, Some(day)) = (cdi, held_on) {
-        // A volunteer sits only once they have accepted the confidentiality agreement, and only
-        // while their vetting holds on the day (seed 000): each one who cannot is named.
-        let training = state.store.training_records(force.id).await?;
-        for id in &panel {
-            let t = training.get(id).cloned().unwrap_or_default();
-            if let Some(why) = crate::training::barred(&t, day) {
-                let name = state.store.person(*id).await?.display_name;
-                problems.add(
-                    format!("panel-{id}"),
-                    format!(
-                        "{name} cannot sit on a panel on {}: {why}. Update their training record on the Auditors page first",
-                        callaudit_domain::time::long_date(day)
-                    ),
-                );
-            }
-        }
+        crate::training::check_panel(&state, force.id, &panel, day, &mut problems).await?;
     }
     let (Some(programme), Some(held_on), true) = (programme, held_on, problems.is_empty()) else {
         let page = list_page(&state, &p.user, typed, problems.into_vec()).await?;
@@ -481,6 +465,9 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Response> {
+    if state.session_access(id).await?.calibration {
+        return crate::calibration::show(&state, &user, id, q.done.as_deref()).await;
+    }
     let mut page = show_page(&state, &user, id).await?;
     page.done = match q.done.as_deref() {
         Some("committed") => Some(
@@ -615,7 +602,8 @@ pub async fn status(
                 a.status.label().to_lowercase()
             ))
         })?;
-    if to == SessionStatus::Closed && p.fields.get("confirm") != Some("yes") {
+    // A calibration session has no outcomes to agree, so closing it asks nothing first.
+    if to == SessionStatus::Closed && !a.calibration && p.fields.get("confirm") != Some("yes") {
         let session = state.store.session(id).await?;
         let outcomes = state.store.session_outcomes(id).await?;
         let page = CloseCheck {

@@ -31,6 +31,53 @@ pub fn barred(t: &Training, day: NaiveDate) -> Option<String> {
     })
 }
 
+/// The force's volunteer auditors as a panel form offers them: id, name, and why they cannot sit
+/// on `day`, if they cannot.
+pub async fn panel_choices(
+    state: &AppState,
+    force_id: i64,
+    day: NaiveDate,
+) -> Result<Vec<(i64, String, Option<String>)>> {
+    let training = state.store.training_records(force_id).await?;
+    Ok(state
+        .store
+        .people_with_role(force_id, "auditor")
+        .await?
+        .into_iter()
+        .map(|p| {
+            let t = training.get(&p.id).cloned().unwrap_or_default();
+            (p.id, p.display_name, barred(&t, day))
+        })
+        .collect())
+}
+
+/// A problem, linked to the volunteer's box, for each of `panel` who cannot sit on `day`: a
+/// volunteer sits only once they have accepted the confidentiality agreement, and only while
+/// their vetting holds on the day (seed 000).
+pub async fn check_panel(
+    state: &AppState,
+    force_id: i64,
+    panel: &[i64],
+    day: NaiveDate,
+    problems: &mut Problems,
+) -> Result<()> {
+    let training = state.store.training_records(force_id).await?;
+    for id in panel {
+        let t = training.get(id).cloned().unwrap_or_default();
+        if let Some(why) = barred(&t, day) {
+            let name = state.store.person(*id).await?.display_name;
+            problems.add(
+                format!("panel-{id}"),
+                format!(
+                    "{name} cannot sit on a panel on {}: {why}. Update their training record on the Auditors page first",
+                    long_date(day)
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// A volunteer as the list of auditors shows them.
 pub struct Standing {
     pub person: Person,
@@ -183,6 +230,13 @@ async fn page(
             "Sessions sat",
             format!("{} (and {} planned or open)", sat.sat, sat.to_come),
         ),
+        (
+            "Calibration sessions taken",
+            match sat.calibrations {
+                0 => "None yet".to_string(),
+                n => n.to_string(),
+            },
+        ),
     ];
     let why = barred(t, today());
     Ok(Page {
@@ -274,12 +328,32 @@ struct AuditorLine {
 
 /// One question's row on the agreement page.
 struct QuestionLine {
+    code: String,
     text: String,
     alpha: String,
     interval: String,
     calls: usize,
     low: bool,
     quarters: Vec<String>,
+    /// For a reworded question: each wording, from when, and the year's alpha under it.
+    versions: Vec<VersionLine>,
+}
+
+struct VersionLine {
+    version: i64,
+    text: String,
+    from: String,
+    alpha: String,
+    calls: usize,
+}
+
+/// One volunteer's calibration in the year.
+struct CalibrationLine {
+    id: i64,
+    name: String,
+    matching: String,
+    /// Session by session, oldest first: "12 January 2027: 3 of 4".
+    sessions: Vec<(i64, String)>,
 }
 
 #[derive(Template)]
@@ -290,6 +364,9 @@ struct AgreementPage {
     years: Vec<(i32, String, bool)>,
     auditors: Vec<AuditorLine>,
     questions: Vec<QuestionLine>,
+    calibrations: Vec<CalibrationLine>,
+    /// The programme whose questions are reworded.
+    programme_id: i64,
     low: f64,
     good: f64,
     few: usize,
@@ -322,15 +399,27 @@ pub async fn agreement(
     let answers =
         callaudit_reports::load::answers(&state.store, &force, ProgrammeKind::CallAudit, from, to)
             .await?;
-    let days = state
+    let days: std::collections::HashMap<i64, NaiveDate> = state
         .store
         .session_call_days_between(force.id, ProgrammeKind::CallAudit, from, to)
         .await?
         .into_iter()
         .collect();
+    let programme_id = state
+        .store
+        .programmes(force.id)
+        .await?
+        .into_iter()
+        .find(|p| p.kind == ProgrammeKind::CallAudit)
+        .map_or(0, |p| p.id);
+    let wordings = state.store.question_versions(programme_id).await?;
     // The bootstrap runs thousands of alphas: off the threads that answer requests.
-    let r = tokio::task::spawn_blocking(move || {
-        volunteers::agreements(&template, &answers, &days, true)
+    let (r, by_version) = tokio::task::spawn_blocking(move || {
+        let by_version = version_alphas(&template, &answers, &days, &wordings);
+        (
+            volunteers::agreements(&template, &answers, &days, true),
+            by_version,
+        )
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -364,6 +453,18 @@ pub async fn agreement(
         .questions
         .iter()
         .map(|q| QuestionLine {
+            code: q.code.clone(),
+            versions: by_version
+                .iter()
+                .filter(|(code, _)| *code == q.code)
+                .map(|(_, v)| VersionLine {
+                    version: v.0,
+                    text: v.1.clone(),
+                    from: v.2.map_or("the start".into(), long_date),
+                    alpha: v.3.alpha_text(),
+                    calls: v.3.calls,
+                })
+                .collect(),
             text: q.text.clone(),
             alpha: q.year.alpha_text(),
             interval: q.year.interval_text(),
@@ -387,9 +488,109 @@ pub async fn agreement(
             .collect(),
         auditors,
         questions,
+        calibrations: calibration_lines(&state, force.id, from, to, &names).await?,
+        programme_id,
         low: LOW,
         good: GOOD,
         few: FEW_CALLS,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// A question's wording and the year's agreement under it: (version, text, in use from, alpha).
+type VersionAlpha = (
+    i64,
+    String,
+    Option<NaiveDate>,
+    callaudit_reports::volunteers::Reading,
+);
+
+/// For each reworded question, the year's agreement under each of its wordings: the answers of
+/// sessions held while that wording was in use, so that a rewording can be seen to help or not.
+fn version_alphas(
+    template: &callaudit_domain::template::Template,
+    answers: &[(i64, i64, String, callaudit_domain::template::Answer)],
+    days: &std::collections::HashMap<i64, NaiveDate>,
+    wordings: &[callaudit_storage::programmes::QuestionVersion],
+) -> Vec<(String, VersionAlpha)> {
+    let mut out = Vec::new();
+    for (i, v) in wordings.iter().enumerate() {
+        let Some(q) = template
+            .questions
+            .iter()
+            .find(|q| q.code == v.question_code)
+        else {
+            continue;
+        };
+        // In use from its day (or the start) until the next wording of the same question.
+        let until = wordings
+            .get(i + 1)
+            .filter(|n| n.question_code == v.question_code)
+            .and_then(|n| n.from_on);
+        let within =
+            |d: &NaiveDate| v.from_on.is_none_or(|f| *d >= f) && until.is_none_or(|u| *d < u);
+        let theirs: Vec<_> = answers
+            .iter()
+            .filter(|(sc, _, code, _)| *code == q.code && days.get(sc).is_some_and(within))
+            .cloned()
+            .collect();
+        let one = callaudit_domain::template::Template {
+            questions: vec![q.clone()],
+            ..template.clone()
+        };
+        let reading = callaudit_reports::volunteers::agreements(&one, &theirs, days, false)
+            .questions
+            .remove(0)
+            .year;
+        out.push((
+            v.question_code.clone(),
+            (v.version, v.text.clone(), v.from_on, reading),
+        ));
+    }
+    out
+}
+
+/// Each volunteer's calibration sessions held from `from` to `to`: their answers matching the
+/// agreed ones, over the period and session by session.
+async fn calibration_lines(
+    state: &AppState,
+    force_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+    names: &std::collections::HashMap<i64, String>,
+) -> Result<Vec<CalibrationLine>> {
+    let rows: Vec<(i64, NaiveDate, i64, bool)> = state
+        .store
+        .calibration_answers(force_id)
+        .await?
+        .into_iter()
+        .filter(|x| x.held_on >= from && x.held_on <= to)
+        .filter_map(|x| {
+            x.agreed_answer()
+                .map(|agreed| (x.session_id, x.held_on, x.auditor_id, agreed == x.answer))
+        })
+        .collect();
+    let mut lines: Vec<CalibrationLine> = callaudit_reports::volunteers::calibrations(&rows)
+        .into_iter()
+        .map(|c| CalibrationLine {
+            id: c.auditor_id,
+            name: names
+                .get(&c.auditor_id)
+                .cloned()
+                .unwrap_or_else(|| format!("Person {}", c.auditor_id)),
+            matching: c.all.text(),
+            sessions: c
+                .sessions
+                .iter()
+                .map(|(s, day, m)| {
+                    (
+                        *s,
+                        format!("{}: {} of {}", long_date(*day), m.matched, m.answered),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    lines.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(lines)
 }

@@ -167,6 +167,12 @@ async fn every_get_route_admits_exactly_its_roles() {
         ("/pool/totals".into(), vec!["coordinator", "stranger"]),
         ("/pool/map".into(), vec!["coordinator", "stranger"]),
         ("/programmes".into(), vec!["coordinator", "stranger"]),
+        (
+            format!("/programmes/{}/questions/greeting", w.programme),
+            vec!["coordinator"],
+        ),
+        // The stranger's force has no reference calls: the form says so.
+        ("/calibration/new".into(), vec!["coordinator", "stranger"]),
     ];
     let mut wrong = Vec::new();
     for (path, allowed) in &routes {
@@ -338,6 +344,12 @@ async fn every_post_route_admits_exactly_its_roles_and_needs_the_csrf_token() {
             "/programmes".into(),
             "kind=crime-data-integrity&name=Dip+sample".into(),
             vec!["coordinator", "stranger"],
+        ),
+        (
+            format!("/programmes/{}/questions/greeting", w.programme),
+            "text=Did+they+name+the+force%3F&from_on-day=1&from_on-month=1&from_on-year=2030"
+                .into(),
+            vec!["coordinator"],
         ),
         (
             "/pool/profiles".into(),

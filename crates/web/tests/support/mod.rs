@@ -335,6 +335,9 @@ pub fn planned_session(res: &axum::response::Response) -> i64 {
         .to_str()
         .unwrap()
         .trim_start_matches("/sessions/")
+        .split('?')
+        .next()
+        .unwrap()
         .parse()
         .unwrap()
 }
