@@ -232,11 +232,13 @@ pub async fn generate(
     let mut audited: Vec<CallRef> = Vec::new();
     let first = NaiveDate::from_ymd_opt(2025, 4, 9).expect("valid date");
     let mut actions_raised = 0;
+    let mut first_session = None;
     for (n, focus) in session_focuses().iter().enumerate() {
         let day = first + Duration::days(21 * n as i64);
         let session = tx
             .create_session(programme, day, focus, SessionStatus::Planned, "demo")
             .await?;
+        first_session.get_or_insert(session);
         let facilitator = facilitators[n % facilitators.len()];
         tx.set_facilitator(session, facilitator).await?;
         let panel: Vec<i64> = (0..4).map(|k| auditors[(n + k) % auditors.len()]).collect();
@@ -354,6 +356,17 @@ pub async fn generate(
             .await?;
         }
     }
+    if let Some(session) = first_session {
+        calibration(
+            &mut tx,
+            programme,
+            &template,
+            session,
+            &auditors[..3],
+            tx_people[0].0,
+        )
+        .await?;
+    }
     let text =
         "Chief Inspector, Force Control Centre, to brief the panel on 101 abandonment figures"
             .to_string();
@@ -419,6 +432,89 @@ pub async fn generate(
     .await?;
     tx.commit().await?;
     Ok((pool.len(), actions_raised + 2))
+}
+
+/// The first session's first two calls kept as references, one a good example and one a poor
+/// one, and a calibration session on them in January 2026 that three volunteers took and
+/// finished: so the training library, the training records, the agreement page and the annual
+/// report's volunteer section have something to show on a fresh install.
+async fn calibration(
+    tx: &mut callaudit_storage::Tx,
+    programme: i64,
+    template: &Template,
+    session: i64,
+    volunteers: &[i64],
+    coordinator: i64,
+) -> anyhow::Result<()> {
+    let references: Vec<i64> = tx
+        .session_call_refs(session)
+        .await?
+        .into_iter()
+        .take(2)
+        .map(|(id, _)| id)
+        .collect();
+    // The poor example fell short on three questions; every other answer is "yes".
+    let short = ["empathy", "silence", "next-steps"];
+    for (k, sc) in references.iter().enumerate() {
+        let poor = k == 1;
+        let agreed: Vec<(String, Answer, String)> = template
+            .questions
+            .iter()
+            .map(|q| match (poor, short.contains(&q.code.as_str())) {
+                (true, true) => (
+                    q.code.clone(),
+                    Answer::No,
+                    "The panel heard no acknowledgement here, and the caller was left unsure."
+                        .into(),
+                ),
+                _ => (q.code.clone(), Answer::Yes, String::new()),
+            })
+            .collect();
+        let (example, commentary) = match poor {
+            false => (
+                "good",
+                "Calm and in command from the first words: a model greeting, clear questions and a recap before the call ended.",
+            ),
+            true => (
+                "poor",
+                "The facts were gathered, but the caller's distress went unacknowledged, a long silence went unexplained and the call ended without saying what would happen next.",
+            ),
+        };
+        tx.mark_reference(*sc, example, commentary, coordinator, &agreed)
+            .await?;
+    }
+    let day = NaiveDate::from_ymd_opt(2026, 1, 21).expect("valid date");
+    let id = tx
+        .plan_calibration(programme, day, volunteers, &references)
+        .await?;
+    let calls: Vec<i64> = tx
+        .session_call_refs(id)
+        .await?
+        .into_iter()
+        .map(|(sc, _)| sc)
+        .collect();
+    // Each volunteer gives the agreed answer most of the time, from a generator of its own so
+    // the rest of the demo is what it always was.
+    let mut rng = ChaCha20Rng::seed_from_u64(0x00ca_11b7);
+    for v in volunteers {
+        for (k, sc) in calls.iter().enumerate() {
+            for q in &template.questions {
+                let agreed = match k == 1 && short.contains(&q.code.as_str()) {
+                    true => Answer::No,
+                    false => Answer::Yes,
+                };
+                let given = match rng.random_bool(0.85) {
+                    true => agreed,
+                    false => Answer::Partly,
+                };
+                tx.save_answer(*sc, *v, &q.code, given, "").await?;
+            }
+        }
+        tx.finish_calibration(id, *v).await?;
+    }
+    tx.set_session_status(id, SessionStatus::Closed).await?;
+    tx.set_closed_on(id, day).await?;
+    Ok(())
 }
 
 /// The incident types the demo force's Crime Data Integrity programme dip-samples: its own names

@@ -61,10 +61,13 @@ pub async fn run(ctx: &Context_, cmd: SessionCommand) -> anyhow::Result<ExitCode
                 } else {
                     &s.focus
                 };
-                let programme = programmes
+                let mut programme = programmes
                     .iter()
                     .find(|p| p.id == s.programme_id)
-                    .map_or("", |p| p.name.as_str());
+                    .map_or(String::new(), |p| p.name.clone());
+                if s.calibration {
+                    programme.push_str(" (calibration)");
+                }
                 say!(
                     "{:>4}  {}  {:<8} {:>2} calls  {focus:<32}  {programme}",
                     s.id,

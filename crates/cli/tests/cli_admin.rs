@@ -289,7 +289,8 @@ fn retention_periods_are_set_per_programme_and_applied_once() {
         "{}",
         out(&o)
     );
-    // Every demo session sat more than 30 days ago: each has its notes and comments emptied.
+    // Every demo session (and the demo's calibration session) sat more than 30 days ago: each
+    // has its notes and comments emptied.
     let o = r.cmd(&["retention", "apply"]);
     assert!(o.status.success(), "{}", err(&o));
     let printed = out(&o);
@@ -297,7 +298,7 @@ fn retention_periods_are_set_per_programme_and_applied_once() {
         .lines()
         .filter(|l| l.contains(": free text removed ("))
         .collect();
-    assert_eq!(removed.len(), 17, "{}", out(&o));
+    assert_eq!(removed.len(), 18, "{}", out(&o));
     assert!(
         !out(&o).contains("recordings removed"),
         "no recordings period is set"

@@ -27,8 +27,8 @@ fn the_demo_is_a_deterministic_year_and_loading_it_twice_changes_nothing() {
     let sessions = out(&a.cmd(&["session", "list"]));
     assert_eq!(
         sessions.lines().count(),
-        29,
-        "17 call audits and 12 data-integrity dip samples"
+        30,
+        "17 call audits, a calibration session and 12 data-integrity dip samples"
     );
     assert_eq!(
         sessions
@@ -36,6 +36,13 @@ fn the_demo_is_a_deterministic_year_and_loading_it_twice_changes_nothing() {
             .filter(|l| l.ends_with("Call handling audit"))
             .count(),
         17
+    );
+    assert_eq!(
+        sessions
+            .lines()
+            .filter(|l| l.ends_with("Call handling audit (calibration)"))
+            .count(),
+        1
     );
     assert!(
         sessions

@@ -416,7 +416,8 @@ fn crime_data_integrity_runs_beside_the_call_audits_without_mixing_with_them() {
             "--programme",
             "3"
         ]))
-        .starts_with("planned session 30")
+        .starts_with("planned session 31"),
+        "the demo has 17 audits, a calibration session and 12 dip samples before it"
     );
 }
 
