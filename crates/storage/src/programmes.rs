@@ -260,37 +260,19 @@ impl Tx {
     /// Sets whether the programme's auditors read the incident log's check results and risk
     /// markers, recorded in the history.
     pub async fn set_log_details(&mut self, programme_id: i64, shown: bool) -> Result<()> {
-        on_tx!(self, |c| sqlx::query(
-            "UPDATE programmes SET log_details = $1 WHERE id = $2"
-        )
-        .bind(shown)
-        .bind(programme_id)
-        .execute(c)
-        .await?
-        .rows_affected());
-        self.record(
-            crate::PROGRAMME_ENTITY,
-            Some(programme_id),
-            "log-details",
-            serde_json::json!({ "shown": shown }),
-        )
-        .await
+        let details = serde_json::json!({ "shown": shown });
+        self.set_setting(programme_id, "log_details", shown, "log-details", details)
+            .await
     }
 
     pub async fn set_max_sample(&mut self, programme_id: i64, max_sample: i64) -> Result<()> {
-        on_tx!(self, |c| sqlx::query(
-            "UPDATE programmes SET max_sample = $1 WHERE id = $2"
-        )
-        .bind(max_sample)
-        .bind(programme_id)
-        .execute(c)
-        .await?
-        .rows_affected());
-        self.record(
-            crate::PROGRAMME_ENTITY,
-            Some(programme_id),
+        let details = serde_json::json!({ "max_sample": max_sample });
+        self.set_setting(
+            programme_id,
+            "max_sample",
+            max_sample,
             "max-sample",
-            serde_json::json!({ "max_sample": max_sample }),
+            details,
         )
         .await
     }
@@ -298,21 +280,44 @@ impl Tx {
     /// Sets what the training library lets volunteers have of a reference call, recorded in the
     /// history.
     pub async fn set_library_shows(&mut self, programme_id: i64, shows: &str) -> Result<()> {
-        on_tx!(self, |c| sqlx::query(
-            "UPDATE programmes SET library_shows = $1 WHERE id = $2"
-        )
-        .bind(shows)
-        .bind(programme_id)
-        .execute(c)
-        .await?
-        .rows_affected());
-        self.record(
-            crate::PROGRAMME_ENTITY,
-            Some(programme_id),
+        let details = serde_json::json!({ "shows": shows });
+        self.set_setting(
+            programme_id,
+            "library_shows",
+            shows,
             "library-shows",
-            serde_json::json!({ "shows": shows }),
+            details,
         )
         .await
+    }
+
+    /// Sets one plain column of a programme's settings to `value`, and writes `details` to the
+    /// history as `action`.
+    pub(crate) async fn set_setting<'v, T>(
+        &mut self,
+        programme_id: i64,
+        column: &'static str,
+        value: T,
+        action: &str,
+        details: serde_json::Value,
+    ) -> Result<()>
+    where
+        T: sqlx::Encode<'v, sqlx::Sqlite>
+            + sqlx::Type<sqlx::Sqlite>
+            + sqlx::Encode<'v, sqlx::Postgres>
+            + sqlx::Type<sqlx::Postgres>
+            + Send
+            + 'v,
+    {
+        let sql = sqlx::AssertSqlSafe(format!("UPDATE programmes SET {column} = $1 WHERE id = $2"));
+        on_tx!(self, |c| sqlx::query(sql)
+            .bind(value)
+            .bind(programme_id)
+            .execute(c)
+            .await?
+            .rows_affected());
+        self.record(crate::PROGRAMME_ENTITY, Some(programme_id), action, details)
+            .await
     }
 
     /// Rewords question `code` of programme `programme_id` as a new version, in use for

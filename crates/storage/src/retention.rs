@@ -69,20 +69,9 @@ impl Tx {
                 )));
             }
         };
-        let sql = sqlx::AssertSqlSafe(format!("UPDATE programmes SET {column} = $1 WHERE id = $2"));
-        on_tx!(self, |c| sqlx::query(sql)
-            .bind(days)
-            .bind(programme_id)
-            .execute(c)
-            .await?
-            .rows_affected());
-        self.record(
-            crate::PROGRAMME_ENTITY,
-            Some(programme_id),
-            "retention",
-            serde_json::json!({ "what": what, "days": days }),
-        )
-        .await
+        let details = serde_json::json!({ "what": what, "days": days });
+        self.set_setting(programme_id, column, days, "retention", details)
+            .await
     }
 
     /// Removes everything due at `now` in every force, and returns what was removed.

@@ -203,15 +203,7 @@ pub async fn plan(State(state): State<AppState>, p: Posted) -> Result<Response> 
         .into_iter()
         .map(|p| p.id)
         .collect();
-    let panel: Vec<i64> = typed
-        .panel
-        .iter()
-        .filter_map(|v| v.parse::<i64>().ok())
-        .filter(|id| auditors.contains(id))
-        .collect();
-    let first_box = auditors
-        .first()
-        .map_or("panel".to_string(), |id| format!("panel-{id}"));
+    let (panel, first_box) = crate::training::ticked(&typed.panel, &auditors);
     if auditors.is_empty() {
         problems.add(
             first_box,

@@ -317,16 +317,8 @@ pub async fn plan(State(state): State<AppState>, p: Posted) -> Result<Response> 
         true => (eligible("registrar").await?, "crime registrar"),
         false => (eligible("auditor").await?, "auditor"),
     };
-    let panel: Vec<i64> = typed
-        .panel
-        .iter()
-        .filter_map(|v| v.parse::<i64>().ok())
-        .filter(|id| members.contains(id))
-        .collect();
     // The summary's link goes to the first box to tick.
-    let first_box = members
-        .first()
-        .map_or("panel".to_string(), |id| format!("panel-{id}"));
+    let (panel, first_box) = crate::training::ticked(&typed.panel, &members);
     if members.is_empty() {
         problems.add(
             first_box,

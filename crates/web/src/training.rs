@@ -51,6 +51,20 @@ pub async fn panel_choices(
         .collect())
 }
 
+/// The boxes ticked on a panel form among `members` (the values as the form sent them), and
+/// where a problem with the panel links to: the first box to tick.
+pub fn ticked(typed: &[String], members: &[i64]) -> (Vec<i64>, String) {
+    let panel = typed
+        .iter()
+        .filter_map(|v| v.parse::<i64>().ok())
+        .filter(|id| members.contains(id))
+        .collect();
+    let first_box = members
+        .first()
+        .map_or("panel".to_string(), |id| format!("panel-{id}"));
+    (panel, first_box)
+}
+
 /// A problem, linked to the volunteer's box, for each of `panel` who cannot sit on `day`: a
 /// volunteer sits only once they have accepted the confidentiality agreement, and only while
 /// their vetting holds on the day (seed 000).
@@ -488,7 +502,7 @@ pub async fn agreement(
             .collect(),
         auditors,
         questions,
-        calibrations: calibration_lines(&state, force.id, from, to, &names).await?,
+        calibrations: calibration_lines(&state, &force, from, to, &names).await?,
         programme_id,
         low: LOW,
         good: GOOD,
@@ -554,22 +568,12 @@ fn version_alphas(
 /// agreed ones, over the period and session by session.
 async fn calibration_lines(
     state: &AppState,
-    force_id: i64,
+    force: &callaudit_storage::Force,
     from: NaiveDate,
     to: NaiveDate,
     names: &std::collections::HashMap<i64, String>,
 ) -> Result<Vec<CalibrationLine>> {
-    let rows: Vec<(i64, NaiveDate, i64, bool)> = state
-        .store
-        .calibration_answers(force_id)
-        .await?
-        .into_iter()
-        .filter(|x| x.held_on >= from && x.held_on <= to)
-        .filter_map(|x| {
-            x.agreed_answer()
-                .map(|agreed| (x.session_id, x.held_on, x.auditor_id, agreed == x.answer))
-        })
-        .collect();
+    let rows = callaudit_reports::load::calibration(&state.store, force, from, to).await?;
     let mut lines: Vec<CalibrationLine> = callaudit_reports::volunteers::calibrations(&rows)
         .into_iter()
         .map(|c| CalibrationLine {
