@@ -125,7 +125,9 @@ pub async fn load(store: &Store, force: &Force, session_id: i64) -> Result<Sessi
         scheme: format!("{} call audit scheme", force.name),
         panel: store.panel_size(session_id).await?,
         draw,
-        template: store.template(session.programme_id).await?,
+        template: store
+            .template_on(session.programme_id, session.held_on)
+            .await?,
         calls: store.session_outcomes(session_id).await?,
         issues: store.session_issues(session_id).await?,
         open_actions: store.open_actions(force.id).await?,

@@ -453,6 +453,17 @@ pub fn wording_on<'a>(
         .map(|v| v.text.as_str())
 }
 
+/// `template` with each reworded question worded as it was asked at a session held on `day`.
+pub fn worded_on(template: &Template, versions: &[QuestionVersion], day: NaiveDate) -> Template {
+    let mut t = template.clone();
+    for q in &mut t.questions {
+        if let Some(text) = wording_on(versions, &q.code, day) {
+            q.text = text.to_string();
+        }
+    }
+    t
+}
+
 impl Store {
     /// Whether any call of the programme's sessions has answers, proposals or an outcome, after
     /// which its questions and areas are fixed.
@@ -490,6 +501,14 @@ impl Store {
         .bind(programme_id)
         .fetch_all(p)
         .await?))
+    }
+
+    /// The template of programme `programme_id` as it was asked at a session held on `day`: a
+    /// question reworded since keeps the wording it had then.
+    pub async fn template_on(&self, programme_id: i64, day: NaiveDate) -> Result<Template> {
+        let template = self.template(programme_id).await?;
+        let versions = self.question_versions(programme_id).await?;
+        Ok(worded_on(&template, &versions, day))
     }
 
     /// The template a programme audits with.

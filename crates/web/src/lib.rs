@@ -122,6 +122,20 @@ impl Inner {
         self.cached(key, self.store.template(programme_id)).await
     }
 
+    /// The template of session `a` as its auditors were asked it: a question reworded since
+    /// keeps the wording it had on the session's day.
+    pub async fn session_template(&self, a: &SessionAccess) -> Result<Arc<Template>, AppError> {
+        let template = self.template(a.programme_id).await?;
+        let versions = self.store.question_versions(a.programme_id).await?;
+        if versions.is_empty() {
+            return Ok(template);
+        }
+        let day = self.store.session(a.session_id).await?.held_on;
+        Ok(Arc::new(callaudit_storage::programmes::worded_on(
+            &template, &versions, day,
+        )))
+    }
+
     /// Who may see session `id`.
     pub async fn session_access(&self, id: i64) -> Result<Arc<SessionAccess>, AppError> {
         let key = cache::Key::Access(id);

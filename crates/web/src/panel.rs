@@ -239,7 +239,7 @@ impl OneCall {
 async fn build(state: &AppState, user: &User, id: i64) -> Result<Panel> {
     let (a, r) = access(state, user, id).await?;
     allow(r.panel_view, "the panel view of this session")?;
-    let template = state.template(a.programme_id).await?;
+    let template = state.session_template(&a).await?;
     let panel = state.store.panel(id).await?;
     let issues = state.store.session_issues(id).await?;
     let dropped = state.store.dropped_drafts(id).await?;

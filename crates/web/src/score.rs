@@ -230,15 +230,8 @@ async fn render_page(
     q: SavedQuery,
 ) -> Result<Bytes> {
     let (call, total) = session_call(state, id, n).await?;
-    let template = state.template(a.programme_id).await?;
     // A question reworded since is asked as it was worded on the session's day.
-    let held_on = state.store.session(id).await?.held_on;
-    let wordings = state.store.question_versions(a.programme_id).await?;
-    let worded = |qn: &callaudit_domain::template::Question| {
-        callaudit_storage::programmes::wording_on(&wordings, &qn.code, held_on)
-            .unwrap_or(&qn.text)
-            .to_string()
-    };
+    let template = state.session_template(a).await?;
     let mine = own_answers(state, call.session_call_id, user.person.id).await?;
     let proposal = own_proposal(state, call.session_call_id, user.person.id).await?;
     let my_areas: Vec<&str> = proposal
@@ -249,7 +242,7 @@ async fn render_page(
         .questions
         .iter()
         .filter(|qn| !mine.contains_key(&qn.code))
-        .map(|qn| (qn.code.clone(), worded(qn)))
+        .map(|qn| (qn.code.clone(), qn.text.clone()))
         .collect();
     let answered = template.questions.len() - left.len();
     let judges = proposes(&template, a);
@@ -291,7 +284,7 @@ async fn render_page(
                 let (answer, note) = mine.get(&qn.code).cloned().unwrap_or_default();
                 Question {
                     code: qn.code.clone(),
-                    text: worded(qn),
+                    text: qn.text.clone(),
                     answer,
                     note,
                 }

@@ -522,6 +522,27 @@ async fn a_reworded_question_is_a_new_version_asked_from_its_day() {
     .await;
     assert!(score.contains(&old), "{score}");
     assert!(!score.contains("by naming the force?"), "{score}");
+    // So do the panel view and the session report of that session.
+    let panel = text(
+        w.get(
+            Some("facilitator"),
+            &format!("/sessions/{}/panel/1", w.open),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        panel.contains(&old) && !panel.contains("by naming the force?"),
+        "{panel}"
+    );
+    let force = w.store.resolve_force(Some("t")).await.unwrap();
+    let data = callaudit_reports::session::load(&w.store, &force, w.open)
+        .await
+        .unwrap();
+    assert_eq!(data.template.questions[0].text, old);
+    // A session held from the new wording's day asks the new one.
+    let later = w.store.template_on(w.programme, tomorrow).await.unwrap();
+    assert!(later.questions[0].text.ends_with("by naming the force?"));
     assert!(
         w.store
             .history(10)
