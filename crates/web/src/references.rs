@@ -304,9 +304,12 @@ pub async fn library(
     let mut good = Vec::new();
     let mut poor = Vec::new();
     let mut rule = LibraryShows::Text;
+    let cleared = cleared(&state, &user).await?;
     for r in state.store.references(force.id).await? {
         let template = state.template(r.programme_id).await?;
         rule = shows(&state, r.programme_id).await?;
+        // A volunteer not cleared today reads the text only, whatever the programme allows.
+        let heard = if cleared { rule } else { LibraryShows::Text };
         let text = |code: &str| {
             template
                 .questions
@@ -334,13 +337,13 @@ pub async fn library(
                     .collect()
             },
             session: coordinator.then_some(r.session_id),
-            transcript: match rule.transcript() && r.recording_kept {
+            transcript: match heard.transcript() && r.recording_kept {
                 true => {
                     crate::recordings::transcript_view(&state, r.session_call_id, &template).await?
                 }
                 false => std::sync::Arc::new(None),
             },
-            recording: (rule.recording()
+            recording: (heard.recording()
                 && r.recording_kept
                 && state.recording(r.session_call_id).await?.is_some())
             .then(|| format!("/references/{}/recording", r.session_call_id)),
@@ -371,6 +374,21 @@ pub async fn library(
     Ok(Html(page.render()?).into_response())
 }
 
+/// Whether `user` may have a real call's transcript or recording outside a session: the
+/// coordinator, or a volunteer whose training record shows today the confidentiality agreement
+/// accepted and vetting in date (the rule that seats them on a panel).
+async fn cleared(state: &AppState, user: &User) -> Result<bool> {
+    Ok(match user.role {
+        Role::Coordinator => true,
+        _ => state
+            .store
+            .training(user.person.id)
+            .await?
+            .bars(crate::shared::today())
+            .is_empty(),
+    })
+}
+
 /// What programme `id` lets the library show.
 async fn shows(state: &AppState, id: i64) -> Result<LibraryShows> {
     let p = state.store.programme(id).await?;
@@ -394,6 +412,11 @@ pub async fn recording(
         .into_iter()
         .find(|r| r.session_call_id == id)
         .ok_or_else(|| AppError::NotFound(format!("There is no reference call {id}.")))?;
+    if !cleared(&state, &user).await? {
+        return Err(AppError::Forbidden(
+            "Your training record does not show the confidentiality agreement accepted and vetting in date today, so the library shows you the text only. Ask the scheme coordinator.".into(),
+        ));
+    }
     if !shows(&state, r.programme_id).await?.recording() {
         return Err(AppError::Forbidden(
             "The programme does not let the training library play recordings: volunteers hear them in a session.".into(),

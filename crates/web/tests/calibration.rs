@@ -450,6 +450,25 @@ async fn the_library_shows_what_the_programme_allows_and_plays_only_then() {
         w.get(Some("stranger"), &path).await.status(),
         StatusCode::NOT_FOUND
     );
+    // A volunteer whose vetting has ended reads the text only, and is refused the recording.
+    let mut tx = w.store.begin("test").await.unwrap();
+    let lapsed = callaudit_domain::training::Training {
+        agreement_on: chrono::NaiveDate::from_ymd_opt(2024, 1, 10),
+        vetted_on: chrono::NaiveDate::from_ymd_opt(2023, 12, 1),
+        vetting_expires_on: chrono::NaiveDate::from_ymd_opt(2024, 12, 1),
+        ..Default::default()
+    };
+    tx.set_training(w.ids["auditor2"], &lapsed).await.unwrap();
+    tx.commit().await.unwrap();
+    let theirs = text(w.get(Some("auditor2"), "/references").await).await;
+    assert!(
+        theirs.contains("Calm throughout") && !theirs.contains("<audio"),
+        "{theirs}"
+    );
+    assert_eq!(
+        w.get(Some("auditor2"), &path).await.status(),
+        StatusCode::FORBIDDEN
+    );
     // A made-up rule is refused with the reason.
     let res = w
         .post(
