@@ -283,6 +283,12 @@ impl Matching {
         self.matched += u64::from(matched);
     }
 
+    /// The two counts together.
+    pub fn merge(&mut self, other: &Matching) {
+        self.matched += other.matched;
+        self.answered += other.answered;
+    }
+
     /// The 95% Wilson interval of the share, in whole percent.
     pub fn interval(&self) -> Option<(u64, u64)> {
         callaudit_domain::stats::wilson(self.matched, self.answered, callaudit_domain::stats::Z95)
@@ -328,8 +334,7 @@ pub fn calibrations(rows: &[(i64, NaiveDate, i64, bool)]) -> Vec<CalibrationRead
         .map(|(auditor_id, sessions)| {
             let mut all = Matching::default();
             for m in sessions.values() {
-                all.matched += m.matched;
-                all.answered += m.answered;
+                all.merge(m);
             }
             CalibrationReading {
                 auditor_id,
@@ -419,8 +424,7 @@ pub fn section(
     let mut all = Matching::default();
     let mut taken = std::collections::BTreeSet::new();
     for c in calibrations {
-        all.matched += c.all.matched;
-        all.answered += c.all.answered;
+        all.merge(&c.all);
         taken.extend(c.sessions.iter().map(|(s, _, _)| *s));
     }
     let calibration = match all.interval() {
