@@ -10,7 +10,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callaudit_domain::audit::{Role, SessionStatus};
-use callaudit_domain::template::ProgrammeKind;
 use callaudit_domain::time::long_date;
 use callaudit_reports::volunteers::Matching;
 use callaudit_storage::calibration::CalibrationAnswer;
@@ -103,18 +102,7 @@ impl Plan {
 
 /// The force's call audit programme, whose reference calls a calibration session is drawn from.
 async fn programme(state: &AppState, force_id: i64) -> Result<i64> {
-    state
-        .store
-        .programmes(force_id)
-        .await?
-        .into_iter()
-        .find(|p| p.kind == ProgrammeKind::CallAudit)
-        .map(|p| p.id)
-        .ok_or_else(|| {
-            AppError::NotFound(
-                "This force has no call audit programme yet: import a call pool first.".into(),
-            )
-        })
+    crate::sessions::call_audit_programme(&state.store.programmes(force_id).await?)
 }
 
 async fn plan_page(

@@ -264,14 +264,7 @@ pub async fn save(
     Path(id): Path<i64>,
     p: Posted,
 ) -> Result<Response> {
-    p.user.require(&[Role::Coordinator])?;
-    let force = crate::shared::user_force(&state, &p.user).await?;
-    let programme = state.store.programme(id).await?;
-    if programme.force_id != force.id {
-        return Err(AppError::Forbidden(
-            "This programme belongs to another force.".into(),
-        ));
-    }
+    let programme = ours(&state, &p.user, id).await?;
     let settings = match read_settings(&p) {
         Ok(s) => s,
         Err(message) => {
@@ -457,6 +450,23 @@ pub async fn add(State(state): State<AppState>, p: Posted) -> Result<Response> {
     refused(page)
 }
 
+/// Programme `id`, for a coordinator of its force; another force's is refused.
+async fn ours(
+    state: &AppState,
+    user: &User,
+    id: i64,
+) -> Result<callaudit_storage::programmes::Programme> {
+    user.require(&[Role::Coordinator])?;
+    let force = crate::shared::user_force(state, user).await?;
+    let programme = state.store.programme(id).await?;
+    if programme.force_id != force.id {
+        return Err(AppError::Forbidden(
+            "This programme belongs to another force.".into(),
+        ));
+    }
+    Ok(programme)
+}
+
 /// The reword form as typed.
 #[derive(Default)]
 struct RewordTyped {
@@ -505,14 +515,7 @@ async fn question(
     id: i64,
     code: &str,
 ) -> Result<(callaudit_storage::programmes::Programme, Question)> {
-    user.require(&[Role::Coordinator])?;
-    let force = crate::shared::user_force(state, user).await?;
-    let programme = state.store.programme(id).await?;
-    if programme.force_id != force.id {
-        return Err(AppError::Forbidden(
-            "This programme belongs to another force.".into(),
-        ));
-    }
+    let programme = ours(state, user, id).await?;
     let q = state
         .template(id)
         .await?

@@ -244,7 +244,9 @@ async fn list_page(
 
 /// The force's call audit programme among `ours`, the one a session belongs to unless another is
 /// chosen.
-fn call_audit_programme(ours: &[callaudit_storage::programmes::Programme]) -> Result<i64> {
+pub(crate) fn call_audit_programme(
+    ours: &[callaudit_storage::programmes::Programme],
+) -> Result<i64> {
     ours.iter()
         .find(|p| p.kind == ProgrammeKind::CallAudit)
         .map(|p| p.id)

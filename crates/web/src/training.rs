@@ -419,13 +419,10 @@ pub async fn agreement(
         .await?
         .into_iter()
         .collect();
-    let programme_id = state
-        .store
-        .programmes(force.id)
-        .await?
-        .into_iter()
-        .find(|p| p.kind == ProgrammeKind::CallAudit)
-        .map_or(0, |p| p.id);
+    // A force with no call audit programme yet has no wordings, and nothing to reword.
+    let programme_id =
+        crate::sessions::call_audit_programme(&state.store.programmes(force.id).await?)
+            .unwrap_or(0);
     let wordings = state.store.question_versions(programme_id).await?;
     // The bootstrap runs thousands of alphas: off the threads that answer requests.
     let (r, by_version) = tokio::task::spawn_blocking(move || {
