@@ -167,21 +167,40 @@ impl Store {
     /// the session closed), each beside its reference's agreed answer: by session, auditor, call
     /// and question.
     pub async fn calibration_answers(&self, force_id: i64) -> Result<Vec<CalibrationAnswer>> {
-        Ok(on_pool!(self, |p| {
-            sqlx::query_as::<_, CalibrationAnswer>(
+        self.settled_answers("g.force_id = $1", force_id).await
+    }
+
+    /// The settled answers of calibration session `session_id` alone, as
+    /// [`Store::calibration_answers`] gives them.
+    pub async fn session_calibration_answers(
+        &self,
+        session_id: i64,
+    ) -> Result<Vec<CalibrationAnswer>> {
+        self.settled_answers("s.id = $1", session_id).await
+    }
+
+    /// The settled calibration answers of the sessions `scope` (a condition on `$1`) selects.
+    async fn settled_answers(
+        &self,
+        scope: &'static str,
+        id: i64,
+    ) -> Result<Vec<CalibrationAnswer>> {
+        let sql = sqlx::AssertSqlSafe(format!(
             "SELECT s.id AS session_id, s.held_on, a.auditor_id, sc.position, sc.reference_of,
                     a.question_code, a.answer, ra.answer AS agreed, ra.note AS agreed_note
              FROM answers a JOIN session_calls sc ON sc.id = a.session_call_id
              JOIN sessions s ON s.id = sc.session_id JOIN programmes g ON g.id = s.programme_id
              LEFT JOIN reference_answers ra ON ra.session_call_id = sc.reference_of AND ra.question_code = a.question_code
-             WHERE g.force_id = $1 AND s.purpose = 'calibration' AND sc.reference_of IS NOT NULL
+             WHERE {scope} AND s.purpose = 'calibration' AND sc.reference_of IS NOT NULL
                AND (s.status = 'closed' OR EXISTS (SELECT 1 FROM calibration_finishes f
                     WHERE f.session_id = s.id AND f.person_id = a.auditor_id))
              ORDER BY s.held_on, s.id, a.auditor_id, sc.position, a.question_code"
+        ));
+        Ok(on_pool!(self, |p| sqlx::query_as::<_, CalibrationAnswer>(
+            sql
         )
-        .bind(force_id)
+        .bind(id)
         .fetch_all(p)
-        .await?
-        }))
+        .await?))
     }
 }

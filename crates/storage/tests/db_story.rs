@@ -1756,6 +1756,18 @@ async fn a_calibration_session_copies_its_references_and_stays_out_of_every_figu
         );
         assert_eq!(settled[0].agreed_note.as_deref(), Some("Warm"));
         assert_eq!(settled[0].reference_of, scs[0]);
+        assert_eq!(
+            store.session_calibration_answers(cal).await.unwrap(),
+            settled,
+            "{engine:?}: the one session's read gives the same rows"
+        );
+        assert!(
+            store
+                .session_calibration_answers(s)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let sat = store.sessions_sat(f).await.unwrap()[&ann];
         assert_eq!((sat.sat, sat.calibrations), (1, 1), "{engine:?}");
         // Training, not audit: the year's answers and the summary are as they were.

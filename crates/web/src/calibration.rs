@@ -346,7 +346,7 @@ pub async fn show(state: &AppState, user: &User, id: i64, done: Option<&str>) ->
     }
     let mut members = Vec::new();
     if r.manage {
-        let answers = settled(state, a.force_id, id).await?;
+        let answers = state.store.session_calibration_answers(id).await?;
         for p in state.store.panel(id).await? {
             members.push(Member {
                 finished: finishes.get(&p.id).map(|t| long_date(t.date_naive())),
@@ -380,17 +380,6 @@ pub async fn show(state: &AppState, user: &User, id: i64, done: Option<&str>) ->
         },
     };
     Ok(Html(page.render()?).into_response())
-}
-
-/// The settled answers of calibration session `id` (finished, or the session closed).
-async fn settled(state: &AppState, force_id: i64, id: i64) -> Result<Vec<CalibrationAnswer>> {
-    Ok(state
-        .store
-        .calibration_answers(force_id)
-        .await?
-        .into_iter()
-        .filter(|x| x.session_id == id)
-        .collect())
 }
 
 /// How many of `auditor`'s answers among `answers` match the agreed ones.
@@ -499,7 +488,7 @@ pub async fn comparison(
         // A volunteer sees their own comparison only, whatever is asked for.
         (false, _) => user.person.id,
     };
-    let answers = settled(&state, a.force_id, id).await?;
+    let answers = state.store.session_calibration_answers(id).await?;
     let finished = a.status == SessionStatus::Closed
         || state
             .store
